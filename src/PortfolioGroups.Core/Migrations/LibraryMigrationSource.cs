@@ -1,0 +1,52 @@
+using FluentMigrator;
+using FluentMigrator.Runner.Initialization;
+using FluentMigrator.Runner.VersionTableInfo;
+using PortfolioGroups.Schema;
+
+namespace PortfolioGroups.Migrations;
+
+/// <summary>The library's migrations, and nothing from any other assembly the host has loaded.</summary>
+internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilteringMigrationSource
+{
+    /// <summary>Every migration version the library ships, in order.</summary>
+    public static IReadOnlyList<long> Versions { get; } =
+        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version];
+
+    /// <summary>The version that creates the MetaTables.</summary>
+    public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
+
+    /// <summary>The version that creates the catalog table.</summary>
+    public static long CatalogVersion => M2026112302_CreateCatalog.Version;
+
+    public IEnumerable<IMigration> GetMigrations() =>
+    [
+        new M2026112301_CreatePortfolioTables(target),
+        new M2026112302_CreateCatalog(target),
+    ];
+
+    public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>
+        GetMigrations().Where(m => predicate(m.GetType()));
+}
+
+/// <summary>
+/// The library's own migration history table, so it can share a database with a host
+/// application's own FluentMigrator history (<c>VersionInfo</c>) without collision.
+/// </summary>
+internal sealed class LibraryVersionTable(string? schema) : IVersionTableMetaData
+{
+    public bool OwnsSchema => false;
+
+    public string SchemaName => schema ?? string.Empty;
+
+    public string TableName => SchemaModel.VersionTableName;
+
+    public string ColumnName => "version";
+
+    public string DescriptionColumnName => "description";
+
+    public string UniqueIndexName => "ux_portfoliogroups_version_info_version";
+
+    public string AppliedOnColumnName => "applied_on";
+
+    public bool CreateWithPrimaryKey => false;
+}

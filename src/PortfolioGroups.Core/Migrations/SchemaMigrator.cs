@@ -1,0 +1,221 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentMigrator.Runner;
+using FluentMigrator.Runner.Initialization;
+using Microsoft.Extensions.DependencyInjection;
+using PortfolioGroups.Schema;
+using PortfolioGroups.Storage;
+
+namespace PortfolioGroups.Migrations;
+
+/// <summary>
+/// Applies and reverts the library's migrations with FluentMigrator, then refreshes the catalog
+/// (and, on PostgreSQL, the table and column comments) from the model graph.
+/// </summary>
+/// <remarks>
+/// On PostgreSQL every call holds a session advisory lock for its whole run, so several processes
+/// migrating the same schema at once are serialized and each migration is applied once.
+/// FluentMigrator is synchronous: cancellation is observed before it starts and after it ends.
+/// </remarks>
+internal sealed class SchemaMigrator(Database database, MigrationTarget target, string migrationConnectionString)
+{
+    // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
+    private const int AdvisoryLockClass = 0x50477270;
+
+    private readonly SqlDialect _dialect = database.Dialect;
+
+    public Task<MigrationResult> UpAsync(CancellationToken cancellationToken) =>
+        RunAsync(status => status.PendingVersions, runner => runner.MigrateUp(), cancellationToken);
+
+    public Task<MigrationResult> DownAsync(long targetVersion, CancellationToken cancellationToken)
+    {
+        if (targetVersion < 0)
+        {
+            throw new InvalidValueException(nameof(targetVersion), "must be 0 (revert everything) or a migration version.");
+        }
+
+        return RunAsync(
+            status => [.. status.AppliedVersions.Where(v => v > targetVersion).OrderDescending()],
+            runner => runner.MigrateDown(targetVersion),
+            cancellationToken);
+    }
+
+    public Task<MigrationStatus> StatusAsync(CancellationToken cancellationToken) =>
+        database.WithConnectionAsync(c => ReadStatusAsync(c, cancellationToken), cancellationToken);
+
+    private async Task<MigrationResult> RunAsync(Func<MigrationStatus, IReadOnlyList<long>> toRun, Action<IMigrationRunner> migrate, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await database.WithConnectionAsync(
+            async connection =>
+            {
+                await LockAsync(connection, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // Read under the lock: another migrator may have just finished.
+                    var before = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
+                    var ran = toRun(before);
+                    if (ran.Count > 0)
+                    {
+                        await Task.Run(() => RunFluentMigrator(migrate), CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    var after = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await RefreshCatalogAsync(connection, after, cancellationToken).ConfigureAwait(false);
+                    return new MigrationResult(ran, after);
+                }
+                finally
+                {
+                    await UnlockAsync(connection).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private void RunFluentMigrator(Action<IMigrationRunner> migrate)
+    {
+        var services = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner =>
+            {
+                if (target.IsPostgres)
+                {
+                    runner.AddPostgres15_0();
+                }
+                else
+                {
+                    runner.AddSQLite();
+                }
+
+                runner.WithGlobalConnectionString(migrationConnectionString)
+                    .WithVersionTable(new LibraryVersionTable(target.Schema));
+            })
+            .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
+
+        using var provider = services.BuildServiceProvider(validateScopes: false);
+        using var scope = provider.CreateScope();
+        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
+    }
+
+    private async Task LockAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (_dialect is not PostgresDialect postgres)
+        {
+            return;
+        }
+
+        await database.ExecuteAsync(connection, null, "migrate.lock", "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))", new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, cancellationToken).ConfigureAwait(false);
+
+        // The version table lives in the schema, so the schema must exist before FluentMigrator runs.
+        await database.ExecuteAsync(connection, null, "migrate.schema", $"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(postgres.Schema)}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task UnlockAsync(DbConnection connection)
+    {
+        if (_dialect is PostgresDialect postgres)
+        {
+            await database.ExecuteAsync(connection, null, "migrate.unlock", "SELECT pg_advisory_unlock(@lockClass, hashtext(@schema))", new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MigrationStatus> ReadStatusAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var exists = _dialect is PostgresDialect postgres
+            ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name = @table"
+            : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
+        var found = await database.QueryAsync(connection, null, "migrate.status", exists, new { schema = target.Schema, table = SchemaModel.VersionTableName }, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        var applied = new List<long>();
+        if (found[0] > 0)
+        {
+            var versionTable = target.Schema is null
+                ? SqlDialect.Quote(SchemaModel.VersionTableName)
+                : SqlDialect.Quote(target.Schema) + "." + SqlDialect.Quote(SchemaModel.VersionTableName);
+            applied = await database.QueryAsync(connection, null, "migrate.status", $"SELECT version FROM {versionTable} ORDER BY version", null, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        }
+
+        var pending = LibraryMigrationSource.Versions.Where(v => !applied.Contains(v)).Order().ToList();
+        return new MigrationStatus(applied, pending);
+    }
+
+    private async Task RefreshCatalogAsync(DbConnection connection, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        var hasMetaTables = status.AppliedVersions.Contains(LibraryMigrationSource.MetaTablesVersion);
+        var hasCatalog = status.AppliedVersions.Contains(LibraryMigrationSource.CatalogVersion);
+        if (!hasMetaTables && !hasCatalog)
+        {
+            return;
+        }
+
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            if (hasCatalog)
+            {
+                await database.ExecuteAsync(connection, transaction, "catalog.refresh", $"DELETE FROM {_dialect.Catalog}", null, cancellationToken).ConfigureAwait(false);
+                var rows = SchemaModel.MetaTables.Select(t => new
+                {
+                    identifier = t.Identifier,
+                    physicalName = t.PhysicalName,
+                    description = t.Description,
+                    columns = JsonSerializer.Serialize(CatalogColumns(t), CatalogJson.Default.IReadOnlyListCatalogColumn),
+                    version = status.CurrentVersion,
+                }).ToList();
+                var values = string.Join(", ", rows.Select((_, i) => $"(@identifier{i}, @physicalName{i}, @description{i}, {_dialect.JsonValue($"@columns{i}")}, @version)"));
+                var parameters = new Dapper.DynamicParameters();
+                parameters.Add("version", status.CurrentVersion);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    parameters.Add($"identifier{i}", rows[i].identifier);
+                    parameters.Add($"physicalName{i}", rows[i].physicalName);
+                    parameters.Add($"description{i}", rows[i].description);
+                    parameters.Add($"columns{i}", rows[i].columns);
+                }
+
+                await database.ExecuteAsync(
+                    connection,
+                    transaction,
+                    "catalog.refresh",
+                    $"INSERT INTO {_dialect.Catalog} (meta_table_identifier, physical_name, description, columns_json, schema_version) VALUES {values}",
+                    parameters,
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_dialect is PostgresDialect postgres)
+            {
+                // FluentMigrator 8.0.1 writes no COMMENT ON for PostgreSQL: the library does, from the model graph.
+                var tables = SchemaModel.AllTables.Where(t => t == SchemaModel.Catalog ? hasCatalog : hasMetaTables);
+                await database.ExecuteAsync(connection, transaction, "catalog.comments", CommentStatements(postgres.Schema, tables), null, cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static IReadOnlyList<CatalogColumn> CatalogColumns(TableModel table) =>
+        [.. table.Columns.Select(c => new CatalogColumn(c.Name, c.Label, c.Description, c.Kind.ToString(), c.IsNullable, c.MaxLength))];
+
+    private static string CommentStatements(string schema, IEnumerable<TableModel> tables)
+    {
+        // COMMENT takes no parameters; the texts are the library's own constants, quoted here.
+        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var sql = new StringBuilder();
+        foreach (var table in tables)
+        {
+            var qualified = SqlDialect.Quote(schema) + "." + SqlDialect.Quote(table.PhysicalName);
+            sql.Append("COMMENT ON TABLE ").Append(qualified).Append(" IS ").Append(Literal(table.Description)).AppendLine(";");
+            foreach (var column in table.Columns)
+            {
+                sql.Append("COMMENT ON COLUMN ").Append(qualified).Append('.').Append(SqlDialect.Quote(column.Name))
+                    .Append(" IS ").Append(Literal(column.Description)).AppendLine(";");
+            }
+        }
+
+        return sql.ToString();
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(IReadOnlyList<CatalogColumn>))]
+internal sealed partial class CatalogJson : JsonSerializerContext;

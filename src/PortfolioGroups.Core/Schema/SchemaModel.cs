@@ -1,0 +1,102 @@
+namespace PortfolioGroups.Schema;
+
+/// <summary>
+/// The model graph: every table the library owns, with identifiers, descriptions, labels, keys,
+/// foreign keys and indexes. Read-only; inspect it at run time.
+/// </summary>
+public static class SchemaModel
+{
+    /// <summary>Maximum length, in characters, of unique identifiers and display names.</summary>
+    public const int MaxNameLength = 255;
+
+    /// <summary>The physical name of the library's own migration history table.</summary>
+    public const string VersionTableName = "portfoliogroups_version_info";
+
+    /// <summary>The <c>Portfolio</c> MetaTable: one row per portfolio.</summary>
+    public static TableModel Portfolio { get; } = new(
+        identifier: "Portfolio",
+        physicalName: "portfolio",
+        description: "A portfolio. Portfolios are classified into groups through portfolio_group_membership; this table has no group column.",
+        columns:
+        [
+            new("uid", "Uid", "Primary key of the portfolio (a time-ordered UUID unless the caller supplied one).", ColumnKind.Uuid, IsNullable: false),
+            new("unique_identifier", "Unique identifier", "The portfolio's natural key: trimmed, non-empty, at most 255 characters, no control characters, case-sensitive.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("display_name", "Display name", "Optional human-readable name of the portfolio, at most 255 characters.", ColumnKind.BoundedText, IsNullable: true, MaxNameLength),
+        ],
+        primaryKeyName: "pk_portfolio",
+        primaryKeyColumn: "uid",
+        foreignKeys: [],
+        indexes: [new("ux_portfolio_unique_identifier", ["unique_identifier"], IsUnique: true)]);
+
+    /// <summary>The <c>PortfolioGroup</c> MetaTable: one row per group (a classification of portfolios).</summary>
+    public static TableModel PortfolioGroup { get; } = new(
+        identifier: "PortfolioGroup",
+        physicalName: "portfolio_group",
+        description: "A portfolio group: a classification that portfolios belong to through portfolio_group_membership. Deleting a group deletes only its memberships.",
+        columns:
+        [
+            new("uid", "Uid", "Primary key of the group (a time-ordered UUID unless the caller supplied one).", ColumnKind.Uuid, IsNullable: false),
+            new("unique_identifier", "Unique identifier", "The group's natural key: trimmed, non-empty, at most 255 characters, no control characters, case-sensitive.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("display_name", "Display name", "Human-readable name of the group, at most 255 characters.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("description", "Description", "Optional free-text description of the group.", ColumnKind.Text, IsNullable: true),
+            new("metadata_json", "Metadata", "Optional JSON object with caller-defined metadata about the group.", ColumnKind.Json, IsNullable: true),
+        ],
+        primaryKeyName: "pk_portfolio_group",
+        primaryKeyColumn: "uid",
+        foreignKeys: [],
+        indexes: [new("ux_portfolio_group_unique_identifier", ["unique_identifier"], IsUnique: true)]);
+
+    /// <summary>The <c>PortfolioGroupMembership</c> MetaTable: one row per (group, portfolio) pair.</summary>
+    public static TableModel PortfolioGroupMembership { get; } = new(
+        identifier: "PortfolioGroupMembership",
+        physicalName: "portfolio_group_membership",
+        description: "Membership of a portfolio in a portfolio group (many-to-many). Rows are deleted by the database when either the group or the portfolio is deleted.",
+        columns:
+        [
+            new("uid", "Uid", "Primary key of the membership (a time-ordered UUID unless the caller supplied one).", ColumnKind.Uuid, IsNullable: false),
+            new("portfolio_group_uid", "Portfolio group", "The group; references portfolio_group.uid, deleted with it.", ColumnKind.Uuid, IsNullable: false),
+            new("portfolio_uid", "Portfolio", "The portfolio; references portfolio.uid, deleted with it.", ColumnKind.Uuid, IsNullable: false),
+        ],
+        primaryKeyName: "pk_portfolio_group_membership",
+        primaryKeyColumn: "uid",
+        foreignKeys:
+        [
+            new("fk_portfolio_group_membership_group", "portfolio_group_uid", "portfolio_group", "uid", DeleteRule.Cascade),
+            new("fk_portfolio_group_membership_portfolio", "portfolio_uid", "portfolio", "uid", DeleteRule.Cascade),
+        ],
+        indexes:
+        [
+            new("ux_portfolio_group_membership_pair", ["portfolio_group_uid", "portfolio_uid"], IsUnique: true),
+            new("ix_portfolio_group_membership_group", ["portfolio_group_uid"], IsUnique: false),
+            new("ix_portfolio_group_membership_portfolio", ["portfolio_uid"], IsUnique: false),
+        ]);
+
+    /// <summary>The catalog table, refreshed after every migration, that describes the MetaTables from inside the database.</summary>
+    public static TableModel Catalog { get; } = new(
+        identifier: "PortfolioGroupsCatalog",
+        physicalName: "portfoliogroups_catalog",
+        description: "Catalog of the PortfolioGroups MetaTables, refreshed after every migration, so tools can discover the schema from the database itself.",
+        columns:
+        [
+            new("meta_table_identifier", "MetaTable identifier", "The logical MetaTable identifier, such as PortfolioGroup.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("physical_name", "Physical name", "The physical table name, such as portfolio_group.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("description", "Description", "What the table holds.", ColumnKind.Text, IsNullable: false),
+            new("columns_json", "Columns", "JSON array of the table's columns: name, label, description, kind, nullable, max_length.", ColumnKind.Json, IsNullable: false),
+            new("schema_version", "Schema version", "The latest applied migration version when the catalog was written.", ColumnKind.WholeNumber, IsNullable: false),
+        ],
+        primaryKeyName: "pk_portfoliogroups_catalog",
+        primaryKeyColumn: "meta_table_identifier",
+        foreignKeys: [],
+        indexes: []);
+
+    /// <summary>The three MetaTables (portfolio, group, membership), in dependency order.</summary>
+    public static IReadOnlyList<TableModel> MetaTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership];
+
+    /// <summary>Every table the library creates besides its version table: the MetaTables and the catalog.</summary>
+    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, Catalog];
+
+    /// <summary>Finds a table by MetaTable identifier or physical name (ordinal comparison).</summary>
+    /// <returns>The table, or null when there is none by that name.</returns>
+    public static TableModel? FindTable(string name) =>
+        AllTables.FirstOrDefault(t => t.Identifier == name || t.PhysicalName == name);
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using PortfolioGroups.Schema;
+
+namespace PortfolioGroups.Storage;
+
+/// <summary>Argument checks, each raising <see cref="InvalidValueException"/> naming the field.</summary>
+internal static class Guard
+{
+    public static void NotNull<T>(T? value, string field)
+        where T : class
+    {
+        if (value is null)
+        {
+            throw new InvalidValueException(field, "must not be null.");
+        }
+    }
+
+    /// <summary>Checks a unique identifier and returns it trimmed.</summary>
+    public static string UniqueIdentifier(string? value, string field)
+    {
+        if (value is null)
+        {
+            throw new InvalidValueException(field, "must not be null.");
+        }
+
+        var trimmed = value.Trim();
+        if (trimmed.Length == 0)
+        {
+            throw new InvalidValueException(field, "must not be empty or whitespace.");
+        }
+
+        CheckLength(trimmed, field);
+        foreach (var c in trimmed)
+        {
+            if (char.IsControl(c))
+            {
+                throw new InvalidValueException(field, $"must not contain control characters (found U+{(int)c:X4}).");
+            }
+        }
+
+        return trimmed;
+    }
+
+    /// <summary>Checks a required display name: not empty or whitespace, at most 255 characters.</summary>
+    public static string DisplayName(string? value, string field)
+    {
+        if (value is null)
+        {
+            throw new InvalidValueException(field, "must not be null.");
+        }
+
+        return OptionalDisplayName(value, field)!;
+    }
+
+    /// <summary>Checks an optional display name: null, or not whitespace and at most 255 characters.</summary>
+    public static string? OptionalDisplayName(string? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidValueException(field, "must not be empty or whitespace (pass null for none).");
+        }
+
+        CheckLength(value, field);
+        return value;
+    }
+
+    /// <summary>Checks metadata: null or a JSON object; returns its text.</summary>
+    public static string? Metadata(JsonElement? value, string field)
+    {
+        if (value is not { } element)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidValueException(field, $"must be a JSON object or null, not a JSON {element.ValueKind.ToString().ToLowerInvariant()}.");
+        }
+
+        return element.GetRawText();
+    }
+
+    public static Guid Uid(Guid value, string field)
+    {
+        if (value == Guid.Empty)
+        {
+            throw new InvalidValueException(field, "must not be the empty UUID.");
+        }
+
+        return value;
+    }
+
+    private static void CheckLength(string value, string field)
+    {
+        // Counted in Unicode scalar values, as PostgreSQL counts varchar(255).
+        if (value.Length > SchemaModel.MaxNameLength && CountRunes(value) > SchemaModel.MaxNameLength)
+        {
+            throw new InvalidValueException(field, $"must be at most {SchemaModel.MaxNameLength} characters (got {CountRunes(value)}).");
+        }
+    }
+
+    private static int CountRunes(string value)
+    {
+        var count = 0;
+        foreach (var _ in value.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+}

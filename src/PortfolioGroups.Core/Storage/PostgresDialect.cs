@@ -1,0 +1,64 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace PortfolioGroups.Storage;
+
+/// <summary>PostgreSQL: native uuid and arrays, jsonb, ILIKE search, SQLSTATE error codes.</summary>
+internal sealed class PostgresDialect(string schema) : SqlDialect(schema)
+{
+    // SQLSTATE codes, from the PostgreSQL manual's appendix A.
+    private const string UniqueViolation = "23505";
+    private const string ForeignKeyViolation = "23503";
+    private const string CheckViolation = "23514";
+    private const string StringDataRightTruncation = "22001";
+    private const string InvalidTextRepresentation = "22P02";
+
+    public string Schema { get; } = schema;
+
+    public override DatabaseKind Kind => DatabaseKind.Postgres;
+
+    public override string DbSystem => "postgresql";
+
+    public override object Uid(Guid value) => value;
+
+    // Arrays travel as one parameter, so a set of any size is one statement (no 65,535 limit).
+    public override object UidSet(IReadOnlyCollection<Guid> values) => values as Guid[] ?? [.. values];
+
+    public override object TextSet(IReadOnlyCollection<string> values) => values as string[] ?? [.. values];
+
+    public override string InUidSet(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string InTextSet(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
+
+    public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+
+    public override string SearchValue(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
+                  .Replace("%", "\\%", StringComparison.Ordinal)
+                  .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+    public override PortfolioGroupsException? Translate(DbException exception)
+    {
+        if (exception is not PostgresException pg)
+        {
+            return null;
+        }
+
+        switch (pg.SqlState)
+        {
+            case UniqueViolation:
+                var (table, key) = DescribeConstraint(pg.ConstraintName) ?? (pg.TableName ?? "row", pg.ConstraintName ?? "key");
+                return new DuplicateKeyException(table, key, keyValue: null, exception);
+            case ForeignKeyViolation:
+                return new RowNotFoundException("PortfolioGroup or Portfolio", "uid", "referenced by PortfolioGroupMembership (it was deleted concurrently)");
+            case CheckViolation:
+            case StringDataRightTruncation:
+            case InvalidTextRepresentation:
+                return new InvalidValueException(pg.ColumnName ?? pg.ConstraintName ?? "value", pg.MessageText);
+            default:
+                return null;
+        }
+    }
+}

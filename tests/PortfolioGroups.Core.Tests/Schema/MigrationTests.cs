@@ -1,0 +1,162 @@
+using Dapper;
+using FluentMigrator;
+using FluentMigrator.Runner;
+using Microsoft.Extensions.DependencyInjection;
+using PortfolioGroups.Schema;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Schema;
+
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class MigrationTests(Db db) : DatabaseTest(db)
+{
+    internal static readonly long[] AllVersions = [2026112301, 2026112302];
+
+    [Test]
+    public async Task Opening_a_store_applies_every_migration_and_migrating_again_is_a_no_op()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+
+        var status = await store.GetMigrationStatusAsync();
+        status.AppliedVersions.Should().Equal(AllVersions);
+        status.PendingVersions.Should().BeEmpty();
+        status.IsUpToDate.Should().BeTrue();
+
+        var again = await store.MigrateAsync();
+        again.Ran.Should().BeEmpty();
+        again.Status.AppliedVersions.Should().Equal(AllVersions);
+    }
+
+    [Test]
+    public async Task A_store_opened_without_migrating_reports_pending_versions_and_migrate_applies_them()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString, new PortfolioStoreOptions { MigrateOnOpen = false });
+
+        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(AllVersions);
+        (await store.ReadCatalogAsync()).Should().BeEmpty();
+
+        var result = await store.MigrateAsync();
+        result.Ran.Should().Equal(AllVersions);
+        result.Status.CurrentVersion.Should().Be(AllVersions[^1]);
+    }
+
+    [Test]
+    public async Task Migrating_down_to_zero_drops_everything_and_up_again_restores_it()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+
+        var down = await store.MigrateDownAsync(0);
+        down.Ran.Should().Equal(AllVersions.Reverse());
+        down.Status.AppliedVersions.Should().BeEmpty();
+        (await ReadTablesAsync(connectionString)).Should().BeEquivalentTo([SchemaModel.VersionTableName]);
+
+        var up = await store.MigrateAsync();
+        up.Ran.Should().Equal(AllVersions);
+        (await ReadTablesAsync(connectionString)).Should().BeEquivalentTo(SchemaModel.AllTables.Select(t => t.PhysicalName).Append(SchemaModel.VersionTableName));
+        (await store.ReadCatalogAsync()).Should().HaveCount(3);
+    }
+
+    [Test]
+    public async Task Migrating_down_to_a_version_reverts_only_the_newer_migrations()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+
+        var down = await store.MigrateDownAsync(AllVersions[0]);
+
+        down.Ran.Should().Equal(AllVersions[1]);
+        down.Status.AppliedVersions.Should().Equal(AllVersions[0]);
+        (await ReadTablesAsync(connectionString)).Should().NotContain(SchemaModel.Catalog.PhysicalName).And.Contain("portfolio_group");
+    }
+
+    [Test]
+    public async Task The_catalog_records_each_MetaTable_with_its_columns_and_the_schema_version()
+    {
+        var catalog = await Store.ReadCatalogAsync();
+
+        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupMembership");
+        foreach (var entry in catalog)
+        {
+            var model = SchemaModel.FindTable(entry.MetaTableIdentifier)!;
+            entry.PhysicalName.Should().Be(model.PhysicalName);
+            entry.Description.Should().Be(model.Description);
+            entry.SchemaVersion.Should().Be(AllVersions[^1]);
+            entry.Columns.Should().Equal(model.Columns.Select(c => new CatalogColumn(c.Name, c.Label, c.Description, c.Kind.ToString(), c.IsNullable, c.MaxLength)));
+        }
+    }
+
+    [Test]
+    public async Task The_catalog_can_be_read_with_plain_sql()
+    {
+        await using var connection = await OpenPlainConnectionAsync();
+
+        var rows = (await connection.QueryAsync<(string Identifier, string Physical)>(
+            $"SELECT meta_table_identifier, physical_name FROM {Table("portfoliogroups_catalog")} ORDER BY meta_table_identifier")).ToList();
+
+        rows.Should().Equal(("Portfolio", "portfolio"), ("PortfolioGroup", "portfolio_group"), ("PortfolioGroupMembership", "portfolio_group_membership"));
+    }
+
+    [Test]
+    public async Task The_library_history_coexists_with_a_host_applications_own_FluentMigrator_history()
+    {
+        var connectionString = await NewDatabaseAsync();
+        RunHostMigrations(connectionString);
+        await using (var store = await OpenStoreAsync(connectionString))
+        {
+            (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
+        }
+
+        // The host runs its migrations again: its history still says its own migration ran, and nothing else.
+        RunHostMigrations(connectionString);
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        (await connection.QueryAsync<long>($"SELECT \"Version\" FROM {Table("VersionInfo")}")).Should().Equal(HostCreateWidgets.Version);
+        (await connection.QueryAsync<long>($"SELECT version FROM {Table(SchemaModel.VersionTableName)} ORDER BY version")).Should().Equal(AllVersions);
+        (await ReadTablesAsync(connectionString)).Should().Contain(["host_widget", "portfolio"]);
+    }
+
+
+
+
+    private async Task<IReadOnlyList<string>> ReadTablesAsync(string connectionString)
+    {
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        return (await PhysicalSchema.ReadAsync(connection, PostgresSchema)).Keys.ToList();
+    }
+
+    private void RunHostMigrations(string connectionString)
+    {
+        var services = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner =>
+            {
+                if (Db == Db.Postgres)
+                {
+                    runner.AddPostgres15_0();
+                }
+                else
+                {
+                    runner.AddSQLite();
+                }
+
+                runner.WithGlobalConnectionString(connectionString).ScanIn(typeof(HostCreateWidgets).Assembly).For.Migrations();
+            });
+        using var provider = services.BuildServiceProvider(validateScopes: false);
+        using var scope = provider.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+    }
+}
+
+/// <summary>A host application's own migration, with FluentMigrator's default history table.</summary>
+[Migration(Version)]
+public sealed class HostCreateWidgets : Migration
+{
+    public const long Version = 1;
+
+    public override void Up() => Create.Table("host_widget").WithColumn("id").AsInt32().PrimaryKey();
+
+    public override void Down() => Delete.Table("host_widget");
+}

@@ -1,0 +1,104 @@
+using Dapper;
+using PortfolioGroups.Schema;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Schema;
+
+/// <summary>What only PostgreSQL has: comments, schemas, and migrators serialized by an advisory lock.</summary>
+[TestFixture(Db.Postgres)]
+public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
+{
+    private static readonly long[] AllVersions = MigrationTests.AllVersions;
+
+    [Test]
+    public async Task Postgres_tables_and_columns_carry_the_model_descriptions_as_comments()
+    {
+        await using var connection = await OpenPlainConnectionAsync();
+        foreach (var table in SchemaModel.AllTables)
+        {
+            var qualified = $"{PostgresSchema}.{table.PhysicalName}";
+            (await connection.ExecuteScalarAsync<string>("SELECT obj_description(CAST(@t AS regclass), 'pg_class')", new { t = qualified }))
+                .Should().Be(table.Description);
+            var comments = (await connection.QueryAsync<(string Name, string? Comment)>(
+                    "SELECT attname::text, col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = CAST(@t AS regclass) AND attnum > 0 AND NOT attisdropped",
+                    new { t = qualified }))
+                .ToDictionary(r => r.Name, r => r.Comment);
+            comments.Should().BeEquivalentTo(table.Columns.ToDictionary(c => c.Name, c => (string?)c.Description));
+        }
+    }
+
+    [Test]
+    public async Task Concurrent_migrators_on_postgres_all_succeed_and_apply_each_migration_once()
+    {
+        if (Db != Db.Postgres)
+        {
+            Assert.Ignore("The advisory lock serializes PostgreSQL migrators; SQLite has a single writer.");
+        }
+
+        var connectionString = await NewDatabaseAsync();
+        var opened = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => OpenStoreAsync(connectionString))));
+        try
+        {
+            (await opened[0].GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
+        }
+        finally
+        {
+            foreach (var store in opened)
+            {
+                await store.DisposeAsync();
+            }
+        }
+
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        (await connection.QueryAsync<long>($"SELECT version FROM {Table(SchemaModel.VersionTableName)} ORDER BY version")).Should().Equal(AllVersions);
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfoliogroups_catalog")}")).Should().Be(3);
+    }
+
+    [Test]
+    public async Task Concurrent_migrate_calls_report_each_version_as_run_by_exactly_one_caller()
+    {
+        if (Db != Db.Postgres)
+        {
+            Assert.Ignore("The advisory lock serializes PostgreSQL migrators; SQLite has a single writer.");
+        }
+
+        var connectionString = await NewDatabaseAsync();
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => OpenStoreAsync(connectionString, new PortfolioStoreOptions { MigrateOnOpen = false })));
+        try
+        {
+            var results = await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync())));
+            results.SelectMany(r => r.Ran).Should().BeEquivalentTo(AllVersions);
+            results.Should().OnlyContain(r => r.Status.IsUpToDate);
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task A_custom_postgres_schema_holds_the_tables_the_history_and_the_catalog()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString, new PortfolioStoreOptions { PostgresSchema = "groups_custom" });
+
+        store.Schema.Should().Be("groups_custom");
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        var tables = await connection.QueryAsync<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'groups_custom'");
+        tables.Should().BeEquivalentTo(SchemaModel.AllTables.Select(t => t.PhysicalName).Append(SchemaModel.VersionTableName));
+        (await store.ReadCatalogAsync()).Should().HaveCount(3);
+    }
+
+    [Test]
+    public async Task An_invalid_postgres_schema_name_is_refused_with_the_field_named()
+    {
+        var open = () => OpenStoreAsync(ConnectionString, new PortfolioStoreOptions { PostgresSchema = "bad\"; DROP" });
+        var reserved = () => OpenStoreAsync(ConnectionString, new PortfolioStoreOptions { PostgresSchema = "pg_mine" });
+
+        (await open.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PostgresSchema");
+        (await reserved.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PostgresSchema");
+    }
+}

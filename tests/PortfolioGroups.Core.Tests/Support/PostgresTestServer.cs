@@ -1,0 +1,486 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PortfolioGroups.Tests.Support;
+
+/// <summary>
+/// A throwaway PostgreSQL server started from the installed server binaries (initdb, pg_ctl),
+/// living in its own temp directory and listening on a free loopback port with trust auth.
+/// Disposing it stops the server and deletes the directory, so nothing outlives the test run.
+/// </summary>
+internal sealed class PostgresTestServer : IAsyncDisposable
+{
+    /// <summary>Folder holding initdb and pg_ctl; overrides the automatic discovery.</summary>
+    public const string BinDirEnvironmentVariable = "PORTFOLIOGROUPS_PG_BIN";
+
+    private const string TempDirPrefix = "pg-portfoliogroups-";
+    private const string OwnerPidFileName = "owner.pid";
+    private const string SystemUser = "postgres";
+    private const int StartAttempts = 3;
+
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _binDir;
+    private readonly string _rootDir;
+    private readonly string _dataDir;
+    private readonly bool _runAsSystemUser;
+    private readonly EventHandler _processExitHandler;
+    private int _stopped;
+
+    private PostgresTestServer(string binDir, string rootDir, bool runAsSystemUser, int port)
+    {
+        _binDir = binDir;
+        _rootDir = rootDir;
+        _dataDir = DataDirOf(rootDir);
+        _runAsSystemUser = runAsSystemUser;
+        Port = port;
+        ConnectionString = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100");
+
+        // DisposeAsync is the normal path; this is the fallback for a run that never reaches it
+        // (e.g. a one-time teardown that is skipped), so the server does not outlive the test process.
+        _processExitHandler = (_, _) => StopAndDelete();
+        AppDomain.CurrentDomain.ProcessExit += _processExitHandler;
+    }
+
+    /// <summary>The TCP port the server listens on (127.0.0.1 only).</summary>
+    public int Port { get; }
+
+    /// <summary>Superuser connection string (trust auth, so no password).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Where the server's files live; deleted on dispose.</summary>
+    public string RootDirectory => _rootDir;
+
+    /// <summary>
+    /// Creates a cluster in a fresh temp directory and starts it.
+    /// Throws <see cref="InvalidOperationException"/> saying what was tried when the binaries are
+    /// missing or the server does not start.
+    /// </summary>
+    public static async Task<PostgresTestServer> StartAsync(CancellationToken ct)
+    {
+        var binDir = FindBinDir(out var tried);
+        if (binDir is null)
+        {
+            throw new InvalidOperationException(
+                "PostgreSQL server binaries (initdb, pg_ctl) were not found. Tried: "
+                + string.Join("; ", tried)
+                + $". Fix: install the PostgreSQL server (Debian/Ubuntu: apt-get install postgresql) or set {BinDirEnvironmentVariable} to the folder that holds initdb and pg_ctl.");
+        }
+
+        // initdb and postgres refuse to run as root, so as root the tools run as the postgres system user.
+        var runAsSystemUser = await IsRootAsync(ct);
+        await RemoveStaleServersAsync(binDir, runAsSystemUser, ct);
+
+        var rootDir = Path.Combine(Path.GetTempPath(), TempDirPrefix + RandomNumberGenerator.GetHexString(12, lowercase: true));
+        Directory.CreateDirectory(rootDir);
+        try
+        {
+            // Lets a later run clean up after this process if it dies without disposing.
+            await File.WriteAllTextAsync(Path.Combine(rootDir, OwnerPidFileName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct);
+            var socketDir = Directory.CreateDirectory(Path.Combine(rootDir, "sock")).FullName;
+            if (runAsSystemUser)
+            {
+                var chown = await RunAsync("chown", ["-R", $"{SystemUser}:{SystemUser}", rootDir], rootDir, ToolTimeout, ct);
+                ThrowIfFailed(chown, $"chown -R {SystemUser}:{SystemUser} {rootDir}", hint: $"running as root needs the '{SystemUser}' system user (installed with the PostgreSQL server package).");
+            }
+
+            var dataDir = DataDirOf(rootDir);
+            var initdb = await RunToolAsync(binDir, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], runAsSystemUser, rootDir, ToolTimeout, ct);
+            ThrowIfFailed(initdb, "initdb", hint: runAsSystemUser
+                ? $"as root, initdb runs via 'runuser -u {SystemUser}'; the '{SystemUser}' user must exist and be able to traverse {Path.GetTempPath()}."
+                : null);
+
+            var port = await StartServerAsync(binDir, rootDir, socketDir, runAsSystemUser, ct);
+            return new PostgresTestServer(binDir, rootDir, runAsSystemUser, port);
+        }
+        catch
+        {
+            // Nothing else knows about this directory yet, so clean it up here.
+            await StopServerAsync(binDir, DataDirOf(rootDir), runAsSystemUser);
+            TryDeleteDirectory(rootDir);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= _processExitHandler;
+        await StopServerAsync(_binDir, _dataDir, _runAsSystemUser);
+        TryDeleteDirectory(_rootDir);
+    }
+
+    private void StopAndDelete()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        // ProcessExit handlers run synchronously and there is no synchronization context, so blocking is safe here.
+        // No waiting for the shutdown: the test runner kills the test host soon after the run ends, and the
+        // wait (~100 ms poll) was measured to lose that race; the immediate shutdown completes on its own.
+        StopServerAsync(_binDir, _dataDir, _runAsSystemUser, waitForShutdown: false).GetAwaiter().GetResult();
+        TryDeleteDirectory(_rootDir);
+    }
+
+    private static string DataDirOf(string rootDir) => Path.Combine(rootDir, "data");
+
+    private static async Task<int> StartServerAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, CancellationToken ct)
+    {
+        var logFile = Path.Combine(rootDir, "server.log");
+        var failures = new StringBuilder();
+        for (var attempt = 1; attempt <= StartAttempts; attempt++)
+        {
+            // The port is free now but could be taken before postgres binds it; that race is why start is retried.
+            var port = GetFreePort();
+            var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
+
+            // pg_ctl hands -o to /bin/sh, hence the quotes around the socket path.
+            var serverOptions = string.Create(
+                CultureInfo.InvariantCulture,
+                $"-p {port} -k \"{socketDir}\" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+            var result = await RunToolAsync(
+                binDir,
+                "pg_ctl",
+                ["-D", DataDirOf(rootDir), "-l", logFile, "-w", "-t", "60", "-o", serverOptions, "start"],
+                runAsSystemUser,
+                rootDir,
+                ToolTimeout,
+                ct);
+            if (result.ExitCode == 0)
+            {
+                return port;
+            }
+
+            var log = ReadLogTail(logFile, logOffset);
+            failures.Append(CultureInfo.InvariantCulture, $"Attempt {attempt} (port {port}): {result.Describe("pg_ctl start")}{Environment.NewLine}Server log tail:{Environment.NewLine}{log}{Environment.NewLine}");
+            if (!LooksLikePortConflict(log + result.StdErr))
+            {
+                break;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"The throwaway PostgreSQL server did not start (binaries: {binDir}).{Environment.NewLine}{failures}");
+    }
+
+    private static bool LooksLikePortConflict(string text) =>
+        text.Contains("already in use", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("could not bind", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("could not create any TCP/IP sockets", StringComparison.OrdinalIgnoreCase);
+
+    private static int GetFreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static string ReadLogTail(string logFile, long fromOffset)
+    {
+        try
+        {
+            using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // Only the last few KB: enough for the FATAL lines without flooding the exception message.
+            stream.Seek(Math.Max(fromOffset, stream.Length - 4096), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd().Trim();
+            return text.Length == 0 ? "(empty)" : text;
+        }
+        catch (IOException ex)
+        {
+            return $"(could not read {logFile}: {ex.Message})";
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return $"(could not read {logFile}: {ex.Message})";
+        }
+    }
+
+    /// <summary>Best effort: never throws, because it runs from dispose, from ProcessExit and from failed starts.</summary>
+    private static async Task StopServerAsync(string binDir, string dataDir, bool runAsSystemUser, bool waitForShutdown = true)
+    {
+        if (!File.Exists(Path.Combine(dataDir, "postmaster.pid")))
+        {
+            return;
+        }
+
+        try
+        {
+            // Immediate mode: the data is thrown away anyway, so skip the shutdown checkpoint.
+            await RunToolAsync(binDir, "pg_ctl", ["-D", dataDir, "-m", "immediate", waitForShutdown ? "-w" : "-W", "-t", "20", "stop"], runAsSystemUser, Path.GetDirectoryName(dataDir)!, StopTimeout, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Win32Exception or TimeoutException or InvalidOperationException or IOException)
+        {
+            // Nothing useful to do; the directory delete that follows is best effort as well.
+        }
+    }
+
+    private static void TryDeleteDirectory(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temp directory is harmless and is removed by a later run.
+        }
+    }
+
+    /// <summary>
+    /// Stops and removes servers left by earlier test processes that died without disposing
+    /// (e.g. a killed test host), so they do not keep running and piling up in the temp folder.
+    /// </summary>
+    private static async Task RemoveStaleServersAsync(string binDir, bool runAsSystemUser, CancellationToken ct)
+    {
+        string[] candidates;
+        try
+        {
+            candidates = Directory.GetDirectories(Path.GetTempPath(), TempDirPrefix + "*");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (var dir in candidates)
+        {
+            ct.ThrowIfCancellationRequested();
+            string ownerText;
+            try
+            {
+                ownerText = await File.ReadAllTextAsync(Path.Combine(dir, OwnerPidFileName), ct);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // No owner file (yet): possibly being created right now by another process, so leave it.
+                continue;
+            }
+
+            if (!int.TryParse(ownerText.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ownerPid) || IsProcessAlive(ownerPid))
+            {
+                continue;
+            }
+
+            await StopServerAsync(binDir, DataDirOf(dir), runAsSystemUser);
+            TryDeleteDirectory(dir);
+        }
+    }
+
+    private static bool IsProcessAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// PORTFOLIOGROUPS_PG_BIN if set (no fallback, so a wrong setting is noticed), else the newest
+    /// /usr/lib/postgresql/N/bin (Debian/Ubuntu layout), else pg_config --bindir.
+    /// </summary>
+    private static string? FindBinDir(out List<string> tried)
+    {
+        tried = [];
+        var fromEnvironment = Environment.GetEnvironmentVariable(BinDirEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            tried.Add($"{BinDirEnvironmentVariable}={fromEnvironment}");
+            return HasServerTools(fromEnvironment) ? fromEnvironment : null;
+        }
+
+        const string debianRoot = "/usr/lib/postgresql";
+        tried.Add($"{debianRoot}/<version>/bin");
+        if (Directory.Exists(debianRoot))
+        {
+            var newest = Directory.GetDirectories(debianRoot)
+                .Select(dir => (Dir: Path.Combine(dir, "bin"), Version: ParseVersion(Path.GetFileName(dir))))
+                .Where(candidate => candidate.Version is not null && HasServerTools(candidate.Dir))
+                .OrderByDescending(candidate => candidate.Version)
+                .Select(candidate => candidate.Dir)
+                .FirstOrDefault();
+            if (newest is not null)
+            {
+                return newest;
+            }
+        }
+
+        tried.Add("pg_config --bindir");
+        try
+        {
+            // Synchronous on purpose: discovery runs once and pg_config answers instantly.
+            var pgConfig = RunAsync("pg_config", ["--bindir"], Path.GetTempPath(), TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
+            var dir = pgConfig.StdOut.Trim();
+            if (pgConfig.ExitCode == 0 && dir.Length > 0)
+            {
+                tried[^1] += $" (gave {dir})";
+                if (HasServerTools(dir))
+                {
+                    return dir;
+                }
+            }
+        }
+        catch (Win32Exception)
+        {
+            tried[^1] += " (pg_config not on PATH)";
+        }
+        catch (TimeoutException)
+        {
+            tried[^1] += " (timed out)";
+        }
+
+        return null;
+    }
+
+    private static Version? ParseVersion(string? name)
+    {
+        // Folder names are "15" or, for old releases, "9.6"; Version needs at least two parts.
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        return Version.TryParse(name.Contains('.', StringComparison.Ordinal) ? name : name + ".0", out var version) ? version : null;
+    }
+
+    private static bool HasServerTools(string dir) =>
+        File.Exists(Path.Combine(dir, ExecutableName("initdb"))) && File.Exists(Path.Combine(dir, ExecutableName("pg_ctl")));
+
+    private static string ExecutableName(string tool) => OperatingSystem.IsWindows() ? tool + ".exe" : tool;
+
+    private static async Task<bool> IsRootAsync(CancellationToken ct)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        if (Environment.UserName == "root")
+        {
+            return true;
+        }
+
+        // A uid-0 account under another name is rare, but the tools would refuse it just the same.
+        try
+        {
+            var id = await RunAsync("id", ["-u"], Path.GetTempPath(), TimeSpan.FromSeconds(30), ct);
+            return id.ExitCode == 0 && id.StdOut.Trim() == "0";
+        }
+        catch (Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private static Task<ProcessResult> RunToolAsync(
+        string binDir, string tool, IReadOnlyList<string> args, bool runAsSystemUser, string workingDirectory, TimeSpan timeout, CancellationToken ct)
+    {
+        var toolPath = Path.Combine(binDir, ExecutableName(tool));
+        if (!runAsSystemUser)
+        {
+            return RunAsync(toolPath, args, workingDirectory, timeout, ct);
+        }
+
+        List<string> wrapped = ["-u", SystemUser, "--", toolPath];
+        wrapped.AddRange(args);
+        return RunAsync("runuser", wrapped, workingDirectory, timeout, ct);
+    }
+
+    /// <summary>
+    /// Runs a process with ArgumentList (no shell quoting), capturing its output. The working
+    /// directory matters: the postgres user must be able to enter it, which the test's own folder may not allow.
+    /// </summary>
+    private static async Task<ProcessResult> RunAsync(
+        string fileName, IReadOnlyList<string> args, string workingDirectory, TimeSpan timeout, CancellationToken ct)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        var commandLine = fileName + " " + string.Join(' ', args.Select(arg => arg.Contains(' ', StringComparison.Ordinal) ? $"'{arg}'" : arg));
+        using var process = Process.Start(startInfo)
+            ?? throw new InvalidOperationException($"Could not start '{commandLine}'.");
+        var stdOut = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stdErr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeoutSource.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already exited.
+            }
+
+            ct.ThrowIfCancellationRequested();
+            throw new TimeoutException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0} s.");
+        }
+
+        return new ProcessResult(commandLine, process.ExitCode, await stdOut, await stdErr);
+    }
+
+    private static void ThrowIfFailed(ProcessResult result, string what, string? hint)
+    {
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"Starting the throwaway PostgreSQL server failed: {result.Describe(what)}"
+                + (hint is null ? string.Empty : $"{Environment.NewLine}Hint: {hint}"));
+        }
+    }
+
+    private sealed record ProcessResult(string CommandLine, int ExitCode, string StdOut, string StdErr)
+    {
+        public string Describe(string what) =>
+            $"{what} exited with code {ExitCode} ({CommandLine}).{Environment.NewLine}stderr: {StdErr.Trim()}{Environment.NewLine}stdout: {StdOut.Trim()}";
+    }
+}
