@@ -2,14 +2,15 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using PortfolioGroups.Migrations;
+using PortfolioGroups.Repositories;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups;
 
 /// <summary>
 /// The entry point: an open PortfolioGroups database, on SQLite or PostgreSQL. Rows are read and
-/// written through the static helpers of <c>Portfolio</c>, <c>PortfolioGroup</c>
-/// and <c>PortfolioGroupMembership</c>, which take the store first.
+/// written through the static helpers of <see cref="Portfolio"/>, <see cref="PortfolioGroup"/>
+/// and <see cref="PortfolioGroupMembership"/>, which take the store first.
 /// </summary>
 /// <remarks>
 /// A store is safe to share between threads and tasks: each operation takes its own connection
@@ -27,6 +28,9 @@ public sealed partial class PortfolioStore : IAsyncDisposable
         Database = database;
         Schema = target.Schema;
         _migrator = new SchemaMigrator(database, target, migrationConnectionString);
+        Portfolios = new PortfolioRepository(this);
+        Groups = new PortfolioGroupRepository(this);
+        Memberships = new MembershipRepository(this);
     }
 
     /// <summary>The database this store is open on.</summary>
@@ -36,6 +40,12 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     public string? Schema { get; }
 
     internal Database Database { get; }
+
+    internal PortfolioRepository Portfolios { get; }
+
+    internal PortfolioGroupRepository Groups { get; }
+
+    internal MembershipRepository Memberships { get; }
 
     /// <summary>
     /// Opens a store on SQLite: a file (<c>Data Source=portfolios.db</c>) or a shared in-memory

@@ -93,7 +93,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             }
 
             var dataDir = DataDirOf(rootDir);
-            var initdb = await RunToolAsync(binDir, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], runAsSystemUser, rootDir, ToolTimeout, ct);
+            var initdb = await RunToolAsync(binDir, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C", "--lc-ctype=C.UTF-8"], runAsSystemUser, rootDir, ToolTimeout, ct);
             ThrowIfFailed(initdb, "initdb", hint: runAsSystemUser
                 ? $"as root, initdb runs via 'runuser -u {SystemUser}'; the '{SystemUser}' user must exist and be able to traverse {Path.GetTempPath()}."
                 : null);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PortfolioGroups.Schema;
 
-namespace PortfolioGroups.Storage;
+namespace PortfolioGroups.Services;
 
 /// <summary>Argument checks, each raising <see cref="InvalidValueException"/> naming the field.</summary>
 internal static class Guard

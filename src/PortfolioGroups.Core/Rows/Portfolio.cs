@@ -1,0 +1,163 @@
+using PortfolioGroups.Services;
+
+namespace PortfolioGroups;
+
+/// <summary>
+/// A portfolio row. Immutable: an update returns the new row. The row remembers the store it
+/// came from, so it can update, delete and list its groups itself.
+/// </summary>
+/// <remarks>
+/// Static helpers take the store first; every helper is async and takes a cancellation token.
+/// Wherever a portfolio is named, a <see cref="PortfolioRef"/> accepts the row, its uid or its
+/// unique identifier.
+/// </remarks>
+public sealed class Portfolio : IEquatable<Portfolio>
+{
+    internal Portfolio(PortfolioStore store, Guid uid, string uniqueIdentifier, string? displayName)
+    {
+        Store = store;
+        Uid = uid;
+        UniqueIdentifier = uniqueIdentifier;
+        DisplayName = displayName;
+    }
+
+    /// <summary>The primary key.</summary>
+    public Guid Uid { get; }
+
+    /// <summary>The natural key: unique, case-sensitive, at most 255 characters.</summary>
+    public string UniqueIdentifier { get; }
+
+    /// <summary>The optional human-readable name.</summary>
+    public string? DisplayName { get; }
+
+    /// <summary>The store this row was read from or written to.</summary>
+    public PortfolioStore Store { get; }
+
+    /// <summary>Creates the portfolio, or updates its display name if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<Portfolio> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, CancellationToken cancellationToken = default) =>
+        UpsertAsync(store, uniqueIdentifier, displayName, uid: null, cancellationToken);
+
+    /// <summary>Creates a portfolio; fails if the unique identifier (or the given uid) exists.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">An optional display name.</param>
+    /// <param name="uid">The uid to use; by default a new time-ordered UUID (version 7).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<Portfolio> CreateAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, uniqueIdentifier, displayName, uid, upsert: false, cancellationToken);
+
+    /// <summary>Inserts the portfolio, or updates the display name of the one with this unique identifier; one statement.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">The display name the row ends with (null clears it).</param>
+    /// <param name="uid">The uid to use if the row is inserted; by default a new time-ordered UUID. An existing row keeps its uid.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<Portfolio> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, uniqueIdentifier, displayName, uid, upsert: true, cancellationToken);
+
+    /// <summary>Changes the fields set in <paramref name="changes"/>.</summary>
+    /// <returns>The updated row.</returns>
+    /// <exception cref="RowNotFoundException">No such portfolio.</exception>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static async Task<Portfolio> UpdateAsync(PortfolioStore store, PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, portfolio);
+        Guard.NotNull(changes, nameof(changes));
+        if (!changes.DisplayName.IsSet)
+        {
+            return await GetAsync(store, portfolio, cancellationToken).ConfigureAwait(false);
+        }
+
+        var displayName = Guard.OptionalDisplayName(changes.DisplayName.Value, "changes.DisplayName");
+        return await store.Portfolios.UpdateAsync(key, displayName, cancellationToken).ConfigureAwait(false)
+               ?? throw key.NotFound(Repositories.PortfolioRepository.Table);
+    }
+
+    /// <summary>Deletes a portfolio; the database deletes its memberships with it, and its groups remain.</summary>
+    /// <returns>Whether a portfolio was deleted (false when there was none).</returns>
+    public static async Task<bool> DeleteAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, portfolio);
+        return await store.Portfolios.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Reads a portfolio by uid or unique identifier.</summary>
+    /// <exception cref="RowNotFoundException">No such portfolio.</exception>
+    public static async Task<Portfolio> GetAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, portfolio);
+        return await store.Portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false)
+               ?? throw key.NotFound(Repositories.PortfolioRepository.Table);
+    }
+
+    /// <summary>Reads a portfolio by uid or unique identifier, or null when there is none.</summary>
+    public static Task<Portfolio?> FindAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, portfolio);
+        return store.Portfolios.FindAsync(key, cancellationToken);
+    }
+
+    /// <summary>Reads one page of the portfolios a filter selects, in uid order.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every portfolio.</param>
+    /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
+    public static Task<Page<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        filter ??= new PortfolioFilter();
+        var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
+        return store.Portfolios.FilterAsync(keys, filter.Search, PageQuery.From(page), cancellationToken);
+    }
+
+    /// <summary>Changes this portfolio's fields set in <paramref name="changes"/>.</summary>
+    /// <returns>The updated row; this instance is unchanged.</returns>
+    public Task<Portfolio> UpdateAsync(PortfolioChanges changes, CancellationToken cancellationToken = default) =>
+        UpdateAsync(Store, this, changes, cancellationToken);
+
+    /// <summary>Deletes this portfolio and its memberships; its groups remain.</summary>
+    /// <returns>Whether it was deleted (false if it was already gone).</returns>
+    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
+        DeleteAsync(Store, this, cancellationToken);
+
+    /// <summary>Reads one page of the groups this portfolio belongs to.</summary>
+    public Task<Page<PortfolioGroup>> GetGroupsAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        PortfolioGroup.GetGroupsForPortfolioAsync(Store, this, page, cancellationToken);
+
+    /// <inheritdoc />
+    public bool Equals(Portfolio? other) =>
+        other is not null && Uid == other.Uid && UniqueIdentifier == other.UniqueIdentifier && DisplayName == other.DisplayName;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Portfolio);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Uid, UniqueIdentifier, DisplayName);
+
+    /// <inheritdoc />
+    public override string ToString() => DisplayName is null ? UniqueIdentifier : $"{UniqueIdentifier} ({DisplayName})";
+
+    internal static RowKey Open(PortfolioStore store, PortfolioRef portfolio)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        return portfolio.ToKey("portfolio");
+    }
+
+    private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
+        var name = Guard.OptionalDisplayName(displayName, nameof(displayName));
+        var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
+        return store.Portfolios.InsertAsync(newUid, identifier, name, upsert, cancellationToken);
+    }
+}

@@ -1,0 +1,257 @@
+using System.Text.Json;
+using PortfolioGroups.Repositories;
+using PortfolioGroups.Services;
+
+namespace PortfolioGroups;
+
+/// <summary>
+/// A portfolio group: a classification that portfolios belong to. Immutable: an update returns
+/// the new row. The row remembers the store it came from, so it can update, delete, and add,
+/// remove and list its portfolios itself.
+/// </summary>
+/// <remarks>
+/// Groups do not own portfolios: deleting a group deletes only its memberships. Wherever a group
+/// or a portfolio is named, a <see cref="PortfolioGroupRef"/> or <see cref="PortfolioRef"/>
+/// accepts the row, its uid or its unique identifier.
+/// </remarks>
+public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
+{
+    internal PortfolioGroup(PortfolioStore store, Guid uid, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata)
+    {
+        Store = store;
+        Uid = uid;
+        UniqueIdentifier = uniqueIdentifier;
+        DisplayName = displayName;
+        Description = description;
+        Metadata = metadata;
+    }
+
+    /// <summary>The primary key.</summary>
+    public Guid Uid { get; }
+
+    /// <summary>The natural key: unique, case-sensitive, at most 255 characters.</summary>
+    public string UniqueIdentifier { get; }
+
+    /// <summary>The human-readable name.</summary>
+    public string DisplayName { get; }
+
+    /// <summary>An optional free-text description.</summary>
+    public string? Description { get; }
+
+    /// <summary>Optional caller-defined metadata: a JSON object, or null.</summary>
+    public JsonElement? Metadata { get; }
+
+    /// <summary>The store this row was read from or written to.</summary>
+    public PortfolioStore Store { get; }
+
+    /// <summary>Creates the group, or updates it if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<PortfolioGroup> AddAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, CancellationToken cancellationToken = default) =>
+        UpsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid: null, cancellationToken);
+
+    /// <summary>Creates a group; fails if the unique identifier (or the given uid) exists.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">The display name; required.</param>
+    /// <param name="description">An optional description.</param>
+    /// <param name="metadata">Optional metadata: a JSON object.</param>
+    /// <param name="uid">The uid to use; by default a new time-ordered UUID (version 7).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<PortfolioGroup> CreateAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, upsert: false, cancellationToken);
+
+    /// <summary>
+    /// Inserts the group, or, when its unique identifier exists, sets that group's display name,
+    /// description and metadata to the values given (null clears them); one statement.
+    /// </summary>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">The display name; required.</param>
+    /// <param name="description">The description the row ends with.</param>
+    /// <param name="metadata">The metadata the row ends with: a JSON object, or null.</param>
+    /// <param name="uid">The uid to use if the row is inserted; an existing row keeps its uid.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static Task<PortfolioGroup> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, upsert: true, cancellationToken);
+
+    /// <summary>Changes the fields set in <paramref name="changes"/>: display name, description, metadata.</summary>
+    /// <returns>The updated row.</returns>
+    /// <exception cref="RowNotFoundException">No such group.</exception>
+    /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
+    public static async Task<PortfolioGroup> UpdateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, group);
+        Guard.NotNull(changes, nameof(changes));
+        var displayName = changes.DisplayName.IsSet ? Change.To(Guard.DisplayName(changes.DisplayName.Value, "changes.DisplayName")) : default;
+        var metadata = changes.Metadata.IsSet ? Change.To<string?>(Guard.Metadata(changes.Metadata.Value, "changes.Metadata")) : default;
+        return await store.Groups.UpdateAsync(key, displayName, changes.Description, metadata, cancellationToken).ConfigureAwait(false)
+               ?? throw key.NotFound(PortfolioGroupRepository.Table);
+    }
+
+    /// <summary>Deletes a group; the database deletes its memberships with it, and its portfolios remain.</summary>
+    /// <returns>Whether a group was deleted (false when there was none).</returns>
+    public static async Task<bool> DeleteAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, group);
+        return await store.Groups.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Reads a group by uid or unique identifier.</summary>
+    /// <exception cref="RowNotFoundException">No such group.</exception>
+    public static async Task<PortfolioGroup> GetAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, group);
+        return await store.Groups.FindAsync(key, cancellationToken).ConfigureAwait(false)
+               ?? throw key.NotFound(PortfolioGroupRepository.Table);
+    }
+
+    /// <summary>Reads a group by uid or unique identifier, or null when there is none.</summary>
+    public static Task<PortfolioGroup?> FindAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, group);
+        return store.Groups.FindAsync(key, cancellationToken);
+    }
+
+    /// <summary>Reads one page of the groups a filter selects, in uid order.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every group.</param>
+    /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
+    public static Task<Page<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        filter ??= new PortfolioGroupFilter();
+        var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
+        return store.Groups.FilterAsync(keys, filter.Search, PageQuery.From(page), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes many groups, named by uids and/or unique identifiers, in one statement and one
+    /// transaction; the database deletes their memberships, and their portfolios remain.
+    /// </summary>
+    /// <remarks>
+    /// Any number of keys is one statement (the keys travel as one array parameter). A group named
+    /// twice (say by uid and by identifier) is deleted once; unknown keys are ignored.
+    /// Empty collections delete nothing and return 0.
+    /// </remarks>
+    /// <returns>The number of groups deleted.</returns>
+    /// <exception cref="InvalidValueException">Both arguments are null (the call names nothing), or a key is invalid.</exception>
+    public static async Task<int> BulkDeleteAsync(PortfolioStore store, IEnumerable<Guid>? uids = null, IEnumerable<string>? uniqueIdentifiers = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        if (uids is null && uniqueIdentifiers is null)
+        {
+            throw new InvalidValueException("uids, uniqueIdentifiers", "name no group; pass uids and/or unique identifiers (a bulk delete never means \"everything\").");
+        }
+
+        var keys = KeySet.From(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
+        return keys.IsEmpty ? 0 : await store.Groups.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts a portfolio in a group. Idempotent: an existing membership is returned as is.</summary>
+    /// <returns>The membership.</returns>
+    /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
+    public static Task<PortfolioGroupMembership> AddPortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        PortfolioGroupMembership.AddAsync(store, group, portfolio, cancellationToken);
+
+    /// <summary>Takes a portfolio out of a group; both remain.</summary>
+    /// <returns>Whether a membership was deleted: false when there was none (or the group or the portfolio does not exist).</returns>
+    public static async Task<bool> RemovePortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default)
+    {
+        var groupKey = Open(store, group);
+        var portfolioKey = portfolio.ToKey(nameof(portfolio));
+        return await store.Memberships.RemoveAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Reads one page of the portfolios in a group, in portfolio uid order.</summary>
+    /// <exception cref="RowNotFoundException">The group does not exist.</exception>
+    public static async Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest? page = null, CancellationToken cancellationToken = default)
+    {
+        var key = Open(store, group);
+        var result = await store.Portfolios.InGroupAsync(key, PageQuery.From(page), cancellationToken).ConfigureAwait(false);
+        if (result.Count == 0 && await store.Groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw key.NotFound(PortfolioGroupRepository.Table);
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads one page of the groups a portfolio belongs to, in group uid order.</summary>
+    /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
+    public static async Task<Page<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest? page = null, CancellationToken cancellationToken = default)
+    {
+        var key = Portfolio.Open(store, portfolio);
+        var result = await store.Groups.OfPortfolioAsync(key, PageQuery.From(page), cancellationToken).ConfigureAwait(false);
+        if (result.Count == 0 && await store.Portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw key.NotFound(PortfolioRepository.Table);
+        }
+
+        return result;
+    }
+
+    /// <summary>Changes this group's fields set in <paramref name="changes"/>.</summary>
+    /// <returns>The updated row; this instance is unchanged.</returns>
+    public Task<PortfolioGroup> UpdateAsync(PortfolioGroupChanges changes, CancellationToken cancellationToken = default) =>
+        UpdateAsync(Store, this, changes, cancellationToken);
+
+    /// <summary>Deletes this group and its memberships; its portfolios remain.</summary>
+    /// <returns>Whether it was deleted (false if it was already gone).</returns>
+    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
+        DeleteAsync(Store, this, cancellationToken);
+
+    /// <summary>Puts a portfolio in this group. Idempotent.</summary>
+    public Task<PortfolioGroupMembership> AddPortfolioAsync(PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        AddPortfolioAsync(Store, this, portfolio, cancellationToken);
+
+    /// <summary>Takes a portfolio out of this group.</summary>
+    /// <returns>Whether a membership was deleted.</returns>
+    public Task<bool> RemovePortfolioAsync(PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        RemovePortfolioAsync(Store, this, portfolio, cancellationToken);
+
+    /// <summary>Reads one page of the portfolios in this group.</summary>
+    public Task<Page<Portfolio>> GetPortfoliosAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        GetPortfoliosAsync(Store, this, page, cancellationToken);
+
+    /// <inheritdoc />
+    public bool Equals(PortfolioGroup? other) =>
+        other is not null && Uid == other.Uid && UniqueIdentifier == other.UniqueIdentifier && DisplayName == other.DisplayName
+        && Description == other.Description && MetadataText(Metadata) == MetadataText(other.Metadata);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as PortfolioGroup);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Uid, UniqueIdentifier, DisplayName, Description);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{UniqueIdentifier} ({DisplayName})";
+
+    internal static RowKey Open(PortfolioStore store, PortfolioGroupRef group)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        return group.ToKey("group");
+    }
+
+    private static string? MetadataText(JsonElement? metadata) => metadata?.GetRawText();
+
+    private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
+        var name = Guard.DisplayName(displayName, nameof(displayName));
+        var json = Guard.Metadata(metadata, nameof(metadata));
+        var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
+        return store.Groups.InsertAsync(newUid, identifier, name, description, json, upsert, cancellationToken);
+    }
+}
