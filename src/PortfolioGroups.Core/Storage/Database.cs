@@ -21,6 +21,7 @@ internal sealed class Database : IAsyncDisposable
     private readonly bool _ownsDataSource;
     private readonly string? _sqliteConnectionString;
     private SqliteConnection? _keepAlive;
+    private int _sqliteBusyTimeoutMs;
 
     private Database(SqlDialect dialect, NpgsqlDataSource? dataSource, bool ownsDataSource, string? sqliteConnectionString)
     {
@@ -53,7 +54,10 @@ internal sealed class Database : IAsyncDisposable
                 "a private in-memory SQLite database exists only for one connection; use a shared one, such as \"Data Source=name;Mode=Memory;Cache=Shared\", or a file.");
         }
 
-        var database = new Database(new SqliteDialect(), null, false, builder.ToString());
+        var database = new Database(new SqliteDialect(), null, false, builder.ToString())
+        {
+            _sqliteBusyTimeoutMs = checked(builder.DefaultTimeout * 1000),
+        };
         var first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (isMemory)
         {
@@ -83,13 +87,18 @@ internal sealed class Database : IAsyncDisposable
             return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Microsoft.Data.Sqlite retries a busy database until the command timeout
-        // ("Default Timeout", 30 s unless the connection string says otherwise).
         var connection = new SqliteConnection(_sqliteConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             connection.CreateFunction<string?, string?, bool>(SqliteDialect.ContainsFunction, SqliteDialect.ContainsIgnoreCase, isDeterministic: true);
+
+            // Connection set-up, not traced as a command. SQLite's own busy handler waits for a
+            // writer with short sleeps; without it Microsoft.Data.Sqlite retries in coarse steps.
+            // The wait is bounded by the command timeout ("Default Timeout", 30 s by default).
+            using var busy = connection.CreateCommand();
+            busy.CommandText = $"PRAGMA busy_timeout = {_sqliteBusyTimeoutMs}";
+            await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch

@@ -1,0 +1,72 @@
+using Dapper;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Rows;
+
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
+{
+    private const int Tasks = 16;
+
+    [Test]
+    public async Task Sixteen_tasks_adding_the_same_keys_at_once_end_with_one_row_per_key_and_no_exception()
+    {
+        var groupId = Unique("race-group");
+        var portfolioId = Unique("race-portfolio");
+
+        // Each task has its own store, so each works on connections of its own.
+        var stores = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(_ => OpenStoreAsync(ConnectionString, new PortfolioStoreOptions { MigrateOnOpen = false })));
+        try
+        {
+            // An async gate, not a Barrier: blocking 16 pool threads on 2 cores starves the pool.
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = stores.Select(store => Task.Run(async () =>
+            {
+                await start.Task;
+                var group = await PortfolioGroup.AddAsync(store, groupId, "Race");
+                var portfolio = await Portfolio.AddAsync(store, portfolioId, "Race");
+                var membership = await PortfolioGroup.AddPortfolioAsync(store, groupId, portfolioId);
+                return (Group: group.Uid, Portfolio: portfolio.Uid, Membership: membership.Uid);
+            })).ToList();
+            start.SetResult();
+            var results = await Task.WhenAll(running);
+
+            results.Select(r => r.Group).Distinct().Should().ContainSingle();
+            results.Select(r => r.Portfolio).Distinct().Should().ContainSingle();
+            results.Select(r => r.Membership).Distinct().Should().ContainSingle();
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+
+        await using var connection = await OpenPlainConnectionAsync();
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group")} WHERE unique_identifier = @groupId", new { groupId })).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE unique_identifier = @portfolioId", new { portfolioId })).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>(
+            $"SELECT count(*) FROM {Table("portfolio_group_membership")} m JOIN {Table("portfolio_group")} g ON g.uid = m.portfolio_group_uid WHERE g.unique_identifier = @groupId",
+            new { groupId })).Should().Be(1);
+    }
+
+    [Test]
+    public async Task Sixteen_tasks_adding_different_portfolios_to_one_group_all_land()
+    {
+        var group = await PortfolioGroup.AddAsync(Store, Unique("fan-in"), "Fan in");
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var running = Enumerable.Range(0, Tasks).Select(i => Task.Run(async () =>
+        {
+            await start.Task;
+            var portfolio = await Portfolio.AddAsync(Store, Unique($"fan-{i}"));
+            await group.AddPortfolioAsync(portfolio);
+        })).ToList();
+        start.SetResult();
+        await Task.WhenAll(running);
+
+        (await group.GetPortfoliosAsync()).Should().HaveCount(Tasks);
+    }
+}
