@@ -1,23 +1,37 @@
+// The quickstart: the whole story of the library on a SQLite file in the working directory.
+// Run it twice: it prints the same story, because every step is idempotent or undone by a later one.
 using PortfolioGroups;
-using PortfolioGroups.Schema;
 
-// Creates (or opens) portfolios.db in the working directory and applies pending migrations.
+// <quickstart>
 await using var store = await PortfolioStore.OpenSqliteAsync("Data Source=portfolios.db");
 
-var status = await store.GetMigrationStatusAsync();
-Console.WriteLine($"Schema version {status.CurrentVersion}; applied: {string.Join(", ", status.AppliedVersions)}");
+var btc = await Portfolio.AddAsync(store, "btc-momentum", displayName: "BTC momentum");
+var eth = await Portfolio.AddAsync(store, "eth-carry", displayName: "ETH carry");
+var crypto = await PortfolioGroup.AddAsync(store, "crypto", "Crypto portfolios");
+var prod = await PortfolioGroup.AddAsync(store, "production", "Production");
+var research = await PortfolioGroup.AddAsync(store, "research", "Research");
 
-foreach (var entry in await store.ReadCatalogAsync())
-{
-    Console.WriteLine($"{entry.MetaTableIdentifier} ({entry.PhysicalName}): {entry.Description}");
-    foreach (var column in entry.Columns)
-    {
-        Console.WriteLine($"  {column.Name,-20} {column.Label}");
-    }
-}
+// One portfolio in several groups; a group named by row, uid or unique identifier.
+await crypto.AddPortfolioAsync(btc);
+await crypto.AddPortfolioAsync(eth);
+await PortfolioGroup.AddPortfolioAsync(store, "production", "btc-momentum");
+await research.AddPortfolioAsync(btc.Uid);
 
-Console.WriteLine($"Foreign keys of {SchemaModel.PortfolioGroupMembership.PhysicalName}:");
-foreach (var fk in SchemaModel.PortfolioGroupMembership.ForeignKeys)
-{
-    Console.WriteLine($"  {fk.Column} -> {fk.PrincipalTable}.{fk.PrincipalColumn} ON DELETE {fk.OnDelete}");
-}
+Console.WriteLine($"Portfolios in crypto: {Names(await crypto.GetPortfoliosAsync())}");
+Console.WriteLine($"Groups of btc-momentum: {Names(await PortfolioGroup.GetGroupsForPortfolioAsync(store, "btc-momentum"))}");
+
+// Remove one membership: both the group and the portfolio remain.
+var removed = await prod.RemovePortfolioAsync(btc);
+Console.WriteLine($"Removed btc-momentum from production: {removed}");
+Console.WriteLine($"Groups of btc-momentum: {Names(await btc.GetGroupsAsync())}");
+
+// Delete a group: only its memberships go; its portfolios remain.
+await research.DeleteAsync();
+Console.WriteLine($"Deleted research; btc-momentum still exists: {await Portfolio.FindAsync(store, "btc-momentum") is not null}");
+Console.WriteLine($"Groups of btc-momentum: {Names(await btc.GetGroupsAsync())}");
+Console.WriteLine($"All groups: {Names(await PortfolioGroup.FilterAsync(store))}");
+
+// Prints unique identifiers in a stable order (listings are ordered by uid).
+static string Names(IEnumerable<object> rows) =>
+    string.Join(", ", rows.Select(r => r is Portfolio p ? p.UniqueIdentifier : ((PortfolioGroup)r).UniqueIdentifier).Order(StringComparer.Ordinal));
+// </quickstart>
