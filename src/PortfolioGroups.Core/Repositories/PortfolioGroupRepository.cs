@@ -107,19 +107,8 @@ internal sealed class PortfolioGroupRepository(PortfolioStore store)
     public async Task<Page<PortfolioGroup>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var where = new List<string> { "1 = 1" };
-        if (keys.IsGiven)
-        {
-            where.Add(keys.Condition(D, D.Group, "uid", "group", parameters));
-        }
-
-        if (search is not null)
-        {
-            parameters.Add("search", D.SearchValue(search));
-            where.Add($"({D.Contains("unique_identifier", "@search")} OR {D.Contains("display_name", "@search")})");
-        }
-
-        var sql = $"SELECT {Columns} FROM {D.Group} WHERE {string.Join(" AND ", where)}{page.Tail(D, "uid", parameters)}";
+        var where = keys.NamedOrSearched(D, D.Group, search, "group", parameters);
+        var sql = $"SELECT {Columns} FROM {D.Group} WHERE {where}{page.Tail(D, "uid", parameters)}";
         var rows = await Db.QueryAsync("portfolio_group.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
     }

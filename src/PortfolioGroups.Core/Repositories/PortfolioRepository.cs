@@ -57,19 +57,8 @@ internal sealed class PortfolioRepository(PortfolioStore store)
     public async Task<Page<Portfolio>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var where = new List<string> { "1 = 1" };
-        if (keys.IsGiven)
-        {
-            where.Add(keys.Condition(D, D.Portfolio, "uid", "portfolio", parameters));
-        }
-
-        if (search is not null)
-        {
-            parameters.Add("search", D.SearchValue(search));
-            where.Add($"({D.Contains("unique_identifier", "@search")} OR {D.Contains("display_name", "@search")})");
-        }
-
-        var sql = $"SELECT {Columns} FROM {D.Portfolio} WHERE {string.Join(" AND ", where)}{page.Tail(D, "uid", parameters)}";
+        var where = keys.NamedOrSearched(D, D.Portfolio, search, "portfolio", parameters);
+        var sql = $"SELECT {Columns} FROM {D.Portfolio} WHERE {where}{page.Tail(D, "uid", parameters)}";
         var rows = await Db.QueryAsync("portfolio.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }

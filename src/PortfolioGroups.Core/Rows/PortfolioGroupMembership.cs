@@ -46,30 +46,8 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     /// <summary>Creates the membership of a pair; fails if the pair (or the given uid) exists.</summary>
     /// <exception cref="DuplicateKeyException">The pair or the uid exists.</exception>
     /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
-    public static async Task<PortfolioGroupMembership> CreateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default)
-    {
-        var (groupKey, portfolioKey, newUid) = Open(store, group, portfolio, uid);
-        for (var attempt = 1; ; attempt++)
-        {
-            var inserted = await store.Memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: false, cancellationToken).ConfigureAwait(false);
-            if (inserted is not null)
-            {
-                return inserted;
-            }
-
-            // Nothing inserted: a side is missing (or was deleted concurrently).
-            var (_, _, existing) = await ResolveAsync(store, groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (existing is not null)
-            {
-                throw new DuplicateKeyException(MembershipRepository.Table, "(portfolio_group_uid, portfolio_uid)", $"{groupKey}, {portfolioKey}");
-            }
-
-            if (attempt == RaceAttempts)
-            {
-                throw new PortfolioGroupsException("The membership could not be created: its group or portfolio kept changing concurrently.");
-            }
-        }
-    }
+    public static Task<PortfolioGroupMembership> CreateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, group, portfolio, uid, failIfExists: true, cancellationToken);
 
     /// <summary>Returns the membership of the pair, creating it when absent; at most two statements.</summary>
     /// <param name="store">The store.</param>
@@ -78,30 +56,8 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     /// <param name="uid">The uid to use if the membership is created; by default a new time-ordered UUID.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
-    public static async Task<PortfolioGroupMembership> UpsertAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default)
-    {
-        var (groupKey, portfolioKey, newUid) = Open(store, group, portfolio, uid);
-        for (var attempt = 1; ; attempt++)
-        {
-            var inserted = await store.Memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: true, cancellationToken).ConfigureAwait(false);
-            if (inserted is not null)
-            {
-                return inserted;
-            }
-
-            // Nothing inserted: the pair exists, or a side is missing.
-            var (_, _, existing) = await ResolveAsync(store, groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (existing is not null)
-            {
-                return existing;
-            }
-
-            if (attempt == RaceAttempts)
-            {
-                throw new PortfolioGroupsException("The membership could not be added: it kept being deleted concurrently.");
-            }
-        }
-    }
+    public static Task<PortfolioGroupMembership> UpsertAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default) =>
+        InsertAsync(store, group, portfolio, uid, failIfExists: false, cancellationToken);
 
     /// <summary>Moves a membership to another group and/or portfolio.</summary>
     /// <returns>The updated row.</returns>
@@ -231,6 +187,38 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
         var portfolioKey = portfolio.ToKey(nameof(portfolio));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
         return (groupKey, portfolioKey, newUid);
+    }
+
+    /// <summary>
+    /// Inserts the membership of a pair, resolving both sides in the statement. When nothing was
+    /// inserted, a second statement tells why: a missing side (an error), or an existing pair
+    /// (returned, or an error with <paramref name="failIfExists"/>).
+    /// </summary>
+    private static async Task<PortfolioGroupMembership> InsertAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
+    {
+        var (groupKey, portfolioKey, newUid) = Open(store, group, portfolio, uid);
+        for (var attempt = 1; ; attempt++)
+        {
+            var inserted = await store.Memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
+            if (inserted is not null)
+            {
+                return inserted;
+            }
+
+            var (_, _, existing) = await ResolveAsync(store, groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                return failIfExists
+                    ? throw new DuplicateKeyException(MembershipRepository.Table, "(portfolio_group_uid, portfolio_uid)", $"{groupKey}, {portfolioKey}")
+                    : existing;
+            }
+
+            // Both sides exist but no membership does: it was deleted between the two statements.
+            if (attempt == RaceAttempts)
+            {
+                throw new PortfolioGroupsException("The membership could not be added: it kept being deleted concurrently.");
+            }
+        }
     }
 
     /// <summary>Resolves both sides of a pair and its membership; a missing side is an error.</summary>

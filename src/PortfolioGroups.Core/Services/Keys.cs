@@ -104,6 +104,27 @@ internal sealed class KeySet
 
         return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", parts) + ")";
     }
+
+    /// <summary>
+    /// The WHERE clause of a portfolio or group filter: the rows this set names (when given), whose
+    /// unique identifier or display name contains <paramref name="search"/> (when given).
+    /// </summary>
+    public string NamedOrSearched(SqlDialect dialect, string table, string? search, string parameterPrefix, Dapper.DynamicParameters parameters)
+    {
+        var where = new List<string> { "1 = 1" };
+        if (IsGiven)
+        {
+            where.Add(Condition(dialect, table, "uid", parameterPrefix, parameters));
+        }
+
+        if (search is not null)
+        {
+            parameters.Add("search", dialect.SearchValue(search));
+            where.Add($"({dialect.Contains("unique_identifier", "@search")} OR {dialect.Contains("display_name", "@search")})");
+        }
+
+        return string.Join(" AND ", where);
+    }
 }
 
 /// <summary>A validated page request: size, the row limit to fetch (one more, to know if more follow), and the cursor.</summary>
