@@ -172,34 +172,6 @@ internal sealed class Database : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction; commits when it returns, rolls back when it throws.</summary>
-    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // On SQLite this is BEGIN IMMEDIATE: the write lock is taken up front, so a busy
-            // database is waited for instead of failing half-way.
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                T result;
-                try
-                {
-                    result = await work(connection, transaction).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-                    throw;
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
-            }
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_keepAlive is not null)
