@@ -19,15 +19,31 @@ namespace PortfolioGroups.Migrations;
 /// migrating the same schema at once are serialized and each migration is applied once.
 /// FluentMigrator is synchronous: cancellation is observed before it starts and after it ends.
 /// </remarks>
-internal sealed class SchemaMigrator(Database database, MigrationTarget target, string migrationConnectionString)
+internal sealed class SchemaMigrator(Database database, MigrationTarget target, string migrationConnectionString, bool overCallersDataSource)
 {
     // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
     private const int AdvisoryLockClass = 0x50477270;
 
     private readonly SqlDialect _dialect = database.Dialect;
 
-    public Task<MigrationResult> UpAsync(CancellationToken cancellationToken) =>
-        RunAsync(status => status.PendingVersions, runner => runner.MigrateUp(), cancellationToken);
+    public async Task<MigrationResult> UpAsync(CancellationToken cancellationToken)
+    {
+        // The common case, an up-to-date database, is read-only: no lock, no DDL, no catalog
+        // write, so a role with table rights alone can open a migrated store.
+        var current = await database.WithConnectionAsync(
+            async connection =>
+            {
+                var status = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
+                return status.IsUpToDate && await IsCatalogCurrentAsync(connection, status, cancellationToken).ConfigureAwait(false) ? status : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (current is not null)
+        {
+            return new MigrationResult([], current);
+        }
+
+        return await RunAsync(status => status.PendingVersions, runner => runner.MigrateUp(), cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<MigrationResult> DownAsync(long targetVersion, CancellationToken cancellationToken)
     {
@@ -54,12 +70,15 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
                 await LockAsync(connection, cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    await EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+
                     // Read under the lock: another migrator may have just finished.
                     var before = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
                     var ran = toRun(before);
                     if (ran.Count > 0)
                     {
                         await Task.Run(() => RunFluentMigrator(migrate), CancellationToken.None).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
                     }
 
                     var after = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -75,6 +94,36 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
     }
 
     private void RunFluentMigrator(Action<IMigrationRunner> migrate)
+    {
+        try
+        {
+            RunFluentMigratorCore(migrate);
+        }
+        catch (Exception ex) when (overCallersDataSource && FindAuthenticationFailure(ex) is { } authentication)
+        {
+            throw new PortfolioGroupsException(
+                "Migrating failed to authenticate: FluentMigrator opens its own connection from the data source's connection string, " +
+                "which Npgsql gives without the password unless the data source has 'Persist Security Info=true'. Set that, or open the store " +
+                "with MigrateOnOpen = false and migrate through a store opened from a connection string.",
+                authentication);
+        }
+    }
+
+    private static Npgsql.PostgresException? FindAuthenticationFailure(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            // SQLSTATE class 28: invalid authorization specification (28000, 28P01).
+            if (exception is Npgsql.PostgresException { SqlState: ['2', '8', ..] } postgres)
+            {
+                return postgres;
+            }
+        }
+
+        return null;
+    }
+
+    private void RunFluentMigratorCore(Action<IMigrationRunner> migrate)
     {
         var services = new ServiceCollection()
             .AddFluentMigratorCore()
@@ -107,9 +156,15 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
         }
 
         await database.ExecuteAsync(connection, null, "migrate.lock", "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))", new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, cancellationToken).ConfigureAwait(false);
+    }
 
+    private async Task EnsureSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
         // The version table lives in the schema, so the schema must exist before FluentMigrator runs.
-        await database.ExecuteAsync(connection, null, "migrate.schema", $"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(postgres.Schema)}", null, cancellationToken).ConfigureAwait(false);
+        if (_dialect is PostgresDialect postgres)
+        {
+            await database.ExecuteAsync(connection, null, "migrate.schema", $"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(postgres.Schema)}", null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task UnlockAsync(DbConnection connection)
@@ -139,6 +194,40 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
         return new MigrationStatus(applied, pending);
     }
 
+    /// <summary>Whether the catalog holds exactly what the model graph and the status say it should.</summary>
+    private async Task<bool> IsCatalogCurrentAsync(DbConnection connection, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        var rows = await database.QueryAsync(
+            connection,
+            null,
+            "catalog.check",
+            $"SELECT meta_table_identifier, physical_name, description, columns_json, schema_version FROM {_dialect.Catalog} ORDER BY meta_table_identifier",
+            null,
+            ReadCatalogEntry,
+            cancellationToken).ConfigureAwait(false);
+        var expected = ExpectedCatalog(status.CurrentVersion);
+        return rows.Count == expected.Count && rows.Zip(expected).All(pair => SameEntry(pair.First, pair.Second));
+
+        static bool SameEntry(CatalogEntry a, CatalogEntry b) =>
+            a.MetaTableIdentifier == b.MetaTableIdentifier && a.PhysicalName == b.PhysicalName && a.Description == b.Description
+            && a.SchemaVersion == b.SchemaVersion && a.Columns.SequenceEqual(b.Columns);
+    }
+
+    /// <summary>The catalog rows the model graph calls for, ordered by identifier.</summary>
+    internal static IReadOnlyList<CatalogEntry> ExpectedCatalog(long schemaVersion) =>
+    [
+        .. SchemaModel.MetaTables
+            .Select(t => new CatalogEntry(t.Identifier, t.PhysicalName, t.Description, CatalogColumns(t), schemaVersion))
+            .OrderBy(e => e.MetaTableIdentifier, StringComparer.Ordinal),
+    ];
+
+    internal static CatalogEntry ReadCatalogEntry(DbDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetString(2),
+        JsonSerializer.Deserialize(r.GetString(3), CatalogJson.Default.IReadOnlyListCatalogColumn) ?? [],
+        r.GetInt64(4));
+
     private async Task RefreshCatalogAsync(DbConnection connection, MigrationStatus status, CancellationToken cancellationToken)
     {
         var hasMetaTables = status.AppliedVersions.Contains(LibraryMigrationSource.MetaTablesVersion);
@@ -154,23 +243,16 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
             if (hasCatalog)
             {
                 await database.ExecuteAsync(connection, transaction, "catalog.refresh", $"DELETE FROM {_dialect.Catalog}", null, cancellationToken).ConfigureAwait(false);
-                var rows = SchemaModel.MetaTables.Select(t => new
-                {
-                    identifier = t.Identifier,
-                    physicalName = t.PhysicalName,
-                    description = t.Description,
-                    columns = JsonSerializer.Serialize(CatalogColumns(t), CatalogJson.Default.IReadOnlyListCatalogColumn),
-                    version = status.CurrentVersion,
-                }).ToList();
+                var rows = ExpectedCatalog(status.CurrentVersion);
                 var values = string.Join(", ", rows.Select((_, i) => $"(@identifier{i}, @physicalName{i}, @description{i}, {_dialect.JsonValue($"@columns{i}")}, @version)"));
                 var parameters = new Dapper.DynamicParameters();
                 parameters.Add("version", status.CurrentVersion);
                 for (var i = 0; i < rows.Count; i++)
                 {
-                    parameters.Add($"identifier{i}", rows[i].identifier);
-                    parameters.Add($"physicalName{i}", rows[i].physicalName);
-                    parameters.Add($"description{i}", rows[i].description);
-                    parameters.Add($"columns{i}", rows[i].columns);
+                    parameters.Add($"identifier{i}", rows[i].MetaTableIdentifier);
+                    parameters.Add($"physicalName{i}", rows[i].PhysicalName);
+                    parameters.Add($"description{i}", rows[i].Description);
+                    parameters.Add($"columns{i}", JsonSerializer.Serialize(rows[i].Columns, CatalogJson.Default.IReadOnlyListCatalogColumn));
                 }
 
                 await database.ExecuteAsync(

@@ -32,8 +32,8 @@ public class PortfolioGroupsException : Exception
 public sealed class RowNotFoundException : PortfolioGroupsException
 {
     /// <summary>Creates the exception for a table, a key name and the value looked up.</summary>
-    public RowNotFoundException(string table, string keyName, string keyValue)
-        : base($"No {table} row has {keyName} '{keyValue}'.")
+    public RowNotFoundException(string table, string keyName, string keyValue, Exception? innerException = null)
+        : base($"No {table} row has {keyName} '{keyValue}'.", innerException)
     {
         Table = table;
         KeyName = keyName;

@@ -34,6 +34,10 @@ public sealed class Portfolio : IEquatable<Portfolio>
     public PortfolioStore Store { get; }
 
     /// <summary>Creates the portfolio, or updates its display name if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <remarks>
+    /// The row ends with exactly the values passed: on an existing portfolio, a display name left
+    /// null is cleared. To change a portfolio without restating it, use <see cref="UpdateAsync(PortfolioStore, PortfolioRef, PortfolioChanges, CancellationToken)"/>.
+    /// </remarks>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, CancellationToken cancellationToken = default) =>
@@ -114,7 +118,7 @@ public sealed class Portfolio : IEquatable<Portfolio>
         store.ThrowIfDisposed();
         filter ??= new PortfolioFilter();
         var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
-        return store.Portfolios.FilterAsync(keys, filter.Search, PageQuery.From(page), cancellationToken);
+        return store.Portfolios.FilterAsync(keys, Guard.OptionalText(filter.Search, "filter.Search"), PageQuery.From(page), cancellationToken);
     }
 
     /// <summary>Changes this portfolio's fields set in <paramref name="changes"/>.</summary>

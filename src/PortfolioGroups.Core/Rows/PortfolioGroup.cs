@@ -45,6 +45,10 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     public PortfolioStore Store { get; }
 
     /// <summary>Creates the group, or updates it if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <remarks>
+    /// The row ends with exactly the values passed: on an existing group, a description or metadata
+    /// left null is cleared. To change some fields and keep the others, use <see cref="UpdateAsync(PortfolioStore, PortfolioGroupRef, PortfolioGroupChanges, CancellationToken)"/>.
+    /// </remarks>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> AddAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, CancellationToken cancellationToken = default) =>
@@ -88,7 +92,8 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
         Guard.NotNull(changes, nameof(changes));
         var displayName = changes.DisplayName.IsSet ? Change.To(Guard.DisplayName(changes.DisplayName.Value, "changes.DisplayName")) : default;
         var metadata = changes.Metadata.IsSet ? Change.To<string?>(Guard.Metadata(changes.Metadata.Value, "changes.Metadata")) : default;
-        return await store.Groups.UpdateAsync(key, displayName, changes.Description, metadata, cancellationToken).ConfigureAwait(false)
+        var description = changes.Description.IsSet ? Change.To(Guard.OptionalText(changes.Description.Value, "changes.Description")) : default;
+        return await store.Groups.UpdateAsync(key, displayName, description, metadata, cancellationToken).ConfigureAwait(false)
                ?? throw key.NotFound(PortfolioGroupRepository.Table);
     }
 
@@ -128,7 +133,7 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
         store.ThrowIfDisposed();
         filter ??= new PortfolioGroupFilter();
         var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
-        return store.Groups.FilterAsync(keys, filter.Search, PageQuery.From(page), cancellationToken);
+        return store.Groups.FilterAsync(keys, Guard.OptionalText(filter.Search, "filter.Search"), PageQuery.From(page), cancellationToken);
     }
 
     /// <summary>
@@ -224,7 +229,7 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <inheritdoc />
     public bool Equals(PortfolioGroup? other) =>
         other is not null && Uid == other.Uid && UniqueIdentifier == other.UniqueIdentifier && DisplayName == other.DisplayName
-        && Description == other.Description && MetadataText(Metadata) == MetadataText(other.Metadata);
+        && Description == other.Description && MetadataEquals(Metadata, other.Metadata);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as PortfolioGroup);
@@ -242,7 +247,9 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
         return group.ToKey("group");
     }
 
-    private static string? MetadataText(JsonElement? metadata) => metadata?.GetRawText();
+    // Compared as JSON, not as text: PostgreSQL's jsonb reorders keys, SQLite keeps the text as given.
+    private static bool MetadataEquals(JsonElement? left, JsonElement? right) =>
+        left is { } l ? right is { } r && JsonElement.DeepEquals(l, r) : right is null;
 
     private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
     {
@@ -251,7 +258,8 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
         var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
         var name = Guard.DisplayName(displayName, nameof(displayName));
         var json = Guard.Metadata(metadata, nameof(metadata));
+        var text = Guard.OptionalText(description, nameof(description));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        return store.Groups.InsertAsync(newUid, identifier, name, description, json, upsert, cancellationToken);
+        return store.Groups.InsertAsync(newUid, identifier, name, text, json, upsert, cancellationToken);
     }
 }

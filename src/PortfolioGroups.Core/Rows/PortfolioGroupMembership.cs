@@ -49,7 +49,7 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     public static Task<PortfolioGroupMembership> CreateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default) =>
         InsertAsync(store, group, portfolio, uid, failIfExists: true, cancellationToken);
 
-    /// <summary>Returns the membership of the pair, creating it when absent; at most two statements.</summary>
+    /// <summary>Returns the membership of the pair, creating it when absent; two statements at most, unless a concurrent delete of the pair forces a retry.</summary>
     /// <param name="store">The store.</param>
     /// <param name="group">The group.</param>
     /// <param name="portfolio">The portfolio.</param>

@@ -30,6 +30,7 @@ internal static class Guard
         }
 
         CheckLength(trimmed, field);
+        CheckUnicode(trimmed, field);
         foreach (var c in trimmed)
         {
             if (char.IsControl(c))
@@ -66,6 +67,18 @@ internal static class Guard
         }
 
         CheckLength(value, field);
+        CheckUnicode(value, field);
+        return value;
+    }
+
+    /// <summary>Checks free text (a description, a search): null, or text both databases can store.</summary>
+    public static string? OptionalText(string? value, string field)
+    {
+        if (value is not null)
+        {
+            CheckUnicode(value, field);
+        }
+
         return value;
     }
 
@@ -82,6 +95,7 @@ internal static class Guard
             throw new InvalidValueException(field, $"must be a JSON object or null, not a JSON {element.ValueKind.ToString().ToLowerInvariant()}.");
         }
 
+        CheckJsonStrings(element, field);
         return element.GetRawText();
     }
 
@@ -93,6 +107,67 @@ internal static class Guard
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// Refuses what PostgreSQL cannot store in text (U+0000) and what is not Unicode at all (an
+    /// unpaired surrogate, which SQLite would silently turn into U+FFFD), so both databases store
+    /// exactly what the caller passed.
+    /// </summary>
+    private static void CheckUnicode(string value, string field)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0')
+            {
+                throw new InvalidValueException(field, "must not contain the NUL character (U+0000).");
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new InvalidValueException(field, $"is not valid Unicode: an unpaired surrogate U+{(int)c:X4} at position {i}.");
+            }
+        }
+    }
+
+    private static void CheckJsonStrings(JsonElement element, string field)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    CheckUnicode(property.Name, field);
+                    CheckJsonStrings(property.Value, field);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckJsonStrings(item, field);
+                }
+
+                break;
+            case JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = element.GetString()!;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new InvalidValueException(field, $"contains a JSON string that is not valid Unicode ({ex.Message})");
+                }
+
+                CheckUnicode(text, field);
+                break;
+        }
     }
 
     private static void CheckLength(string value, string field)

@@ -56,9 +56,18 @@ internal sealed class Database : IAsyncDisposable
 
         var database = new Database(new SqliteDialect(), null, false, builder.ToString())
         {
-            _sqliteBusyTimeoutMs = checked(builder.DefaultTimeout * 1000),
+            _sqliteBusyTimeoutMs = (int)Math.Min(builder.DefaultTimeout * 1000L, int.MaxValue),
         };
-        var first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        SqliteConnection first;
+        try
+        {
+            first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidValueException("connectionString", $"the SQLite database '{builder.DataSource}' cannot be opened: {ex.Message}");
+        }
+
         if (isMemory)
         {
             // A shared in-memory database lives while one connection to it is open.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using PortfolioGroups.Migrations;
@@ -23,11 +22,11 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     private readonly SchemaMigrator _migrator;
     private int _disposed;
 
-    private PortfolioStore(Database database, MigrationTarget target, string migrationConnectionString)
+    private PortfolioStore(Database database, MigrationTarget target, string migrationConnectionString, bool overCallersDataSource = false)
     {
         Database = database;
         Schema = target.Schema;
-        _migrator = new SchemaMigrator(database, target, migrationConnectionString);
+        _migrator = new SchemaMigrator(database, target, migrationConnectionString, overCallersDataSource);
         Portfolios = new PortfolioRepository(this);
         Groups = new PortfolioGroupRepository(this);
         Memberships = new MembershipRepository(this);
@@ -160,12 +159,7 @@ public sealed partial class PortfolioStore : IAsyncDisposable
             "catalog.read",
             $"SELECT meta_table_identifier, physical_name, description, columns_json, schema_version FROM {Database.Dialect.Catalog} ORDER BY meta_table_identifier",
             null,
-            r => new CatalogEntry(
-                r.GetString(0),
-                r.GetString(1),
-                r.GetString(2),
-                JsonSerializer.Deserialize(r.GetString(3), CatalogJson.Default.IReadOnlyListCatalogColumn) ?? [],
-                r.GetInt64(4)),
+            SchemaMigrator.ReadCatalogEntry,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -195,7 +189,9 @@ public sealed partial class PortfolioStore : IAsyncDisposable
         }
 
         var database = Database.ForPostgres(dataSource, ownsDataSource, schema);
-        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Postgres, schema), migrationConnectionString);
+        // FluentMigrator's own connection is not pooled, so disposing the store leaves none open.
+        var unpooled = new NpgsqlConnectionStringBuilder(migrationConnectionString) { Pooling = false }.ConnectionString;
+        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Postgres, schema), unpooled, overCallersDataSource: !ownsDataSource);
         return await store.FinishOpeningAsync(options, cancellationToken).ConfigureAwait(false);
     }
 

@@ -12,6 +12,8 @@ internal sealed class PostgresDialect(string schema) : SqlDialect(schema)
     private const string CheckViolation = "23514";
     private const string StringDataRightTruncation = "22001";
     private const string InvalidTextRepresentation = "22P02";
+    private const string CharacterNotInRepertoire = "22021";
+    private const string UntranslatableCharacter = "22P05";
 
     public string Schema { get; } = schema;
 
@@ -52,10 +54,13 @@ internal sealed class PostgresDialect(string schema) : SqlDialect(schema)
                 var (table, key) = DescribeConstraint(pg.ConstraintName) ?? (pg.TableName ?? "row", pg.ConstraintName ?? "key");
                 return new DuplicateKeyException(table, key, keyValue: null, exception);
             case ForeignKeyViolation:
-                return new RowNotFoundException("PortfolioGroup or Portfolio", "uid", "referenced by PortfolioGroupMembership (it was deleted concurrently)");
+                // Only a membership references other rows: its group or portfolio went away mid-call.
+                return new RowNotFoundException("PortfolioGroup or Portfolio", "uid", "(the membership's group or portfolio was deleted concurrently)", exception);
             case CheckViolation:
             case StringDataRightTruncation:
             case InvalidTextRepresentation:
+            case CharacterNotInRepertoire:
+            case UntranslatableCharacter:
                 return new InvalidValueException(pg.ColumnName ?? pg.ConstraintName ?? "value", pg.MessageText);
             default:
                 return null;

@@ -69,7 +69,8 @@ internal sealed class SqliteDialect() : SqlDialect(schema: null)
                 var (identifier, key) = DescribeColumns(table, columns) ?? (table, columns);
                 return new DuplicateKeyException(identifier, key, keyValue: null, exception);
             case ConstraintForeignKey:
-                return new RowNotFoundException("PortfolioGroup or Portfolio", "uid", "referenced by PortfolioGroupMembership (it was deleted concurrently)");
+                // Only a membership references other rows: its group or portfolio went away mid-call.
+                return new RowNotFoundException("PortfolioGroup or Portfolio", "uid", "(the membership's group or portfolio was deleted concurrently)", exception);
             case ConstraintCheck:
                 return new InvalidValueException("value", sqlite.Message);
             default:
