@@ -34,7 +34,7 @@ public sealed class PostgresPermissionTests
 
         await using var admin = new NpgsqlConnection(connectionString);
         await admin.OpenAsync();
-        await using var locks = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", admin);
+        await using var locks = new NpgsqlCommand("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()", admin);
         (await locks.ExecuteScalarAsync()).Should().Be(0L);
     }
 
