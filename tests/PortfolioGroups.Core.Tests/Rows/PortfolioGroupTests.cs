@@ -6,8 +6,14 @@ namespace PortfolioGroups.Tests.Rows;
 
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
-public sealed class PortfolioGroupTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Postgres, "portfolio_data")]
+public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
 {
+    public PortfolioGroupTests(Db db)
+        : this(db, null)
+    {
+    }
+
     [Test]
     public async Task Adding_the_same_group_twice_gives_the_same_uid()
     {

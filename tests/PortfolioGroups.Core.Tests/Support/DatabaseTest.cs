@@ -16,9 +16,10 @@ public enum Db
 /// database of its own (a temp SQLite file, or a fresh PostgreSQL database), so fixtures can
 /// run in parallel; <see cref="NewDatabaseAsync"/> makes another one for a test that needs it.
 /// Derived fixtures say which databases they run on: <c>[TestFixture(Db.Sqlite)]</c>,
-/// <c>[TestFixture(Db.Postgres)]</c>, usually both.
+/// <c>[TestFixture(Db.Postgres)]</c>, usually both; <c>[TestFixture(Db.Postgres, "some_schema")]</c>
+/// runs the fixture with the library's tables in a PostgreSQL schema other than <c>public</c>.
 /// </summary>
-public abstract class DatabaseTest(Db db)
+public abstract class DatabaseTest(Db db, string? postgresSchema = null)
 {
     private readonly List<string> _tempDirectories = [];
     private PortfolioStore? _store;
@@ -74,10 +75,16 @@ public abstract class DatabaseTest(Db db)
     }
 
     /// <summary>Opens a store on a database of this fixture's kind.</summary>
-    protected Task<PortfolioStore> OpenStoreAsync(string connectionString, PortfolioStoreOptions? options = null) =>
-        Db == Db.Postgres
-            ? PortfolioStore.OpenPostgresAsync(connectionString, options)
-            : PortfolioStore.OpenSqliteAsync(connectionString, options);
+    protected Task<PortfolioStore> OpenStoreAsync(string connectionString, PortfolioStoreOptions? options = null)
+    {
+        if (Db == Db.Sqlite)
+        {
+            return PortfolioStore.OpenSqliteAsync(connectionString, options);
+        }
+
+        options ??= new PortfolioStoreOptions();
+        return PortfolioStore.OpenPostgresAsync(connectionString, postgresSchema is null ? options : options with { PostgresSchema = postgresSchema });
+    }
 
     /// <summary>Opens a plain driver connection, outside the library (on SQLite with foreign keys on, as any correct client must).</summary>
     protected async Task<DbConnection> OpenPlainConnectionAsync(string? connectionString = null)
@@ -90,7 +97,7 @@ public abstract class DatabaseTest(Db db)
     }
 
     /// <summary>The schema the library's tables are in on PostgreSQL.</summary>
-    protected virtual string PostgresSchema => PortfolioStoreOptions.DefaultPostgresSchema;
+    protected string PostgresSchema => postgresSchema ?? PortfolioStoreOptions.DefaultPostgresSchema;
 
     /// <summary>Qualifies a table name for plain SQL.</summary>
     protected string Table(string physicalName) => Db == Db.Postgres ? $"\"{PostgresSchema}\".\"{physicalName}\"" : $"\"{physicalName}\"";
