@@ -1,5 +1,3 @@
-using PortfolioGroups.Services;
-
 namespace PortfolioGroups;
 
 /// <summary>
@@ -68,43 +66,22 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <returns>The updated row.</returns>
     /// <exception cref="RowNotFoundException">No such portfolio.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
-    public static async Task<Portfolio> UpdateAsync(PortfolioStore store, PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, portfolio);
-        Guard.NotNull(changes, nameof(changes));
-        if (!changes.DisplayName.IsSet)
-        {
-            return await GetAsync(store, portfolio, cancellationToken).ConfigureAwait(false);
-        }
-
-        var displayName = Guard.OptionalDisplayName(changes.DisplayName.Value, "changes.DisplayName");
-        return await store.Portfolios.UpdateAsync(key, displayName, cancellationToken).ConfigureAwait(false)
-               ?? throw key.NotFound(Repositories.PortfolioRepository.Table);
-    }
+    public static Task<Portfolio> UpdateAsync(PortfolioStore store, PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.UpdateAsync(portfolio, changes, cancellationToken);
 
     /// <summary>Deletes a portfolio; the database deletes its memberships with it, and its groups remain.</summary>
     /// <returns>Whether a portfolio was deleted (false when there was none).</returns>
-    public static async Task<bool> DeleteAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, portfolio);
-        return await store.Portfolios.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0;
-    }
+    public static Task<bool> DeleteAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.DeleteAsync(portfolio, cancellationToken);
 
     /// <summary>Reads a portfolio by uid or unique identifier.</summary>
     /// <exception cref="RowNotFoundException">No such portfolio.</exception>
-    public static async Task<Portfolio> GetAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, portfolio);
-        return await store.Portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false)
-               ?? throw key.NotFound(Repositories.PortfolioRepository.Table);
-    }
+    public static Task<Portfolio> GetAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.GetAsync(portfolio, cancellationToken);
 
     /// <summary>Reads a portfolio by uid or unique identifier, or null when there is none.</summary>
-    public static Task<Portfolio?> FindAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, portfolio);
-        return store.Portfolios.FindAsync(key, cancellationToken);
-    }
+    public static Task<Portfolio?> FindAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.FindAsync(portfolio, cancellationToken);
 
     /// <summary>Reads one page of the portfolios a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
@@ -112,14 +89,8 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
-    public static Task<Page<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        filter ??= new PortfolioFilter();
-        var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
-        return store.Portfolios.FilterAsync(keys, Guard.OptionalText(filter.Search, "filter.Search"), PageQuery.From(page), cancellationToken);
-    }
+    public static Task<Page<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.FilterAsync(filter, page, cancellationToken);
 
     /// <summary>Changes this portfolio's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
@@ -133,7 +104,7 @@ public sealed class Portfolio : IEquatable<Portfolio>
 
     /// <summary>Reads one page of the groups this portfolio belongs to.</summary>
     public Task<Page<PortfolioGroup>> GetGroupsAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioGroup.GetGroupsForPortfolioAsync(Store, this, page, cancellationToken);
+        PortfolioStore.Usable(Store).PortfolioService.GetGroupsAsync(this, page, cancellationToken);
 
     /// <inheritdoc />
     public bool Equals(Portfolio? other) =>
@@ -148,20 +119,6 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <inheritdoc />
     public override string ToString() => DisplayName is null ? UniqueIdentifier : $"{UniqueIdentifier} ({DisplayName})";
 
-    internal static RowKey Open(PortfolioStore store, PortfolioRef portfolio)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        return portfolio.ToKey("portfolio");
-    }
-
-    private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
-        var name = Guard.OptionalDisplayName(displayName, nameof(displayName));
-        var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        return store.Portfolios.InsertAsync(newUid, identifier, name, upsert, cancellationToken);
-    }
+    private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
+        PortfolioStore.Usable(store).PortfolioService.InsertAsync(uniqueIdentifier, displayName, uid, upsert, cancellationToken);
 }

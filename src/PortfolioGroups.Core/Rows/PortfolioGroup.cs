@@ -1,6 +1,4 @@
 using System.Text.Json;
-using PortfolioGroups.Repositories;
-using PortfolioGroups.Services;
 
 namespace PortfolioGroups;
 
@@ -86,40 +84,22 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <returns>The updated row.</returns>
     /// <exception cref="RowNotFoundException">No such group.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
-    public static async Task<PortfolioGroup> UpdateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, group);
-        Guard.NotNull(changes, nameof(changes));
-        var displayName = changes.DisplayName.IsSet ? Change.To(Guard.DisplayName(changes.DisplayName.Value, "changes.DisplayName")) : default;
-        var metadata = changes.Metadata.IsSet ? Change.To<string?>(Guard.Metadata(changes.Metadata.Value, "changes.Metadata")) : default;
-        var description = changes.Description.IsSet ? Change.To(Guard.OptionalText(changes.Description.Value, "changes.Description")) : default;
-        return await store.Groups.UpdateAsync(key, displayName, description, metadata, cancellationToken).ConfigureAwait(false)
-               ?? throw key.NotFound(PortfolioGroupRepository.Table);
-    }
+    public static Task<PortfolioGroup> UpdateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.UpdateAsync(group, changes, cancellationToken);
 
     /// <summary>Deletes a group; the database deletes its memberships with it, and its portfolios remain.</summary>
     /// <returns>Whether a group was deleted (false when there was none).</returns>
-    public static async Task<bool> DeleteAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, group);
-        return await store.Groups.DeleteAsync(key, cancellationToken).ConfigureAwait(false) > 0;
-    }
+    public static Task<bool> DeleteAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.DeleteAsync(group, cancellationToken);
 
     /// <summary>Reads a group by uid or unique identifier.</summary>
     /// <exception cref="RowNotFoundException">No such group.</exception>
-    public static async Task<PortfolioGroup> GetAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, group);
-        return await store.Groups.FindAsync(key, cancellationToken).ConfigureAwait(false)
-               ?? throw key.NotFound(PortfolioGroupRepository.Table);
-    }
+    public static Task<PortfolioGroup> GetAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.GetAsync(group, cancellationToken);
 
     /// <summary>Reads a group by uid or unique identifier, or null when there is none.</summary>
-    public static Task<PortfolioGroup?> FindAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, group);
-        return store.Groups.FindAsync(key, cancellationToken);
-    }
+    public static Task<PortfolioGroup?> FindAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.FindAsync(group, cancellationToken);
 
     /// <summary>Reads one page of the groups a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
@@ -127,14 +107,8 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
-    public static Task<Page<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        filter ??= new PortfolioGroupFilter();
-        var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
-        return store.Groups.FilterAsync(keys, Guard.OptionalText(filter.Search, "filter.Search"), PageQuery.From(page), cancellationToken);
-    }
+    public static Task<Page<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.FilterAsync(filter, page, cancellationToken);
 
     /// <summary>
     /// Deletes many groups, named by uids and/or unique identifiers, in one statement and one
@@ -147,18 +121,8 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// </remarks>
     /// <returns>The number of groups deleted.</returns>
     /// <exception cref="InvalidValueException">Both arguments are null (the call names nothing), or a key is invalid.</exception>
-    public static async Task<int> BulkDeleteAsync(PortfolioStore store, IEnumerable<Guid>? uids = null, IEnumerable<string>? uniqueIdentifiers = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        if (uids is null && uniqueIdentifiers is null)
-        {
-            throw new InvalidValueException("uids, uniqueIdentifiers", "name no group; pass uids and/or unique identifiers (a bulk delete never means \"everything\").");
-        }
-
-        var keys = KeySet.From(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
-        return keys.IsEmpty ? 0 : await store.Groups.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
-    }
+    public static Task<int> BulkDeleteAsync(PortfolioStore store, IEnumerable<Guid>? uids = null, IEnumerable<string>? uniqueIdentifiers = null, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.BulkDeleteAsync(uids, uniqueIdentifiers, cancellationToken);
 
     /// <summary>Puts a portfolio in a group. Idempotent: an existing membership is returned as is.</summary>
     /// <returns>The membership.</returns>
@@ -168,40 +132,18 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
 
     /// <summary>Takes a portfolio out of a group; both remain.</summary>
     /// <returns>Whether a membership was deleted: false when there was none (or the group or the portfolio does not exist).</returns>
-    public static async Task<bool> RemovePortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default)
-    {
-        var groupKey = Open(store, group);
-        var portfolioKey = portfolio.ToKey(nameof(portfolio));
-        return await store.Memberships.RemoveAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false) > 0;
-    }
+    public static Task<bool> RemovePortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.RemovePortfolioAsync(group, portfolio, cancellationToken);
 
     /// <summary>Reads one page of the portfolios in a group, in portfolio uid order.</summary>
     /// <exception cref="RowNotFoundException">The group does not exist.</exception>
-    public static async Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest? page = null, CancellationToken cancellationToken = default)
-    {
-        var key = Open(store, group);
-        var result = await store.Portfolios.InGroupAsync(key, PageQuery.From(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await store.Groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw key.NotFound(PortfolioGroupRepository.Table);
-        }
-
-        return result;
-    }
+    public static Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).GroupService.GetPortfoliosAsync(group, page, cancellationToken);
 
     /// <summary>Reads one page of the groups a portfolio belongs to, in group uid order.</summary>
     /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
-    public static async Task<Page<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest? page = null, CancellationToken cancellationToken = default)
-    {
-        var key = Portfolio.Open(store, portfolio);
-        var result = await store.Groups.OfPortfolioAsync(key, PageQuery.From(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await store.Portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw key.NotFound(PortfolioRepository.Table);
-        }
-
-        return result;
-    }
+    public static Task<Page<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest? page = null, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).PortfolioService.GetGroupsAsync(portfolio, page, cancellationToken);
 
     /// <summary>Changes this group's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
@@ -240,26 +182,10 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <inheritdoc />
     public override string ToString() => $"{UniqueIdentifier} ({DisplayName})";
 
-    internal static RowKey Open(PortfolioStore store, PortfolioGroupRef group)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        return group.ToKey("group");
-    }
-
     // Compared as JSON, not as text: PostgreSQL's jsonb reorders keys, SQLite keeps the text as given.
     private static bool MetadataEquals(JsonElement? left, JsonElement? right) =>
         left is { } l ? right is { } r && JsonElement.DeepEquals(l, r) : right is null;
 
-    private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        store.ThrowIfDisposed();
-        var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
-        var name = Guard.DisplayName(displayName, nameof(displayName));
-        var json = Guard.Metadata(metadata, nameof(metadata));
-        var text = Guard.OptionalText(description, nameof(description));
-        var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        return store.Groups.InsertAsync(newUid, identifier, name, text, json, upsert, cancellationToken);
-    }
+    private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
+        PortfolioStore.Usable(store).GroupService.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, upsert, cancellationToken);
 }

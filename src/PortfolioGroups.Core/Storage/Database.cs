@@ -33,8 +33,9 @@ internal sealed class Database : IAsyncDisposable
 
     public SqlDialect Dialect { get; }
 
-    /// <summary>The connection string FluentMigrator opens its own connection with.</summary>
-    public string MigrationConnectionString => _sqliteConnectionString ?? _dataSource!.ConnectionString;
+    /// <summary>The SQLite connection string FluentMigrator opens its own connection with: not pooled, so nothing it opened outlives the migration.</summary>
+    public string SqliteMigrationConnectionString =>
+        new SqliteConnectionStringBuilder(_sqliteConnectionString) { Pooling = false }.ToString();
 
     public static Database ForPostgres(NpgsqlDataSource dataSource, bool ownsDataSource, string schema) =>
         new(new PostgresDialect(schema), dataSource, ownsDataSource, null);

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Npgsql;
 using PortfolioGroups.Migrations;
 using PortfolioGroups.Repositories;
+using PortfolioGroups.Services;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups;
@@ -27,9 +28,12 @@ public sealed partial class PortfolioStore : IAsyncDisposable
         Database = database;
         Schema = target.Schema;
         _migrator = new SchemaMigrator(database, target, migrationConnectionString, overCallersDataSource);
-        Portfolios = new PortfolioRepository(this);
-        Groups = new PortfolioGroupRepository(this);
-        Memberships = new MembershipRepository(this);
+        var portfolios = new PortfolioRepository(this);
+        var groups = new PortfolioGroupRepository(this);
+        var memberships = new MembershipRepository(this);
+        PortfolioService = new PortfolioService(portfolios, groups);
+        GroupService = new PortfolioGroupService(portfolios, groups, memberships);
+        MembershipService = new MembershipService(memberships);
     }
 
     /// <summary>The database this store is open on.</summary>
@@ -40,11 +44,11 @@ public sealed partial class PortfolioStore : IAsyncDisposable
 
     internal Database Database { get; }
 
-    internal PortfolioRepository Portfolios { get; }
+    internal PortfolioService PortfolioService { get; }
 
-    internal PortfolioGroupRepository Groups { get; }
+    internal PortfolioGroupService GroupService { get; }
 
-    internal MembershipRepository Memberships { get; }
+    internal MembershipService MembershipService { get; }
 
     /// <summary>
     /// Opens a store on SQLite: a file (<c>Data Source=portfolios.db</c>) or a shared in-memory
@@ -76,7 +80,7 @@ public sealed partial class PortfolioStore : IAsyncDisposable
             throw new InvalidValueException(nameof(connectionString), ex.Message);
         }
 
-        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Sqlite, null), database.MigrationConnectionString);
+        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Sqlite, null), database.SqliteMigrationConnectionString);
         return await store.FinishOpeningAsync(options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -173,6 +177,14 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
+
+    /// <summary>The store a row helper was given, checked: not null, not disposed.</summary>
+    internal static PortfolioStore Usable(PortfolioStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        return store;
+    }
 
     private static async Task<PortfolioStore> OpenPostgresAsync(NpgsqlDataSource dataSource, bool ownsDataSource, string migrationConnectionString, PortfolioStoreOptions? options, CancellationToken cancellationToken)
     {
