@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentMigrator.Runner;
@@ -155,7 +154,7 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
             return;
         }
 
-        await database.ExecuteAsync(connection, null, "migrate.lock", "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))", new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, cancellationToken).ConfigureAwait(false);
+        await database.ExecuteAsync(connection, null, "migrate.lock", PostgresDialect.LockMigrations, new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -163,7 +162,7 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
         // The version table lives in the schema, so the schema must exist before FluentMigrator runs.
         if (_dialect is PostgresDialect postgres)
         {
-            await database.ExecuteAsync(connection, null, "migrate.schema", $"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(postgres.Schema)}", null, cancellationToken).ConfigureAwait(false);
+            await database.ExecuteAsync(connection, null, "migrate.schema", postgres.CreateSchema, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -171,24 +170,16 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
     {
         if (_dialect is PostgresDialect postgres)
         {
-            await database.ExecuteAsync(connection, null, "migrate.unlock", "SELECT pg_advisory_unlock(@lockClass, hashtext(@schema))", new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, CancellationToken.None).ConfigureAwait(false);
+            await database.ExecuteAsync(connection, null, "migrate.unlock", PostgresDialect.UnlockMigrations, new { lockClass = AdvisoryLockClass, schema = postgres.Schema }, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     private async Task<MigrationStatus> ReadStatusAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        var exists = _dialect is PostgresDialect postgres
-            ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name = @table"
-            : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
-        var found = await database.QueryAsync(connection, null, "migrate.status", exists, new { schema = target.Schema, table = SchemaModel.VersionTableName }, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
-        var applied = new List<long>();
-        if (found[0] > 0)
-        {
-            var versionTable = target.Schema is null
-                ? SqlDialect.Quote(SchemaModel.VersionTableName)
-                : SqlDialect.Quote(target.Schema) + "." + SqlDialect.Quote(SchemaModel.VersionTableName);
-            applied = await database.QueryAsync(connection, null, "migrate.status", $"SELECT version FROM {versionTable} ORDER BY version", null, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
-        }
+        var found = await database.QueryAsync(connection, null, "migrate.status", _dialect.VersionTableExists, new { schema = target.Schema, table = SchemaModel.VersionTableName }, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        var applied = found[0] > 0
+            ? await database.QueryAsync(connection, null, "migrate.status", _dialect.SelectVersions, null, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false)
+            : [];
 
         var pending = LibraryMigrationSource.Versions.Where(v => !applied.Contains(v)).Order().ToList();
         return new MigrationStatus(applied, pending);
@@ -201,7 +192,7 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
             connection,
             null,
             "catalog.check",
-            $"SELECT meta_table_identifier, physical_name, description, columns_json, schema_version FROM {_dialect.Catalog} ORDER BY meta_table_identifier",
+            _dialect.SelectCatalog,
             null,
             ReadCatalogEntry,
             cancellationToken).ConfigureAwait(false);
@@ -242,9 +233,8 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
         {
             if (hasCatalog)
             {
-                await database.ExecuteAsync(connection, transaction, "catalog.refresh", $"DELETE FROM {_dialect.Catalog}", null, cancellationToken).ConfigureAwait(false);
+                await database.ExecuteAsync(connection, transaction, "catalog.refresh", _dialect.DeleteCatalog, null, cancellationToken).ConfigureAwait(false);
                 var rows = ExpectedCatalog(status.CurrentVersion);
-                var values = string.Join(", ", rows.Select((_, i) => $"(@identifier{i}, @physicalName{i}, @description{i}, {_dialect.JsonValue($"@columns{i}")}, @version)"));
                 var parameters = new Dapper.DynamicParameters();
                 parameters.Add("version", status.CurrentVersion);
                 for (var i = 0; i < rows.Count; i++)
@@ -259,7 +249,7 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
                     connection,
                     transaction,
                     "catalog.refresh",
-                    $"INSERT INTO {_dialect.Catalog} (meta_table_identifier, physical_name, description, columns_json, schema_version) VALUES {values}",
+                    _dialect.InsertCatalog(rows.Count),
                     parameters,
                     cancellationToken).ConfigureAwait(false);
             }
@@ -268,7 +258,7 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
             {
                 // FluentMigrator 8.0.1 writes no COMMENT ON for PostgreSQL: the library does, from the model graph.
                 var tables = SchemaModel.AllTables.Where(t => t == SchemaModel.Catalog ? hasCatalog : hasMetaTables);
-                await database.ExecuteAsync(connection, transaction, "catalog.comments", CommentStatements(postgres.Schema, tables), null, cancellationToken).ConfigureAwait(false);
+                await database.ExecuteAsync(connection, transaction, "catalog.comments", postgres.Comments(tables), null, cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -277,25 +267,6 @@ internal sealed class SchemaMigrator(Database database, MigrationTarget target, 
 
     internal static IReadOnlyList<CatalogColumn> CatalogColumns(TableModel table) =>
         [.. table.Columns.Select(c => new CatalogColumn(c.Name, c.Label, c.Description, c.Kind.ToString(), c.IsNullable, c.MaxLength))];
-
-    private static string CommentStatements(string schema, IEnumerable<TableModel> tables)
-    {
-        // COMMENT takes no parameters; the texts are the library's own constants, quoted here.
-        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
-        var sql = new StringBuilder();
-        foreach (var table in tables)
-        {
-            var qualified = SqlDialect.Quote(schema) + "." + SqlDialect.Quote(table.PhysicalName);
-            sql.Append("COMMENT ON TABLE ").Append(qualified).Append(" IS ").Append(Literal(table.Description)).AppendLine(";");
-            foreach (var column in table.Columns)
-            {
-                sql.Append("COMMENT ON COLUMN ").Append(qualified).Append('.').Append(SqlDialect.Quote(column.Name))
-                    .Append(" IS ").Append(Literal(column.Description)).AppendLine(";");
-            }
-        }
-
-        return sql.ToString();
-    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

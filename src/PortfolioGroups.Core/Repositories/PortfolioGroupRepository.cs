@@ -6,11 +6,10 @@ using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
 
-/// <summary>SQL for the portfolio_group table; one statement per call.</summary>
+/// <summary>Runs the portfolio_group table's statements (from the dialect) and maps their rows; one statement per call.</summary>
 internal sealed class PortfolioGroupRepository(PortfolioStore store)
 {
     public const string Table = "PortfolioGroup";
-    private const string Columns = "uid, unique_identifier, display_name, description, metadata_json";
 
     private Database Db => store.Database;
 
@@ -26,16 +25,11 @@ internal sealed class PortfolioGroupRepository(PortfolioStore store)
 
     public async Task<PortfolioGroup> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? description, string? metadata, bool upsert, CancellationToken cancellationToken)
     {
-        var conflict = upsert
-            ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json"
-            : "";
-        var sql = $"INSERT INTO {D.Group} (uid, unique_identifier, display_name, description, metadata_json) " +
-                  $"VALUES (@uid, @uniqueIdentifier, @displayName, @description, {D.JsonValue("@metadata")}){conflict} RETURNING {Columns}";
         try
         {
             var rows = await Db.QueryAsync(
                 upsert ? "portfolio_group.upsert" : "portfolio_group.create",
-                sql,
+                D.InsertGroup(upsert),
                 new { uid = D.Uid(uid), uniqueIdentifier, displayName, description, metadata },
                 Map,
                 cancellationToken).ConfigureAwait(false);
@@ -49,66 +43,46 @@ internal sealed class PortfolioGroupRepository(PortfolioStore store)
         }
     }
 
-    public async Task<PortfolioGroup?> FindAsync(RowKey key, CancellationToken cancellationToken)
-    {
-        var rows = await Db.QueryAsync("portfolio_group.get", $"SELECT {Columns} FROM {D.Group} WHERE {key.Column} = @key", new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    public async Task<PortfolioGroup?> FindAsync(RowKey key, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync("portfolio_group.get", D.SelectGroup(key), new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
     /// <summary>Updates the fields that are set; null when the group does not exist.</summary>
     public async Task<PortfolioGroup?> UpdateAsync(RowKey key, Change<string> displayName, Change<string?> description, Change<string?> metadata, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("key", key.Value(D));
-        var set = new List<string>();
-        if (displayName.IsSet)
-        {
-            set.Add("display_name = @displayName");
-            parameters.Add("displayName", displayName.Value);
-        }
-
-        if (description.IsSet)
-        {
-            set.Add("description = @description");
-            parameters.Add("description", description.Value);
-        }
-
-        if (metadata.IsSet)
-        {
-            set.Add($"metadata_json = {D.JsonValue("@metadata")}");
-            parameters.Add("metadata", metadata.Value, System.Data.DbType.String);
-        }
-
-        if (set.Count == 0)
+        if (!displayName.IsSet && !description.IsSet && !metadata.IsSet)
         {
             return await FindAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
+        var parameters = new DynamicParameters();
+        parameters.Add("key", key.Value(D));
+        parameters.Add("displayName", displayName.Value);
+        parameters.Add("description", description.Value, System.Data.DbType.String);
+        parameters.Add("metadata", metadata.Value, System.Data.DbType.String);
         var rows = await Db.QueryAsync(
             "portfolio_group.update",
-            $"UPDATE {D.Group} SET {string.Join(", ", set)} WHERE {key.Column} = @key RETURNING {Columns}",
+            D.UpdateGroup(key, displayName.IsSet, description.IsSet, metadata.IsSet),
             parameters,
             Map,
             cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
+        return rows.SingleOrDefault();
     }
 
     public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio_group.delete", $"DELETE FROM {D.Group} WHERE {key.Column} = @key", new { key = key.Value(D) }, cancellationToken);
+        Db.ExecuteAsync("portfolio_group.delete", D.DeleteGroup(key), new { key = key.Value(D) }, cancellationToken);
 
     /// <summary>Deletes every group the set names, in one statement (one transaction); each group counts once.</summary>
     public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var condition = keys.Condition(D, D.Group, "uid", "group", parameters);
-        return Db.ExecuteAsync("portfolio_group.bulk_delete", $"DELETE FROM {D.Group} WHERE {condition}", parameters, cancellationToken);
+        var sql = D.BulkDeleteGroups(keys, parameters);
+        return Db.ExecuteAsync("portfolio_group.bulk_delete", sql, parameters, cancellationToken);
     }
 
     public async Task<Page<PortfolioGroup>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var where = keys.NamedOrSearched(D, D.Group, search, "group", parameters);
-        var sql = $"SELECT {Columns} FROM {D.Group} WHERE {where}{page.Tail(D, "uid", parameters)}";
+        var sql = D.FilterGroups(keys, search, page, parameters);
         var rows = await Db.QueryAsync("portfolio_group.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
     }
@@ -118,8 +92,7 @@ internal sealed class PortfolioGroupRepository(PortfolioStore store)
     {
         var parameters = new DynamicParameters();
         parameters.Add("portfolio", portfolio.Value(D));
-        var sql = $"SELECT g.uid, g.unique_identifier, g.display_name, g.description, g.metadata_json FROM {D.Membership} m JOIN {D.Group} g ON g.uid = m.portfolio_group_uid " +
-                  $"WHERE m.portfolio_uid = {portfolio.UidExpression(D.Portfolio, "@portfolio")}{page.Tail(D, "m.portfolio_group_uid", parameters)}";
+        var sql = D.GroupsOfPortfolio(portfolio, page, parameters);
         var rows = await Db.QueryAsync("portfolio.groups", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
     }

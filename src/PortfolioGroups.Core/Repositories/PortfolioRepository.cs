@@ -5,11 +5,10 @@ using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
 
-/// <summary>SQL for the portfolio table; one statement per call.</summary>
+/// <summary>Runs the portfolio table's statements (from the dialect) and maps their rows; one statement per call.</summary>
 internal sealed class PortfolioRepository(PortfolioStore store)
 {
     public const string Table = "Portfolio";
-    private const string Columns = "uid, unique_identifier, display_name";
 
     private Database Db => store.Database;
 
@@ -19,11 +18,9 @@ internal sealed class PortfolioRepository(PortfolioStore store)
 
     public async Task<Portfolio> InsertAsync(Guid uid, string uniqueIdentifier, string? displayName, bool upsert, CancellationToken cancellationToken)
     {
-        var conflict = upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name" : "";
-        var sql = $"INSERT INTO {D.Portfolio} (uid, unique_identifier, display_name) VALUES (@uid, @uniqueIdentifier, @displayName){conflict} RETURNING {Columns}";
         try
         {
-            var rows = await Db.QueryAsync(upsert ? "portfolio.upsert" : "portfolio.create", sql, new { uid = D.Uid(uid), uniqueIdentifier, displayName }, Map, cancellationToken).ConfigureAwait(false);
+            var rows = await Db.QueryAsync(upsert ? "portfolio.upsert" : "portfolio.create", D.InsertPortfolio(upsert), new { uid = D.Uid(uid), uniqueIdentifier, displayName }, Map, cancellationToken).ConfigureAwait(false);
             return rows[0];
         }
         catch (DuplicateKeyException ex)
@@ -34,31 +31,19 @@ internal sealed class PortfolioRepository(PortfolioStore store)
         }
     }
 
-    public async Task<Portfolio?> FindAsync(RowKey key, CancellationToken cancellationToken)
-    {
-        var rows = await Db.QueryAsync("portfolio.get", $"SELECT {Columns} FROM {D.Portfolio} WHERE {key.Column} = @key", new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    public async Task<Portfolio?> FindAsync(RowKey key, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync("portfolio.get", D.SelectPortfolio(key), new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
-    public async Task<Portfolio?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken)
-    {
-        var rows = await Db.QueryAsync(
-            "portfolio.update",
-            $"UPDATE {D.Portfolio} SET display_name = @displayName WHERE {key.Column} = @key RETURNING {Columns}",
-            new { key = key.Value(D), displayName },
-            Map,
-            cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    public async Task<Portfolio?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync("portfolio.update", D.UpdatePortfolio(key), new { key = key.Value(D), displayName }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
     public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio.delete", $"DELETE FROM {D.Portfolio} WHERE {key.Column} = @key", new { key = key.Value(D) }, cancellationToken);
+        Db.ExecuteAsync("portfolio.delete", D.DeletePortfolio(key), new { key = key.Value(D) }, cancellationToken);
 
     public async Task<Page<Portfolio>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var where = keys.NamedOrSearched(D, D.Portfolio, search, "portfolio", parameters);
-        var sql = $"SELECT {Columns} FROM {D.Portfolio} WHERE {where}{page.Tail(D, "uid", parameters)}";
+        var sql = D.FilterPortfolios(keys, search, page, parameters);
         var rows = await Db.QueryAsync("portfolio.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }
@@ -68,8 +53,7 @@ internal sealed class PortfolioRepository(PortfolioStore store)
     {
         var parameters = new DynamicParameters();
         parameters.Add("group", group.Value(D));
-        var sql = $"SELECT p.uid, p.unique_identifier, p.display_name FROM {D.Membership} m JOIN {D.Portfolio} p ON p.uid = m.portfolio_uid " +
-                  $"WHERE m.portfolio_group_uid = {group.UidExpression(D.Group, "@group")}{page.Tail(D, "m.portfolio_uid", parameters)}";
+        var sql = D.PortfoliosInGroup(group, page, parameters);
         var rows = await Db.QueryAsync("portfolio_group.portfolios", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }

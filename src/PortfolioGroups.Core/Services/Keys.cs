@@ -28,10 +28,6 @@ internal readonly record struct RowKey(Guid? Uid, string? UniqueIdentifier)
     /// <summary>The key's value as a parameter.</summary>
     public object Value(SqlDialect dialect) => IsUid ? dialect.Uid(Uid!.Value) : UniqueIdentifier!;
 
-    /// <summary>SQL for the uid of the row this key names in <paramref name="table"/>: the parameter itself, or a subquery resolving the unique identifier.</summary>
-    public string UidExpression(string table, string parameter) =>
-        IsUid ? parameter : $"(SELECT uid FROM {table} WHERE unique_identifier = {parameter})";
-
     public RowNotFoundException NotFound(string table) =>
         new(table, Column, Uid?.ToString() ?? UniqueIdentifier!);
 
@@ -78,53 +74,6 @@ internal sealed class KeySet
             [.. keys.Where(k => k.IsUid).Select(k => k.Uid!.Value).Distinct()],
             [.. keys.Where(k => !k.IsUid).Select(k => k.UniqueIdentifier!).Distinct(StringComparer.Ordinal)]);
     }
-
-    /// <summary>
-    /// SQL that is true for rows of <paramref name="table"/> (through <paramref name="uidColumn"/>)
-    /// named by this set; adds the parameters it needs.
-    /// </summary>
-    /// <remarks>
-    /// Identifiers are resolved by a subquery in the same statement. Each set is one parameter
-    /// (an array, or a JSON array on SQLite), so any number of keys is one statement.
-    /// </remarks>
-    public string Condition(SqlDialect dialect, string table, string uidColumn, string parameterPrefix, Dapper.DynamicParameters parameters)
-    {
-        var parts = new List<string>();
-        if (Uids is { Count: > 0 })
-        {
-            parameters.Add(parameterPrefix + "Uids", dialect.UidSet(Uids));
-            parts.Add(dialect.InUidSet(uidColumn, "@" + parameterPrefix + "Uids"));
-        }
-
-        if (UniqueIdentifiers is { Count: > 0 })
-        {
-            parameters.Add(parameterPrefix + "Ids", dialect.TextSet(UniqueIdentifiers));
-            parts.Add($"{uidColumn} IN (SELECT uid FROM {table} WHERE {dialect.InTextSet("unique_identifier", "@" + parameterPrefix + "Ids")})");
-        }
-
-        return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", parts) + ")";
-    }
-
-    /// <summary>
-    /// The WHERE clause of a portfolio or group filter: the rows this set names (when given), whose
-    /// unique identifier or display name contains <paramref name="search"/> (when given).
-    /// </summary>
-    public string NamedOrSearched(SqlDialect dialect, string table, string? search, string parameterPrefix, Dapper.DynamicParameters parameters)
-    {
-        var where = new List<string> { "1 = 1" };
-        if (IsGiven)
-        {
-            where.Add(Condition(dialect, table, "uid", parameterPrefix, parameters));
-        }
-
-        if (search is not null)
-        {
-            parameters.Add("search", dialect.SearchValue(search));
-            where.Add($"({dialect.Contains("unique_identifier", "@search")} OR {dialect.Contains("display_name", "@search")})");
-        }
-
-        return string.Join(" AND ", where);
-    }
 }
 
 /// <summary>A validated page request: size, the row limit to fetch (one more, to know if more follow), and the cursor.</summary>
@@ -150,20 +99,6 @@ internal readonly record struct PageQuery(int Size, Guid? After)
         }
 
         return new PageQuery(page.Size, after);
-    }
-
-    /// <summary>Adds the keyset condition and limit; returns the SQL tail "AND ... ORDER BY ... LIMIT ...".</summary>
-    public string Tail(SqlDialect dialect, string orderColumn, Dapper.DynamicParameters parameters)
-    {
-        parameters.Add("pageLimit", Size + 1);
-        var after = "";
-        if (After is { } cursor)
-        {
-            parameters.Add("pageAfter", dialect.Uid(cursor));
-            after = $" AND {orderColumn} > @pageAfter";
-        }
-
-        return $"{after} ORDER BY {orderColumn} LIMIT @pageLimit";
     }
 
     public Page<T> ToPage<T>(List<T> rows, Func<T, Guid> orderKey)

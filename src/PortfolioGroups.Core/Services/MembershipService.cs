@@ -44,7 +44,7 @@ internal sealed class MembershipService(MembershipRepository memberships)
             if (existing is not null)
             {
                 return failIfExists
-                    ? throw new DuplicateKeyException(MembershipRepository.Table, "(portfolio_group_uid, portfolio_uid)", $"{groupKey}, {portfolioKey}")
+                    ? throw new DuplicateKeyException(MembershipRepository.Table, MembershipRepository.PairKey, $"{groupKey}, {portfolioKey}")
                     : existing;
             }
 

@@ -161,7 +161,7 @@ public sealed partial class PortfolioStore : IAsyncDisposable
 
         return await Database.QueryAsync(
             "catalog.read",
-            $"SELECT meta_table_identifier, physical_name, description, columns_json, schema_version FROM {Database.Dialect.Catalog} ORDER BY meta_table_identifier",
+            Database.Dialect.SelectCatalog,
             null,
             SchemaMigrator.ReadCatalogEntry,
             cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Text;
 using Npgsql;
+using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Storage;
 
@@ -20,6 +22,36 @@ internal sealed class PostgresDialect(string schema) : SqlDialect(schema)
     public override DatabaseKind Kind => DatabaseKind.Postgres;
 
     public override string DbSystem => "postgresql";
+
+    public override string VersionTableExists =>
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name = @table";
+
+    /// <summary>Takes the session advisory lock that serializes migrators of this schema. Parameters: @lockClass, @schema.</summary>
+    public static string LockMigrations => "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))";
+
+    /// <summary>Parameters: @lockClass, @schema.</summary>
+    public static string UnlockMigrations => "SELECT pg_advisory_unlock(@lockClass, hashtext(@schema))";
+
+    public string CreateSchema => $"CREATE SCHEMA IF NOT EXISTS {Quote(Schema)}";
+
+    /// <summary>COMMENT ON every table and column given. COMMENT takes no parameters: the texts are the library's own constants, quoted here.</summary>
+    public string Comments(IEnumerable<TableModel> tables)
+    {
+        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var sql = new StringBuilder();
+        foreach (var table in tables)
+        {
+            var qualified = Quote(Schema) + "." + Quote(table.PhysicalName);
+            sql.Append("COMMENT ON TABLE ").Append(qualified).Append(" IS ").Append(Literal(table.Description)).AppendLine(";");
+            foreach (var column in table.Columns)
+            {
+                sql.Append("COMMENT ON COLUMN ").Append(qualified).Append('.').Append(Quote(column.Name))
+                    .Append(" IS ").Append(Literal(column.Description)).AppendLine(";");
+            }
+        }
+
+        return sql.ToString();
+    }
 
     public override object Uid(Guid value) => value;
 

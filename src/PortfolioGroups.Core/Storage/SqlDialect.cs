@@ -12,7 +12,7 @@ namespace PortfolioGroups.Storage;
 /// Only identifiers the library owns (table and column names from the model graph, and a schema
 /// name validated on open) are ever interpolated; every value is a parameter.
 /// </remarks>
-internal abstract class SqlDialect
+internal abstract partial class SqlDialect
 {
     protected SqlDialect(string? schema)
     {
@@ -20,6 +20,7 @@ internal abstract class SqlDialect
         Group = Qualify(schema, SchemaModel.PortfolioGroup.PhysicalName);
         Membership = Qualify(schema, SchemaModel.PortfolioGroupMembership.PhysicalName);
         Catalog = Qualify(schema, SchemaModel.Catalog.PhysicalName);
+        VersionTable = Qualify(schema, SchemaModel.VersionTableName);
     }
 
     public abstract DatabaseKind Kind { get; }
@@ -34,6 +35,8 @@ internal abstract class SqlDialect
     public string Membership { get; }
 
     public string Catalog { get; }
+
+    public string VersionTable { get; }
 
     /// <summary>A uid as this database's driver wants it.</summary>
     public abstract object Uid(Guid value);

@@ -24,6 +24,8 @@ internal sealed class SqliteDialect() : SqlDialect(schema: null)
 
     public override string DbSystem => "sqlite";
 
+    public override string VersionTableExists => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
+
     public static string UidText(Guid value) => value.ToString("D");
 
     public override object Uid(Guid value) => UidText(value);

@@ -90,6 +90,37 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Migrating_an_up_to_date_database_only_reads()
+    {
+        using var counter = new CommandCounter();
+
+        var commands = await counter.RecordAsync(() => Store.MigrateAsync());
+
+        commands.Select(c => c.OperationName).Should().OnlyContain(name => name == "migrate.status" || name == "catalog.check");
+    }
+
+    [Test]
+    public async Task A_stale_catalog_is_rewritten_by_the_next_migrate_call()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using (await OpenStoreAsync(connectionString))
+        {
+        }
+
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            await connection.ExecuteAsync($"DELETE FROM {Table("portfoliogroups_catalog")} WHERE meta_table_identifier = 'Portfolio'");
+            await connection.ExecuteAsync($"UPDATE {Table("portfoliogroups_catalog")} SET description = 'tampered'");
+        }
+
+        await using var store = await OpenStoreAsync(connectionString);
+        var catalog = await store.ReadCatalogAsync();
+
+        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupMembership");
+        catalog.Should().OnlyContain(e => e.Description == SchemaModel.FindTable(e.MetaTableIdentifier)!.Description);
+    }
+
+    [Test]
     public async Task The_catalog_can_be_read_with_plain_sql()
     {
         await using var connection = await OpenPlainConnectionAsync();
