@@ -40,6 +40,20 @@ public sealed class ReadmeTests
     }
 
     [Test]
+    public void Every_line_of_the_package_readme_example_is_a_line_the_quickstart_runs()
+    {
+        var root = RepositoryRoot();
+        var program = File.ReadAllText(Path.Combine(root, "samples", "PortfolioGroups.Quickstart", "Program.cs")).ReplaceLineEndings("\n");
+        var packageReadme = File.ReadAllText(Path.Combine(root, "src", "PortfolioGroups.Core", "README.md"));
+        var sampleLines = program.Split('\n').Select(l => l.Trim()).ToHashSet();
+
+        var example = Between(packageReadme, "```csharp\n", "```\n").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+
+        example.Should().HaveCountGreaterThan(5);
+        example.Should().OnlyContain(line => sampleLines.Contains(line));
+    }
+
+    [Test]
     public void The_readme_names_the_two_commands()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
