@@ -79,7 +79,7 @@ internal sealed class Database : IAsyncDisposable
             try
             {
                 // WAL lets readers and a writer proceed together; the setting is stored in the file.
-                await database.ExecuteAsync(first, null, "store.open", "PRAGMA journal_mode = WAL;", null, cancellationToken).ConfigureAwait(false);
+                await database.ExecuteAsync(first, null, "store.open", SqliteDialect.UseWriteAheadLog, null, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -107,7 +107,7 @@ internal sealed class Database : IAsyncDisposable
             // writer with short sleeps; without it Microsoft.Data.Sqlite retries in coarse steps.
             // The wait is bounded by the command timeout ("Default Timeout", 30 s by default).
             using var busy = connection.CreateCommand();
-            busy.CommandText = $"PRAGMA busy_timeout = {_sqliteBusyTimeoutMs}";
+            busy.CommandText = SqliteDialect.BusyTimeout(_sqliteBusyTimeoutMs);
             await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

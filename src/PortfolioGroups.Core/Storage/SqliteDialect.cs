@@ -24,6 +24,12 @@ internal sealed class SqliteDialect() : SqlDialect(schema: null)
 
     public override string DbSystem => "sqlite";
 
+    /// <summary>Switches a file database to write-ahead logging (stored in the file).</summary>
+    public const string UseWriteAheadLog = "PRAGMA journal_mode = WAL";
+
+    /// <summary>Sets SQLite's own busy handler; PRAGMA takes no parameters, the value is an int the library computed.</summary>
+    public static string BusyTimeout(int milliseconds) => $"PRAGMA busy_timeout = {milliseconds}";
+
     public override string VersionTableExists => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
 
     public static string UidText(Guid value) => value.ToString("D");
