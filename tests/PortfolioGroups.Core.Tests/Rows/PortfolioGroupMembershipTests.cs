@@ -3,16 +3,11 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
+[TestFixture(Db.Sqlite, null)]
+[TestFixture(Db.Postgres, null)]
 [TestFixture(Db.Postgres, "portfolio_data")]
 public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
 {
-    public PortfolioGroupMembershipTests(Db db)
-        : this(db, null)
-    {
-    }
-
     [Test]
     public async Task Creating_an_existing_pair_is_a_duplicate_key_error_while_add_returns_the_existing_membership()
     {

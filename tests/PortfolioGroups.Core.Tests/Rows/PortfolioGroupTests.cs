@@ -4,16 +4,11 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
+[TestFixture(Db.Sqlite, null)]
+[TestFixture(Db.Postgres, null)]
 [TestFixture(Db.Postgres, "portfolio_data")]
 public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
 {
-    public PortfolioGroupTests(Db db)
-        : this(db, null)
-    {
-    }
-
     [Test]
     public async Task Adding_the_same_group_twice_gives_the_same_uid()
     {

@@ -5,16 +5,11 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Schema;
 
 /// <summary>The migrated schema, read back from the database's own catalog, against the contract and the model graph.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
+[TestFixture(Db.Sqlite, null)]
+[TestFixture(Db.Postgres, null)]
 [TestFixture(Db.Postgres, "portfolio_data")]
 public sealed class MigratedSchemaTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
 {
-    public MigratedSchemaTests(Db db)
-        : this(db, null)
-    {
-    }
-
     private async Task<IReadOnlyDictionary<string, PhysicalTable>> ReadSchemaAsync()
     {
         await using var connection = await OpenPlainConnectionAsync();
