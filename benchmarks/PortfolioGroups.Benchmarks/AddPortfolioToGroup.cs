@@ -16,7 +16,7 @@ namespace PortfolioGroups.Benchmarks;
 [MemoryDiagnoser]
 [MedianColumn]
 [Config(typeof(OneInvocationPerIterationConfig))]
-public class AddPortfolioToGroup
+public class AddPortfolioToGroup : DatabaseBenchmark
 {
     public const int Count = 1_000;
 
@@ -26,23 +26,17 @@ public class AddPortfolioToGroup
     private const string InsertMembership =
         "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) VALUES (@uid, @group, @portfolio)";
 
-    private BenchDatabase _db = null!;
     private PortfolioGroup _group = null!;
     private IReadOnlyList<Portfolio> _portfolios = [];
-
-    [ParamsSource(nameof(Databases))]
-    public string Db { get; set; } = BenchDatabase.Sqlite;
-
-    public static IEnumerable<string> Databases => BenchDatabase.Names();
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
-        _db = await BenchDatabase.OpenAsync(Db);
-        var groupUid = (await _db.SeedRowsAsync("portfolio_group", "add-group", 1))[0];
-        var portfolioUids = await _db.SeedRowsAsync("portfolio", "add-portfolio", Count);
-        _group = await PortfolioGroup.GetAsync(_db.Store, groupUid);
-        _portfolios = (await Portfolio.FilterAsync(_db.Store, new PortfolioFilter { Uids = portfolioUids }, PageRequest.First(Count))).Items;
+        await OpenDatabaseAsync();
+        var groupUid = (await Database.SeedRowsAsync("portfolio_group", "add-group", 1))[0];
+        var portfolioUids = await Database.SeedRowsAsync("portfolio", "add-portfolio", Count);
+        _group = await PortfolioGroup.GetAsync(Database.Store, groupUid);
+        _portfolios = (await Portfolio.FilterAsync(Database.Store, new PortfolioFilter { Uids = portfolioUids }, PageRequest.First(Count))).Items;
         if (_portfolios.Count != Count)
         {
             throw new InvalidOperationException($"Seeded {_portfolios.Count} portfolios, expected {Count}.");
@@ -50,7 +44,7 @@ public class AddPortfolioToGroup
     }
 
     [IterationSetup]
-    public void EmptyGroup() => _db.ClearGroupAsync(_group.Uid).GetAwaiter().GetResult();
+    public void EmptyGroup() => Database.ClearGroupAsync(_group.Uid).GetAwaiter().GetResult();
 
     [Benchmark]
     public async Task<int> LibraryAddPortfolio()
@@ -69,26 +63,23 @@ public class AddPortfolioToGroup
     public async Task<int> DapperReadThenInsert()
     {
         var added = 0;
-        var group = _db.Uid(_group.Uid);
+        var group = Database.Uid(_group.Uid);
         foreach (var portfolio in _portfolios)
         {
-            var connection = await _db.OpenConnectionAsync();
+            var connection = await Database.OpenConnectionAsync();
             await using (connection)
             {
-                var pair = new { group, portfolio = _db.Uid(portfolio.Uid) };
+                var pair = new { group, portfolio = Database.Uid(portfolio.Uid) };
                 var existing = await connection.ExecuteScalarAsync<object?>(SelectMembership, pair);
                 if (existing is null)
                 {
-                    added += await connection.ExecuteAsync(InsertMembership, new { uid = _db.Uid(Guid.CreateVersion7()), pair.group, pair.portfolio });
+                    added += await connection.ExecuteAsync(InsertMembership, new { uid = Database.Uid(Guid.CreateVersion7()), pair.group, pair.portfolio });
                 }
             }
         }
 
         return Checked(added);
     }
-
-    [GlobalCleanup]
-    public async Task GlobalCleanupAsync() => await _db.DisposeAsync();
 
     private static int Checked(int added) =>
         added == Count ? added : throw new InvalidOperationException($"Added {added} memberships, expected {Count}.");

@@ -12,27 +12,21 @@ namespace PortfolioGroups.Benchmarks;
 [MemoryDiagnoser]
 [MedianColumn]
 [Config(typeof(OneInvocationPerIterationConfig))]
-public class BulkDeleteMemberships
+public class BulkDeleteMemberships : DatabaseBenchmark
 {
     public const int Count = 5_000;
     private const int Groups = 5;
 
-    private BenchDatabase _db = null!;
     private Guid[] _groups = [];
     private (Guid Uid, Guid Group, Guid Portfolio)[] _memberships = [];
     private Guid[] _uids = [];
 
-    [ParamsSource(nameof(Databases))]
-    public string Db { get; set; } = BenchDatabase.Sqlite;
-
-    public static IEnumerable<string> Databases => BenchDatabase.Names();
-
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
-        _db = await BenchDatabase.OpenAsync(Db);
-        _groups = await _db.SeedRowsAsync("portfolio_group", "bulk-group", Groups);
-        var portfolios = await _db.SeedRowsAsync("portfolio", "bulk-portfolio", Count / Groups);
+        await OpenDatabaseAsync();
+        _groups = await Database.SeedRowsAsync("portfolio_group", "bulk-group", Groups);
+        var portfolios = await Database.SeedRowsAsync("portfolio", "bulk-portfolio", Count / Groups);
         _memberships = _groups
             .SelectMany(g => portfolios.Select(p => (Uid: Guid.CreateVersion7(), Group: g, Portfolio: p)))
             .ToArray();
@@ -45,21 +39,21 @@ public class BulkDeleteMemberships
     [Benchmark]
     public async Task<int> LibraryBulkDelete()
     {
-        var deleted = await PortfolioGroupMembership.BulkDeleteAsync(_db.Store, _uids);
+        var deleted = await PortfolioGroupMembership.BulkDeleteAsync(Database.Store, _uids);
         return Checked(deleted);
     }
 
     [Benchmark(Baseline = true)]
     public async Task<int> DapperLoopInTransaction()
     {
-        var connection = await _db.OpenConnectionAsync();
+        var connection = await Database.OpenConnectionAsync();
         await using (connection)
         {
             var transaction = await connection.BeginTransactionAsync();
             await using (transaction)
             {
                 const string sql = "DELETE FROM portfolio_group_membership WHERE uid = @uid";
-                var deleted = _db.IsPostgres
+                var deleted = Database.IsPostgres
                     ? await connection.ExecuteAsync(sql, _uids.Select(u => new { uid = u }), transaction)
                     : await connection.ExecuteAsync(sql, _uids.Select(u => new { uid = u.ToString("D") }), transaction);
                 await transaction.CommitAsync();
@@ -67,9 +61,6 @@ public class BulkDeleteMemberships
             }
         }
     }
-
-    [GlobalCleanup]
-    public async Task GlobalCleanupAsync() => await _db.DisposeAsync();
 
     private static int Checked(int deleted) =>
         deleted == Count ? deleted : throw new InvalidOperationException($"Deleted {deleted} memberships, expected {Count}.");
@@ -79,9 +70,9 @@ public class BulkDeleteMemberships
         // Whatever an earlier iteration left (nothing, unless it failed) goes first.
         foreach (var group in _groups)
         {
-            await _db.ClearGroupAsync(group);
+            await Database.ClearGroupAsync(group);
         }
 
-        await _db.SeedMembershipsAsync(_memberships);
+        await Database.SeedMembershipsAsync(_memberships);
     }
 }

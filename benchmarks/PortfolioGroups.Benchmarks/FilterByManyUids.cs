@@ -17,7 +17,7 @@ namespace PortfolioGroups.Benchmarks;
 [MemoryDiagnoser]
 [MedianColumn]
 [Config(typeof(ShortRunConfig))]
-public class FilterByManyUids
+public class FilterByManyUids : DatabaseBenchmark
 {
     public const int Existing = 1_000;
     public const int Asked = 40_000;
@@ -27,19 +27,13 @@ public class FilterByManyUids
     private const string SelectGroups =
         "SELECT uid AS Uid, unique_identifier AS UniqueIdentifier, display_name AS DisplayName, description AS Description, metadata_json AS MetadataJson FROM portfolio_group WHERE uid IN ";
 
-    private BenchDatabase _db = null!;
     private Guid[] _uids = [];
-
-    [ParamsSource(nameof(Databases))]
-    public string Db { get; set; } = BenchDatabase.Sqlite;
-
-    public static IEnumerable<string> Databases => BenchDatabase.Names();
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
-        _db = await BenchDatabase.OpenAsync(Db);
-        var existing = await _db.SeedRowsAsync("portfolio_group", "filter-group", Existing);
+        await OpenDatabaseAsync();
+        var existing = await Database.SeedRowsAsync("portfolio_group", "filter-group", Existing);
         // Every 40th uid names a group; the others name nothing.
         var step = Asked / Existing;
         _uids = Enumerable.Range(0, Asked)
@@ -50,19 +44,19 @@ public class FilterByManyUids
     [Benchmark]
     public async Task<int> LibraryFilter()
     {
-        var page = await PortfolioGroup.FilterAsync(_db.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
+        var page = await PortfolioGroup.FilterAsync(Database.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
         return Checked(page.Count);
     }
 
     [Benchmark(Baseline = true)]
     public async Task<int> DapperChunkedIn()
     {
-        var connection = await _db.OpenConnectionAsync();
+        var connection = await Database.OpenConnectionAsync();
         await using (connection)
         {
             // Each database's plain mapping: SQLite stores uids as text (Dapper does not turn text
             // into a Guid), PostgreSQL as uuid; both orders equal the library's uid order.
-            var count = _db.IsPostgres
+            var count = Database.IsPostgres
                 ? await ReadPageAsync(connection, Comparer<Guid>.Default, chunk =>
                 {
                     var parameters = new DynamicParameters();
@@ -78,9 +72,6 @@ public class FilterByManyUids
             return Checked(count);
         }
     }
-
-    [GlobalCleanup]
-    public async Task GlobalCleanupAsync() => await _db.DisposeAsync();
 
     private static int Checked(int found) =>
         found == Existing ? found : throw new InvalidOperationException($"Found {found} groups, expected {Existing}.");
