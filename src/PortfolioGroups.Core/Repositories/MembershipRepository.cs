@@ -1,137 +1,227 @@
-using System.Data.Common;
 using Dapper;
-using PortfolioGroups.Services;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
 
-/// <summary>Runs the portfolio_group_membership table's statements (from the dialect) and maps their rows. Group and portfolio references are resolved inside the statements.</summary>
-internal sealed class MembershipRepository(PortfolioStore store)
+/// <summary>A membership as read from the <c>portfolio_group_membership</c> table.</summary>
+internal sealed record MembershipRecord(Guid Uid, Guid PortfolioGroupUid, Guid PortfolioUid);
+
+/// <summary>The uids a resolving read found: each null when that row does not exist (or was not asked for).</summary>
+internal sealed record ResolvedRecord(Guid? GroupUid, Guid? PortfolioUid, Guid? MembershipUid);
+
+/// <summary>
+/// The <c>portfolio_group_membership</c> table's statements, each next to its parameters and row
+/// mapping, including the listings that join through it (the portfolios of a group, the groups of
+/// a portfolio). Group and portfolio references are resolved inside the statements.
+/// </summary>
+internal sealed class MembershipRepository(Database db)
 {
-    public const string Table = "PortfolioGroupMembership";
-    public const string PairKey = "(portfolio_group_uid, portfolio_uid)";
+    public static readonly string Table = SchemaModel.PortfolioGroupMembership.Identifier;
 
-    private Database Db => store.Database;
+    /// <summary>The name the group-and-portfolio pair key goes by in errors.</summary>
+    public static readonly string PairKey = ErrorTranslator.KeyName(["portfolio_group_uid", "portfolio_uid"]);
 
-    private SqlDialect D => Db.Dialect;
-
-    public PortfolioGroupMembership Map(DbDataReader r) => new(store, r.GetGuid(0), r.GetGuid(1), r.GetGuid(2));
+    private const string Columns = "uid, portfolio_group_uid, portfolio_uid";
 
     /// <summary>
     /// Inserts the membership of a group and a portfolio, each resolved in the statement. Returns
     /// the new row; or null when nothing was inserted, because the pair exists (with
     /// <paramref name="ignoreExisting"/>) or a side does not exist.
     /// </summary>
-    public async Task<PortfolioGroupMembership?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
+    public Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
-        try
-        {
-            var rows = await Db.QueryAsync(
-                ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
-                D.InsertMembership(group, portfolio, ignoreExisting),
-                new { uid = D.Uid(uid), group = group.Value(D), portfolio = portfolio.Value(D) },
-                Map,
-                cancellationToken).ConfigureAwait(false);
-            return rows.SingleOrDefault();
-        }
-        catch (DuplicateKeyException ex)
-        {
-            throw ex.KeyName == "uid"
-                ? new DuplicateKeyException(Table, "uid", uid.ToString(), ex.InnerException)
-                : new DuplicateKeyException(Table, PairKey, $"{group}, {portfolio}", ex.InnerException);
-        }
+        var sql = $"INSERT INTO {db.Membership} ({Columns}) "
+                  + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
+                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING" : "")
+                  + $" RETURNING {Columns}";
+        var context = new ErrorContext(Table)
+            .WithKey("uid", uid.ToString())
+            .WithKey(PairKey, $"{group}, {portfolio}")
+            .WithReference("portfolio_group_uid", group.Column, group.ToString())
+            .WithReference("portfolio_uid", portfolio.Column, portfolio.ToString());
+        return db.RunAsync(
+            ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
+            context,
+            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
+            cancellationToken);
     }
 
-    /// <summary>Resolves both sides and the membership of the pair, in one statement: each is null when absent.</summary>
-    public async Task<(Guid? Group, Guid? Portfolio, PortfolioGroupMembership? Membership)> ResolvePairAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
+    /// <summary>Resolves both sides and the membership of the pair, in one statement.</summary>
+    public Task<ResolvedRecord> ResolvePairAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
     {
-        var rows = await Db.QueryAsync(
+        var sql = "SELECT g.uid AS group_uid, p.uid AS portfolio_uid, m.uid AS membership_uid FROM (SELECT 1 AS one) x "
+                  + $"LEFT JOIN {db.Group} g ON g.{group.Column} = @group "
+                  + $"LEFT JOIN {db.Portfolio} p ON p.{portfolio.Column} = @portfolio "
+                  + $"LEFT JOIN {db.Membership} m ON m.portfolio_group_uid = g.uid AND m.portfolio_uid = p.uid";
+        return db.RunAsync(
             "portfolio_group_membership.resolve",
-            D.ResolvePair(group, portfolio),
-            new { group = group.Value(D), portfolio = portfolio.Value(D) },
-            r => (OptionalUid(r, 0), OptionalUid(r, 1), OptionalUid(r, 2)),
-            cancellationToken).ConfigureAwait(false);
-        var (g, p, m) = rows[0];
-        return (g, p, m is { } uid ? new PortfolioGroupMembership(store, uid, g!.Value, p!.Value) : null);
+            ErrorContext.Read,
+            c => c.QuerySingleAsync<ResolvedRecord>(sql, new { group = group.Value(db), portfolio = portfolio.Value(db) }),
+            cancellationToken);
     }
 
-    /// <summary>Resolves the uids of the sides given, in one statement; a side not given, or not found, is null.</summary>
-    public async Task<(Guid? Group, Guid? Portfolio)> ResolveSidesAsync(RowKey? group, RowKey? portfolio, CancellationToken cancellationToken)
+    /// <summary>Resolves the membership by uid and the sides given (a side not given is null), in one statement.</summary>
+    public Task<ResolvedRecord> ResolveAsync(Guid uid, RowKey? group, RowKey? portfolio, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
+        var sql = $"SELECT {UidOf(group, db.Group, "@group")} AS group_uid, {UidOf(portfolio, db.Portfolio, "@portfolio")} AS portfolio_uid, "
+                  + $"(SELECT uid FROM {db.Membership} WHERE uid = @uid) AS membership_uid";
+        return db.RunAsync(
+            "portfolio_group_membership.resolve",
+            ErrorContext.Read,
+            c => c.QuerySingleAsync<ResolvedRecord>(sql, new { uid = db.Uid(uid), group = group?.Value(db), portfolio = portfolio?.Value(db) }),
+            cancellationToken);
+
+        static string UidOf(RowKey? key, string table, string parameter) =>
+            key is { } k ? $"(SELECT uid FROM {table} WHERE {k.Column} = {parameter})" : "NULL";
+    }
+
+    public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE uid = @uid";
+        return db.RunAsync(
+            "portfolio_group_membership.get",
+            ErrorContext.Read,
+            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid) }),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Points a membership at another group and/or portfolio (a side not given stays), both resolved
+    /// in the statement; null when the membership or a side given does not exist.
+    /// </summary>
+    public Task<MembershipRecord?> MoveAsync(Guid uid, RowKey? group, RowKey? portfolio, CancellationToken cancellationToken)
+    {
+        var set = new List<string>();
+        var where = new List<string> { "uid = @uid" };
+        var context = new ErrorContext(Table).WithKey(PairKey, $"{group}, {portfolio}");
         if (group is { } g)
         {
-            parameters.Add("group", g.Value(D));
+            set.Add($"portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {g.Column} = @group)");
+            where.Add($"EXISTS (SELECT 1 FROM {db.Group} WHERE {g.Column} = @group)");
+            context = context.WithReference("portfolio_group_uid", g.Column, g.ToString());
         }
 
         if (portfolio is { } p)
         {
-            parameters.Add("portfolio", p.Value(D));
+            set.Add($"portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
+            where.Add($"EXISTS (SELECT 1 FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
+            context = context.WithReference("portfolio_uid", p.Column, p.ToString());
         }
 
-        var rows = await Db.QueryAsync("portfolio_group_membership.resolve", D.ResolveSides(group, portfolio), parameters, r => (OptionalUid(r, 0), OptionalUid(r, 1)), cancellationToken).ConfigureAwait(false);
-        return rows[0];
+        var sql = $"UPDATE {db.Membership} SET {string.Join(", ", set)} WHERE {string.Join(" AND ", where)} RETURNING {Columns}";
+        return db.RunAsync(
+            "portfolio_group_membership.update",
+            context,
+            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group?.Value(db), portfolio = portfolio?.Value(db) }),
+            cancellationToken);
     }
 
-    public async Task<PortfolioGroupMembership?> FindAsync(Guid uid, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync("portfolio_group_membership.get", D.SelectMembership, new { uid = D.Uid(uid) }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
-
-    /// <summary>Points a membership at other rows (given by uid; a null side stays); null when the membership does not exist.</summary>
-    public async Task<PortfolioGroupMembership?> MoveAsync(Guid uid, Guid? group, Guid? portfolio, CancellationToken cancellationToken)
+    public Task<int> DeleteAsync(Guid uid, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("uid", D.Uid(uid));
-        if (group is { } g)
-        {
-            parameters.Add("group", D.Uid(g));
-        }
-
-        if (portfolio is { } p)
-        {
-            parameters.Add("portfolio", D.Uid(p));
-        }
-
-        try
-        {
-            var rows = await Db.QueryAsync("portfolio_group_membership.update", D.MoveMembership(group.HasValue, portfolio.HasValue), parameters, Map, cancellationToken).ConfigureAwait(false);
-            return rows.SingleOrDefault();
-        }
-        catch (DuplicateKeyException ex)
-        {
-            throw new DuplicateKeyException(Table, PairKey, $"{group}, {portfolio}", ex.InnerException);
-        }
+        var sql = $"DELETE FROM {db.Membership} WHERE uid = @uid";
+        return db.RunAsync("portfolio_group_membership.delete", new ErrorContext(Table), c => c.ExecuteAsync(sql, new { uid = db.Uid(uid) }), cancellationToken);
     }
-
-    public Task<int> DeleteAsync(Guid uid, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio_group_membership.delete", D.DeleteMembership, new { uid = D.Uid(uid) }, cancellationToken);
 
     /// <summary>Deletes the membership of a pair, both sides resolved in the statement.</summary>
-    public Task<int> RemoveAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio_group_membership.remove", D.RemoveMembership(group, portfolio), new { group = group.Value(D), portfolio = portfolio.Value(D) }, cancellationToken);
+    public Task<int> RemoveAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
+    {
+        var sql = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) "
+                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio)";
+        return db.RunAsync(
+            "portfolio_group_membership.remove",
+            new ErrorContext(Table),
+            c => c.ExecuteAsync(sql, new { group = group.Value(db), portfolio = portfolio.Value(db) }),
+            cancellationToken);
+    }
 
     /// <summary>Deletes memberships by uid, in one statement.</summary>
-    public Task<int> BulkDeleteAsync(IReadOnlyCollection<Guid> uids, CancellationToken cancellationToken)
+    public Task<int> BulkDeleteAsync(KeySet uids, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("uids", D.UidSet(uids));
-        return Db.ExecuteAsync("portfolio_group_membership.bulk_delete", D.BulkDeleteMemberships, parameters, cancellationToken);
+        var sql = $"DELETE FROM {db.Membership} WHERE {db.InSet("uid", "@uids")}";
+        return db.RunAsync(
+            "portfolio_group_membership.bulk_delete",
+            new ErrorContext(Table),
+            c => c.ExecuteAsync(sql, new { uids = Selection.Uids(db, uids) }),
+            cancellationToken);
     }
 
     /// <summary>Deletes the memberships whose group is in <paramref name="groups"/> and whose portfolio is in <paramref name="portfolios"/> (a side not given is not restricted), in one statement.</summary>
     public Task<int> BulkDeleteAsync(KeySet groups, KeySet portfolios, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        var sql = D.BulkDeleteMembershipsInScope(groups, portfolios, parameters);
-        return Db.ExecuteAsync("portfolio_group_membership.bulk_delete", sql, parameters, cancellationToken);
+        var sql = $"DELETE FROM {db.Membership} WHERE {InScope(groups, portfolios)}";
+        return db.RunAsync(
+            "portfolio_group_membership.bulk_delete",
+            new ErrorContext(Table),
+            c => c.ExecuteAsync(sql, new
+            {
+                groupUids = Selection.Uids(db, groups),
+                groupIds = Selection.Ids(db, groups),
+                portfolioUids = Selection.Uids(db, portfolios),
+                portfolioIds = Selection.Ids(db, portfolios),
+            }),
+            cancellationToken);
     }
 
-    public async Task<Page<PortfolioGroupMembership>> FilterAsync(KeySet groups, KeySet portfolios, PageQuery page, CancellationToken cancellationToken)
+    public async Task<Page<MembershipRecord>> FilterAsync(KeySet groups, KeySet portfolios, PageQuery page, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        var sql = D.FilterMemberships(groups, portfolios, page, parameters);
-        var rows = await Db.QueryAsync("portfolio_group_membership.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
+        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE {InScope(groups, portfolios)}{Selection.Page(page, "uid")}";
+        var rows = await db.RunAsync(
+            "portfolio_group_membership.filter",
+            ErrorContext.Read,
+            c => c.QueryAsync<MembershipRecord>(sql, new
+            {
+                groupUids = Selection.Uids(db, groups),
+                groupIds = Selection.Ids(db, groups),
+                portfolioUids = Selection.Uids(db, portfolios),
+                portfolioIds = Selection.Ids(db, portfolios),
+                after = Selection.After(db, page),
+                limit = page.Limit,
+            }),
+            cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, m => m.Uid);
     }
 
-    private static Guid? OptionalUid(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetGuid(ordinal);
+    /// <summary>The portfolios of a group, in portfolio uid order; an empty page when the group has none or does not exist.</summary>
+    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupAsync(RowKey group, PageQuery page, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {PortfolioRepository.Columns("p.")} FROM {db.Membership} m JOIN {db.Portfolio} p ON p.uid = m.portfolio_uid "
+                  + $"WHERE m.portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group){Selection.Page(page, "m.portfolio_uid", "p.uid")}";
+        var rows = await db.RunAsync(
+            "portfolio_group.portfolios",
+            ErrorContext.Read,
+            c => c.QueryAsync<PortfolioRecord>(sql, new { group = group.Value(db), after = Selection.After(db, page), limit = page.Limit }),
+            cancellationToken).ConfigureAwait(false);
+        return page.ToPage(rows, p => p.Uid);
+    }
+
+    /// <summary>The groups of a portfolio, in group uid order; an empty page when it has none or does not exist.</summary>
+    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(RowKey portfolio, PageQuery page, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
+                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio){Selection.Page(page, "m.portfolio_group_uid", "g.uid")}";
+        var rows = await db.RunAsync(
+            "portfolio.groups",
+            ErrorContext.Read,
+            c => c.QueryAsync<PortfolioGroupRecord>(sql, new { portfolio = portfolio.Value(db), after = Selection.After(db, page), limit = page.Limit }),
+            cancellationToken).ConfigureAwait(false);
+        return page.ToPage(rows, g => g.Uid);
+    }
+
+    /// <summary>Memberships whose group and portfolio are in the sets given (a side not given is not restricted). Parameters: @groupUids, @groupIds, @portfolioUids, @portfolioIds.</summary>
+    private string InScope(KeySet groups, KeySet portfolios)
+    {
+        var where = new List<string> { "1 = 1" };
+        if (groups.IsGiven)
+        {
+            where.Add(Selection.Named(db, groups, db.Group, "portfolio_group_uid", "@groupUids", "@groupIds"));
+        }
+
+        if (portfolios.IsGiven)
+        {
+            where.Add(Selection.Named(db, portfolios, db.Portfolio, "portfolio_uid", "@portfolioUids", "@portfolioIds"));
+        }
+
+        return string.Join(" AND ", where);
+    }
 }

@@ -1,105 +1,127 @@
-using System.Data.Common;
 using System.Text.Json;
 using Dapper;
-using PortfolioGroups.Services;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
 
-/// <summary>Runs the portfolio_group table's statements (from the dialect) and maps their rows; one statement per call.</summary>
-internal sealed class PortfolioGroupRepository(PortfolioStore store)
+/// <summary>A group as read from the <c>portfolio_group</c> table; the metadata as the database returns its JSON text.</summary>
+internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, string DisplayName, string? Description, string? MetadataJson)
 {
-    public const string Table = "PortfolioGroup";
-
-    private Database Db => store.Database;
-
-    private SqlDialect D => Db.Dialect;
-
-    public PortfolioGroup Map(DbDataReader r) => new(
-        store,
-        r.GetGuid(0),
-        r.GetString(1),
-        r.GetString(2),
-        r.IsDBNull(3) ? null : r.GetString(3),
-        r.IsDBNull(4) ? null : ParseMetadata(r.GetString(4)));
-
-    public async Task<PortfolioGroup> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? description, string? metadata, bool upsert, CancellationToken cancellationToken)
+    /// <summary>The metadata, parsed.</summary>
+    public JsonElement? Metadata
     {
-        try
+        get
         {
-            var rows = await Db.QueryAsync(
-                upsert ? "portfolio_group.upsert" : "portfolio_group.create",
-                D.InsertGroup(upsert),
-                new { uid = D.Uid(uid), uniqueIdentifier, displayName, description, metadata },
-                Map,
-                cancellationToken).ConfigureAwait(false);
-            return rows[0];
-        }
-        catch (DuplicateKeyException ex)
-        {
-            throw ex.KeyName == "uid"
-                ? new DuplicateKeyException(Table, "uid", uid.ToString(), ex.InnerException)
-                : new DuplicateKeyException(Table, "unique_identifier", uniqueIdentifier, ex.InnerException);
+            if (MetadataJson is null)
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(MetadataJson);
+            return document.RootElement.Clone();
         }
     }
+}
 
-    public async Task<PortfolioGroup?> FindAsync(RowKey key, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync("portfolio_group.get", D.SelectGroup(key), new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+/// <summary>The <c>portfolio_group</c> table's statements, each next to its parameters and row mapping; one statement per call.</summary>
+internal sealed class PortfolioGroupRepository(Database db)
+{
+    public static readonly string Table = SchemaModel.PortfolioGroup.Identifier;
 
-    /// <summary>Updates the fields that are set; null when the group does not exist.</summary>
-    public async Task<PortfolioGroup?> UpdateAsync(RowKey key, Change<string> displayName, Change<string?> description, Change<string?> metadata, CancellationToken cancellationToken)
+    /// <summary>The columns a <see cref="PortfolioGroupRecord"/> is read from, optionally prefixed by a table alias.</summary>
+    public static string Columns(string alias = "") =>
+        $"{alias}uid, {alias}unique_identifier, {alias}display_name, {alias}description, {alias}metadata_json";
+
+    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? description, string? metadata, bool upsert, CancellationToken cancellationToken)
     {
-        if (!displayName.IsSet && !description.IsSet && !metadata.IsSet)
+        var sql = $"INSERT INTO {db.Group} ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")})"
+                  + (upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json" : "")
+                  + $" RETURNING {Columns()}";
+        var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
+        return db.RunAsync(
+            upsert ? "portfolio_group.upsert" : "portfolio_group.create",
+            context,
+            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, description, metadata }),
+            cancellationToken);
+    }
+
+    public Task<PortfolioGroupRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {key.Column} = @key";
+        return db.RunAsync(
+            "portfolio_group.get",
+            ErrorContext.Read,
+            c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
+            cancellationToken);
+    }
+
+    /// <summary>Sets the fields that are set (at least one); null when the group does not exist.</summary>
+    public Task<PortfolioGroupRecord?> UpdateAsync(RowKey key, Change<string> displayName, Change<string?> description, Change<string?> metadata, CancellationToken cancellationToken)
+    {
+        var set = new List<string>();
+        if (displayName.IsSet)
         {
-            return await FindAsync(key, cancellationToken).ConfigureAwait(false);
+            set.Add("display_name = @displayName");
         }
 
-        var parameters = new DynamicParameters();
-        parameters.Add("key", key.Value(D));
-        parameters.Add("displayName", displayName.Value);
-        parameters.Add("description", description.Value, System.Data.DbType.String);
-        parameters.Add("metadata", metadata.Value, System.Data.DbType.String);
-        var rows = await Db.QueryAsync(
+        if (description.IsSet)
+        {
+            set.Add("description = @description");
+        }
+
+        if (metadata.IsSet)
+        {
+            set.Add($"metadata_json = {db.JsonValue("@metadata")}");
+        }
+
+        var sql = $"UPDATE {db.Group} SET {string.Join(", ", set)} WHERE {key.Column} = @key RETURNING {Columns()}";
+        return db.RunAsync(
             "portfolio_group.update",
-            D.UpdateGroup(key, displayName.IsSet, description.IsSet, metadata.IsSet),
-            parameters,
-            Map,
-            cancellationToken).ConfigureAwait(false);
-        return rows.SingleOrDefault();
+            new ErrorContext(Table),
+            c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(sql, new
+            {
+                key = key.Value(db),
+                displayName = displayName.Value,
+                description = description.Value,
+                metadata = metadata.Value,
+            }),
+            cancellationToken);
     }
 
-    public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio_group.delete", D.DeleteGroup(key), new { key = key.Value(D) }, cancellationToken);
+    /// <summary>Deletes the group; the database deletes its memberships. Returns the number deleted.</summary>
+    public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken)
+    {
+        var sql = $"DELETE FROM {db.Group} WHERE {key.Column} = @key";
+        return db.RunAsync("portfolio_group.delete", new ErrorContext(Table), c => c.ExecuteAsync(sql, new { key = key.Value(db) }), cancellationToken);
+    }
 
     /// <summary>Deletes every group the set names, in one statement (one transaction); each group counts once.</summary>
     public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        var sql = D.BulkDeleteGroups(keys, parameters);
-        return Db.ExecuteAsync("portfolio_group.bulk_delete", sql, parameters, cancellationToken);
+        var sql = $"DELETE FROM {db.Group} WHERE {Selection.Named(db, keys, db.Group, "uid", "@uids", "@ids")}";
+        return db.RunAsync(
+            "portfolio_group.bulk_delete",
+            new ErrorContext(Table),
+            c => c.ExecuteAsync(sql, new { uids = Selection.Uids(db, keys), ids = Selection.Ids(db, keys) }),
+            cancellationToken);
     }
 
-    public async Task<Page<PortfolioGroup>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        var sql = D.FilterGroups(keys, search, page, parameters);
-        var rows = await Db.QueryAsync("portfolio_group.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
+        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search)}{Selection.Page(page, "uid")}";
+        var rows = await db.RunAsync(
+            "portfolio_group.filter",
+            ErrorContext.Read,
+            c => c.QueryAsync<PortfolioGroupRecord>(sql, new
+            {
+                uids = Selection.Uids(db, keys),
+                ids = Selection.Ids(db, keys),
+                search = Selection.Search(db, search),
+                after = Selection.After(db, page),
+                limit = page.Limit,
+            }),
+            cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
-    }
-
-    /// <summary>The groups of a portfolio, in group uid order; an empty page when it has none or does not exist.</summary>
-    public async Task<Page<PortfolioGroup>> OfPortfolioAsync(RowKey portfolio, PageQuery page, CancellationToken cancellationToken)
-    {
-        var parameters = new DynamicParameters();
-        parameters.Add("portfolio", portfolio.Value(D));
-        var sql = D.GroupsOfPortfolio(portfolio, page, parameters);
-        var rows = await Db.QueryAsync("portfolio.groups", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
-        return page.ToPage(rows, g => g.Uid);
-    }
-
-    private static JsonElement ParseMetadata(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
     }
 }

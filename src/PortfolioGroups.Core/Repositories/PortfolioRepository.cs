@@ -1,60 +1,76 @@
-using System.Data.Common;
 using Dapper;
-using PortfolioGroups.Services;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
 
-/// <summary>Runs the portfolio table's statements (from the dialect) and maps their rows; one statement per call.</summary>
-internal sealed class PortfolioRepository(PortfolioStore store)
+/// <summary>A portfolio as read from the <c>portfolio</c> table.</summary>
+internal sealed record PortfolioRecord(Guid Uid, string UniqueIdentifier, string? DisplayName);
+
+/// <summary>The <c>portfolio</c> table's statements, each next to its parameters and row mapping; one statement per call.</summary>
+internal sealed class PortfolioRepository(Database db)
 {
-    public const string Table = "Portfolio";
+    public static readonly string Table = SchemaModel.Portfolio.Identifier;
 
-    private Database Db => store.Database;
+    /// <summary>The columns a <see cref="PortfolioRecord"/> is read from, optionally prefixed by a table alias.</summary>
+    public static string Columns(string alias = "") => $"{alias}uid, {alias}unique_identifier, {alias}display_name";
 
-    private SqlDialect D => Db.Dialect;
-
-    public Portfolio Map(DbDataReader r) => new(store, r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2));
-
-    public async Task<Portfolio> InsertAsync(Guid uid, string uniqueIdentifier, string? displayName, bool upsert, CancellationToken cancellationToken)
+    public Task<PortfolioRecord> InsertAsync(Guid uid, string uniqueIdentifier, string? displayName, bool upsert, CancellationToken cancellationToken)
     {
-        try
-        {
-            var rows = await Db.QueryAsync(upsert ? "portfolio.upsert" : "portfolio.create", D.InsertPortfolio(upsert), new { uid = D.Uid(uid), uniqueIdentifier, displayName }, Map, cancellationToken).ConfigureAwait(false);
-            return rows[0];
-        }
-        catch (DuplicateKeyException ex)
-        {
-            throw ex.KeyName == "uid"
-                ? new DuplicateKeyException(Table, "uid", uid.ToString(), ex.InnerException)
-                : new DuplicateKeyException(Table, "unique_identifier", uniqueIdentifier, ex.InnerException);
-        }
+        var sql = $"INSERT INTO {db.Portfolio} ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName)"
+                  + (upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name" : "")
+                  + $" RETURNING {Columns()}";
+        var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
+        return db.RunAsync(
+            upsert ? "portfolio.upsert" : "portfolio.create",
+            context,
+            c => c.QuerySingleAsync<PortfolioRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName }),
+            cancellationToken);
     }
 
-    public async Task<Portfolio?> FindAsync(RowKey key, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync("portfolio.get", D.SelectPortfolio(key), new { key = key.Value(D) }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
-
-    public async Task<Portfolio?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync("portfolio.update", D.UpdatePortfolio(key), new { key = key.Value(D), displayName }, Map, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
-
-    public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync("portfolio.delete", D.DeletePortfolio(key), new { key = key.Value(D) }, cancellationToken);
-
-    public async Task<Page<Portfolio>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
+    public Task<PortfolioRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        var sql = D.FilterPortfolios(keys, search, page, parameters);
-        var rows = await Db.QueryAsync("portfolio.filter", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
-        return page.ToPage(rows, p => p.Uid);
+        var sql = $"SELECT {Columns()} FROM {db.Portfolio} WHERE {key.Column} = @key";
+        return db.RunAsync(
+            "portfolio.get",
+            ErrorContext.Read,
+            c => c.QuerySingleOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
+            cancellationToken);
     }
 
-    /// <summary>The portfolios of a group, in portfolio uid order; an empty page when the group has none or does not exist.</summary>
-    public async Task<Page<Portfolio>> InGroupAsync(RowKey group, PageQuery page, CancellationToken cancellationToken)
+    /// <summary>Sets the display name; null when the portfolio does not exist.</summary>
+    public Task<PortfolioRecord?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("group", group.Value(D));
-        var sql = D.PortfoliosInGroup(group, page, parameters);
-        var rows = await Db.QueryAsync("portfolio_group.portfolios", sql, parameters, Map, cancellationToken).ConfigureAwait(false);
+        var sql = $"UPDATE {db.Portfolio} SET display_name = @displayName WHERE {key.Column} = @key RETURNING {Columns()}";
+        return db.RunAsync(
+            "portfolio.update",
+            new ErrorContext(Table),
+            c => c.QuerySingleOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db), displayName }),
+            cancellationToken);
+    }
+
+    /// <summary>Deletes the portfolio; the database deletes its memberships. Returns the number deleted.</summary>
+    public Task<int> DeleteAsync(RowKey key, CancellationToken cancellationToken)
+    {
+        var sql = $"DELETE FROM {db.Portfolio} WHERE {key.Column} = @key";
+        return db.RunAsync("portfolio.delete", new ErrorContext(Table), c => c.ExecuteAsync(sql, new { key = key.Value(db) }), cancellationToken);
+    }
+
+    public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {Columns()} FROM {db.Portfolio} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search)}{Selection.Page(page, "uid")}";
+        var rows = await db.RunAsync(
+            "portfolio.filter",
+            ErrorContext.Read,
+            c => c.QueryAsync<PortfolioRecord>(sql, new
+            {
+                uids = Selection.Uids(db, keys),
+                ids = Selection.Ids(db, keys),
+                search = Selection.Search(db, search),
+                after = Selection.After(db, page),
+                limit = page.Limit,
+            }),
+            cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }
 }

@@ -65,4 +65,7 @@ public sealed class Page<T> : IReadOnlyList<T>
     public IEnumerator<T> GetEnumerator() => Items.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The same page with each row mapped (the cursor is unchanged).</summary>
+    internal Page<TOut> Map<TOut>(Func<T, TOut> map) => new([.. Items.Select(map)], Size, NextCursor);
 }

@@ -1,3 +1,5 @@
+using PortfolioGroups.Repositories;
+
 namespace PortfolioGroups;
 
 /// <summary>
@@ -11,12 +13,12 @@ namespace PortfolioGroups;
 /// </remarks>
 public sealed class Portfolio : IEquatable<Portfolio>
 {
-    internal Portfolio(PortfolioStore store, Guid uid, string uniqueIdentifier, string? displayName)
+    internal Portfolio(PortfolioStore store, PortfolioRecord record)
     {
         Store = store;
-        Uid = uid;
-        UniqueIdentifier = uniqueIdentifier;
-        DisplayName = displayName;
+        Uid = record.Uid;
+        UniqueIdentifier = record.UniqueIdentifier;
+        DisplayName = record.DisplayName;
     }
 
     /// <summary>The primary key.</summary>
@@ -67,21 +69,21 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <exception cref="RowNotFoundException">No such portfolio.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> UpdateAsync(PortfolioStore store, PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.UpdateAsync(portfolio, changes, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.UpdateAsync(portfolio, changes, cancellationToken));
 
     /// <summary>Deletes a portfolio; the database deletes its memberships with it, and its groups remain.</summary>
     /// <returns>Whether a portfolio was deleted (false when there was none).</returns>
     public static Task<bool> DeleteAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.DeleteAsync(portfolio, cancellationToken);
+        PortfolioStore.Usable(store).Portfolios.DeleteAsync(portfolio, cancellationToken);
 
     /// <summary>Reads a portfolio by uid or unique identifier.</summary>
     /// <exception cref="RowNotFoundException">No such portfolio.</exception>
     public static Task<Portfolio> GetAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.GetAsync(portfolio, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.GetAsync(portfolio, cancellationToken));
 
     /// <summary>Reads a portfolio by uid or unique identifier, or null when there is none.</summary>
     public static Task<Portfolio?> FindAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.FindAsync(portfolio, cancellationToken);
+        FromOptional(store, PortfolioStore.Usable(store).Portfolios.FindAsync(portfolio, cancellationToken));
 
     /// <summary>Reads one page of the portfolios a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
@@ -90,21 +92,21 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
     public static Task<Page<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.FilterAsync(filter, page, cancellationToken);
+        FromPage(store, PortfolioStore.Usable(store).Portfolios.FilterAsync(filter, page, cancellationToken));
 
     /// <summary>Changes this portfolio's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
     public Task<Portfolio> UpdateAsync(PortfolioChanges changes, CancellationToken cancellationToken = default) =>
-        UpdateAsync(Store, this, changes, cancellationToken);
+        From(Store, PortfolioStore.Usable(Store).Portfolios.UpdateAsync(this, changes, cancellationToken));
 
     /// <summary>Deletes this portfolio and its memberships; its groups remain.</summary>
     /// <returns>Whether it was deleted (false if it was already gone).</returns>
     public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
-        DeleteAsync(Store, this, cancellationToken);
+        PortfolioStore.Usable(Store).Portfolios.DeleteAsync(this, cancellationToken);
 
     /// <summary>Reads one page of the groups this portfolio belongs to.</summary>
     public Task<Page<PortfolioGroup>> GetGroupsAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(Store).PortfolioService.GetGroupsAsync(this, page, cancellationToken);
+        PortfolioGroup.FromPage(Store, PortfolioStore.Usable(Store).Memberships.GroupsOfPortfolioAsync(this, page, cancellationToken));
 
     /// <inheritdoc />
     public bool Equals(Portfolio? other) =>
@@ -119,6 +121,16 @@ public sealed class Portfolio : IEquatable<Portfolio>
     /// <inheritdoc />
     public override string ToString() => DisplayName is null ? UniqueIdentifier : $"{UniqueIdentifier} ({DisplayName})";
 
+    /// <summary>The row of a record the services return, bound to the store.</summary>
+    internal static async Task<Portfolio> From(PortfolioStore store, Task<PortfolioRecord> record) =>
+        new(store, await record.ConfigureAwait(false));
+
+    internal static async Task<Portfolio?> FromOptional(PortfolioStore store, Task<PortfolioRecord?> record) =>
+        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+
+    internal static async Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) =>
+        (await page.ConfigureAwait(false)).Map(r => new Portfolio(store, r));
+
     private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
-        PortfolioStore.Usable(store).PortfolioService.InsertAsync(uniqueIdentifier, displayName, uid, upsert, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.InsertAsync(uniqueIdentifier, displayName, uid, upsert, cancellationToken));
 }

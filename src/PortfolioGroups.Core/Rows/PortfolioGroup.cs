@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PortfolioGroups.Repositories;
 
 namespace PortfolioGroups;
 
@@ -14,14 +15,14 @@ namespace PortfolioGroups;
 /// </remarks>
 public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
 {
-    internal PortfolioGroup(PortfolioStore store, Guid uid, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata)
+    internal PortfolioGroup(PortfolioStore store, PortfolioGroupRecord record)
     {
         Store = store;
-        Uid = uid;
-        UniqueIdentifier = uniqueIdentifier;
-        DisplayName = displayName;
-        Description = description;
-        Metadata = metadata;
+        Uid = record.Uid;
+        UniqueIdentifier = record.UniqueIdentifier;
+        DisplayName = record.DisplayName;
+        Description = record.Description;
+        Metadata = record.Metadata;
     }
 
     /// <summary>The primary key.</summary>
@@ -85,21 +86,21 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <exception cref="RowNotFoundException">No such group.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> UpdateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.UpdateAsync(group, changes, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.UpdateAsync(group, changes, cancellationToken));
 
     /// <summary>Deletes a group; the database deletes its memberships with it, and its portfolios remain.</summary>
     /// <returns>Whether a group was deleted (false when there was none).</returns>
     public static Task<bool> DeleteAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.DeleteAsync(group, cancellationToken);
+        PortfolioStore.Usable(store).Groups.DeleteAsync(group, cancellationToken);
 
     /// <summary>Reads a group by uid or unique identifier.</summary>
     /// <exception cref="RowNotFoundException">No such group.</exception>
     public static Task<PortfolioGroup> GetAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.GetAsync(group, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.GetAsync(group, cancellationToken));
 
     /// <summary>Reads a group by uid or unique identifier, or null when there is none.</summary>
     public static Task<PortfolioGroup?> FindAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.FindAsync(group, cancellationToken);
+        FromOptional(store, PortfolioStore.Usable(store).Groups.FindAsync(group, cancellationToken));
 
     /// <summary>Reads one page of the groups a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
@@ -108,7 +109,7 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
     public static Task<Page<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.FilterAsync(filter, page, cancellationToken);
+        FromPage(store, PortfolioStore.Usable(store).Groups.FilterAsync(filter, page, cancellationToken));
 
     /// <summary>
     /// Deletes many groups, named by uids and/or unique identifiers, in one statement and one
@@ -122,51 +123,51 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <returns>The number of groups deleted.</returns>
     /// <exception cref="InvalidValueException">Both arguments are null (the call names nothing), or a key is invalid.</exception>
     public static Task<int> BulkDeleteAsync(PortfolioStore store, IEnumerable<Guid>? uids = null, IEnumerable<string>? uniqueIdentifiers = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.BulkDeleteAsync(uids, uniqueIdentifiers, cancellationToken);
+        PortfolioStore.Usable(store).Groups.BulkDeleteAsync(uids, uniqueIdentifiers, cancellationToken);
 
     /// <summary>Puts a portfolio in a group. Idempotent: an existing membership is returned as is.</summary>
     /// <returns>The membership.</returns>
     /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
     public static Task<PortfolioGroupMembership> AddPortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        PortfolioGroupMembership.AddAsync(store, group, portfolio, cancellationToken);
+        PortfolioGroupMembership.From(store, PortfolioStore.Usable(store).Memberships.AddAsync(group, portfolio, uid: null, failIfExists: false, cancellationToken));
 
     /// <summary>Takes a portfolio out of a group; both remain.</summary>
     /// <returns>Whether a membership was deleted: false when there was none (or the group or the portfolio does not exist).</returns>
     public static Task<bool> RemovePortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.RemovePortfolioAsync(group, portfolio, cancellationToken);
+        PortfolioStore.Usable(store).Memberships.RemoveAsync(group, portfolio, cancellationToken);
 
     /// <summary>Reads one page of the portfolios in a group, in portfolio uid order.</summary>
     /// <exception cref="RowNotFoundException">The group does not exist.</exception>
     public static Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).GroupService.GetPortfoliosAsync(group, page, cancellationToken);
+        Portfolio.FromPage(store, PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupAsync(group, page, cancellationToken));
 
     /// <summary>Reads one page of the groups a portfolio belongs to, in group uid order.</summary>
     /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
     public static Task<Page<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).PortfolioService.GetGroupsAsync(portfolio, page, cancellationToken);
+        FromPage(store, PortfolioStore.Usable(store).Memberships.GroupsOfPortfolioAsync(portfolio, page, cancellationToken));
 
     /// <summary>Changes this group's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
     public Task<PortfolioGroup> UpdateAsync(PortfolioGroupChanges changes, CancellationToken cancellationToken = default) =>
-        UpdateAsync(Store, this, changes, cancellationToken);
+        From(Store, PortfolioStore.Usable(Store).Groups.UpdateAsync(this, changes, cancellationToken));
 
     /// <summary>Deletes this group and its memberships; its portfolios remain.</summary>
     /// <returns>Whether it was deleted (false if it was already gone).</returns>
     public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
-        DeleteAsync(Store, this, cancellationToken);
+        PortfolioStore.Usable(Store).Groups.DeleteAsync(this, cancellationToken);
 
     /// <summary>Puts a portfolio in this group. Idempotent.</summary>
     public Task<PortfolioGroupMembership> AddPortfolioAsync(PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        AddPortfolioAsync(Store, this, portfolio, cancellationToken);
+        PortfolioGroupMembership.From(Store, PortfolioStore.Usable(Store).Memberships.AddAsync(this, portfolio, uid: null, failIfExists: false, cancellationToken));
 
     /// <summary>Takes a portfolio out of this group.</summary>
     /// <returns>Whether a membership was deleted.</returns>
     public Task<bool> RemovePortfolioAsync(PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        RemovePortfolioAsync(Store, this, portfolio, cancellationToken);
+        PortfolioStore.Usable(Store).Memberships.RemoveAsync(this, portfolio, cancellationToken);
 
     /// <summary>Reads one page of the portfolios in this group.</summary>
     public Task<Page<Portfolio>> GetPortfoliosAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        GetPortfoliosAsync(Store, this, page, cancellationToken);
+        Portfolio.FromPage(Store, PortfolioStore.Usable(Store).Memberships.PortfoliosOfGroupAsync(this, page, cancellationToken));
 
     /// <inheritdoc />
     public bool Equals(PortfolioGroup? other) =>
@@ -186,6 +187,16 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
     private static bool MetadataEquals(JsonElement? left, JsonElement? right) =>
         left is { } l ? right is { } r && JsonElement.DeepEquals(l, r) : right is null;
 
+    /// <summary>The row of a record the services return, bound to the store.</summary>
+    internal static async Task<PortfolioGroup> From(PortfolioStore store, Task<PortfolioGroupRecord> record) =>
+        new(store, await record.ConfigureAwait(false));
+
+    internal static async Task<PortfolioGroup?> FromOptional(PortfolioStore store, Task<PortfolioGroupRecord?> record) =>
+        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+
+    internal static async Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) =>
+        (await page.ConfigureAwait(false)).Map(r => new PortfolioGroup(store, r));
+
     private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
-        PortfolioStore.Usable(store).GroupService.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, upsert, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, upsert, cancellationToken));
 }

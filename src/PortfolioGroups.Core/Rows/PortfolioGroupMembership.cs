@@ -1,3 +1,5 @@
+using PortfolioGroups.Repositories;
+
 namespace PortfolioGroups;
 
 /// <summary>
@@ -10,12 +12,12 @@ namespace PortfolioGroups;
 /// </remarks>
 public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembership>
 {
-    internal PortfolioGroupMembership(PortfolioStore store, Guid uid, Guid portfolioGroupUid, Guid portfolioUid)
+    internal PortfolioGroupMembership(PortfolioStore store, MembershipRecord record)
     {
         Store = store;
-        Uid = uid;
-        PortfolioGroupUid = portfolioGroupUid;
-        PortfolioUid = portfolioUid;
+        Uid = record.Uid;
+        PortfolioGroupUid = record.PortfolioGroupUid;
+        PortfolioUid = record.PortfolioUid;
     }
 
     /// <summary>The primary key.</summary>
@@ -40,7 +42,7 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     /// <exception cref="DuplicateKeyException">The pair or the uid exists.</exception>
     /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
     public static Task<PortfolioGroupMembership> CreateAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.InsertAsync(group, portfolio, uid, failIfExists: true, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Memberships.AddAsync(group, portfolio, uid, failIfExists: true, cancellationToken));
 
     /// <summary>Returns the membership of the pair, creating it when absent; two statements at most, unless a concurrent delete of the pair forces a retry.</summary>
     /// <param name="store">The store.</param>
@@ -50,38 +52,38 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="RowNotFoundException">The group or the portfolio does not exist.</exception>
     public static Task<PortfolioGroupMembership> UpsertAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.InsertAsync(group, portfolio, uid, failIfExists: false, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Memberships.AddAsync(group, portfolio, uid, failIfExists: false, cancellationToken));
 
     /// <summary>Moves a membership to another group and/or portfolio.</summary>
     /// <returns>The updated row.</returns>
     /// <exception cref="RowNotFoundException">The membership, or the group or portfolio it moves to, does not exist.</exception>
     /// <exception cref="DuplicateKeyException">The target pair already has a membership.</exception>
     public static Task<PortfolioGroupMembership> UpdateAsync(PortfolioStore store, Guid uid, PortfolioGroupMembershipChanges changes, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.UpdateAsync(uid, changes, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Memberships.MoveAsync(uid, changes, cancellationToken));
 
     /// <summary>Deletes a membership by uid; the group and the portfolio remain.</summary>
     /// <returns>Whether a membership was deleted.</returns>
     public static Task<bool> DeleteAsync(PortfolioStore store, Guid uid, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.DeleteAsync(uid, cancellationToken);
+        PortfolioStore.Usable(store).Memberships.DeleteAsync(uid, cancellationToken);
 
     /// <summary>Reads a membership by uid.</summary>
     /// <exception cref="RowNotFoundException">No such membership.</exception>
     public static Task<PortfolioGroupMembership> GetAsync(PortfolioStore store, Guid uid, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.GetAsync(uid, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Memberships.GetAsync(uid, cancellationToken));
 
     /// <summary>Reads a membership by uid, or null when there is none.</summary>
     public static Task<PortfolioGroupMembership?> FindAsync(PortfolioStore store, Guid uid, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.FindAsync(uid, cancellationToken);
+        FromOptional(store, PortfolioStore.Usable(store).Memberships.FindAsync(uid, cancellationToken));
 
     /// <summary>Reads one page of the memberships a filter selects, in uid order.</summary>
     /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
     public static Task<Page<PortfolioGroupMembership>> FilterAsync(PortfolioStore store, PortfolioGroupMembershipFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.FilterAsync(filter, page, cancellationToken);
+        FromPage(store, PortfolioStore.Usable(store).Memberships.FilterAsync(filter, page, cancellationToken));
 
     /// <summary>Deletes memberships by uid, in one statement and one transaction, whatever the number of uids.</summary>
     /// <returns>The number deleted; unknown uids are ignored.</returns>
     public static Task<int> BulkDeleteAsync(PortfolioStore store, IEnumerable<Guid> uids, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.BulkDeleteAsync(uids, cancellationToken);
+        PortfolioStore.Usable(store).Memberships.BulkDeleteAsync(uids, cancellationToken);
 
     /// <summary>
     /// Deletes every membership in a scope of groups and/or portfolios (each named by row, uid or
@@ -90,11 +92,12 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     /// <returns>The number deleted.</returns>
     /// <exception cref="InvalidValueException">The scope names nothing (refused, never read as "everything").</exception>
     public static Task<int> BulkDeleteAsync(PortfolioStore store, PortfolioGroupMembershipScope scope, CancellationToken cancellationToken = default) =>
-        PortfolioStore.Usable(store).MembershipService.BulkDeleteAsync(scope, cancellationToken);
+        PortfolioStore.Usable(store).Memberships.BulkDeleteAsync(scope, cancellationToken);
 
     /// <summary>Deletes this membership; the group and the portfolio remain.</summary>
     /// <returns>Whether it was deleted (false if it was already gone).</returns>
-    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) => DeleteAsync(Store, Uid, cancellationToken);
+    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(Store).Memberships.DeleteAsync(Uid, cancellationToken);
 
     /// <inheritdoc />
     public bool Equals(PortfolioGroupMembership? other) =>
@@ -108,4 +111,14 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
 
     /// <inheritdoc />
     public override string ToString() => $"group {PortfolioGroupUid} / portfolio {PortfolioUid}";
+
+    /// <summary>The row of a record the services return, bound to the store.</summary>
+    internal static async Task<PortfolioGroupMembership> From(PortfolioStore store, Task<MembershipRecord> record) =>
+        new(store, await record.ConfigureAwait(false));
+
+    internal static async Task<PortfolioGroupMembership?> FromOptional(PortfolioStore store, Task<MembershipRecord?> record) =>
+        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+
+    internal static async Task<Page<PortfolioGroupMembership>> FromPage(PortfolioStore store, Task<Page<MembershipRecord>> page) =>
+        (await page.ConfigureAwait(false)).Map(r => new PortfolioGroupMembership(store, r));
 }

@@ -55,8 +55,6 @@ public readonly struct PortfolioRef : IEquatable<PortfolioRef>
 
     /// <inheritdoc />
     public override string ToString() => Uid?.ToString() ?? UniqueIdentifier ?? "(none)";
-
-    internal Services.RowKey ToKey(string field) => Services.RowKey.From(Uid, UniqueIdentifier, field);
 }
 
 /// <summary>
@@ -113,6 +111,4 @@ public readonly struct PortfolioGroupRef : IEquatable<PortfolioGroupRef>
 
     /// <inheritdoc />
     public override string ToString() => Uid?.ToString() ?? UniqueIdentifier ?? "(none)";
-
-    internal Services.RowKey ToKey(string field) => Services.RowKey.From(Uid, UniqueIdentifier, field);
 }

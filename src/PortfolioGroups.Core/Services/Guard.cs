@@ -1,18 +1,71 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using PortfolioGroups.Repositories;
 using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Services;
 
-/// <summary>Argument checks, each raising <see cref="InvalidValueException"/> naming the field.</summary>
+/// <summary>
+/// Argument checks, one rule for all: a null argument is <see cref="ArgumentNullException"/>
+/// naming the parameter; a bad value (including a bad item inside a collection, or a reference
+/// that names no row) is <see cref="InvalidValueException"/> naming the field. The checks also
+/// turn the caller's references, key lists and page requests into the repositories' validated
+/// <see cref="RowKey"/>, <see cref="KeySet"/> and <see cref="PageQuery"/>.
+/// </summary>
 internal static class Guard
 {
-    public static void NotNull<T>(T? value, string field)
-        where T : class
+    public static T NotNull<T>([NotNull] T? value, [CallerArgumentExpression(nameof(value))] string? parameter = null)
+        where T : class =>
+        value ?? throw new ArgumentNullException(parameter);
+
+    /// <summary>The key of a portfolio reference.</summary>
+    public static RowKey Key(PortfolioRef portfolio, string field) => Key(portfolio.Uid, portfolio.UniqueIdentifier, field);
+
+    /// <summary>The key of a group reference.</summary>
+    public static RowKey Key(PortfolioGroupRef group, string field) => Key(group.Uid, group.UniqueIdentifier, field);
+
+    /// <summary>The set named by uids and/or unique identifiers; a null list is "not given".</summary>
+    public static KeySet Keys(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, string uidsField, string identifiersField) =>
+        new(
+            uids?.Select(u => Uid(u, uidsField)).Distinct().ToArray(),
+            uniqueIdentifiers?.Select(i => UniqueIdentifier(i, identifiersField)).Distinct(StringComparer.Ordinal).ToArray());
+
+    /// <summary>The set named by references; a null list is "not given".</summary>
+    public static KeySet Keys<TRef>(IEnumerable<TRef>? references, Func<TRef, RowKey> toKey)
     {
-        if (value is null)
+        if (references is null)
         {
-            throw new InvalidValueException(field, "must not be null.");
+            return KeySet.NotGiven;
         }
+
+        var keys = references.Select(toKey).ToList();
+        return new KeySet(
+            [.. keys.Where(k => k.IsUid).Select(k => k.Uid!.Value).Distinct()],
+            [.. keys.Where(k => !k.IsUid).Select(k => k.UniqueIdentifier!).Distinct(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Checks a page request (null is the first page of the default size).</summary>
+    public static PageQuery Page(PageRequest? page)
+    {
+        page ??= new PageRequest();
+        if (page.Size is < 1 or > PageRequest.MaxSize)
+        {
+            throw new InvalidValueException("page.Size", $"must be between 1 and {PageRequest.MaxSize} (got {page.Size}).");
+        }
+
+        Guid? after = null;
+        if (page.After is not null)
+        {
+            if (!Guid.TryParseExact(page.After, "N", out var cursor))
+            {
+                throw new InvalidValueException("page.After", "is not a cursor returned by a previous page.");
+            }
+
+            after = cursor;
+        }
+
+        return new PageQuery(page.Size, after);
     }
 
     /// <summary>Checks a unique identifier and returns it trimmed.</summary>
@@ -97,6 +150,21 @@ internal static class Guard
 
         CheckJsonStrings(element, field);
         return element.GetRawText();
+    }
+
+    private static RowKey Key(Guid? uid, string? uniqueIdentifier, string field)
+    {
+        if (uid is { } value)
+        {
+            return new RowKey(Uid(value, field), null);
+        }
+
+        if (uniqueIdentifier is null)
+        {
+            throw new InvalidValueException(field, "names no row (pass a row, a uid or a unique identifier).");
+        }
+
+        return new RowKey(null, UniqueIdentifier(uniqueIdentifier, field));
     }
 
     public static Guid Uid(Guid value, string field)

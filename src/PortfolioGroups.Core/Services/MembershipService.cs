@@ -3,10 +3,11 @@ using PortfolioGroups.Repositories;
 namespace PortfolioGroups.Services;
 
 /// <summary>
-/// The rules behind <see cref="PortfolioGroupMembership"/>'s helpers: resolving both sides of a
-/// pair, telling a missing side from an existing pair, moves and scoped bulk deletes.
+/// Every membership operation: add, remove, move, delete, read, filter, bulk deletes, and both
+/// directions of listing (the portfolios of a group, the groups of a portfolio). Resolves both
+/// sides of a pair, tells a missing side from an existing pair, and ends the add/delete race.
 /// </summary>
-internal sealed class MembershipService(MembershipRepository memberships)
+internal sealed class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
 {
     // A concurrent delete can remove a membership between the insert that found it and the read
     // that returns it; trying again a few times ends the race.
@@ -17,10 +18,10 @@ internal sealed class MembershipService(MembershipRepository memberships)
     /// inserted, a second statement tells why: a missing side (an error), or an existing pair
     /// (returned, or an error with <paramref name="failIfExists"/>).
     /// </summary>
-    public async Task<PortfolioGroupMembership> InsertAsync(PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
+    public async Task<MembershipRecord> AddAsync(PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
     {
-        var groupKey = group.ToKey(nameof(group));
-        var portfolioKey = portfolio.ToKey(nameof(portfolio));
+        var groupKey = Guard.Key(group, nameof(group));
+        var portfolioKey = Guard.Key(portfolio, nameof(portfolio));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
         for (var attempt = 1; ; attempt++)
         {
@@ -30,22 +31,22 @@ internal sealed class MembershipService(MembershipRepository memberships)
                 return inserted;
             }
 
-            var (groupUid, portfolioUid, existing) = await memberships.ResolvePairAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (groupUid is null)
+            var found = await memberships.ResolvePairAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
+            if (found.GroupUid is not { } groupUid)
             {
                 throw groupKey.NotFound(PortfolioGroupRepository.Table);
             }
 
-            if (portfolioUid is null)
+            if (found.PortfolioUid is not { } portfolioUid)
             {
                 throw portfolioKey.NotFound(PortfolioRepository.Table);
             }
 
-            if (existing is not null)
+            if (found.MembershipUid is { } existing)
             {
                 return failIfExists
                     ? throw new DuplicateKeyException(MembershipRepository.Table, MembershipRepository.PairKey, $"{groupKey}, {portfolioKey}")
-                    : existing;
+                    : new MembershipRecord(existing, groupUid, portfolioUid);
             }
 
             // Both sides exist but no membership does: it was deleted between the two statements.
@@ -56,73 +57,110 @@ internal sealed class MembershipService(MembershipRepository memberships)
         }
     }
 
-    /// <summary>Moves a membership: one statement resolves the new sides, a second moves it (a side not given stays).</summary>
-    public async Task<PortfolioGroupMembership> UpdateAsync(Guid uid, PortfolioGroupMembershipChanges changes, CancellationToken cancellationToken)
+    /// <summary>Takes a portfolio out of a group; whether a membership was deleted.</summary>
+    public async Task<bool> RemoveAsync(PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken)
+    {
+        var groupKey = Guard.Key(group, nameof(group));
+        var portfolioKey = Guard.Key(portfolio, nameof(portfolio));
+        return await memberships.RemoveAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Moves a membership in one statement (a side not given stays); when it moved nothing, a second statement tells why.</summary>
+    public async Task<MembershipRecord> MoveAsync(Guid uid, PortfolioGroupMembershipChanges changes, CancellationToken cancellationToken)
     {
         Guard.Uid(uid, nameof(uid));
-        Guard.NotNull(changes, nameof(changes));
+        Guard.NotNull(changes);
         if (changes.Group is null && changes.Portfolio is null)
         {
             return await GetAsync(uid, cancellationToken).ConfigureAwait(false);
         }
 
-        var groupKey = changes.Group?.ToKey("changes.Group");
-        var portfolioKey = changes.Portfolio?.ToKey("changes.Portfolio");
-        var (groupUid, portfolioUid) = await memberships.ResolveSidesAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-        if (groupKey is { } g && groupUid is null)
+        var groupKey = changes.Group is { } g ? Guard.Key(g, "changes.Group") : (RowKey?)null;
+        var portfolioKey = changes.Portfolio is { } p ? Guard.Key(p, "changes.Portfolio") : (RowKey?)null;
+        if (await memberships.MoveAsync(uid, groupKey, portfolioKey, cancellationToken).ConfigureAwait(false) is { } moved)
         {
-            throw g.NotFound(PortfolioGroupRepository.Table);
+            return moved;
         }
 
-        if (portfolioKey is { } p && portfolioUid is null)
+        var found = await memberships.ResolveAsync(uid, groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
+        if (groupKey is { } missingGroup && found.GroupUid is null)
         {
-            throw p.NotFound(PortfolioRepository.Table);
+            throw missingGroup.NotFound(PortfolioGroupRepository.Table);
         }
 
-        return await memberships.MoveAsync(uid, groupUid, portfolioUid, cancellationToken).ConfigureAwait(false)
-               ?? throw NotFound(uid);
+        if (portfolioKey is { } missingPortfolio && found.PortfolioUid is null)
+        {
+            throw missingPortfolio.NotFound(PortfolioRepository.Table);
+        }
+
+        throw NotFound(uid);
     }
 
     public async Task<bool> DeleteAsync(Guid uid, CancellationToken cancellationToken) =>
         await memberships.DeleteAsync(Guard.Uid(uid, nameof(uid)), cancellationToken).ConfigureAwait(false) > 0;
 
-    public async Task<PortfolioGroupMembership> GetAsync(Guid uid, CancellationToken cancellationToken) =>
+    public async Task<MembershipRecord> GetAsync(Guid uid, CancellationToken cancellationToken) =>
         await FindAsync(uid, cancellationToken).ConfigureAwait(false) ?? throw NotFound(uid);
 
-    public Task<PortfolioGroupMembership?> FindAsync(Guid uid, CancellationToken cancellationToken) =>
+    public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken) =>
         memberships.FindAsync(Guard.Uid(uid, nameof(uid)), cancellationToken);
 
-    public Task<Page<PortfolioGroupMembership>> FilterAsync(PortfolioGroupMembershipFilter? filter, PageRequest? page, CancellationToken cancellationToken)
+    public Task<Page<MembershipRecord>> FilterAsync(PortfolioGroupMembershipFilter? filter, PageRequest? page, CancellationToken cancellationToken)
     {
         filter ??= new PortfolioGroupMembershipFilter();
-        var groups = KeySet.From(filter.GroupUids, filter.GroupUniqueIdentifiers, "filter.GroupUids", "filter.GroupUniqueIdentifiers");
-        var portfolios = KeySet.From(filter.PortfolioUids, filter.PortfolioUniqueIdentifiers, "filter.PortfolioUids", "filter.PortfolioUniqueIdentifiers");
-        return memberships.FilterAsync(groups, portfolios, PageQuery.From(page), cancellationToken);
+        var groupKeys = Guard.Keys(filter.GroupUids, filter.GroupUniqueIdentifiers, "filter.GroupUids", "filter.GroupUniqueIdentifiers");
+        var portfolioKeys = Guard.Keys(filter.PortfolioUids, filter.PortfolioUniqueIdentifiers, "filter.PortfolioUids", "filter.PortfolioUniqueIdentifiers");
+        return memberships.FilterAsync(groupKeys, portfolioKeys, Guard.Page(page), cancellationToken);
     }
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
     {
-        Guard.NotNull(uids, nameof(uids));
-        var keys = KeySet.From(uids, null, nameof(uids), nameof(uids));
-        return keys.IsEmpty ? 0 : await memberships.BulkDeleteAsync(keys.Uids!, cancellationToken).ConfigureAwait(false);
+        var keys = Guard.Keys(Guard.NotNull(uids), null, nameof(uids), nameof(uids));
+        return keys.IsEmpty ? 0 : await memberships.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> BulkDeleteAsync(PortfolioGroupMembershipScope scope, CancellationToken cancellationToken)
     {
-        Guard.NotNull(scope, nameof(scope));
+        Guard.NotNull(scope);
         if (scope.Groups is null && scope.Portfolios is null)
         {
             throw new InvalidValueException("scope", "names no group and no portfolio; a scoped bulk delete never means \"everything\".");
         }
 
-        var groups = KeySet.From(scope.Groups, g => g.ToKey("scope.Groups"));
-        var portfolios = KeySet.From(scope.Portfolios, p => p.ToKey("scope.Portfolios"));
-        if ((groups.IsGiven && groups.IsEmpty) || (portfolios.IsGiven && portfolios.IsEmpty))
+        var groupKeys = Guard.Keys(scope.Groups, g => Guard.Key(g, "scope.Groups"));
+        var portfolioKeys = Guard.Keys(scope.Portfolios, p => Guard.Key(p, "scope.Portfolios"));
+        if ((groupKeys.IsGiven && groupKeys.IsEmpty) || (portfolioKeys.IsGiven && portfolioKeys.IsEmpty))
         {
             return 0;
         }
 
-        return await memberships.BulkDeleteAsync(groups, portfolios, cancellationToken).ConfigureAwait(false);
+        return await memberships.BulkDeleteAsync(groupKeys, portfolioKeys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The portfolios of a group; an empty page is told apart from a missing group by a second read.</summary>
+    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupAsync(PortfolioGroupRef group, PageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(group, nameof(group));
+        var result = await memberships.PortfoliosOfGroupAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
+        if (result.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw key.NotFound(PortfolioGroupRepository.Table);
+        }
+
+        return result;
+    }
+
+    /// <summary>The groups of a portfolio; an empty page is told apart from a missing portfolio by a second read.</summary>
+    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(PortfolioRef portfolio, PageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(portfolio, nameof(portfolio));
+        var result = await memberships.GroupsOfPortfolioAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
+        if (result.Count == 0 && await portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw key.NotFound(PortfolioRepository.Table);
+        }
+
+        return result;
     }
 
     private static RowNotFoundException NotFound(Guid uid) => new(MembershipRepository.Table, "uid", uid.ToString());

@@ -3,23 +3,28 @@ using PortfolioGroups.Repositories;
 
 namespace PortfolioGroups.Services;
 
-/// <summary>The rules behind <see cref="PortfolioGroup"/>'s helpers: validation, key resolution, not-found errors, bulk deletes.</summary>
-internal sealed class PortfolioGroupService(PortfolioRepository portfolios, PortfolioGroupRepository groups, MembershipRepository memberships)
+/// <summary>The rules behind <c>PortfolioGroup</c>'s own helpers: validation, key resolution, not-found errors, bulk deletes. Memberships are <see cref="MembershipService"/>'s.</summary>
+internal sealed class PortfolioGroupService(PortfolioGroupRepository groups)
 {
-    public Task<PortfolioGroup> InsertAsync(string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
+    public Task<PortfolioGroupRecord> InsertAsync(string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
     {
-        var identifier = Guard.UniqueIdentifier(uniqueIdentifier, nameof(uniqueIdentifier));
-        var name = Guard.DisplayName(displayName, nameof(displayName));
+        var identifier = Guard.UniqueIdentifier(Guard.NotNull(uniqueIdentifier), nameof(uniqueIdentifier));
+        var name = Guard.DisplayName(Guard.NotNull(displayName), nameof(displayName));
         var text = Guard.OptionalText(description, nameof(description));
         var json = Guard.Metadata(metadata, nameof(metadata));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
         return groups.InsertAsync(newUid, identifier, name, text, json, upsert, cancellationToken);
     }
 
-    public async Task<PortfolioGroup> UpdateAsync(PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken)
+    public async Task<PortfolioGroupRecord> UpdateAsync(PortfolioGroupRef group, PortfolioGroupChanges changes, CancellationToken cancellationToken)
     {
-        var key = Key(group);
-        Guard.NotNull(changes, nameof(changes));
+        var key = Guard.Key(group, nameof(group));
+        Guard.NotNull(changes);
+        if (!changes.DisplayName.IsSet && !changes.Description.IsSet && !changes.Metadata.IsSet)
+        {
+            return await GetAsync(group, cancellationToken).ConfigureAwait(false);
+        }
+
         var displayName = changes.DisplayName.IsSet ? Change.To(Guard.DisplayName(changes.DisplayName.Value, "changes.DisplayName")) : default;
         var description = changes.Description.IsSet ? Change.To(Guard.OptionalText(changes.Description.Value, "changes.Description")) : default;
         var metadata = changes.Metadata.IsSet ? Change.To(Guard.Metadata(changes.Metadata.Value, "changes.Metadata")) : default;
@@ -28,24 +33,24 @@ internal sealed class PortfolioGroupService(PortfolioRepository portfolios, Port
     }
 
     public async Task<bool> DeleteAsync(PortfolioGroupRef group, CancellationToken cancellationToken) =>
-        await groups.DeleteAsync(Key(group), cancellationToken).ConfigureAwait(false) > 0;
+        await groups.DeleteAsync(Guard.Key(group, nameof(group)), cancellationToken).ConfigureAwait(false) > 0;
 
-    public async Task<PortfolioGroup> GetAsync(PortfolioGroupRef group, CancellationToken cancellationToken)
+    public async Task<PortfolioGroupRecord> GetAsync(PortfolioGroupRef group, CancellationToken cancellationToken)
     {
-        var key = Key(group);
+        var key = Guard.Key(group, nameof(group));
         return await groups.FindAsync(key, cancellationToken).ConfigureAwait(false)
                ?? throw key.NotFound(PortfolioGroupRepository.Table);
     }
 
-    public Task<PortfolioGroup?> FindAsync(PortfolioGroupRef group, CancellationToken cancellationToken) =>
-        groups.FindAsync(Key(group), cancellationToken);
+    public Task<PortfolioGroupRecord?> FindAsync(PortfolioGroupRef group, CancellationToken cancellationToken) =>
+        groups.FindAsync(Guard.Key(group, nameof(group)), cancellationToken);
 
-    public Task<Page<PortfolioGroup>> FilterAsync(PortfolioGroupFilter? filter, PageRequest? page, CancellationToken cancellationToken)
+    public Task<Page<PortfolioGroupRecord>> FilterAsync(PortfolioGroupFilter? filter, PageRequest? page, CancellationToken cancellationToken)
     {
         filter ??= new PortfolioGroupFilter();
-        var keys = KeySet.From(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
+        var keys = Guard.Keys(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
         var search = Guard.OptionalText(filter.Search, "filter.Search");
-        return groups.FilterAsync(keys, search, PageQuery.From(page), cancellationToken);
+        return groups.FilterAsync(keys, search, Guard.Page(page), cancellationToken);
     }
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, CancellationToken cancellationToken)
@@ -55,29 +60,7 @@ internal sealed class PortfolioGroupService(PortfolioRepository portfolios, Port
             throw new InvalidValueException("uids, uniqueIdentifiers", "name no group; pass uids and/or unique identifiers (a bulk delete never means \"everything\").");
         }
 
-        var keys = KeySet.From(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
+        var keys = Guard.Keys(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
         return keys.IsEmpty ? 0 : await groups.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
     }
-
-    public async Task<bool> RemovePortfolioAsync(PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken)
-    {
-        var groupKey = Key(group);
-        var portfolioKey = portfolio.ToKey(nameof(portfolio));
-        return await memberships.RemoveAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false) > 0;
-    }
-
-    /// <summary>The portfolios of a group; an empty page is told apart from a missing group by a second read.</summary>
-    public async Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioGroupRef group, PageRequest? page, CancellationToken cancellationToken)
-    {
-        var key = Key(group);
-        var result = await portfolios.InGroupAsync(key, PageQuery.From(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw key.NotFound(PortfolioGroupRepository.Table);
-        }
-
-        return result;
-    }
-
-    internal static RowKey Key(PortfolioGroupRef group) => group.ToKey("group");
 }

@@ -1,174 +1,170 @@
 using System.Data.Common;
 using System.Diagnostics;
-using Dapper;
-using Microsoft.Data.Sqlite;
-using Npgsql;
+using FluentMigrator.Runner;
+using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Storage;
 
 /// <summary>
-/// Opens connections and runs commands. Every command goes through here, so each one is traced
-/// as one <see cref="Activity"/> and its foreseeable driver errors are translated.
+/// The database a store is open on. This base runs every command: it opens connections from one
+/// <see cref="DbDataSource"/>, traces each command as one <see cref="Activity"/>, and hands driver
+/// errors to <see cref="ErrorTranslator"/>. Everything that differs between SQLite and PostgreSQL
+/// is an abstract member here, implemented once per database by <see cref="SqliteDatabase"/> and
+/// <see cref="PostgresDatabase"/>: connection set-up, the SQL fragments that differ, how a driver
+/// error is classified, and the migration target. Nothing else asks which database it is.
 /// </summary>
-internal sealed class Database : IAsyncDisposable
+/// <remarks>
+/// Only identifiers the library owns (table and column names from the model graph, and a schema
+/// name validated on open) are ever interpolated into SQL; every value is a parameter.
+/// </remarks>
+internal abstract class Database : IAsyncDisposable
 {
     /// <summary>The name of the library's <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "PortfolioGroups";
 
     private static readonly ActivitySource Source = new(ActivitySourceName);
 
-    private readonly NpgsqlDataSource? _dataSource;
+    private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
-    private readonly string? _sqliteConnectionString;
-    private SqliteConnection? _keepAlive;
-    private int _sqliteBusyTimeoutMs;
 
-    private Database(SqlDialect dialect, NpgsqlDataSource? dataSource, bool ownsDataSource, string? sqliteConnectionString)
+    protected Database(DbDataSource dataSource, bool ownsDataSource, string? schema)
     {
-        Dialect = dialect;
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
-        _sqliteConnectionString = sqliteConnectionString;
+        Schema = schema;
+        Portfolio = Qualify(SchemaModel.Portfolio.PhysicalName);
+        Group = Qualify(SchemaModel.PortfolioGroup.PhysicalName);
+        Membership = Qualify(SchemaModel.PortfolioGroupMembership.PhysicalName);
+        Catalog = Qualify(SchemaModel.Catalog.PhysicalName);
+        VersionTable = Qualify(SchemaModel.VersionTableName);
     }
 
-    public SqlDialect Dialect { get; }
+    public abstract DatabaseKind Kind { get; }
 
-    /// <summary>The SQLite connection string FluentMigrator opens its own connection with: not pooled, so nothing it opened outlives the migration.</summary>
-    public string SqliteMigrationConnectionString =>
-        new SqliteConnectionStringBuilder(_sqliteConnectionString) { Pooling = false }.ToString();
+    /// <summary>The schema that holds the tables (PostgreSQL); null on SQLite.</summary>
+    public string? Schema { get; }
 
-    public static Database ForPostgres(NpgsqlDataSource dataSource, bool ownsDataSource, string schema) =>
-        new(new PostgresDialect(schema), dataSource, ownsDataSource, null);
+    /// <summary>The qualified, quoted name of the <c>portfolio</c> table.</summary>
+    public string Portfolio { get; }
 
-    public static async Task<Database> ForSqliteAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>The qualified, quoted name of the <c>portfolio_group</c> table.</summary>
+    public string Group { get; }
+
+    /// <summary>The qualified, quoted name of the <c>portfolio_group_membership</c> table.</summary>
+    public string Membership { get; }
+
+    /// <summary>The qualified, quoted name of the catalog table.</summary>
+    public string Catalog { get; }
+
+    /// <summary>The qualified, quoted name of the library's migration history table.</summary>
+    public string VersionTable { get; }
+
+    /// <summary>The OpenTelemetry <c>db.system</c> value.</summary>
+    protected abstract string DbSystem { get; }
+
+    // ---- SQL fragments: only what differs between the databases ----------------------------
+
+    /// <summary>A uid as this database's driver wants it.</summary>
+    public abstract object Uid(Guid value);
+
+    /// <summary>A set of uids as one parameter value (no per-statement parameter limit).</summary>
+    public abstract object UidSet(IReadOnlyCollection<Guid> values);
+
+    /// <summary>A set of strings as one parameter value.</summary>
+    public abstract object TextSet(IReadOnlyCollection<string> values);
+
+    /// <summary>SQL that is true when <paramref name="column"/> is in the set passed as <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>).</summary>
+    public abstract string InSet(string column, string parameter);
+
+    /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
+    public abstract string JsonValue(string parameter);
+
+    /// <summary>SQL that is true when <paramref name="column"/> contains the searched text, ignoring case, literally.</summary>
+    public abstract string Contains(string column, string parameter);
+
+    /// <summary>The parameter value for <see cref="Contains"/>.</summary>
+    public abstract string SearchValue(string text);
+
+    /// <summary>
+    /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per
+    /// named property, so any number of rows is one statement.
+    /// </summary>
+    public abstract string JsonRows(string parameter, IReadOnlyList<ColumnModel> columns);
+
+    /// <summary>One row, one count: whether the version table exists. Parameters: @schema, @table.</summary>
+    public abstract string VersionTableExists { get; }
+
+    // ---- errors ------------------------------------------------------------------------------
+
+    /// <summary>Says what kind of foreseeable failure a driver exception is, or null for any other.</summary>
+    public abstract StorageError? Classify(DbException exception);
+
+    // ---- migrations: what FluentMigrator and the migrator need to know ---------------------
+
+    /// <summary>The physical type of a uuid column.</summary>
+    public abstract string UuidColumnType(string column);
+
+    /// <summary>The physical type of a column that holds a JSON object, checked.</summary>
+    public abstract string JsonObjectColumnType(string column);
+
+    /// <summary>The physical type of a JSON column written only by the library.</summary>
+    public abstract string JsonColumnType { get; }
+
+    /// <summary>Points FluentMigrator at this database: its processor and its own connection string (not pooled).</summary>
+    public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner);
+
+    /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>
+    public virtual Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs last in every migration call, also on failure.</summary>
+    public virtual Task EndMigrationAsync(DbConnection connection) => Task.CompletedTask;
+
+    /// <summary>Writes the tables' and columns' descriptions where the database keeps them (PostgreSQL's <c>COMMENT ON</c>).</summary>
+    public virtual Task WriteDescriptionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<TableModel> tables, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>A clearer exception for a failure of FluentMigrator's own connection, or null to let it through.</summary>
+    public virtual Exception? ExplainMigrationFailure(Exception exception) => null;
+
+    // ---- connections and commands ------------------------------------------------------------
+
+    /// <summary>Opens a connection, set up for the library.</summary>
+    public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>Runs one command on a connection of its own.</summary>
+    /// <param name="operation">The traced operation name, such as <c>portfolio.get</c>.</param>
+    /// <param name="context">What the command writes, so a driver error can name the row.</param>
+    /// <param name="command">The command: its SQL, parameters and mapping are the caller's.</param>
+    /// <param name="cancellationToken">Cancels opening the connection and the command.</param>
+    public async Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString)
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            // Cascading deletes depend on it; forced whatever the caller's string says.
-            ForeignKeys = true,
-        };
-        var isMemory = builder.Mode == SqliteOpenMode.Memory || builder.DataSource == ":memory:" || builder.DataSource.Length == 0;
-        if (isMemory && builder.Cache != SqliteCacheMode.Shared)
-        {
-            throw new InvalidValueException(
-                "connectionString",
-                "a private in-memory SQLite database exists only for one connection; use a shared one, such as \"Data Source=name;Mode=Memory;Cache=Shared\", or a file.");
+            return await RunAsync(connection, operation, context, command, cancellationToken).ConfigureAwait(false);
         }
-
-        var database = new Database(new SqliteDialect(), null, false, builder.ToString())
-        {
-            _sqliteBusyTimeoutMs = (int)Math.Min(builder.DefaultTimeout * 1000L, int.MaxValue),
-        };
-        SqliteConnection first;
-        try
-        {
-            first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw new InvalidValueException("connectionString", $"the SQLite database '{builder.DataSource}' cannot be opened: {ex.Message}");
-        }
-
-        if (isMemory)
-        {
-            // A shared in-memory database lives while one connection to it is open.
-            database._keepAlive = first;
-        }
-        else
-        {
-            try
-            {
-                // WAL lets readers and a writer proceed together; the setting is stored in the file.
-                await database.ExecuteAsync(first, null, "store.open", SqliteDialect.UseWriteAheadLog, null, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await first.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        return database;
     }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Runs one command on the caller's connection (and transaction, which the command names).</summary>
+    public async Task<T> RunAsync<T>(DbConnection connection, string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
-        if (_dataSource is not null)
-        {
-            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var connection = new SqliteConnection(_sqliteConnectionString);
+        using var activity = StartActivity(operation);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            connection.CreateFunction<string?, string?, bool>(SqliteDialect.ContainsFunction, SqliteDialect.ContainsIgnoreCase, isDeterministic: true);
-
-            // Connection set-up, not traced as a command. SQLite's own busy handler waits for a
-            // writer with short sleeps; without it Microsoft.Data.Sqlite retries in coarse steps.
-            // The wait is bounded by the command timeout ("Default Timeout", 30 s by default).
-            using var busy = connection.CreateCommand();
-            busy.CommandText = SqliteDialect.BusyTimeout(_sqliteBusyTimeoutMs);
-            await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
+            using (CommandCancellation.Use(cancellationToken))
+            {
+                return await command(connection).ConfigureAwait(false);
+            }
         }
-        catch
+        catch (DbException ex)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            if (Classify(ex) is { } error)
+            {
+                throw ErrorTranslator.Translate(error, context, ex);
+            }
+
             throw;
-        }
-    }
-
-    public async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string operation, string sql, object? parameters, CancellationToken cancellationToken)
-    {
-        using var activity = StartActivity(operation);
-        try
-        {
-            return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-        catch (DbException ex) when (Fail(activity, ex) is { } translated)
-        {
-            throw translated;
-        }
-    }
-
-    public async Task<List<T>> QueryAsync<T>(DbConnection connection, DbTransaction? transaction, string operation, string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
-    {
-        using var activity = StartActivity(operation);
-        try
-        {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var rows = new List<T>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows.Add(map(reader));
-                }
-
-                return rows;
-            }
-        }
-        catch (DbException ex) when (Fail(activity, ex) is { } translated)
-        {
-            throw translated;
-        }
-    }
-
-    public async Task<List<T>> QueryAsync<T>(string operation, string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await QueryAsync(connection, null, operation, sql, parameters, map, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public async Task<int> ExecuteAsync(string operation, string sql, object? parameters, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await ExecuteAsync(connection, null, operation, sql, parameters, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -182,44 +178,29 @@ internal sealed class Database : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
-        if (_keepAlive is not null)
-        {
-            await _keepAlive.DisposeAsync().ConfigureAwait(false);
-            _keepAlive = null;
-        }
-
-        if (_sqliteConnectionString is not null)
-        {
-            // Pooled connections keep the file open; the store's owner expects it released.
-            using var connection = new SqliteConnection(_sqliteConnectionString);
-            SqliteConnection.ClearPool(connection);
-        }
-
-        if (_ownsDataSource && _dataSource is not null)
+        if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
     }
 
+    /// <summary>Quotes an identifier the library owns.</summary>
+    protected static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private string Qualify(string table) => Schema is null ? Quote(table) : Quote(Schema) + "." + Quote(table);
+
     private Activity? StartActivity(string operation)
     {
         var activity = Source.StartActivity(operation, ActivityKind.Client);
-        if (activity is not null)
+        if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("db.system", Dialect.DbSystem);
-            activity.SetTag("db.system.name", Dialect.DbSystem);
+            activity.SetTag("db.system", DbSystem);
+            activity.SetTag("db.system.name", DbSystem);
             activity.SetTag("db.operation.name", operation);
         }
 
         return activity;
-    }
-
-    /// <summary>Marks the activity failed; returns the library's exception for a foreseeable case, else null (rethrown as is).</summary>
-    private PortfolioGroupsException? Fail(Activity? activity, DbException exception)
-    {
-        activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-        return Dialect.Translate(exception);
     }
 }

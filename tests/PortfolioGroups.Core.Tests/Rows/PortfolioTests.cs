@@ -175,7 +175,6 @@ public sealed class PortfolioTests(Db db) : DatabaseTest(db)
         seen.Should().Equal(created.Order());
     }
 
-    [TestCase(null, TestName = "Null identifier")]
     [TestCase("", TestName = "Empty identifier")]
     [TestCase("   ", TestName = "Whitespace identifier")]
     [TestCase("tab\there", TestName = "Identifier with a control character")]
@@ -186,6 +185,17 @@ public sealed class PortfolioTests(Db db) : DatabaseTest(db)
         var add = () => Portfolio.AddAsync(Store, identifier!);
 
         (await add.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("uniqueIdentifier");
+        (await TotalAsync()).Should().Be(before);
+    }
+
+    [Test]
+    public async Task A_null_identifier_is_an_argument_null_exception_naming_the_parameter_and_nothing_is_written()
+    {
+        var before = await TotalAsync();
+
+        var add = () => Portfolio.AddAsync(Store, null!);
+
+        (await add.Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("uniqueIdentifier");
         (await TotalAsync()).Should().Be(before);
     }
 

@@ -125,10 +125,10 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     {
         await using var connection = await OpenPlainConnectionAsync();
 
-        var rows = (await connection.QueryAsync<(string Identifier, string Physical)>(
+        var rows = (await connection.QueryAsync<CatalogName>(
             $"SELECT meta_table_identifier, physical_name FROM {Table("portfoliogroups_catalog")} ORDER BY meta_table_identifier")).ToList();
 
-        rows.Should().Equal(("Portfolio", "portfolio"), ("PortfolioGroup", "portfolio_group"), ("PortfolioGroupMembership", "portfolio_group_membership"));
+        rows.Select(r => (r.MetaTableIdentifier, r.PhysicalName)).Should().Equal(("Portfolio", "portfolio"), ("PortfolioGroup", "portfolio_group"), ("PortfolioGroupMembership", "portfolio_group_membership"));
     }
 
     [Test]
@@ -179,9 +179,10 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         using var scope = provider.CreateScope();
         scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
     }
+
+    internal sealed record CatalogName(string MetaTableIdentifier, string PhysicalName);
 }
 
-/// <summary>A host application's own migration, with FluentMigrator's default history table.</summary>
 [Migration(Version)]
 public sealed class HostCreateWidgets : Migration
 {

@@ -17,10 +17,10 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         foreach (var table in SchemaModel.AllTables)
         {
             var qualified = $"{PostgresSchema}.{table.PhysicalName}";
-            (await connection.ExecuteScalarAsync<string>("SELECT obj_description(CAST(@t AS regclass), 'pg_class')", new { t = qualified }))
+            (await connection.ExecuteScalarAsync<string?>("SELECT obj_description(CAST(@t AS regclass), 'pg_class')", new { t = qualified }))
                 .Should().Be(table.Description);
-            var comments = (await connection.QueryAsync<(string Name, string? Comment)>(
-                    "SELECT attname::text, col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = CAST(@t AS regclass) AND attnum > 0 AND NOT attisdropped",
+            var comments = (await connection.QueryAsync<ColumnComment>(
+                    "SELECT attname::text AS name, col_description(attrelid, attnum) AS comment FROM pg_attribute WHERE attrelid = CAST(@t AS regclass) AND attnum > 0 AND NOT attisdropped",
                     new { t = qualified }))
                 .ToDictionary(r => r.Name, r => r.Comment);
             comments.Should().BeEquivalentTo(table.Columns.ToDictionary(c => c.Name, c => (string?)c.Description));
@@ -101,4 +101,6 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         (await open.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PostgresSchema");
         (await reserved.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PostgresSchema");
     }
+
+    internal sealed record ColumnComment(string Name, string? Comment);
 }

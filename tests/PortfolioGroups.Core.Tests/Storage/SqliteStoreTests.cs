@@ -44,7 +44,7 @@ public sealed class SqliteStoreTests
 
         await using var connection = new SqliteConnection($"Data Source={path}");
         await connection.OpenAsync();
-        (await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode")).Should().Be("wal");
+        (await connection.ExecuteScalarAsync<string?>("PRAGMA journal_mode")).Should().Be("wal");
     }
 
     [Test]

@@ -1,5 +1,10 @@
+#:project ../../src/PortfolioGroups.Core/PortfolioGroups.Core.csproj
+
 // The quickstart: the whole story of the library on a SQLite file in the working directory.
 // Run it twice: it prints the same story, because every step is idempotent or undone by a later one.
+// Two ways to run it, both from the repository root:
+//   dotnet run samples/scripts/quickstart.cs                  (a file-based app: NativeAOT settings, dynamic code off)
+//   dotnet run --project samples/PortfolioGroups.Quickstart   (a project that compiles this same file)
 using PortfolioGroups;
 
 // <quickstart>

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Npgsql;
 using PortfolioGroups.Migrations;
 using PortfolioGroups.Repositories;
@@ -18,37 +17,35 @@ namespace PortfolioGroups;
 /// connections (and a data source the store created), but not a data source the caller passed in.
 /// There is no global or ambient store.
 /// </remarks>
-public sealed partial class PortfolioStore : IAsyncDisposable
+public sealed class PortfolioStore : IAsyncDisposable
 {
+    private readonly Database _database;
     private readonly SchemaMigrator _migrator;
     private int _disposed;
 
-    private PortfolioStore(Database database, MigrationTarget target, string migrationConnectionString, bool overCallersDataSource = false)
+    // The composition root: the one place that knows every layer, and wires them top to bottom.
+    private PortfolioStore(Database database)
     {
-        Database = database;
-        Schema = target.Schema;
-        _migrator = new SchemaMigrator(database, target, migrationConnectionString, overCallersDataSource);
-        var portfolios = new PortfolioRepository(this);
-        var groups = new PortfolioGroupRepository(this);
-        var memberships = new MembershipRepository(this);
-        PortfolioService = new PortfolioService(portfolios, groups);
-        GroupService = new PortfolioGroupService(portfolios, groups, memberships);
-        MembershipService = new MembershipService(memberships);
+        _database = database;
+        _migrator = new SchemaMigrator(database);
+        var portfolios = new PortfolioRepository(database);
+        var groups = new PortfolioGroupRepository(database);
+        Portfolios = new PortfolioService(portfolios);
+        Groups = new PortfolioGroupService(groups);
+        Memberships = new MembershipService(new MembershipRepository(database), portfolios, groups);
     }
 
     /// <summary>The database this store is open on.</summary>
-    public DatabaseKind DatabaseKind => Database.Dialect.Kind;
+    public DatabaseKind DatabaseKind => _database.Kind;
 
     /// <summary>The PostgreSQL schema holding the tables; null on SQLite.</summary>
-    public string? Schema { get; }
+    public string? Schema => _database.Schema;
 
-    internal Database Database { get; }
+    internal PortfolioService Portfolios { get; }
 
-    internal PortfolioService PortfolioService { get; }
+    internal PortfolioGroupService Groups { get; }
 
-    internal PortfolioGroupService GroupService { get; }
-
-    internal MembershipService MembershipService { get; }
+    internal MembershipService Memberships { get; }
 
     /// <summary>
     /// Opens a store on SQLite: a file (<c>Data Source=portfolios.db</c>) or a shared in-memory
@@ -61,27 +58,13 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     /// A shared in-memory database is kept alive until the store is disposed.
     /// Pending migrations are applied unless <see cref="PortfolioStoreOptions.MigrateOnOpen"/> is false.
     /// </remarks>
-    /// <exception cref="InvalidValueException">The connection string is empty or names a private in-memory database.</exception>
+    /// <exception cref="ArgumentNullException">The connection string is null.</exception>
+    /// <exception cref="InvalidValueException">The connection string is empty or invalid, names a private in-memory database, or the database cannot be opened.</exception>
     public static async Task<PortfolioStore> OpenSqliteAsync(string connectionString, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidValueException(nameof(connectionString), "must not be null or empty.");
-        }
-
-        options ??= new PortfolioStoreOptions();
-        Database database;
-        try
-        {
-            database = await Database.ForSqliteAsync(connectionString, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidValueException(nameof(connectionString), ex.Message);
-        }
-
-        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Sqlite, null), database.SqliteMigrationConnectionString);
-        return await store.FinishOpeningAsync(options, cancellationToken).ConfigureAwait(false);
+        CheckConnectionString(connectionString);
+        var database = await SqliteDatabase.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(database, options ?? new PortfolioStoreOptions(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens a store on PostgreSQL from a connection string; the store owns the data source it builds.</summary>
@@ -89,25 +72,13 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     /// The tables live in <see cref="PortfolioStoreOptions.PostgresSchema"/> (default <c>public</c>),
     /// created when missing. Pending migrations are applied unless <see cref="PortfolioStoreOptions.MigrateOnOpen"/> is false.
     /// </remarks>
+    /// <exception cref="ArgumentNullException">The connection string is null.</exception>
     /// <exception cref="InvalidValueException">The connection string or the schema name is invalid.</exception>
-    public static async Task<PortfolioStore> OpenPostgresAsync(string connectionString, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<PortfolioStore> OpenPostgresAsync(string connectionString, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidValueException(nameof(connectionString), "must not be null or empty.");
-        }
-
-        NpgsqlDataSource dataSource;
-        try
-        {
-            dataSource = NpgsqlDataSource.Create(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidValueException(nameof(connectionString), ex.Message);
-        }
-
-        return await OpenPostgresAsync(dataSource, ownsDataSource: true, connectionString, options, cancellationToken).ConfigureAwait(false);
+        CheckConnectionString(connectionString);
+        options ??= new PortfolioStoreOptions();
+        return OpenAsync(PostgresDatabase.Create(connectionString, options.PostgresSchema), options, cancellationToken);
     }
 
     /// <summary>Opens a store on PostgreSQL over an existing data source, which the caller keeps owning.</summary>
@@ -118,11 +89,13 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     /// <see cref="PortfolioStoreOptions.MigrateOnOpen"/> false and migrate through a store opened
     /// from a connection string.
     /// </remarks>
+    /// <exception cref="ArgumentNullException">The data source is null.</exception>
     /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
     public static Task<PortfolioStore> OpenPostgresAsync(NpgsqlDataSource dataSource, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        return OpenPostgresAsync(dataSource, ownsDataSource: false, dataSource.ConnectionString, options, cancellationToken);
+        options ??= new PortfolioStoreOptions();
+        return OpenAsync(PostgresDatabase.Over(dataSource, options.PostgresSchema), options, cancellationToken);
     }
 
     /// <summary>Applies every pending migration, then refreshes the catalog.</summary>
@@ -150,21 +123,10 @@ public sealed partial class PortfolioStore : IAsyncDisposable
 
     /// <summary>Reads the catalog table: each MetaTable as recorded in the database.</summary>
     /// <returns>The entries ordered by MetaTable identifier; empty before the catalog migration has run.</returns>
-    public async Task<IReadOnlyList<CatalogEntry>> ReadCatalogAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<CatalogEntry>> ReadCatalogAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var status = await GetMigrationStatusAsync(cancellationToken).ConfigureAwait(false);
-        if (!status.AppliedVersions.Contains(LibraryMigrationSource.CatalogVersion))
-        {
-            return [];
-        }
-
-        return await Database.QueryAsync(
-            "catalog.read",
-            Database.Dialect.SelectCatalog,
-            null,
-            SchemaMigrator.ReadCatalogEntry,
-            cancellationToken).ConfigureAwait(false);
+        return _migrator.ReadCatalogAsync(cancellationToken);
     }
 
     /// <summary>Releases the store's connections; a data source passed in by the caller stays open.</summary>
@@ -172,11 +134,9 @@ public sealed partial class PortfolioStore : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await Database.DisposeAsync().ConfigureAwait(false);
+            await _database.DisposeAsync().ConfigureAwait(false);
         }
     }
-
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
 
     /// <summary>The store a row helper was given, checked: not null, not disposed.</summary>
     internal static PortfolioStore Usable(PortfolioStore store)
@@ -186,45 +146,33 @@ public sealed partial class PortfolioStore : IAsyncDisposable
         return store;
     }
 
-    private static async Task<PortfolioStore> OpenPostgresAsync(NpgsqlDataSource dataSource, bool ownsDataSource, string migrationConnectionString, PortfolioStoreOptions? options, CancellationToken cancellationToken)
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
+
+    private static void CheckConnectionString(string connectionString)
     {
-        options ??= new PortfolioStoreOptions();
-        var schema = options.PostgresSchema;
-        if (schema is null || !SchemaName().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(connectionString);
+        if (string.IsNullOrWhiteSpace(connectionString))
         {
-            if (ownsDataSource)
-            {
-                await dataSource.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw new InvalidValueException(nameof(PortfolioStoreOptions.PostgresSchema), $"'{schema}' is not a plain schema name (lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters, not starting with pg_).");
+            throw new InvalidValueException(nameof(connectionString), "must not be empty.");
         }
-
-        var database = Database.ForPostgres(dataSource, ownsDataSource, schema);
-        // FluentMigrator's own connection is not pooled, so disposing the store leaves none open.
-        var unpooled = new NpgsqlConnectionStringBuilder(migrationConnectionString) { Pooling = false }.ConnectionString;
-        var store = new PortfolioStore(database, new MigrationTarget(DatabaseKind.Postgres, schema), unpooled, overCallersDataSource: !ownsDataSource);
-        return await store.FinishOpeningAsync(options, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<PortfolioStore> FinishOpeningAsync(PortfolioStoreOptions options, CancellationToken cancellationToken)
+    private static async Task<PortfolioStore> OpenAsync(Database database, PortfolioStoreOptions options, CancellationToken cancellationToken)
     {
+        var store = new PortfolioStore(database);
         try
         {
             if (options.MigrateOnOpen)
             {
-                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return this;
+            return store;
         }
         catch
         {
-            await DisposeAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
-    private static partial Regex SchemaName();
 }

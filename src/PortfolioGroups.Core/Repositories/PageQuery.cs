@@ -1,0 +1,21 @@
+namespace PortfolioGroups.Repositories;
+
+/// <summary>A validated page request: the page size and the keyset cursor (the last uid of the previous page). Made by the services' guard.</summary>
+internal readonly record struct PageQuery(int Size, Guid? After)
+{
+    /// <summary>How many rows a page statement fetches: one more than the page, to know whether more follow.</summary>
+    public int Limit => Size + 1;
+
+    /// <summary>The page of the rows a page statement fetched.</summary>
+    public Page<T> ToPage<T>(IEnumerable<T> fetched, Func<T, Guid> orderKey)
+    {
+        var rows = fetched as List<T> ?? [.. fetched];
+        if (rows.Count <= Size)
+        {
+            return new Page<T>(rows, Size, null);
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return new Page<T>(rows, Size, orderKey(rows[^1]).ToString("N"));
+    }
+}

@@ -1,0 +1,129 @@
+using System.Data.Common;
+using PortfolioGroups.Schema;
+
+namespace PortfolioGroups.Storage;
+
+/// <summary>The foreseeable kinds of driver failure, as each database class classifies them.</summary>
+internal enum StorageErrorKind
+{
+    /// <summary>A unique key or primary key is already taken.</summary>
+    Duplicate,
+
+    /// <summary>A foreign key points at a row that does not exist (deleted concurrently).</summary>
+    MissingReference,
+
+    /// <summary>A value broke a CHECK constraint or a type's rules.</summary>
+    InvalidValue,
+}
+
+/// <summary>
+/// A classified driver error. <see cref="Constraint"/> names the constraint or index where the
+/// driver says (PostgreSQL); otherwise <see cref="Table"/> and <see cref="Columns"/> do (SQLite).
+/// </summary>
+internal sealed record StorageError(
+    StorageErrorKind Kind,
+    string? Constraint = null,
+    string? Table = null,
+    IReadOnlyList<string>? Columns = null,
+    string? Field = null,
+    string? Message = null);
+
+/// <summary>
+/// What a statement was about, passed by the repository that runs it, so that a driver error can
+/// name the row: the MetaTable it writes, the values of the keys it writes, and how the caller named
+/// each row its foreign keys point at.
+/// </summary>
+/// <param name="Table">The MetaTable identifier the statement writes, such as <c>Portfolio</c>.</param>
+internal sealed record ErrorContext(string Table)
+{
+    /// <summary>For statements that only read: no write can fail on a key.</summary>
+    public static ErrorContext Read { get; } = new("(read)");
+
+    /// <summary>The values written to each key, by key name (<c>uid</c>, <c>unique_identifier</c>, <c>(portfolio_group_uid, portfolio_uid)</c>).</summary>
+    public IReadOnlyDictionary<string, string> Keys { get; private init; } = new Dictionary<string, string>();
+
+    /// <summary>How the caller named the row each foreign-key column points at, by column.</summary>
+    public IReadOnlyDictionary<string, (string KeyName, string KeyValue)> References { get; private init; } =
+        new Dictionary<string, (string KeyName, string KeyValue)>();
+
+    /// <summary>Adds the value the statement writes to a key.</summary>
+    public ErrorContext WithKey(string keyName, string value) =>
+        this with { Keys = new Dictionary<string, string>(Keys) { [keyName] = value } };
+
+    /// <summary>Adds how the caller named the row a foreign-key column is set to.</summary>
+    public ErrorContext WithReference(string column, string keyName, string keyValue) =>
+        this with { References = new Dictionary<string, (string, string)>(References) { [column] = (keyName, keyValue) } };
+}
+
+/// <summary>
+/// The one place a driver error becomes the library's exception. The database classes only
+/// classify (SQLSTATE, SQLite result codes); the repository passes the context; the model graph
+/// turns constraint names into the MetaTable and key they belong to.
+/// </summary>
+internal static class ErrorTranslator
+{
+    public static PortfolioGroupsException Translate(StorageError error, ErrorContext context, DbException exception) =>
+        error.Kind switch
+        {
+            StorageErrorKind.Duplicate => Duplicate(error, context, exception),
+            StorageErrorKind.MissingReference => MissingReference(error, context, exception),
+            _ => new InvalidValueException(error.Field ?? "value", error.Message ?? exception.Message),
+        };
+
+    /// <summary>The name a key goes by in errors: the column, or the columns in parentheses.</summary>
+    public static string KeyName(IReadOnlyList<string> columns) =>
+        columns.Count == 1 ? columns[0] : "(" + string.Join(", ", columns) + ")";
+
+    private static DuplicateKeyException Duplicate(StorageError error, ErrorContext context, DbException exception)
+    {
+        var (table, columns) = FindKey(error);
+        var keyName = columns is null ? error.Constraint ?? "key" : KeyName(columns);
+        return new DuplicateKeyException(table?.Identifier ?? context.Table, keyName, context.Keys.GetValueOrDefault(keyName), exception);
+    }
+
+    private static RowNotFoundException MissingReference(StorageError error, ErrorContext context, DbException exception)
+    {
+        // PostgreSQL names the foreign key. SQLite does not; there the context names the one row
+        // the statement points at. (SQLite runs one writer at a time and the library resolves both
+        // sides inside the writing statement, so its own calls cannot get here on SQLite.)
+        var foreignKey = ForeignKeys.FirstOrDefault(f => f.Name == error.Constraint)
+                         ?? (context.References.Count == 1 ? ForeignKeyOn(context.References.Keys.Single()) : null);
+        if (foreignKey is not null && context.References.TryGetValue(foreignKey.Column, out var reference))
+        {
+            return new RowNotFoundException(PrincipalOf(foreignKey), reference.KeyName, reference.KeyValue, exception);
+        }
+
+        var tables = context.References.Keys.Select(ForeignKeyOn).OfType<ForeignKeyModel>().Select(PrincipalOf);
+        return new RowNotFoundException(string.Join(" or ", tables), "uid", "(deleted concurrently)", exception);
+    }
+
+    private static IEnumerable<ForeignKeyModel> ForeignKeys => SchemaModel.AllTables.SelectMany(t => t.ForeignKeys);
+
+    private static ForeignKeyModel? ForeignKeyOn(string column) => ForeignKeys.FirstOrDefault(f => f.Column == column);
+
+    private static string PrincipalOf(ForeignKeyModel foreignKey) => SchemaModel.FindTable(foreignKey.PrincipalTable)!.Identifier;
+
+    /// <summary>The table and key columns of the unique constraint or index the error names.</summary>
+    private static (TableModel? Table, IReadOnlyList<string>? Columns) FindKey(StorageError error)
+    {
+        if (error.Constraint is { } name)
+        {
+            foreach (var table in SchemaModel.AllTables)
+            {
+                if (table.PrimaryKeyName == name)
+                {
+                    return (table, [table.PrimaryKeyColumn]);
+                }
+
+                if (table.Indexes.FirstOrDefault(i => i.Name == name) is { } index)
+                {
+                    return (table, index.Columns);
+                }
+            }
+
+            return (null, null);
+        }
+
+        return (error.Table is { } physical ? SchemaModel.FindTable(physical) : null, error.Columns);
+    }
+}

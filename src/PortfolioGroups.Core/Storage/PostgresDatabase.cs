@@ -1,0 +1,211 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using FluentMigrator.Runner;
+using Npgsql;
+using PortfolioGroups.Schema;
+
+namespace PortfolioGroups.Storage;
+
+/// <summary>
+/// Everything PostgreSQL: the data source, the schema, native uuid and arrays, jsonb, ILIKE search,
+/// SQLSTATE codes, and the migration target with what only PostgreSQL has (the advisory lock that
+/// serializes migrators, <c>CREATE SCHEMA</c>, <c>COMMENT ON</c>).
+/// </summary>
+internal sealed partial class PostgresDatabase : Database
+{
+    // SQLSTATE codes, from the PostgreSQL manual's appendix A.
+    private const string UniqueViolation = "23505";
+    private const string ForeignKeyViolation = "23503";
+    private const string CheckViolation = "23514";
+    private const string StringDataRightTruncation = "22001";
+    private const string InvalidTextRepresentation = "22P02";
+    private const string CharacterNotInRepertoire = "22021";
+    private const string UntranslatableCharacter = "22P05";
+
+    // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
+    private const int AdvisoryLockClass = 0x50477270;
+
+    private readonly string _migrationConnectionString;
+    private readonly bool _overCallersDataSource;
+
+    private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema, string migrationConnectionString)
+        : base(dataSource, ownsDataSource, schema)
+    {
+        // FluentMigrator's own connection is not pooled, so disposing the store leaves none open.
+        _migrationConnectionString = new NpgsqlConnectionStringBuilder(migrationConnectionString) { Pooling = false }.ConnectionString;
+        _overCallersDataSource = !ownsDataSource;
+    }
+
+    public override DatabaseKind Kind => DatabaseKind.Postgres;
+
+    protected override string DbSystem => "postgresql";
+
+    /// <summary>Builds a data source from a connection string; the database owns it.</summary>
+    /// <exception cref="InvalidValueException">The connection string or the schema name is invalid.</exception>
+    public static PostgresDatabase Create(string connectionString, string? schema)
+    {
+        schema = CheckSchema(schema);
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidValueException(nameof(connectionString), ex.Message);
+        }
+
+        return new PostgresDatabase(dataSource, ownsDataSource: true, schema, connectionString);
+    }
+
+    /// <summary>Uses the caller's data source, which the caller keeps owning.</summary>
+    /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
+    public static PostgresDatabase Over(NpgsqlDataSource dataSource, string? schema) =>
+        new(dataSource, ownsDataSource: false, CheckSchema(schema), dataSource.ConnectionString);
+
+    // ---- SQL fragments -------------------------------------------------------------------------
+
+    public override string VersionTableExists =>
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name = @table";
+
+    public override object Uid(Guid value) => value;
+
+    // Arrays travel as one parameter, so a set of any size is one statement (no 65,535 limit).
+    public override object UidSet(IReadOnlyCollection<Guid> values) => values as Guid[] ?? [.. values];
+
+    public override object TextSet(IReadOnlyCollection<string> values) => values as string[] ?? [.. values];
+
+    public override string InSet(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
+
+    public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+
+    public override string SearchValue(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
+                  .Replace("%", "\\%", StringComparison.Ordinal)
+                  .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+    public override string JsonRows(string parameter, IReadOnlyList<ColumnModel> columns)
+    {
+        var select = new StringBuilder("SELECT ");
+        select.AppendJoin(", ", columns.Select(c => "r." + c.Name));
+        select.Append(" FROM jsonb_to_recordset(CAST(").Append(parameter).Append(" AS jsonb)) AS r(");
+        select.AppendJoin(", ", columns.Select(c => $"{c.Name} {RecordType(c.Kind)}"));
+        return select.Append(')').ToString();
+
+        static string RecordType(ColumnKind kind) => kind switch
+        {
+            ColumnKind.Uuid => "uuid",
+            ColumnKind.Json => "jsonb",
+            ColumnKind.WholeNumber => "bigint",
+            _ => "text",
+        };
+    }
+
+    // ---- errors --------------------------------------------------------------------------------
+
+    public override StorageError? Classify(DbException exception) => exception is not PostgresException pg
+        ? null
+        : pg.SqlState switch
+        {
+            UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
+            ForeignKeyViolation => new StorageError(StorageErrorKind.MissingReference, Constraint: pg.ConstraintName),
+            CheckViolation or StringDataRightTruncation or InvalidTextRepresentation or CharacterNotInRepertoire or UntranslatableCharacter =>
+                new StorageError(StorageErrorKind.InvalidValue, Field: pg.ColumnName ?? pg.ConstraintName, Message: pg.MessageText),
+            _ => null,
+        };
+
+    // ---- migrations ----------------------------------------------------------------------------
+
+    public override string UuidColumnType(string column) => "uuid";
+
+    public override string JsonObjectColumnType(string column) => $"jsonb CHECK (jsonb_typeof({column}) = 'object')";
+
+    public override string JsonColumnType => "jsonb";
+
+    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
+        runner.AddPostgres15_0().WithGlobalConnectionString(_migrationConnectionString);
+
+    /// <summary>
+    /// Takes the session advisory lock that serializes migrators of this schema (held until
+    /// <see cref="EndMigrationAsync"/>), then creates the schema: the version table lives in it.
+    /// </summary>
+    public override async Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var sql = "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))";
+        await RunAsync(connection, "migrate.lock", ErrorContext.Read, c => c.ExecuteAsync(sql, new { lockClass = AdvisoryLockClass, schema = Schema }), cancellationToken).ConfigureAwait(false);
+        var create = $"CREATE SCHEMA IF NOT EXISTS {Quote(Schema!)}";
+        await RunAsync(connection, "migrate.schema", ErrorContext.Read, c => c.ExecuteAsync(create), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task EndMigrationAsync(DbConnection connection)
+    {
+        var sql = "SELECT pg_advisory_unlock(@lockClass, hashtext(@schema))";
+        return RunAsync(connection, "migrate.unlock", ErrorContext.Read, c => c.ExecuteAsync(sql, new { lockClass = AdvisoryLockClass, schema = Schema }), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// <c>COMMENT ON</c> every table and column given, from the model graph: FluentMigrator 8.0.1
+    /// writes none for PostgreSQL. COMMENT takes no parameters: the texts are the library's own
+    /// constants, quoted here.
+    /// </summary>
+    public override Task WriteDescriptionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<TableModel> tables, CancellationToken cancellationToken)
+    {
+        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var sql = new StringBuilder();
+        foreach (var table in tables)
+        {
+            var qualified = Quote(Schema!) + "." + Quote(table.PhysicalName);
+            sql.Append("COMMENT ON TABLE ").Append(qualified).Append(" IS ").Append(Literal(table.Description)).AppendLine(";");
+            foreach (var column in table.Columns)
+            {
+                sql.Append("COMMENT ON COLUMN ").Append(qualified).Append('.').Append(Quote(column.Name))
+                    .Append(" IS ").Append(Literal(column.Description)).AppendLine(";");
+            }
+        }
+
+        var text = sql.ToString();
+        return RunAsync(connection, "catalog.comments", ErrorContext.Read, c => c.ExecuteAsync(text, transaction: transaction), cancellationToken);
+    }
+
+    public override Exception? ExplainMigrationFailure(Exception exception)
+    {
+        if (!_overCallersDataSource)
+        {
+            return null;
+        }
+
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            // SQLSTATE class 28: invalid authorization specification (28000, 28P01).
+            if (inner is PostgresException { SqlState: ['2', '8', ..] } authentication)
+            {
+                return new PortfolioGroupsException(
+                    "Migrating failed to authenticate: FluentMigrator opens its own connection from the data source's connection string, " +
+                    "which Npgsql gives without the password unless the data source has 'Persist Security Info=true'. Set that, or open the store " +
+                    "with MigrateOnOpen = false and migrate through a store opened from a connection string.",
+                    authentication);
+            }
+        }
+
+        return null;
+    }
+
+    private static string CheckSchema(string? schema)
+    {
+        if (schema is null || !SchemaName().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal))
+        {
+            throw new InvalidValueException(
+                nameof(PortfolioStoreOptions.PostgresSchema),
+                $"'{schema}' is not a plain schema name (lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters, not starting with pg_).");
+        }
+
+        return schema;
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex SchemaName();
+}

@@ -1,0 +1,252 @@
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentMigrator.Runner;
+using Microsoft.Data.Sqlite;
+using PortfolioGroups.Schema;
+
+namespace PortfolioGroups.Storage;
+
+/// <summary>
+/// Everything SQLite: connection set-up (foreign keys forced on, the busy handler, the search
+/// function, WAL), uuids as canonical lower-case text, JSON as checked text, sets of keys as one
+/// JSON array parameter read with <c>json_each</c>, result codes, and the migration target.
+/// </summary>
+internal sealed class SqliteDatabase : Database
+{
+    /// <summary>The search function registered on every connection the library opens.</summary>
+    public const string ContainsFunction = "portfoliogroups_contains";
+
+    // Primary result code and extended codes, from the SQLite C API's result code list.
+    private const int SqliteConstraint = 19;
+    private const int ConstraintUnique = 2067;
+    private const int ConstraintPrimaryKey = 1555;
+    private const int ConstraintForeignKey = 787;
+    private const int ConstraintCheck = 275;
+
+    private readonly string _connectionString;
+    private SqliteConnection? _keepAlive;
+
+    private SqliteDatabase(SqliteDataSource dataSource)
+        : base(dataSource, ownsDataSource: true, schema: null)
+    {
+        _connectionString = dataSource.ConnectionString;
+    }
+
+    public override DatabaseKind Kind => DatabaseKind.Sqlite;
+
+    protected override string DbSystem => "sqlite";
+
+    /// <summary>
+    /// Opens a SQLite database: a file (switched to WAL) or a shared in-memory database (kept alive
+    /// until disposed). A private in-memory database is refused: it would vanish with its connection.
+    /// </summary>
+    /// <exception cref="InvalidValueException">The connection string is invalid, or the database cannot be opened.</exception>
+    public static async Task<SqliteDatabase> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            // Cascading deletes depend on foreign keys: forced on whatever the caller's string says.
+            builder = new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true };
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidValueException(nameof(connectionString), ex.Message);
+        }
+
+        var isMemory = builder.Mode == SqliteOpenMode.Memory || builder.DataSource == ":memory:" || builder.DataSource.Length == 0;
+        if (isMemory && builder.Cache != SqliteCacheMode.Shared)
+        {
+            throw new InvalidValueException(
+                nameof(connectionString),
+                "a private in-memory SQLite database exists only for one connection; use a shared one, such as \"Data Source=name;Mode=Memory;Cache=Shared\", or a file.");
+        }
+
+        var busyTimeoutMs = (int)Math.Min(builder.DefaultTimeout * 1000L, int.MaxValue);
+        var database = new SqliteDatabase(new SqliteDataSource(builder.ToString(), busyTimeoutMs));
+        SqliteConnection first;
+        try
+        {
+            first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidValueException(nameof(connectionString), $"the SQLite database '{builder.DataSource}' cannot be opened: {ex.Message}");
+        }
+
+        if (isMemory)
+        {
+            // A shared in-memory database lives while one connection to it is open.
+            database._keepAlive = first;
+            return database;
+        }
+
+        await using (first.ConfigureAwait(false))
+        {
+            // WAL lets readers and a writer proceed together; the setting is stored in the file.
+            using var wal = first.CreateCommand();
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return database;
+    }
+
+    // ---- SQL fragments -------------------------------------------------------------------------
+
+    public override string VersionTableExists => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
+
+    public override object Uid(Guid value) => value.ToString("D");
+
+    // One JSON array parameter instead of one variable per key: no 32,766-variable limit.
+    public override object UidSet(IReadOnlyCollection<Guid> values) =>
+        JsonSerializer.Serialize(values.Select(v => v.ToString("D")), SqliteJson.Default.IEnumerableString);
+
+    public override object TextSet(IReadOnlyCollection<string> values) =>
+        JsonSerializer.Serialize(values, SqliteJson.Default.IEnumerableString);
+
+    public override string InSet(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+
+    public override string JsonValue(string parameter) => parameter;
+
+    public override string Contains(string column, string parameter) => $"{ContainsFunction}({column}, {parameter})";
+
+    public override string SearchValue(string text) => text;
+
+    public override string JsonRows(string parameter, IReadOnlyList<ColumnModel> columns)
+    {
+        // json_extract gives a nested object or array as its JSON text, which is how SQLite stores JSON.
+        var select = new StringBuilder("SELECT ");
+        select.AppendJoin(", ", columns.Select(c => $"json_extract(value, '$.{c.Name}') AS {c.Name}"));
+        return select.Append(" FROM json_each(").Append(parameter).Append(')').ToString();
+    }
+
+    // ---- errors --------------------------------------------------------------------------------
+
+    public override StorageError? Classify(DbException exception)
+    {
+        if (exception is not SqliteException { SqliteErrorCode: SqliteConstraint } sqlite)
+        {
+            return null;
+        }
+
+        switch (sqlite.SqliteExtendedErrorCode)
+        {
+            case ConstraintUnique:
+            case ConstraintPrimaryKey:
+                // The message reads "UNIQUE constraint failed: table.col1, table.col2".
+                var failed = sqlite.Message[(sqlite.Message.LastIndexOf(':') + 1)..].Trim().TrimEnd('\'', '.');
+                var columns = failed.Split(", ");
+                return new StorageError(
+                    StorageErrorKind.Duplicate,
+                    Table: columns[0].Split('.')[0],
+                    Columns: [.. columns.Select(c => c[(c.IndexOf('.') + 1)..])]);
+            case ConstraintForeignKey:
+                return new StorageError(StorageErrorKind.MissingReference);
+            case ConstraintCheck:
+                return new StorageError(StorageErrorKind.InvalidValue, Message: sqlite.Message);
+            default:
+                return null;
+        }
+    }
+
+    // ---- migrations ----------------------------------------------------------------------------
+
+    public override string UuidColumnType(string column) => $"TEXT CHECK (length({column}) = 36 AND {column} = lower({column}))";
+
+    public override string JsonObjectColumnType(string column) =>
+        $"TEXT CHECK ({column} IS NULL OR CASE WHEN json_valid({column}) THEN json_type({column}) = 'object' ELSE 0 END)";
+
+    public override string JsonColumnType => "TEXT";
+
+    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
+        // FluentMigrator's own connection is not pooled, so nothing it opened outlives the migration.
+        runner.AddSQLite().WithGlobalConnectionString(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_keepAlive is not null)
+        {
+            await _keepAlive.DisposeAsync().ConfigureAwait(false);
+            _keepAlive = null;
+        }
+
+        // Pooled connections keep the file open; the store's owner expects it released.
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The implementation of <see cref="ContainsFunction"/>: ordinal, case-insensitive, literal.</summary>
+    private static bool ContainsIgnoreCase(string? haystack, string? needle) =>
+        haystack is not null && needle is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// SQLite's connection set-up as a <see cref="DbDataSource"/>: every connection it opens has the
+    /// library's search function and SQLite's own busy handler.
+    /// </summary>
+    private sealed class SqliteDataSource(string connectionString, int busyTimeoutMs) : DbDataSource
+    {
+        [AllowNull]
+        public override string ConnectionString { get; } = connectionString;
+
+        protected override DbConnection CreateDbConnection() => new SqliteConnection(ConnectionString);
+
+        protected override DbConnection OpenDbConnection()
+        {
+            var connection = new SqliteConnection(ConnectionString);
+            try
+            {
+                connection.Open();
+                using var busy = SetUp(connection);
+                busy.ExecuteNonQuery();
+                return connection;
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default)
+        {
+            var connection = new SqliteConnection(ConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var busy = SetUp(connection);
+                await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        /// <summary>Registers the search function; returns the busy-handler command to run.</summary>
+        private SqliteCommand SetUp(SqliteConnection connection)
+        {
+            connection.CreateFunction<string?, string?, bool>(ContainsFunction, ContainsIgnoreCase, isDeterministic: true);
+
+            // SQLite's own busy handler waits for a writer with short sleeps; without it
+            // Microsoft.Data.Sqlite retries in coarse steps. Bounded by the command timeout
+            // ("Default Timeout", 30 s by default). PRAGMA takes no parameters: the value is an
+            // int the library computed.
+            var busy = connection.CreateCommand();
+            busy.CommandText = $"PRAGMA busy_timeout = {busyTimeoutMs}";
+            return busy;
+        }
+    }
+}
+
+[JsonSerializable(typeof(IEnumerable<string>))]
+internal sealed partial class SqliteJson : JsonSerializerContext;

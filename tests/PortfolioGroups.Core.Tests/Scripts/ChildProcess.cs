@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace PortfolioGroups.Tests.Scripts;
+
+/// <summary>What a finished child process left behind.</summary>
+internal sealed record ProcessResult(string CommandLine, int ExitCode, string Output, string Error)
+{
+    /// <summary>Everything a failure message needs: the command, its exit code, its output and its errors.</summary>
+    public override string ToString() =>
+        $"'{CommandLine}' exited with {ExitCode}.\n--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
+}
+
+/// <summary>Runs a real process to its end, with a deadline, and keeps its output.</summary>
+internal static class ChildProcess
+{
+    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // A nested `dotnet build` must not leave MSBuild nodes or a build server behind: they would
+        // hold the redirected output open after the command itself has ended.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var commandLine = string.Join(' ', [fileName, .. arguments]);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"'{commandLine}' did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using (var deadline = new CancellationTokenSource(timeout))
+        {
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"'{commandLine}' did not finish within {timeout.TotalMinutes:0} minutes.\n--- stdout ---\n{await output}\n--- stderr ---\n{await error}");
+            }
+        }
+
+        return new ProcessResult(commandLine, process.ExitCode, (await output).ReplaceLineEndings("\n"), (await error).ReplaceLineEndings("\n"));
+    }
+}

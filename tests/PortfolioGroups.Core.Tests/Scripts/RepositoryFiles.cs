@@ -1,0 +1,39 @@
+namespace PortfolioGroups.Tests.Scripts;
+
+/// <summary>
+/// The repository's own files, found at run time above the test directory: the README and its
+/// printed story, and the quickstart script that the sample project compiles.
+/// </summary>
+internal static class RepositoryFiles
+{
+    /// <summary>The repository's root folder (the one holding PortfolioGroups.Core.sln).</summary>
+    public static string Root()
+    {
+        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PortfolioGroups.Core.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test directory.");
+    }
+
+    /// <summary>The one file holding the quickstart story: a file-based app, also compiled by samples/PortfolioGroups.Quickstart.</summary>
+    public static string QuickstartScript() => Path.Combine(Root(), "samples", "scripts", "quickstart.cs");
+
+    public static string Readme() => File.ReadAllText(Path.Combine(Root(), "README.md"));
+
+    /// <summary>The output the README says the quickstart prints, with "\n" line ends.</summary>
+    public static string ReadmeStory() => Between(Between(Readme(), "It prints:", "## Concepts"), "```text\n", "```\n");
+
+    /// <summary>The text between the first <paramref name="start"/> and the next <paramref name="end"/>, with "\n" line ends.</summary>
+    public static string Between(string text, string start, string end)
+    {
+        var from = text.IndexOf(start, StringComparison.Ordinal);
+        from.Should().BeGreaterThanOrEqualTo(0, $"'{start.Trim()}' must be present");
+        from += start.Length;
+        var to = text.IndexOf(end, from, StringComparison.Ordinal);
+        to.Should().BeGreaterThan(from, $"'{end.Trim()}' must follow '{start.Trim()}'");
+        return text[from..to].ReplaceLineEndings("\n");
+    }
+}
