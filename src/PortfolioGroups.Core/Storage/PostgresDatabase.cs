@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
@@ -126,6 +127,9 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string JsonColumnType => "jsonb";
 
+    // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
+    // NativeAOT hosts, where it would otherwise be removed.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(NpgsqlFactory))]
     public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
         runner.AddPostgres15_0().WithGlobalConnectionString(_migrationConnectionString);
 

@@ -162,6 +162,9 @@ internal sealed class SqliteDatabase : Database
 
     public override string JsonColumnType => "TEXT";
 
+    // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
+    // NativeAOT hosts, where it would otherwise be removed.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(SqliteFactory))]
     public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
         // FluentMigrator's own connection is not pooled, so nothing it opened outlives the migration.
         runner.AddSQLite().WithGlobalConnectionString(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
