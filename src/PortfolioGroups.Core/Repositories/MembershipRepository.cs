@@ -149,35 +149,21 @@ internal sealed class MembershipRepository(Database db)
     /// <summary>Deletes the memberships whose group is in <paramref name="groups"/> and whose portfolio is in <paramref name="portfolios"/> (a side not given is not restricted), in one statement.</summary>
     public Task<int> BulkDeleteAsync(KeySet groups, KeySet portfolios, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Membership} WHERE {InScope(groups, portfolios)}";
+        var sql = $"DELETE FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)}";
         return db.RunAsync(
             "portfolio_group_membership.bulk_delete",
             new ErrorContext(Table),
-            c => c.ExecuteAsync(sql, new
-            {
-                groupUids = Selection.Uids(db, groups),
-                groupIds = Selection.Ids(db, groups),
-                portfolioUids = Selection.Uids(db, portfolios),
-                portfolioIds = Selection.Ids(db, portfolios),
-            }),
+            c => c.ExecuteAsync(sql, Selection.ScopeParameters(db, groups, portfolios)),
             cancellationToken);
     }
 
     public async Task<Page<MembershipRecord>> FilterAsync(KeySet groups, KeySet portfolios, PageQuery page, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE {InScope(groups, portfolios)}{Selection.Page(page, "uid")}";
+        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)}{Selection.Page(page, "uid")}";
         var rows = await db.RunAsync(
             "portfolio_group_membership.filter",
             ErrorContext.Read,
-            c => c.QueryAsync<MembershipRecord>(sql, new
-            {
-                groupUids = Selection.Uids(db, groups),
-                groupIds = Selection.Ids(db, groups),
-                portfolioUids = Selection.Uids(db, portfolios),
-                portfolioIds = Selection.Ids(db, portfolios),
-                after = Selection.After(db, page),
-                limit = page.Limit,
-            }),
+            c => c.QueryAsync<MembershipRecord>(sql, Selection.ScopeParameters(db, groups, portfolios, page)),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, m => m.Uid);
     }
@@ -206,22 +192,5 @@ internal sealed class MembershipRepository(Database db)
             c => c.QueryAsync<PortfolioGroupRecord>(sql, new { portfolio = portfolio.Value(db), after = Selection.After(db, page), limit = page.Limit }),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
-    }
-
-    /// <summary>Memberships whose group and portfolio are in the sets given (a side not given is not restricted). Parameters: @groupUids, @groupIds, @portfolioUids, @portfolioIds.</summary>
-    private string InScope(KeySet groups, KeySet portfolios)
-    {
-        var where = new List<string> { "1 = 1" };
-        if (groups.IsGiven)
-        {
-            where.Add(Selection.Named(db, groups, db.Group, "portfolio_group_uid", "@groupUids", "@groupIds"));
-        }
-
-        if (portfolios.IsGiven)
-        {
-            where.Add(Selection.Named(db, portfolios, db.Portfolio, "portfolio_uid", "@portfolioUids", "@portfolioIds"));
-        }
-
-        return string.Join(" AND ", where);
     }
 }

@@ -113,14 +113,7 @@ internal sealed class PortfolioGroupRepository(Database db)
         var rows = await db.RunAsync(
             "portfolio_group.filter",
             ErrorContext.Read,
-            c => c.QueryAsync<PortfolioGroupRecord>(sql, new
-            {
-                uids = Selection.Uids(db, keys),
-                ids = Selection.Ids(db, keys),
-                search = Selection.Search(db, search),
-                after = Selection.After(db, page),
-                limit = page.Limit,
-            }),
+            c => c.QueryAsync<PortfolioGroupRecord>(sql, Selection.FilterParameters(db, keys, search, page)),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
     }

@@ -62,14 +62,7 @@ internal sealed class PortfolioRepository(Database db)
         var rows = await db.RunAsync(
             "portfolio.filter",
             ErrorContext.Read,
-            c => c.QueryAsync<PortfolioRecord>(sql, new
-            {
-                uids = Selection.Uids(db, keys),
-                ids = Selection.Ids(db, keys),
-                search = Selection.Search(db, search),
-                after = Selection.After(db, page),
-                limit = page.Limit,
-            }),
+            c => c.QueryAsync<PortfolioRecord>(sql, Selection.FilterParameters(db, keys, search, page)),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }

@@ -122,14 +122,11 @@ public sealed class Portfolio : IEquatable<Portfolio>
     public override string ToString() => DisplayName is null ? UniqueIdentifier : $"{UniqueIdentifier} ({DisplayName})";
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static async Task<Portfolio> From(PortfolioStore store, Task<PortfolioRecord> record) =>
-        new(store, await record.ConfigureAwait(false));
+    internal static Task<Portfolio> From(PortfolioStore store, Task<PortfolioRecord> record) => RowBinding.One(record, r => new Portfolio(store, r));
 
-    internal static async Task<Portfolio?> FromOptional(PortfolioStore store, Task<PortfolioRecord?> record) =>
-        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+    internal static Task<Portfolio?> FromOptional(PortfolioStore store, Task<PortfolioRecord?> record) => RowBinding.Optional(record, r => new Portfolio(store, r));
 
-    internal static async Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) =>
-        (await page.ConfigureAwait(false)).Map(r => new Portfolio(store, r));
+    internal static Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) => RowBinding.Page(page, r => new Portfolio(store, r));
 
     private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
         From(store, PortfolioStore.Usable(store).Portfolios.InsertAsync(uniqueIdentifier, displayName, uid, upsert, cancellationToken));

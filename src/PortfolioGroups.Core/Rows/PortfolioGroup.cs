@@ -188,14 +188,11 @@ public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
         left is { } l ? right is { } r && JsonElement.DeepEquals(l, r) : right is null;
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static async Task<PortfolioGroup> From(PortfolioStore store, Task<PortfolioGroupRecord> record) =>
-        new(store, await record.ConfigureAwait(false));
+    internal static Task<PortfolioGroup> From(PortfolioStore store, Task<PortfolioGroupRecord> record) => RowBinding.One(record, r => new PortfolioGroup(store, r));
 
-    internal static async Task<PortfolioGroup?> FromOptional(PortfolioStore store, Task<PortfolioGroupRecord?> record) =>
-        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+    internal static Task<PortfolioGroup?> FromOptional(PortfolioStore store, Task<PortfolioGroupRecord?> record) => RowBinding.Optional(record, r => new PortfolioGroup(store, r));
 
-    internal static async Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) =>
-        (await page.ConfigureAwait(false)).Map(r => new PortfolioGroup(store, r));
+    internal static Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) => RowBinding.Page(page, r => new PortfolioGroup(store, r));
 
     private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
         From(store, PortfolioStore.Usable(store).Groups.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, upsert, cancellationToken));

@@ -113,12 +113,9 @@ public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembersh
     public override string ToString() => $"group {PortfolioGroupUid} / portfolio {PortfolioUid}";
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static async Task<PortfolioGroupMembership> From(PortfolioStore store, Task<MembershipRecord> record) =>
-        new(store, await record.ConfigureAwait(false));
+    internal static Task<PortfolioGroupMembership> From(PortfolioStore store, Task<MembershipRecord> record) => RowBinding.One(record, r => new PortfolioGroupMembership(store, r));
 
-    internal static async Task<PortfolioGroupMembership?> FromOptional(PortfolioStore store, Task<MembershipRecord?> record) =>
-        await record.ConfigureAwait(false) is { } found ? new(store, found) : null;
+    internal static Task<PortfolioGroupMembership?> FromOptional(PortfolioStore store, Task<MembershipRecord?> record) => RowBinding.Optional(record, r => new PortfolioGroupMembership(store, r));
 
-    internal static async Task<Page<PortfolioGroupMembership>> FromPage(PortfolioStore store, Task<Page<MembershipRecord>> page) =>
-        (await page.ConfigureAwait(false)).Map(r => new PortfolioGroupMembership(store, r));
+    internal static Task<Page<PortfolioGroupMembership>> FromPage(PortfolioStore store, Task<Page<MembershipRecord>> page) => RowBinding.Page(page, r => new PortfolioGroupMembership(store, r));
 }
