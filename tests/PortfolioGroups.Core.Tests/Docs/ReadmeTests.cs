@@ -1,4 +1,5 @@
 using PortfolioGroups.Tests.Scripts;
+using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Docs;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 
+using PortfolioGroups.Tests.Support;
+
 namespace PortfolioGroups.Tests.Scripts;
 
 /// <summary>

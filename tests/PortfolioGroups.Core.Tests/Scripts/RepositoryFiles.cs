@@ -1,3 +1,5 @@
+using PortfolioGroups.Tests.Support;
+
 namespace PortfolioGroups.Tests.Scripts;
 
 /// <summary>

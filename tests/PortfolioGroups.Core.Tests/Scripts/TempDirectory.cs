@@ -1,3 +1,5 @@
+using PortfolioGroups.Tests.Support;
+
 namespace PortfolioGroups.Tests.Scripts;
 
 /// <summary>A fresh, empty folder under the temp directory, deleted with everything in it on dispose.</summary>

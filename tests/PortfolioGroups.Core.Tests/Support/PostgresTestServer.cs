@@ -88,7 +88,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             var socketDir = Directory.CreateDirectory(Path.Combine(rootDir, "sock")).FullName;
             if (runAsSystemUser)
             {
-                var chown = await RunAsync("chown", ["-R", $"{SystemUser}:{SystemUser}", rootDir], rootDir, ToolTimeout, ct);
+                var chown = await ChildProcess.RunAsync("chown", ["-R", $"{SystemUser}:{SystemUser}", rootDir], rootDir, ToolTimeout, ct);
                 ThrowIfFailed(chown, $"chown -R {SystemUser}:{SystemUser} {rootDir}", hint: $"running as root needs the '{SystemUser}' system user (installed with the PostgreSQL server package).");
             }
 
@@ -167,7 +167,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
 
             var log = ReadLogTail(logFile, logOffset);
             failures.Append(CultureInfo.InvariantCulture, $"Attempt {attempt} (port {port}): {result.Describe("pg_ctl start")}{Environment.NewLine}Server log tail:{Environment.NewLine}{log}{Environment.NewLine}");
-            if (!LooksLikePortConflict(log + result.StdErr))
+            if (!LooksLikePortConflict(log + result.Error))
             {
                 break;
             }
@@ -342,8 +342,8 @@ internal sealed class PostgresTestServer : IAsyncDisposable
         try
         {
             // Synchronous on purpose: discovery runs once and pg_config answers instantly.
-            var pgConfig = RunAsync("pg_config", ["--bindir"], Path.GetTempPath(), TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
-            var dir = pgConfig.StdOut.Trim();
+            var pgConfig = ChildProcess.RunAsync("pg_config", ["--bindir"], Path.GetTempPath(), TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
+            var dir = pgConfig.Output.Trim();
             if (pgConfig.ExitCode == 0 && dir.Length > 0)
             {
                 tried[^1] += $" (gave {dir})";
@@ -396,8 +396,8 @@ internal sealed class PostgresTestServer : IAsyncDisposable
         // A uid-0 account under another name is rare, but the tools would refuse it just the same.
         try
         {
-            var id = await RunAsync("id", ["-u"], Path.GetTempPath(), TimeSpan.FromSeconds(30), ct);
-            return id.ExitCode == 0 && id.StdOut.Trim() == "0";
+            var id = await ChildProcess.RunAsync("id", ["-u"], Path.GetTempPath(), TimeSpan.FromSeconds(30), ct);
+            return id.ExitCode == 0 && id.Output.Trim() == "0";
         }
         catch (Win32Exception)
         {
@@ -411,61 +411,12 @@ internal sealed class PostgresTestServer : IAsyncDisposable
         var toolPath = Path.Combine(binDir, ExecutableName(tool));
         if (!runAsSystemUser)
         {
-            return RunAsync(toolPath, args, workingDirectory, timeout, ct);
+            return ChildProcess.RunAsync(toolPath, args, workingDirectory, timeout, ct);
         }
 
         List<string> wrapped = ["-u", SystemUser, "--", toolPath];
         wrapped.AddRange(args);
-        return RunAsync("runuser", wrapped, workingDirectory, timeout, ct);
-    }
-
-    /// <summary>
-    /// Runs a process with ArgumentList (no shell quoting), capturing its output. The working
-    /// directory matters: the postgres user must be able to enter it, which the test's own folder may not allow.
-    /// </summary>
-    private static async Task<ProcessResult> RunAsync(
-        string fileName, IReadOnlyList<string> args, string workingDirectory, TimeSpan timeout, CancellationToken ct)
-    {
-        var startInfo = new ProcessStartInfo(fileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var arg in args)
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
-
-        var commandLine = fileName + " " + string.Join(' ', args.Select(arg => arg.Contains(' ', StringComparison.Ordinal) ? $"'{arg}'" : arg));
-        using var process = Process.Start(startInfo)
-            ?? throw new InvalidOperationException($"Could not start '{commandLine}'.");
-        var stdOut = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stdErr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeoutSource.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already exited.
-            }
-
-            ct.ThrowIfCancellationRequested();
-            throw new TimeoutException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0} s.");
-        }
-
-        return new ProcessResult(commandLine, process.ExitCode, await stdOut, await stdErr);
+        return ChildProcess.RunAsync("runuser", wrapped, workingDirectory, timeout, ct);
     }
 
     private static void ThrowIfFailed(ProcessResult result, string what, string? hint)
@@ -476,11 +427,5 @@ internal sealed class PostgresTestServer : IAsyncDisposable
                 $"Starting the throwaway PostgreSQL server failed: {result.Describe(what)}"
                 + (hint is null ? string.Empty : $"{Environment.NewLine}Hint: {hint}"));
         }
-    }
-
-    private sealed record ProcessResult(string CommandLine, int ExitCode, string StdOut, string StdErr)
-    {
-        public string Describe(string what) =>
-            $"{what} exited with code {ExitCode} ({CommandLine}).{Environment.NewLine}stderr: {StdErr.Trim()}{Environment.NewLine}stdout: {StdOut.Trim()}";
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace PortfolioGroups.Tests.Scripts;
+namespace PortfolioGroups.Tests.Support;
 
 /// <summary>What a finished child process left behind.</summary>
 internal sealed record ProcessResult(string CommandLine, int ExitCode, string Output, string Error)
@@ -8,12 +8,19 @@ internal sealed record ProcessResult(string CommandLine, int ExitCode, string Ou
     /// <summary>Everything a failure message needs: the command, its exit code, its output and its errors.</summary>
     public override string ToString() =>
         $"'{CommandLine}' exited with {ExitCode}.\n--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
+
+    /// <summary>The same, for a step named <paramref name="what"/>.</summary>
+    public string Describe(string what) => $"{what}: {this}";
 }
 
-/// <summary>Runs a real process to its end, with a deadline, and keeps its output.</summary>
+/// <summary>
+/// Runs a real process to its end, with a deadline, and keeps its output. Arguments go through
+/// ArgumentList (no shell quoting). The working directory matters for processes run as another
+/// user (the PostgreSQL tools run as postgres): that user must be able to enter it.
+/// </summary>
 internal static class ChildProcess
 {
-    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
+    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken ct = default)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -37,10 +44,11 @@ internal static class ChildProcess
 
         var commandLine = string.Join(' ', [fileName, .. arguments]);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"'{commandLine}' did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(timeout))
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
+            deadline.CancelAfter(timeout);
             try
             {
                 await process.WaitForExitAsync(deadline.Token);
@@ -48,7 +56,8 @@ internal static class ChildProcess
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                await process.WaitForExitAsync(CancellationToken.None);
+                ct.ThrowIfCancellationRequested();
                 throw new TimeoutException($"'{commandLine}' did not finish within {timeout.TotalMinutes:0} minutes.\n--- stdout ---\n{await output}\n--- stderr ---\n{await error}");
             }
         }
