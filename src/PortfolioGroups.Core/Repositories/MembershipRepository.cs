@@ -15,7 +15,7 @@ internal sealed record ResolvedRecord(Guid? GroupUid, Guid? PortfolioUid, Guid? 
 /// mapping, including the listings that join through it (the portfolios of a group, the groups of
 /// a portfolio). Group and portfolio references are resolved inside the statements.
 /// </summary>
-internal sealed class MembershipRepository(Database db)
+internal sealed partial class MembershipRepository(Database db)
 {
     public static readonly string Table = SchemaModel.PortfolioGroupMembership.Identifier;
 

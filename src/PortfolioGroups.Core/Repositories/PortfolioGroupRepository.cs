@@ -25,7 +25,7 @@ internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, s
 }
 
 /// <summary>The <c>portfolio_group</c> table's statements, each next to its parameters and row mapping; one statement per call.</summary>
-internal sealed class PortfolioGroupRepository(Database db)
+internal sealed partial class PortfolioGroupRepository(Database db)
 {
     public static readonly string Table = SchemaModel.PortfolioGroup.Identifier;
 

@@ -8,7 +8,7 @@ namespace PortfolioGroups.Repositories;
 internal sealed record PortfolioRecord(Guid Uid, string UniqueIdentifier, string? DisplayName);
 
 /// <summary>The <c>portfolio</c> table's statements, each next to its parameters and row mapping; one statement per call.</summary>
-internal sealed class PortfolioRepository(Database db)
+internal sealed partial class PortfolioRepository(Database db)
 {
     public static readonly string Table = SchemaModel.Portfolio.Identifier;
 

@@ -11,7 +11,7 @@ namespace PortfolioGroups;
 /// Wherever a portfolio is named, a <see cref="PortfolioRef"/> accepts the row, its uid or its
 /// unique identifier.
 /// </remarks>
-public sealed class Portfolio : IEquatable<Portfolio>
+public sealed partial class Portfolio : IEquatable<Portfolio>
 {
     internal Portfolio(PortfolioStore store, PortfolioRecord record)
     {

@@ -13,7 +13,7 @@ namespace PortfolioGroups;
 /// or a portfolio is named, a <see cref="PortfolioGroupRef"/> or <see cref="PortfolioRef"/>
 /// accepts the row, its uid or its unique identifier.
 /// </remarks>
-public sealed class PortfolioGroup : IEquatable<PortfolioGroup>
+public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
 {
     internal PortfolioGroup(PortfolioStore store, PortfolioGroupRecord record)
     {

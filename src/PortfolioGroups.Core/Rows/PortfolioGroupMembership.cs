@@ -10,7 +10,7 @@ namespace PortfolioGroups;
 /// Groups and portfolios are named by <see cref="PortfolioGroupRef"/> and <see cref="PortfolioRef"/>
 /// (a row, a uid or a unique identifier), resolved inside the statement that needs them.
 /// </remarks>
-public sealed class PortfolioGroupMembership : IEquatable<PortfolioGroupMembership>
+public sealed partial class PortfolioGroupMembership : IEquatable<PortfolioGroupMembership>
 {
     internal PortfolioGroupMembership(PortfolioStore store, MembershipRecord record)
     {

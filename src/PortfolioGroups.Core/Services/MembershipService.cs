@@ -7,7 +7,7 @@ namespace PortfolioGroups.Services;
 /// directions of listing (the portfolios of a group, the groups of a portfolio). Resolves both
 /// sides of a pair, tells a missing side from an existing pair, and ends the add/delete race.
 /// </summary>
-internal sealed class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
+internal sealed partial class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
 {
     // A concurrent delete can remove a membership between the insert that found it and the read
     // that returns it; trying again a few times ends the race.

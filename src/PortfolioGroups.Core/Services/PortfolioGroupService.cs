@@ -4,7 +4,7 @@ using PortfolioGroups.Repositories;
 namespace PortfolioGroups.Services;
 
 /// <summary>The rules behind <c>PortfolioGroup</c>'s own helpers: validation, key resolution, not-found errors, bulk deletes. Memberships are <see cref="MembershipService"/>'s.</summary>
-internal sealed class PortfolioGroupService(PortfolioGroupRepository groups)
+internal sealed partial class PortfolioGroupService(PortfolioGroupRepository groups)
 {
     public Task<PortfolioGroupRecord> InsertAsync(string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using PortfolioGroups.Repositories;
 namespace PortfolioGroups.Services;
 
 /// <summary>The rules behind <c>Portfolio</c>'s helpers: validation, key resolution, not-found errors.</summary>
-internal sealed class PortfolioService(PortfolioRepository portfolios)
+internal sealed partial class PortfolioService(PortfolioRepository portfolios)
 {
     public Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken)
     {
