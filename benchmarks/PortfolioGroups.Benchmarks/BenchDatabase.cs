@@ -28,8 +28,10 @@ public sealed class BenchDatabase : IAsyncDisposable
     public const string Prefix = "bench-";
 
     private readonly string? _sqliteConnectionString;
+    private string? _postgresConnectionString;
     private readonly string? _directory;
     private readonly NpgsqlDataSource? _dataSource;
+    private Microsoft.EntityFrameworkCore.DbContextOptions<Comparison.EfContext>? _efOptions;
 
     private BenchDatabase(PortfolioStore store, string? sqliteConnectionString, string? directory, NpgsqlDataSource? dataSource)
     {
@@ -44,6 +46,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public bool IsPostgres => _dataSource is not null;
 
+    /// <summary>The plain SQLite connection string (the database file, foreign keys on); null on PostgreSQL.</summary>
+    public string? SqliteConnectionString => _sqliteConnectionString;
+
     /// <summary>The values of a benchmark's <c>Db</c> parameter: SQLite always, PostgreSQL when <see cref="PostgresVariable"/> is set.</summary>
     public static IEnumerable<string> Names() =>
         string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgresVariable)) ? [Sqlite] : [Sqlite, Postgres];
@@ -55,7 +60,7 @@ public sealed class BenchDatabase : IAsyncDisposable
             var connectionString = Environment.GetEnvironmentVariable(PostgresVariable)
                 ?? throw new InvalidOperationException($"{PostgresVariable} is not set.");
             var store = await PortfolioStore.OpenPostgresAsync(connectionString);
-            var database = new BenchDatabase(store, null, null, NpgsqlDataSource.Create(connectionString));
+            var database = new BenchDatabase(store, null, null, NpgsqlDataSource.Create(connectionString)) { _postgresConnectionString = connectionString };
             await database.RemoveBenchRowsAsync();
             return database;
         }
@@ -67,6 +72,76 @@ public sealed class BenchDatabase : IAsyncDisposable
         // What a careful plain client would use: foreign keys on (SQLite's default is off), pooled.
         var plain = new SqliteConnectionStringBuilder { DataSource = path, ForeignKeys = true, Pooling = true }.ToString();
         return new BenchDatabase(sqliteStore, plain, directory, null);
+    }
+
+    /// <summary>A new EF Core context on this database (options built once), for the comparison's <c>EfCore</c> side.</summary>
+    public Comparison.EfContext NewEfContext()
+    {
+        _efOptions ??= Comparison.EfContext.Options(_postgresConnectionString ?? _sqliteConnectionString!, IsPostgres);
+        return new Comparison.EfContext(_efOptions, IsPostgres);
+    }
+
+    /// <summary>
+    /// Puts every portfolio given into every group given, in one
+    /// server-side statement (a cross join), so a million memberships take seconds.
+    /// </summary>
+    /// <remarks>
+    /// Membership uids are made by the database from the two rows' numbers (unique per pair, in
+    /// insertion order, so the primary key grows at its end): on PostgreSQL from their row numbers
+    /// in this call, on SQLite from their rowids, as canonical lower-case text. One call per process.
+    /// </remarks>
+    public async Task SeedAllPairsAsync(Guid[] groups, Guid[] portfolios)
+    {
+        var connection = await OpenConnectionAsync();
+        await using (connection)
+        {
+            if (IsPostgres)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) "
+                    + "SELECT (lpad(to_hex(g.n), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(p.n), 12, '0'))::uuid, g.uid, p.uid "
+                    + "FROM (SELECT uid, row_number() OVER (ORDER BY uid) AS n FROM portfolio_group WHERE uid = ANY(@groups)) g "
+                    + "CROSS JOIN (SELECT uid, row_number() OVER (ORDER BY uid) AS n FROM portfolio WHERE uid = ANY(@portfolios)) p ORDER BY 1",
+                    new { groups, portfolios },
+                    commandTimeout: 600);
+            }
+            else
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) "
+                    + "SELECT printf('%08x-0000-4000-8000-%012x', g.rowid, p.rowid), g.uid, p.uid FROM portfolio_group g CROSS JOIN portfolio p "
+                    + "WHERE g.uid IN (SELECT value FROM json_each(@groups)) AND p.uid IN (SELECT value FROM json_each(@portfolios))",
+                    new
+                    {
+                        groups = JsonSerializer.Serialize(groups.Select(g => g.ToString("D"))),
+                        portfolios = JsonSerializer.Serialize(portfolios.Select(p => p.ToString("D"))),
+                    },
+                    commandTimeout: 600);
+            }
+        }
+    }
+
+    /// <summary>Whether the membership table has an index of this name.</summary>
+    public async Task<bool> HasIndexAsync(string index)
+    {
+        var connection = await OpenConnectionAsync();
+        await using (connection)
+        {
+            var sql = IsPostgres
+                ? "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname = @index"
+                : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = @index";
+            return await connection.ExecuteScalarAsync<long>(sql, new { index }) > 0;
+        }
+    }
+
+    /// <summary>Runs one statement on a plain connection (DDL, VACUUM), with no parameters.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        var connection = await OpenConnectionAsync();
+        await using (connection)
+        {
+            await connection.ExecuteAsync(sql, commandTimeout: 600);
+        }
     }
 
     /// <summary>Opens a plain pooled connection, as a caller without the library would.</summary>
@@ -179,7 +254,13 @@ public sealed class BenchDatabase : IAsyncDisposable
         await using (connection)
         {
             var prefix = new { pattern = Prefix + "%" };
-            await connection.ExecuteAsync("DELETE FROM portfolio WHERE unique_identifier LIKE @pattern", prefix);
+            // Memberships first, by group: the same rows the cascade would delete, with a plan that
+            // does not depend on the planner guessing the portfolios' count.
+            await connection.ExecuteAsync(
+                "DELETE FROM portfolio_group_membership WHERE portfolio_group_uid IN (SELECT uid FROM portfolio_group WHERE unique_identifier LIKE @pattern)",
+                prefix,
+                commandTimeout: 600);
+            await connection.ExecuteAsync("DELETE FROM portfolio WHERE unique_identifier LIKE @pattern", prefix, commandTimeout: 600);
             await connection.ExecuteAsync("DELETE FROM portfolio_group WHERE unique_identifier LIKE @pattern", prefix);
         }
     }

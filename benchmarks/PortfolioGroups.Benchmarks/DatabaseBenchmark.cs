@@ -17,7 +17,14 @@ public abstract class DatabaseBenchmark
     protected BenchDatabase Database { get; private set; } = null!;
 
     [GlobalCleanup]
-    public async Task GlobalCleanupAsync() => await Database.DisposeAsync();
+    public async Task GlobalCleanupAsync()
+    {
+        await BeforeCleanupAsync();
+        await Database.DisposeAsync();
+    }
+
+    /// <summary>Runs in the global cleanup before the database is closed, such as to put the schema back.</summary>
+    protected virtual Task BeforeCleanupAsync() => Task.CompletedTask;
 
     /// <summary>Opens the store (it migrates on open) for <see cref="Db"/>; called first by each class's global setup.</summary>
     protected async Task OpenDatabaseAsync() => Database = await BenchDatabase.OpenAsync(Db);

@@ -1,8 +1,32 @@
 using BenchmarkDotNet.Running;
+using PortfolioGroups.Benchmarks.Comparison;
 
 namespace PortfolioGroups.Benchmarks;
 
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>
+    /// Runs benchmarks (BenchmarkDotNet's own arguments, such as <c>--filter '*'</c>), or reports on
+    /// a finished run: <c>--table [results-dir]</c> prints the side-by-side Markdown table,
+    /// <c>--chart out.svg [results-dir]</c> writes the chart of its ratios; <c>--smoke [Class ...]</c>
+    /// runs each benchmark once, untimed, to check that it works.
+    /// </summary>
+    private static int Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "--table":
+                Console.Write(ComparisonReport.Markdown(ComparisonReport.Read(args.ElementAtOrDefault(1) ?? ComparisonReport.DefaultResults)));
+                return 0;
+            case "--smoke":
+                return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
+            case "--chart" when args.Length >= 2:
+                File.WriteAllText(args[1], ComparisonReport.Svg(ComparisonReport.Read(args.ElementAtOrDefault(2) ?? ComparisonReport.DefaultResults)));
+                Console.WriteLine($"Wrote {args[1]}");
+                return 0;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
+        }
+    }
 }

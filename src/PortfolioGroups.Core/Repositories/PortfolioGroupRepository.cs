@@ -97,15 +97,8 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     }
 
     /// <summary>Deletes every group the set names, in one statement (one transaction); each group counts once.</summary>
-    public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken)
-    {
-        var sql = $"DELETE FROM {db.Group} WHERE {Selection.Named(db, keys, db.Group, "uid", "@uids", "@ids")}";
-        return db.RunAsync(
-            "portfolio_group.bulk_delete",
-            new ErrorContext(Table),
-            c => c.ExecuteAsync(sql, new { uids = Selection.Uids(db, keys), ids = Selection.Ids(db, keys) }),
-            cancellationToken);
-    }
+    public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken) =>
+        BulkLoad.DeleteNamedAsync(db, db.Group, Table, "portfolio_group.bulk_delete", keys, cancellationToken);
 
     public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
     {

@@ -56,13 +56,15 @@ internal sealed partial class PortfolioRepository(Database db)
         return db.RunAsync("portfolio.delete", new ErrorContext(Table), c => c.ExecuteAsync(sql, new { key = key.Value(db) }), cancellationToken);
     }
 
-    public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
+    /// <summary>One page of the portfolios a filter selects (named, searched, and by their groups), in uid order; one statement.</summary>
+    public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, GroupConditions groups, PageQuery page, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Portfolio} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search)}{Selection.Page(page, "uid")}";
+        var sql = $"SELECT {Columns("p.")} FROM {db.Portfolio} p WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search)}"
+                  + $"{Selection.InGroups(db, groups, paged: page.After is not null)}{Selection.Page(page, "p.uid")}";
         var rows = await db.RunAsync(
             "portfolio.filter",
             ErrorContext.Read,
-            c => c.QueryAsync<PortfolioRecord>(sql, Selection.FilterParameters(db, keys, search, page)),
+            c => c.QueryAsync<PortfolioRecord>(sql, Selection.PortfolioFilterParameters(db, keys, search, groups, page)),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, p => p.Uid);
     }

@@ -20,6 +20,34 @@ internal sealed record ScopeParameters(
     [property: DbValue(Name = "after")] object? After,
     [property: DbValue(Name = "limit")] int Limit);
 
+/// <summary>The parameters of a portfolio filter (<see cref="Selection.NamedOrSearched"/>, <see cref="Selection.InGroups"/>), and of its page when it is a listing.</summary>
+internal sealed record PortfolioFilterParameters(
+    [property: DbValue(Name = "uids")] object? Uids,
+    [property: DbValue(Name = "ids")] object? Ids,
+    [property: DbValue(Name = "search")] string? Search,
+    [property: DbValue(Name = "allUids")] object? AllUids,
+    [property: DbValue(Name = "allIds")] object? AllIds,
+    [property: DbValue(Name = "allUidCount")] int AllUidCount,
+    [property: DbValue(Name = "allIdCount")] int AllIdCount,
+    [property: DbValue(Name = "anyUids")] object? AnyUids,
+    [property: DbValue(Name = "anyIds")] object? AnyIds,
+    [property: DbValue(Name = "noneUids")] object? NoneUids,
+    [property: DbValue(Name = "noneIds")] object? NoneIds,
+    [property: DbValue(Name = "after")] object? After,
+    [property: DbValue(Name = "limit")] int Limit);
+
+/// <summary>
+/// The group conditions of a portfolio filter, each a set of groups or <see cref="KeySet.NotGiven"/>:
+/// in every group of <paramref name="All"/>, in at least one of <paramref name="Any"/>, in none of
+/// <paramref name="None"/>. Made by the services, which turn the caller's empty collections into
+/// their meaning (an empty <paramref name="All"/> or <paramref name="None"/> is not given; an empty
+/// <paramref name="Any"/> selects nothing).
+/// </summary>
+internal sealed record GroupConditions(KeySet All, KeySet Any, KeySet None)
+{
+    public static GroupConditions NotGiven { get; } = new(KeySet.NotGiven, KeySet.NotGiven, KeySet.NotGiven);
+}
+
 /// <summary>
 /// The WHERE and page pieces that several repositories' statements share, and the parameter values
 /// that go with them. Each piece uses fixed parameter names, so a statement's parameters are one
@@ -34,18 +62,18 @@ internal static class Selection
     /// </summary>
     public static string Named(Database database, KeySet keys, string table, string uidColumn, string uids, string ids)
     {
-        var parts = new List<string>();
-        if (keys.Uids is { Count: > 0 })
+        var byUid = keys.Uids is { Count: > 0 };
+        var byId = keys.UniqueIdentifiers is { Count: > 0 };
+        if (byUid && byId)
         {
-            parts.Add(database.InSet(uidColumn, uids));
+            // Not an OR of the two: PostgreSQL would test the uids as a filter, one by one, on every row.
+            return $"{uidColumn} IN (SELECT uid FROM {table} WHERE {database.InKeySet("uid", uids)} "
+                   + $"UNION ALL SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", ids)})";
         }
 
-        if (keys.UniqueIdentifiers is { Count: > 0 })
-        {
-            parts.Add($"{uidColumn} IN (SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", ids)})");
-        }
-
-        return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", parts) + ")";
+        return byUid ? database.InKeySet(uidColumn, uids)
+            : byId ? $"{uidColumn} IN (SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", ids)})"
+            : "1 = 0";
     }
 
     /// <summary>The rows a portfolio or group filter selects: named by the set (when given), containing the search text (when given). Parameters: @uids, @ids, @search.</summary>
@@ -63,6 +91,73 @@ internal static class Selection
         }
 
         return string.Join(" AND ", where);
+    }
+
+    /// <summary>
+    /// The group conditions of a portfolio filter, as SQL to append to a WHERE over the portfolio
+    /// table aliased <c>p</c> (empty when none is given). A group reference that names no group
+    /// is a group without members: an <c>All</c> condition naming one selects nothing, and it adds
+    /// nothing to <c>Any</c> or <c>None</c>. With <paramref name="paged"/>, the grouped
+    /// subquery is bounded by the cursor too, so a later page does not count earlier portfolios.
+    /// Parameters: @allUids, @allIds, @allUidCount, @allIdCount, @anyUids, @anyIds, @noneUids, @noneIds (and @after).
+    /// </summary>
+    public static string InGroups(Database database, GroupConditions groups, bool paged)
+    {
+        var sql = "";
+        if (groups.All.IsGiven)
+        {
+            // Relational division by counting: the membership pair is unique, so a portfolio is in
+            // every named group when it has as many memberships among them as there are groups.
+            // Measured on PostgreSQL (100k portfolios, 1,000 groups): 3 ms for two groups of ~1,000,
+            // 160 ms when one group holds every portfolio; a double NOT EXISTS took 270-440 ms.
+            var named = NamedGroups(database, groups.All, "@allUids", "@allIds");
+            var bound = paged ? " AND m.portfolio_uid > @after" : "";
+            sql += $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({named}){bound} "
+                   + $"GROUP BY m.portfolio_uid HAVING count(*) = (SELECT count(*) FROM ({named}) a))";
+
+            // Every reference must name a group: one that names none is an empty group.
+            if (groups.All.Uids is { Count: > 0 })
+            {
+                sql += $" AND (SELECT count(*) FROM {database.Group} WHERE {database.InKeySet("uid", "@allUids")}) = @allUidCount";
+            }
+
+            if (groups.All.UniqueIdentifiers is { Count: > 0 })
+            {
+                sql += $" AND (SELECT count(*) FROM {database.Group} WHERE {database.InSet("unique_identifier", "@allIds")}) = @allIdCount";
+            }
+        }
+
+        if (groups.Any.IsGiven)
+        {
+            sql += groups.Any.IsEmpty
+                ? " AND 1 = 0"
+                : $" AND EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({NamedGroups(database, groups.Any, "@anyUids", "@anyIds")}))";
+        }
+
+        if (groups.None.IsGiven && !groups.None.IsEmpty)
+        {
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({NamedGroups(database, groups.None, "@noneUids", "@noneIds")}))";
+        }
+
+        return sql;
+    }
+
+    /// <summary>A SELECT of the uids of the groups a set names (each once), for use inside a statement.</summary>
+    public static string NamedGroups(Database database, KeySet keys, string uids, string ids)
+    {
+        var parts = new List<string>();
+        if (keys.Uids is { Count: > 0 })
+        {
+            parts.Add($"SELECT uid FROM {database.Group} WHERE {database.InKeySet("uid", uids)}");
+        }
+
+        if (keys.UniqueIdentifiers is { Count: > 0 })
+        {
+            parts.Add($"SELECT uid FROM {database.Group} WHERE {database.InSet("unique_identifier", ids)}");
+        }
+
+        // UNION (not OR, not UNION ALL): each side is an index lookup, and a group named both ways counts once.
+        return parts.Count == 0 ? $"SELECT uid FROM {database.Group} WHERE 1 = 0" : string.Join(" UNION ", parts);
     }
 
     /// <summary>
@@ -96,6 +191,23 @@ internal static class Selection
     /// <summary>The parameters of <see cref="NamedOrSearched"/> followed by <see cref="Page"/>.</summary>
     public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery page) =>
         new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), After(database, page), page.Limit);
+
+    /// <summary>The parameters of a portfolio filter: <see cref="NamedOrSearched"/> and <see cref="InGroups"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
+    public static PortfolioFilterParameters PortfolioFilterParameters(Database database, KeySet keys, string? search, GroupConditions groups, PageQuery? page) =>
+        new(
+            Uids(database, keys),
+            Ids(database, keys),
+            search is null ? null : database.SearchValue(search),
+            Uids(database, groups.All),
+            Ids(database, groups.All),
+            groups.All.Uids?.Count ?? 0,
+            groups.All.UniqueIdentifiers?.Count ?? 0,
+            Uids(database, groups.Any),
+            Ids(database, groups.Any),
+            Uids(database, groups.None),
+            Ids(database, groups.None),
+            page is { } p ? After(database, p) : null,
+            page?.Limit ?? 0);
 
     /// <summary>The parameters of <see cref="InScope"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
     public static ScopeParameters ScopeParameters(Database database, KeySet groups, KeySet portfolios, PageQuery? page = null) =>

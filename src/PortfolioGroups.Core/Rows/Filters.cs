@@ -2,10 +2,21 @@ namespace PortfolioGroups;
 
 /// <summary>Selects portfolios. Every property left null selects everything; set properties narrow the selection together.</summary>
 /// <remarks>
+/// <para>
 /// <see cref="Uids"/> and <see cref="UniqueIdentifiers"/> together name a set of portfolios
 /// (a portfolio is selected when either names it); an empty collection names none.
 /// <see cref="Search"/> then keeps those whose unique identifier or display name contains the
 /// text, ignoring case; the text is matched literally (<c>%</c> and <c>_</c> are not wildcards).
+/// </para>
+/// <para>
+/// <see cref="InAllGroups"/>, <see cref="InAnyGroup"/> and <see cref="NotInGroups"/> select by
+/// membership; every condition given must hold, together with the ones above, in one statement.
+/// An empty collection follows set logic: <see cref="InAllGroups"/> <c>[]</c> holds for every
+/// portfolio, <see cref="InAnyGroup"/> <c>[]</c> for none, <see cref="NotInGroups"/> <c>[]</c>
+/// excludes nothing. A reference that names no group is read as a group without members, never
+/// as an error (like an unknown uid in <see cref="Uids"/>): in <see cref="InAllGroups"/> it selects
+/// nothing; in <see cref="InAnyGroup"/> and <see cref="NotInGroups"/> it changes nothing.
+/// </para>
 /// </remarks>
 public sealed record PortfolioFilter
 {
@@ -17,6 +28,15 @@ public sealed record PortfolioFilter
 
     /// <summary>Portfolios to select by unique identifier.</summary>
     public IReadOnlyCollection<string>? UniqueIdentifiers { get; init; }
+
+    /// <summary>Groups (by row, uid or unique identifier) that a portfolio must all belong to; an empty collection holds for every portfolio.</summary>
+    public IReadOnlyCollection<PortfolioGroupRef>? InAllGroups { get; init; }
+
+    /// <summary>Groups (by row, uid or unique identifier) of which a portfolio must belong to at least one; an empty collection selects nothing.</summary>
+    public IReadOnlyCollection<PortfolioGroupRef>? InAnyGroup { get; init; }
+
+    /// <summary>Groups (by row, uid or unique identifier) that a portfolio must belong to none of; an empty collection excludes nothing.</summary>
+    public IReadOnlyCollection<PortfolioGroupRef>? NotInGroups { get; init; }
 }
 
 /// <summary>Selects portfolio groups. Every property left null selects everything; set properties narrow the selection together.</summary>

@@ -55,16 +55,18 @@ public sealed class PortfolioStore : IAsyncDisposable
     /// Every connection the store opens has foreign keys on (cascading deletes depend on it), even
     /// when the connection string says otherwise. A file database is switched to WAL, and a busy
     /// database is waited for up to the command timeout (<c>Default Timeout</c>, 30 s by default).
-    /// A shared in-memory database is kept alive until the store is disposed.
+    /// A shared in-memory database is kept alive until the store is disposed. Every connection also
+    /// gets <see cref="PortfolioStoreOptions.SqliteSynchronous"/> and <see cref="PortfolioStoreOptions.SqliteCacheSizeKiB"/>.
     /// Pending migrations are applied unless <see cref="PortfolioStoreOptions.MigrateOnOpen"/> is false.
     /// </remarks>
     /// <exception cref="ArgumentNullException">The connection string is null.</exception>
-    /// <exception cref="InvalidValueException">The connection string is empty or invalid, names a private in-memory database, or the database cannot be opened.</exception>
+    /// <exception cref="InvalidValueException">The connection string is empty or invalid, names a private in-memory database, or the database cannot be opened; or a SQLite option is out of range.</exception>
     public static async Task<PortfolioStore> OpenSqliteAsync(string connectionString, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         CheckConnectionString(connectionString);
-        var database = await SqliteDatabase.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
-        return await OpenAsync(database, options ?? new PortfolioStoreOptions(), cancellationToken).ConfigureAwait(false);
+        options ??= new PortfolioStoreOptions();
+        var database = await SqliteDatabase.OpenAsync(connectionString, options, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(database, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens a store on PostgreSQL from a connection string; the store owns the data source it builds.</summary>

@@ -6,6 +6,9 @@ public sealed record PortfolioStoreOptions
     /// <summary>The default PostgreSQL schema, <c>public</c>.</summary>
     public const string DefaultPostgresSchema = "public";
 
+    /// <summary>The largest <see cref="SqliteCacheSizeKiB"/> accepted: 16 GiB, far beyond any useful cache per connection.</summary>
+    public const int MaxSqliteCacheSizeKiB = 16 * 1024 * 1024;
+
     /// <summary>
     /// The PostgreSQL schema that holds the library's tables, its version table and its catalog.
     /// Created when missing. Ignored on SQLite.
@@ -21,4 +24,32 @@ public sealed record PortfolioStoreOptions
     /// notebook needs no extra step. Turn it off when migrations are applied by a deployment step.
     /// </summary>
     public bool MigrateOnOpen { get; init; } = true;
+
+    /// <summary>
+    /// SQLite only: whether a commit waits for the disk (<c>PRAGMA synchronous</c>), set on every
+    /// connection the store opens. Default <see cref="SqliteSynchronousMode.Full"/>: a call that
+    /// returned has written durably. Ignored on PostgreSQL.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="SqliteSynchronousMode.Normal"/> is safe in the WAL mode the library uses (the
+    /// database is never corrupted) and makes a single-row write about three times faster, but a
+    /// power loss or an operating-system crash can lose the last commits. Choose it where that
+    /// is acceptable: caches, rebuildable data, analysis scripts. Measured in
+    /// <c>docs/decisions/0006-sqlite-connection-settings.md</c>. A value that is not a defined
+    /// <see cref="SqliteSynchronousMode"/> is refused with an <see cref="InvalidValueException"/>.
+    /// </remarks>
+    public SqliteSynchronousMode SqliteSynchronous { get; init; } = SqliteSynchronousMode.Full;
+
+    /// <summary>
+    /// SQLite only: the page cache of each connection the store opens, in KiB (<c>PRAGMA cache_size</c>
+    /// as a negative number). Null (the default) keeps SQLite's own default of 2,000 KiB. Ignored on PostgreSQL.
+    /// </summary>
+    /// <remarks>
+    /// The cache belongs to one connection and fills only as pages are read, up to this size;
+    /// pooled connections keep theirs while they stay open, so the memory it can take is this
+    /// size times the connections the store uses at once. A larger cache helps work that touches
+    /// many pages, such as deleting a group with a hundred thousand members. Between 1 and
+    /// <see cref="MaxSqliteCacheSizeKiB"/>; anything else is refused with an <see cref="InvalidValueException"/>.
+    /// </remarks>
+    public int? SqliteCacheSizeKiB { get; init; }
 }

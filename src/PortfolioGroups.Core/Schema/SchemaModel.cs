@@ -66,8 +66,8 @@ public static class SchemaModel
         ],
         indexes:
         [
+            // The pair index leads with portfolio_group_uid, so it is the group foreign key's index too.
             new("ux_portfolio_group_membership_pair", ["portfolio_group_uid", "portfolio_uid"], IsUnique: true),
-            new("ix_portfolio_group_membership_group", ["portfolio_group_uid"], IsUnique: false),
             new("ix_portfolio_group_membership_portfolio", ["portfolio_uid"], IsUnique: false),
         ]);
 

@@ -45,6 +45,55 @@ internal static class Guard
             [.. keys.Where(k => !k.IsUid).Select(k => k.UniqueIdentifier!).Distinct(StringComparer.Ordinal)]);
     }
 
+    /// <summary>
+    /// The set a bulk delete names, by uids and/or unique identifiers; a call that names neither is
+    /// refused (a bulk delete never means "everything"). <paramref name="rowsName"/> says what the
+    /// rows are, for the message.
+    /// </summary>
+    public static KeySet DeleteKeys(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, string rowsName)
+    {
+        if (uids is null && uniqueIdentifiers is null)
+        {
+            throw new InvalidValueException("uids, uniqueIdentifiers", $"name no {rowsName}; pass uids and/or unique identifiers (a bulk delete never means \"everything\").");
+        }
+
+        return Keys(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
+    }
+
+    /// <summary>
+    /// Checks each item of a streamed input as it is consumed (never all at once): a null item, or
+    /// a bad value that <paramref name="check"/> finds, is an <see cref="InvalidValueException"/>
+    /// whose field says the item's position, such as <c>rows[12].UniqueIdentifier</c>.
+    /// </summary>
+    /// <param name="items">The input; enumerated once.</param>
+    /// <param name="field">The input's parameter name.</param>
+    /// <param name="check">Checks one item; names the bad field inside the item (or an empty field for the item itself).</param>
+    /// <param name="cancellationToken">Passed to the input's enumerator.</param>
+    public static async IAsyncEnumerable<TOut> EachItem<TIn, TOut>(
+        IAsyncEnumerable<TIn> items,
+        string field,
+        Func<TIn, TOut> check,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long position = 0;
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            TOut checkedItem;
+            try
+            {
+                checkedItem = item is null ? throw new InvalidValueException("", "must not be null.") : check(item);
+            }
+            catch (InvalidValueException ex)
+            {
+                // Checked with the field inside the item; named here with its position, only when bad.
+                throw new InvalidValueException($"{field}[{position}]{(ex.Field.Length == 0 ? "" : "." + ex.Field)}", ex.Reason);
+            }
+
+            yield return checkedItem;
+            position++;
+        }
+    }
+
     /// <summary>Checks a page request (null is the first page of the default size).</summary>
     public static PageQuery Page(PageRequest? page)
     {

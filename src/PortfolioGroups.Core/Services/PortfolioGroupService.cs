@@ -55,12 +55,7 @@ internal sealed partial class PortfolioGroupService(PortfolioGroupRepository gro
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, CancellationToken cancellationToken)
     {
-        if (uids is null && uniqueIdentifiers is null)
-        {
-            throw new InvalidValueException("uids, uniqueIdentifiers", "name no group; pass uids and/or unique identifiers (a bulk delete never means \"everything\").");
-        }
-
-        var keys = Guard.Keys(uids, uniqueIdentifiers, nameof(uids), nameof(uniqueIdentifiers));
+        var keys = Guard.DeleteKeys(uids, uniqueIdentifiers, "group");
         return keys.IsEmpty ? 0 : await groups.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -45,6 +45,6 @@ internal sealed partial class PortfolioService(PortfolioRepository portfolios)
         filter ??= new PortfolioFilter();
         var keys = Guard.Keys(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
         var search = Guard.OptionalText(filter.Search, "filter.Search");
-        return portfolios.FilterAsync(keys, search, Guard.Page(page), cancellationToken);
+        return portfolios.FilterAsync(keys, search, GroupConditionsOf(filter), Guard.Page(page), cancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using Dapper;
 using FluentMigrator.Runner;
 using PortfolioGroups.Schema;
 
@@ -76,6 +77,12 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>SQL that is true when <paramref name="column"/> is in the set passed as <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>).</summary>
     public abstract string InSet(string column, string parameter);
 
+    /// <summary>
+    /// <see cref="InSet"/> for an indexed uid column whose index the statement looks the set up in
+    /// (never as a filter over other rows): PostgreSQL plans a large set there much faster.
+    /// </summary>
+    public virtual string InKeySet(string column, string parameter) => InSet(column, parameter);
+
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);
 
@@ -125,6 +132,51 @@ internal abstract class Database : IAsyncDisposable
 
     /// <summary>A clearer exception for a failure of FluentMigrator's own connection, or null to let it through.</summary>
     public virtual Exception? ExplainMigrationFailure(Exception exception) => null;
+
+    // ---- bulk writes: one transaction, input streamed into temporary tables -----------------
+
+    /// <summary>The most rows one command copies into a temporary table (<see cref="CopyRowsAsync"/>).</summary>
+    public abstract int BulkBatchSize { get; }
+
+    /// <summary>
+    /// SQL after a SELECT of one row inside a transaction: keeps other writers from changing or
+    /// deleting the row until the transaction ends (PostgreSQL); empty where the write transaction
+    /// already excludes every other writer (SQLite).
+    /// </summary>
+    public abstract string LockForUpdate { get; }
+
+    /// <summary>The qualified, quoted name of a temporary table.</summary>
+    public abstract string TempTableName(TempTable table);
+
+    /// <summary>The statements that create a temporary table for the current transaction (replacing one left by an earlier call).</summary>
+    public abstract string CreateTempTable(TempTable table);
+
+    /// <summary>The statement that drops a temporary table before commit, or null where the database drops it at commit.</summary>
+    public abstract string? DropTempTable(TempTable table);
+
+    /// <summary>Copies rows (values in <see cref="TempTable.Columns"/> order, as this database's driver wants them) into a temporary table, as one command.</summary>
+    /// <returns>The number of rows copied.</returns>
+    public abstract Task<int> CopyRowsAsync(DbConnection connection, DbTransaction transaction, TempTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction on one connection. The work commits with
+    /// <see cref="WriteTransaction.CommitAsync"/>; if it returns without committing, or throws
+    /// (cancellation included), everything it wrote is rolled back.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // SQLite: BEGIN IMMEDIATE (the driver's default), so the call holds the write lock from
+            // the start and never fails to upgrade a read lock halfway through.
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                return await work(new WriteTransaction(this, connection, transaction)).ConfigureAwait(false);
+            }
+        }
+    }
 
     // ---- connections and commands ------------------------------------------------------------
 
@@ -178,6 +230,67 @@ internal abstract class Database : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one query on a connection of its own and yields its rows as they arrive (nothing is
+    /// buffered). The connection is opened at the first row asked for and released when the
+    /// enumeration ends, fails, is cancelled or is abandoned early (disposing the enumerator).
+    /// </summary>
+    /// <param name="operation">The traced operation name; one activity spans the enumeration.</param>
+    /// <param name="query">The unbuffered query: its SQL, parameters and mapping are the caller's.</param>
+    /// <param name="cancellationToken">Cancels opening, the command and the enumeration.</param>
+    public async IAsyncEnumerable<T> StreamAsync<T>(string operation, Func<DbConnection, IAsyncEnumerable<T>> query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var activity = StartActivity(operation);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = query(connection).GetAsyncEnumerator(cancellationToken);
+            await using (rows.ConfigureAwait(false))
+            {
+                var first = true;
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        if (first)
+                        {
+                            // The command starts (and takes its token) at the first row.
+                            using (CommandCancellation.Use(cancellationToken))
+                            {
+                                more = await rows.MoveNextAsync().ConfigureAwait(false);
+                            }
+
+                            first = false;
+                        }
+                        else
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            more = await rows.MoveNextAsync().ConfigureAwait(false);
+                        }
+                    }
+                    catch (DbException ex)
+                    {
+                        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                        if (Classify(ex) is { } error)
+                        {
+                            throw ErrorTranslator.Translate(error, ErrorContext.Read, ex);
+                        }
+
+                        throw;
+                    }
+
+                    if (!more)
+                    {
+                        yield break;
+                    }
+
+                    yield return rows.Current;
+                }
+            }
+        }
+    }
+
     public virtual async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
@@ -202,5 +315,96 @@ internal abstract class Database : IAsyncDisposable
         }
 
         return activity;
+    }
+}
+
+/// <summary>The kind of a temporary table's column; each database maps it to its own type.</summary>
+internal enum TempColumnKind
+{
+    /// <summary>A 64-bit integer.</summary>
+    Integer,
+
+    /// <summary>A uid, in the form <see cref="Database.Uid"/> gives.</summary>
+    Uuid,
+
+    /// <summary>Text (also JSON text, cast where it is written to a JSON column).</summary>
+    Text,
+}
+
+/// <summary>A temporary table's column.</summary>
+internal sealed record TempColumn(string Name, TempColumnKind Kind);
+
+/// <summary>
+/// A temporary table a bulk call streams its input into: a name the library owns, its columns, and
+/// optionally a unique key (where rows with a null in the key never conflict, on both databases).
+/// </summary>
+internal sealed record TempTable(string Name, IReadOnlyList<TempColumn> Columns, IReadOnlyList<string>? UniqueKey = null)
+{
+    /// <summary>The column names, comma-separated, in order.</summary>
+    public string ColumnList => string.Join(", ", Columns.Select(c => c.Name));
+
+    /// <summary>The column definitions for CREATE TABLE, each column's type from <paramref name="type"/>, and the unique key.</summary>
+    public string Definition(Func<TempColumnKind, string> type) =>
+        string.Join(", ", Columns.Select(c => $"{c.Name} {type(c.Kind)}"))
+        + (UniqueKey is { } key ? $", UNIQUE ({string.Join(", ", key)})" : "");
+}
+
+/// <summary>
+/// One transaction on one connection, from <see cref="Database.InTransactionAsync{T}"/>: runs
+/// commands in it (each traced and translated like any other), creates the temporary tables
+/// a bulk call streams its input into, and commits.
+/// </summary>
+internal sealed class WriteTransaction
+{
+    private readonly Database _database;
+    private readonly List<TempTable> _tempTables = [];
+
+    internal WriteTransaction(Database database, DbConnection connection, DbTransaction transaction)
+    {
+        _database = database;
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    public DbConnection Connection { get; }
+
+    /// <summary>The transaction every command in it must name.</summary>
+    public DbTransaction Transaction { get; }
+
+    /// <summary>The database, for its SQL fragments.</summary>
+    public Database Database => _database;
+
+    /// <summary>Runs one command in the transaction.</summary>
+    public Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken) =>
+        _database.RunAsync(Connection, operation, context, command, cancellationToken);
+
+    /// <summary>Creates a temporary table for this transaction, empty.</summary>
+    public async Task CreateTempTableAsync(TempTable table, CancellationToken cancellationToken)
+    {
+        var sql = _database.CreateTempTable(table);
+        await RunAsync("bulk.create_temp_table", ErrorContext.Read, c => c.ExecuteAsync(sql, transaction: Transaction), cancellationToken).ConfigureAwait(false);
+        _tempTables.Add(table);
+    }
+
+    /// <summary>Copies one batch of rows into a temporary table, as one traced command.</summary>
+    public Task<int> CopyAsync(string operation, TempTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) =>
+        RunAsync(operation, ErrorContext.Read, c => _database.CopyRowsAsync(c, Transaction, table, rows, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Drops the temporary tables where the database keeps them past the transaction, then commits.
+    /// A token cancelled by then rolls back instead; the commit itself is not cancelled halfway.
+    /// </summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in _tempTables)
+        {
+            if (_database.DropTempTable(table) is { } drop)
+            {
+                await RunAsync("bulk.drop_temp_table", ErrorContext.Read, c => c.ExecuteAsync(drop, transaction: Transaction), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }

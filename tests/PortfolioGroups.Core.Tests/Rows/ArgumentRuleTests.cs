@@ -30,6 +30,13 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("connectionString", _ => PortfolioStore.OpenSqliteAsync(null!), "Null SQLite connection string");
         yield return Case("connectionString", _ => PortfolioStore.OpenPostgresAsync((string)null!), "Null PostgreSQL connection string");
         yield return Case("dataSource", _ => PortfolioStore.OpenPostgresAsync((Npgsql.NpgsqlDataSource)null!), "Null data source");
+        yield return Case("pairs", s => PortfolioGroupMembership.AddManyAsync(s, (IEnumerable<(PortfolioGroupRef, PortfolioRef)>)null!), "Null pairs to add");
+        yield return Case("pairs", s => PortfolioGroupMembership.AddManyAsync(s, (IAsyncEnumerable<(PortfolioGroupRef, PortfolioRef)>)null!), "Null stream of pairs to add");
+        yield return Case("portfolios", s => PortfolioGroup.AddPortfoliosAsync(s, "g", null!), "Null portfolios to add to a group");
+        yield return Case("portfolios", s => PortfolioGroup.SetPortfoliosAsync(s, "g", null!), "Null portfolios to set for a group");
+        yield return Case("rows", s => Portfolio.UpsertManyAsync(s, null!), "Null portfolio rows to upsert");
+        yield return Case("rows", s => PortfolioGroup.UpsertManyAsync(s, null!), "Null group rows to upsert");
+        yield return Case("portfolios", s => PortfolioGroup.GetGroupsForPortfoliosAsync(s, null!), "Null portfolios to list groups of");
     }
 
     public static IEnumerable<TestCaseData> BadValues()
@@ -45,6 +52,9 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("uniqueIdentifiers", s => PortfolioGroup.BulkDeleteAsync(s, uniqueIdentifiers: ["ok", null!]), "A null item in a list of identifiers");
         yield return Case("scope.Portfolios", s => PortfolioGroupMembership.BulkDeleteAsync(s, new PortfolioGroupMembershipScope { Portfolios = [""] }), "A blank reference in a scope");
         yield return Case("page.Size", s => Portfolio.FilterAsync(s, page: PageRequest.First(0)), "A page of no rows");
+        yield return Case("uids, uniqueIdentifiers", s => Portfolio.BulkDeleteAsync(s), "A portfolio bulk delete that names nothing");
+        yield return Case("rows[1].UniqueIdentifier", s => Portfolio.UpsertManyAsync(s, [new PortfolioUpsert("ok"), new PortfolioUpsert(" ")]), "A blank identifier in an upsert of many");
+        yield return Case("filter.InAllGroups", s => Portfolio.FilterAsync(s, new PortfolioFilter { InAllGroups = [""] }), "A blank group in a set query");
     }
 
     [TestCaseSource(nameof(NullArguments))]

@@ -11,7 +11,7 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres)]
 public sealed class MigrationTests(Db db) : DatabaseTest(db)
 {
-    internal static readonly long[] AllVersions = [2026112301, 2026112302];
+    internal static readonly long[] AllVersions = [2026112301, 2026112302, 2026112901];
 
     [Test]
     public async Task Opening_a_store_applies_every_migration_and_migrating_again_is_a_no_op()
@@ -61,6 +61,20 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Reverting_the_group_index_drop_recreates_the_index_and_reapplying_drops_it()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        const string index = "ix_portfolio_group_membership_group";
+
+        (await MembershipIndexesAsync(connectionString)).Should().NotContain(index);
+        (await store.MigrateDownAsync(AllVersions[1])).Ran.Should().Equal(AllVersions[2]);
+        (await MembershipIndexesAsync(connectionString)).Should().Contain(index);
+        (await store.MigrateAsync()).Ran.Should().Equal(AllVersions[2]);
+        (await MembershipIndexesAsync(connectionString)).Should().NotContain(index);
+    }
+
+    [Test]
     public async Task Migrating_down_to_a_version_reverts_only_the_newer_migrations()
     {
         var connectionString = await NewDatabaseAsync();
@@ -68,7 +82,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
 
         var down = await store.MigrateDownAsync(AllVersions[0]);
 
-        down.Ran.Should().Equal(AllVersions[1]);
+        down.Ran.Should().Equal(AllVersions.Skip(1).Reverse());
         down.Status.AppliedVersions.Should().Equal(AllVersions[0]);
         (await ReadTablesAsync(connectionString)).Should().NotContain(SchemaModel.Catalog.PhysicalName).And.Contain("portfolio_group");
     }
@@ -178,6 +192,12 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         using var provider = services.BuildServiceProvider(validateScopes: false);
         using var scope = provider.CreateScope();
         scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+    }
+
+    private async Task<IReadOnlyList<string>> MembershipIndexesAsync(string connectionString)
+    {
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        return (await PhysicalSchema.ReadAsync(connection, PostgresSchema))["portfolio_group_membership"].Indexes.Select(i => i.Name).ToList();
     }
 
     internal sealed record CatalogName(string MetaTableIdentifier, string PhysicalName);

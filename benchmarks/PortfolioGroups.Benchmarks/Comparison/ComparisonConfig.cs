@@ -1,0 +1,59 @@
+using System.Globalization;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using Perfolizer.Horology;
+using Perfolizer.Metrology;
+
+namespace PortfolioGroups.Benchmarks.Comparison;
+
+/// <summary>
+/// The job of the side-by-side classes: a short run (1 launch, 2 warmups, 10 iterations of about
+/// 250 ms) so all of them fit in about 15 minutes on 2 cores, and a CSV in microseconds without
+/// units in the cells (so sub-millisecond medians keep their digits), which <c>--table</c> and
+/// <c>--chart</c> read.
+/// </summary>
+public sealed class ComparisonConfig : ManualConfig
+{
+    /// <summary>The CSV style the report reads: times in µs, plain numbers, invariant culture.</summary>
+    public static SummaryStyle CsvStyle { get; } = new(
+        CultureInfo.InvariantCulture,
+        printUnitsInHeader: true,
+        sizeUnit: SizeUnit.KB,
+        timeUnit: TimeUnit.Microsecond,
+        printUnitsInContent: false);
+
+    public ComparisonConfig()
+    {
+        AddJob(Job.Default
+            .WithLaunchCount(1)
+            .WithWarmupCount(2)
+            .WithIterationCount(10)
+            .WithIterationTime(TimeInterval.FromMilliseconds(250))
+            .WithId("Comparison"));
+        AddColumn(StatisticColumn.Median);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, CsvStyle));
+    }
+}
+
+/// <summary>
+/// For side-by-side classes that re-seed before every iteration ([IterationSetup]): one invocation
+/// per iteration, 1 launch, 2 warmups, 10 iterations; the same CSV as <see cref="ComparisonConfig"/>.
+/// </summary>
+public sealed class ComparisonOneInvocationConfig : ManualConfig
+{
+    public ComparisonOneInvocationConfig()
+    {
+        AddJob(Job.Default
+            .WithLaunchCount(1)
+            .WithWarmupCount(2)
+            .WithIterationCount(10)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithId("ComparisonOneInvocation"));
+        AddColumn(StatisticColumn.Median);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+    }
+}

@@ -1,0 +1,167 @@
+using Dapper;
+using PortfolioGroups.Storage;
+
+namespace PortfolioGroups.Repositories;
+
+/// <summary>A validated pair of references, as a bulk membership call streams them.</summary>
+internal readonly record struct PairKeys(RowKey Group, RowKey Portfolio);
+
+/// <summary>
+/// What a bulk membership write did, or, when <see cref="Missing"/> is not empty, the first few
+/// references that name no row (and their totals): then nothing was written.
+/// </summary>
+internal sealed record BulkMembershipRecord(long Added, long Unchanged, long Removed, IReadOnlyList<MissingRecord> Missing);
+
+/// <summary>
+/// Bulk membership writes: the input streams into a temporary table in batches, then a few
+/// set-based statements resolve the references (one snapshot), report the missing ones, and
+/// insert (and, for a replace, delete) in the same transaction.
+/// </summary>
+internal sealed partial class MembershipRepository
+{
+    private static readonly TempTable Pairs = new(
+        "portfoliogroups_bulk_pairs",
+        [
+            new("pos", TempColumnKind.Integer),
+            new("uid", TempColumnKind.Uuid),
+            new("group_uid", TempColumnKind.Uuid),
+            new("group_id", TempColumnKind.Text),
+            new("portfolio_uid", TempColumnKind.Uuid),
+            new("portfolio_id", TempColumnKind.Text),
+        ]);
+
+    // The input with both sides resolved (null where no row matches), from one statement: every
+    // later statement works from the same resolution, whatever commits meanwhile. Unique on the
+    // resolved pair, so each pair is there once (its first occurrence); an unresolved row (a null
+    // side) never conflicts, and stays for the missing-reference report.
+    private static readonly TempTable ResolvedPairs = new(
+        "portfoliogroups_bulk_pairs_resolved",
+        [.. Pairs.Columns, new("g", TempColumnKind.Uuid), new("p", TempColumnKind.Uuid)],
+        UniqueKey: ["g", "p"]);
+
+    /// <summary>
+    /// Adds the membership of every pair, in one transaction; duplicates in the input count once.
+    /// When a reference names no row, nothing is written and the record lists the missing ones.
+    /// </summary>
+    public Task<BulkMembershipRecord> AddManyAsync(IAsyncEnumerable<PairKeys> pairs, Action<long>? consumed, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(
+            async tx => (await WriteAsync(tx, group: null, pairs, consumed, cancellationToken).ConfigureAwait(false))!,
+            cancellationToken);
+
+    /// <summary>
+    /// Adds portfolios to one group (or, with <paramref name="replace"/>, makes the group hold
+    /// exactly them), in one transaction. Null when the group does not exist; when a portfolio
+    /// reference names no row, nothing is written and the record lists the missing ones.
+    /// </summary>
+    public Task<BulkMembershipRecord?> SetPortfoliosAsync(RowKey group, IAsyncEnumerable<RowKey> portfolios, bool replace, Action<long>? consumed, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(
+            async tx =>
+            {
+                // Read (and, for a replace, locked against other replaces and deletes) first, so an
+                // empty input still names an existing group, and the input carries its uid.
+                var lockRow = replace ? db.LockForUpdate : "";
+                var sql = $"SELECT uid FROM {db.Group} WHERE {group.Column} = @group{lockRow}";
+                var found = await tx.RunAsync(
+                    "portfolio_group.get",
+                    ErrorContext.Read,
+                    c => c.QuerySingleOrDefaultAsync<UidRecord>(sql, new { group = group.Value(db) }, transaction: tx.Transaction),
+                    cancellationToken).ConfigureAwait(false);
+                if (found is null)
+                {
+                    return null;
+                }
+
+                var groupKey = new RowKey(found.Uid, null);
+                var pairs = portfolios.Select(p => new PairKeys(groupKey, p));
+                return await WriteAsync(tx, (group, found.Uid, replace), pairs, consumed, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    private async Task<BulkMembershipRecord?> WriteAsync(
+        WriteTransaction tx,
+        (RowKey Key, Guid Uid, bool Replace)? group,
+        IAsyncEnumerable<PairKeys> pairs,
+        Action<long>? consumed,
+        CancellationToken cancellationToken)
+    {
+        await BulkLoad.FillAsync(tx, Pairs, "portfolio_group_membership.bulk_load", pairs, PairRow, consumed, cancellationToken).ConfigureAwait(false);
+        await tx.CreateTempTableAsync(ResolvedPairs, cancellationToken).ConfigureAwait(false);
+        var input = db.TempTableName(Pairs);
+        var resolved = db.TempTableName(ResolvedPairs);
+
+        var resolve = $"INSERT INTO {resolved} ({ResolvedPairs.ColumnList}) "
+                      + $"SELECT {string.Join(", ", Pairs.Columns.Select(c => "t." + c.Name))}, coalesce(gu.uid, gi.uid), coalesce(pu.uid, pi.uid) FROM {input} t "
+                      + $"LEFT JOIN {db.Group} gu ON gu.uid = t.group_uid LEFT JOIN {db.Group} gi ON gi.unique_identifier = t.group_id "
+                      + $"LEFT JOIN {db.Portfolio} pu ON pu.uid = t.portfolio_uid LEFT JOIN {db.Portfolio} pi ON pi.unique_identifier = t.portfolio_id "
+                      + "WHERE true ORDER BY t.pos ON CONFLICT (g, p) DO NOTHING";
+        var resolvedRows = await tx.RunAsync(
+            "portfolio_group_membership.bulk_resolve",
+            ErrorContext.Read,
+            c => c.ExecuteAsync(resolve, transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false);
+
+        var missingSql = "SELECT table_name, key_name, key_value, count(*) OVER (PARTITION BY table_name, key_name) AS kind_total, "
+                         + "count(*) OVER (PARTITION BY table_name) AS table_total, count(*) OVER () AS total FROM ("
+                         + $"SELECT DISTINCT @groupTable AS table_name, {KeyName("group")} AS key_name, {KeyValue("group")} AS key_value FROM {resolved} WHERE g IS NULL "
+                         + "UNION ALL "
+                         + $"SELECT DISTINCT @portfolioTable AS table_name, {KeyName("portfolio")} AS key_name, {KeyValue("portfolio")} AS key_value FROM {resolved} WHERE p IS NULL"
+                         + ") m ORDER BY table_name DESC, key_name, key_value LIMIT @limit";
+        var missing = await tx.RunAsync(
+            "portfolio_group_membership.bulk_missing",
+            ErrorContext.Read,
+            c => c.QueryAsync<MissingRecord>(
+                missingSql,
+                new { groupTable = PortfolioGroupRepository.Table, portfolioTable = PortfolioRepository.Table, limit = BulkLoad.MissingListed },
+                transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false);
+        var missingList = missing.ToList();
+        if (missingList.Count > 0)
+        {
+            // Not committed: the transaction rolls back and nothing is written.
+            return new BulkMembershipRecord(0, 0, 0, missingList);
+        }
+
+        // Every row resolved, so each one is a distinct pair. A pair already present is left alone;
+        // a side deleted since the resolve fails the insert's foreign key: a RowNotFoundException.
+        var insert = $"INSERT INTO {db.Membership} ({Columns}) SELECT uid, g, p FROM {resolved} WHERE true "
+                     + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING";
+        var concurrently = "(deleted while the bulk call ran)";
+        var context = new ErrorContext(Table)
+            .WithReference("portfolio_group_uid", group?.Key.Column ?? "uid", group?.Key.ToString() ?? concurrently)
+            .WithReference("portfolio_uid", "uid", concurrently);
+        var added = await tx.RunAsync(
+            "portfolio_group_membership.bulk_insert",
+            context,
+            c => c.ExecuteAsync(insert, transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false);
+
+        var removed = 0;
+        if (group is { Replace: true } replaced)
+        {
+            var delete = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = @group AND portfolio_uid IN ("
+                         + $"SELECT portfolio_uid FROM {db.Membership} WHERE portfolio_group_uid = @group EXCEPT SELECT p FROM {resolved})";
+            removed = await tx.RunAsync(
+                "portfolio_group_membership.bulk_replace",
+                new ErrorContext(Table),
+                c => c.ExecuteAsync(delete, new { group = db.Uid(replaced.Uid) }, transaction: tx.Transaction),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BulkMembershipRecord(added, resolvedRows - added, removed, []);
+
+        static string KeyName(string side) => $"CASE WHEN {side}_uid IS NULL THEN 'unique_identifier' ELSE 'uid' END";
+
+        static string KeyValue(string side) => $"coalesce(CAST({side}_uid AS text), {side}_id)";
+    }
+
+    private object?[] PairRow(PairKeys pair, long position) =>
+    [
+        position,
+        db.Uid(Guid.CreateVersion7()),
+        pair.Group.Uid is { } groupUid ? db.Uid(groupUid) : null,
+        pair.Group.UniqueIdentifier,
+        pair.Portfolio.Uid is { } portfolioUid ? db.Uid(portfolioUid) : null,
+        pair.Portfolio.UniqueIdentifier,
+    ];
+}
