@@ -1,6 +1,8 @@
 using System.Data.Common;
 using PortfolioGroups.Storage;
 
+using PortfolioGroups.Tests.Support;
+
 namespace PortfolioGroups.Tests.Storage;
 
 /// <summary>
@@ -10,17 +12,15 @@ namespace PortfolioGroups.Tests.Storage;
 /// </summary>
 public sealed class SqliteSettingsTests
 {
-    private string _directory = "";
+    private TempDirectory _temp = null!;
+
+    private string Folder => _temp.Path;
 
     [SetUp]
-    public void CreateDirectory()
-    {
-        _directory = Path.Combine(Path.GetTempPath(), "portfoliogroups-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-    }
+    public void CreateDirectory() => _temp = new TempDirectory();
 
     [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+    public void DeleteDirectory() => _temp.Dispose();
 
     [Test]
     public async Task By_default_commits_wait_for_the_disk_and_the_cache_is_sqlites_own()
@@ -59,7 +59,7 @@ public sealed class SqliteSettingsTests
     [Test]
     public async Task A_store_opened_with_the_settings_works_and_keeps_its_data_across_stores()
     {
-        var connectionString = $"Data Source={Path.Combine(_directory, "store.db")}";
+        var connectionString = $"Data Source={Path.Combine(Folder, "store.db")}";
         var options = new PortfolioStoreOptions { SqliteSynchronous = SqliteSynchronousMode.Normal, SqliteCacheSizeKiB = 65_536 };
         await using (var store = await PortfolioStore.OpenSqliteAsync(connectionString, options))
         {
@@ -78,13 +78,13 @@ public sealed class SqliteSettingsTests
     public async Task A_cache_size_out_of_range_is_refused_naming_the_field(int cacheKiB)
     {
         var open = () => PortfolioStore.OpenSqliteAsync(
-            $"Data Source={Path.Combine(_directory, "bad-cache.db")}",
+            $"Data Source={Path.Combine(Folder, "bad-cache.db")}",
             new PortfolioStoreOptions { SqliteCacheSizeKiB = cacheKiB });
 
         var error = (await open.Should().ThrowAsync<InvalidValueException>()).Which;
         error.Field.Should().Be(nameof(PortfolioStoreOptions.SqliteCacheSizeKiB));
         error.Message.Should().Contain(cacheKiB.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        File.Exists(Path.Combine(_directory, "bad-cache.db")).Should().BeFalse("a refused option opens nothing");
+        File.Exists(Path.Combine(Folder, "bad-cache.db")).Should().BeFalse("a refused option opens nothing");
     }
 
     [TestCase(-1)]
@@ -93,7 +93,7 @@ public sealed class SqliteSettingsTests
     public async Task A_synchronous_mode_that_is_not_defined_is_refused_naming_the_field(int mode)
     {
         var open = () => PortfolioStore.OpenSqliteAsync(
-            $"Data Source={Path.Combine(_directory, "bad-sync.db")}",
+            $"Data Source={Path.Combine(Folder, "bad-sync.db")}",
             new PortfolioStoreOptions { SqliteSynchronous = (SqliteSynchronousMode)mode });
 
         (await open.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be(nameof(PortfolioStoreOptions.SqliteSynchronous));
@@ -108,7 +108,7 @@ public sealed class SqliteSettingsTests
     }
 
     private Task<SqliteDatabase> OpenDatabaseAsync(PortfolioStoreOptions options) =>
-        SqliteDatabase.OpenAsync($"Data Source={Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db")}", options, CancellationToken.None);
+        SqliteDatabase.OpenAsync($"Data Source={Path.Combine(Folder, Guid.NewGuid().ToString("N") + ".db")}", options, CancellationToken.None);
 
     /// <summary>Reads synchronous and cache_size on a connection of the library's data source, through the command path every store operation takes.</summary>
     private static Task<(long Synchronous, long CacheSize)> ReadSettingsAsync(SqliteDatabase database) =>

@@ -1,27 +1,27 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
+using PortfolioGroups.Tests.Support;
+
 namespace PortfolioGroups.Tests.Storage;
 
 /// <summary>What opening a store does on SQLite: files, shared memory, forced foreign keys, WAL, disposal.</summary>
 public sealed class SqliteStoreTests
 {
-    private string _directory = "";
+    private TempDirectory _temp = null!;
+
+    private string Folder => _temp.Path;
 
     [SetUp]
-    public void CreateDirectory()
-    {
-        _directory = Path.Combine(Path.GetTempPath(), "portfoliogroups-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-    }
+    public void CreateDirectory() => _temp = new TempDirectory();
 
     [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+    public void DeleteDirectory() => _temp.Dispose();
 
     [Test]
     public async Task Foreign_keys_are_forced_on_even_when_the_connection_string_turns_them_off()
     {
-        var path = Path.Combine(_directory, "fk.db");
+        var path = Path.Combine(Folder, "fk.db");
         await using var store = await PortfolioStore.OpenSqliteAsync($"Data Source={path};Foreign Keys=False");
         var group = await PortfolioGroup.AddAsync(store, "g", "G");
         await group.AddPortfolioAsync(await Portfolio.AddAsync(store, "p"));
@@ -37,7 +37,7 @@ public sealed class SqliteStoreTests
     [Test]
     public async Task A_file_database_is_switched_to_wal()
     {
-        var path = Path.Combine(_directory, "wal.db");
+        var path = Path.Combine(Folder, "wal.db");
         await using (await PortfolioStore.OpenSqliteAsync($"Data Source={path}"))
         {
         }
@@ -84,7 +84,7 @@ public sealed class SqliteStoreTests
     [Test]
     public async Task Disposing_twice_is_safe_and_later_calls_are_refused()
     {
-        var path = Path.Combine(_directory, "dispose.db");
+        var path = Path.Combine(Folder, "dispose.db");
         var store = await PortfolioStore.OpenSqliteAsync($"Data Source={path}");
         await Portfolio.AddAsync(store, "p");
 
@@ -98,7 +98,7 @@ public sealed class SqliteStoreTests
     [Test]
     public async Task A_cancelled_token_stops_a_call_before_it_writes()
     {
-        await using var store = await PortfolioStore.OpenSqliteAsync($"Data Source={Path.Combine(_directory, "cancel.db")}");
+        await using var store = await PortfolioStore.OpenSqliteAsync($"Data Source={Path.Combine(Folder, "cancel.db")}");
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -109,7 +109,7 @@ public sealed class SqliteStoreTests
     [Test]
     public async Task The_library_leaves_dappers_global_type_handling_alone()
     {
-        await using var store = await PortfolioStore.OpenSqliteAsync($"Data Source={Path.Combine(_directory, "dapper.db")}");
+        await using var store = await PortfolioStore.OpenSqliteAsync($"Data Source={Path.Combine(Folder, "dapper.db")}");
         await Portfolio.AddAsync(store, "p");
 
         SqlMapper.HasTypeHandler(typeof(Guid)).Should().BeFalse();

@@ -1,6 +1,4 @@
-using PortfolioGroups.Tests.Support;
-
-namespace PortfolioGroups.Tests.Scripts;
+namespace PortfolioGroups.Tests.Support;
 
 /// <summary>A fresh, empty folder under the temp directory, deleted with everything in it on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
