@@ -94,7 +94,8 @@ internal sealed partial class MembershipRepository(Database db)
     {
         var set = new List<string>();
         var where = new List<string> { "uid = @uid" };
-        var context = new ErrorContext(Table).WithKey(PairKey, $"{group}, {portfolio}");
+        // The pair the membership would become; a side not moved is the membership's own.
+        var context = new ErrorContext(Table).WithKey(PairKey, $"{group?.ToString() ?? "(its group)"}, {portfolio?.ToString() ?? "(its portfolio)"}");
         if (group is { } g)
         {
             set.Add($"portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {g.Column} = @group)");

@@ -14,6 +14,9 @@ internal enum StorageErrorKind
 
     /// <summary>A value broke a CHECK constraint or a type's rules.</summary>
     InvalidValue,
+
+    /// <summary>A table the library owns is missing: the schema is not (or no longer) migrated.</summary>
+    NotMigrated,
 }
 
 /// <summary>
@@ -67,6 +70,9 @@ internal static class ErrorTranslator
         {
             StorageErrorKind.Duplicate => Duplicate(error, context, exception),
             StorageErrorKind.MissingReference => MissingReference(error, context, exception),
+            StorageErrorKind.NotMigrated => new PortfolioGroupsException(
+                $"The PortfolioGroups schema is not migrated in this database ({error.Message}): call MigrateAsync, or open the store with MigrateOnOpen.",
+                exception),
             _ => new InvalidValueException(error.Field ?? "value", error.Message ?? exception.Message),
         };
 

@@ -24,6 +24,7 @@ internal sealed partial class PostgresDatabase : Database
     private const string InvalidTextRepresentation = "22P02";
     private const string CharacterNotInRepertoire = "22021";
     private const string UntranslatableCharacter = "22P05";
+    private const string UndefinedTable = "42P01";
 
     // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
     private const int AdvisoryLockClass = 0x50477270;
@@ -176,6 +177,7 @@ internal sealed partial class PostgresDatabase : Database
         {
             UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
             ForeignKeyViolation => new StorageError(StorageErrorKind.MissingReference, Constraint: pg.ConstraintName),
+            UndefinedTable => new StorageError(StorageErrorKind.NotMigrated, Message: pg.MessageText),
             CheckViolation or StringDataRightTruncation or InvalidTextRepresentation or CharacterNotInRepertoire or UntranslatableCharacter =>
                 new StorageError(StorageErrorKind.InvalidValue, Field: pg.ColumnName ?? pg.ConstraintName, Message: pg.MessageText),
             _ => null,
@@ -262,11 +264,11 @@ internal sealed partial class PostgresDatabase : Database
 
     private static string CheckSchema(string? schema)
     {
-        if (schema is null || !SchemaName().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal))
+        if (schema is null || !SchemaName().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal) || schema == "information_schema")
         {
             throw new InvalidValueException(
                 nameof(PortfolioStoreOptions.PostgresSchema),
-                $"'{schema}' is not a plain schema name (lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters, not starting with pg_).");
+                $"'{schema}' is not a plain schema name (lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters, not starting with pg_, not information_schema).");
         }
 
         return schema;

@@ -20,6 +20,7 @@ internal sealed class SqliteDatabase : Database
     public const string ContainsFunction = "portfoliogroups_contains";
 
     // Primary result code and extended codes, from the SQLite C API's result code list.
+    private const int SqliteError = 1;
     private const int SqliteConstraint = 19;
     private const int ConstraintUnique = 2067;
     private const int ConstraintPrimaryKey = 1555;
@@ -79,6 +80,11 @@ internal sealed class SqliteDatabase : Database
         catch (SqliteException ex)
         {
             throw new InvalidValueException(nameof(connectionString), $"the SQLite database '{builder.DataSource}' cannot be opened: {ex.Message}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The connection string asks for what this SQLite build cannot do, such as a password (encryption).
+            throw new InvalidValueException(nameof(connectionString), ex.Message);
         }
 
         if (isMemory)
@@ -204,6 +210,11 @@ internal sealed class SqliteDatabase : Database
 
     public override StorageError? Classify(DbException exception)
     {
+        if (exception is SqliteException { SqliteErrorCode: SqliteError } missing && missing.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return new StorageError(StorageErrorKind.NotMigrated, Message: missing.Message);
+        }
+
         if (exception is not SqliteException { SqliteErrorCode: SqliteConstraint } sqlite)
         {
             return null;

@@ -52,6 +52,8 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("uniqueIdentifiers", s => PortfolioGroup.BulkDeleteAsync(s, uniqueIdentifiers: ["ok", null!]), "A null item in a list of identifiers");
         yield return Case("scope.Portfolios", s => PortfolioGroupMembership.BulkDeleteAsync(s, new PortfolioGroupMembershipScope { Portfolios = [""] }), "A blank reference in a scope");
         yield return Case("page.Size", s => Portfolio.FilterAsync(s, page: PageRequest.First(0)), "A page of no rows");
+        yield return Case("PostgresSchema", _ => PortfolioStore.OpenPostgresAsync("Host=127.0.0.1", new PortfolioStoreOptions { PostgresSchema = "information_schema" }), "The information_schema as the schema");
+        yield return Case("connectionString", _ => PortfolioStore.OpenSqliteAsync("Data Source=encrypted;Mode=Memory;Cache=Shared;Password=secret"), "A SQLite password, which this SQLite build cannot use");
         yield return Case("uids, uniqueIdentifiers", s => Portfolio.BulkDeleteAsync(s), "A portfolio bulk delete that names nothing");
         yield return Case("rows[1].UniqueIdentifier", s => Portfolio.UpsertManyAsync(s, [new PortfolioUpsert("ok"), new PortfolioUpsert(" ")]), "A blank identifier in an upsert of many");
         yield return Case("filter.InAllGroups", s => Portfolio.FilterAsync(s, new PortfolioFilter { InAllGroups = [""] }), "A blank group in a set query");

@@ -42,6 +42,21 @@ public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema)
     }
 
     [Test]
+    public async Task Moving_onto_an_existing_pair_names_both_sides_of_the_pair()
+    {
+        var (groups, portfolios) = await SeedAsync(1, 2);
+        var first = await PortfolioGroupMembership.AddAsync(Store, groups[0], portfolios[0]);
+        await PortfolioGroupMembership.AddAsync(Store, groups[0], portfolios[1]);
+
+        var error = (await FluentActions.Awaiting(() => PortfolioGroupMembership.UpdateAsync(Store, first.Uid, new PortfolioGroupMembershipChanges { Portfolio = portfolios[1].Uid }))
+            .Should().ThrowAsync<DuplicateKeyException>()).Which;
+
+        (error.Table, error.KeyName).Should().Be(("PortfolioGroupMembership", "(portfolio_group_uid, portfolio_uid)"));
+        error.KeyValue!.Split(", ").Should().HaveCount(2).And.OnlyContain(side => side.Length > 0, "each side of the pair is named, the unchanged one too");
+        error.KeyValue.Should().EndWith(portfolios[1].Uid.ToString());
+    }
+
+    [Test]
     public async Task Moving_onto_an_existing_pair_or_a_missing_group_fails_and_changes_nothing()
     {
         var (groups, portfolios) = await SeedAsync(2, 1);

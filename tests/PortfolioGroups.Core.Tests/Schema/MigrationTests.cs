@@ -75,6 +75,20 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Calls_on_a_database_migrated_down_say_the_schema_is_not_migrated()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await store.MigrateDownAsync(0);
+
+        var add = () => Portfolio.AddAsync(store, "after-down");
+        var read = () => PortfolioGroup.FilterAsync(store);
+
+        (await add.Should().ThrowExactlyAsync<PortfolioGroupsException>()).Which.Message.Should().Contain("not migrated").And.Contain("MigrateAsync");
+        (await read.Should().ThrowExactlyAsync<PortfolioGroupsException>()).Which.InnerException.Should().BeAssignableTo<System.Data.Common.DbException>();
+    }
+
+    [Test]
     public async Task Migrating_down_to_a_version_reverts_only_the_newer_migrations()
     {
         var connectionString = await NewDatabaseAsync();
