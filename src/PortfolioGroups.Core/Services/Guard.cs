@@ -197,9 +197,25 @@ internal static class Guard
             throw new InvalidValueException(field, $"must be a JSON object or null, not a JSON {element.ValueKind.ToString().ToLowerInvariant()}.");
         }
 
-        CheckJsonStrings(element, field);
-        return element.GetRawText();
+        // Re-read the text with the reader's defaults, the limits every read of it will have: no
+        // comments, no trailing commas, at most 64 levels (the reader is not recursive, so no depth
+        // can exhaust the stack here). What passes is what the library can read back.
+        var text = element.GetRawText();
+        try
+        {
+            using var plain = JsonDocument.Parse(text);
+            CheckJsonStrings(plain.RootElement, field);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidValueException(field, $"must be plain JSON (no comments or trailing commas) nested at most {MetadataMaxDepth} levels deep: {ex.Message}");
+        }
+
+        return text;
     }
+
+    /// <summary>How deep metadata may nest: the default of System.Text.Json's reader, which reads it back.</summary>
+    public const int MetadataMaxDepth = 64;
 
     private static RowKey Key(Guid? uid, string? uniqueIdentifier, string field)
     {

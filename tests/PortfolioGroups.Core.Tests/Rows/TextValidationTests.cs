@@ -44,6 +44,51 @@ public sealed class TextValidationTests(Db db) : DatabaseTest(db)
         (await PortfolioGroup.FindAsync(Store, id)).Should().BeNull();
     }
 
+    [TestCase(65)]
+    [TestCase(3_000)]
+    [TestCase(100_000)]
+    public async Task Metadata_nested_deeper_than_64_levels_is_refused_on_write_and_update(int depth)
+    {
+        var id = Unique("deep");
+        var deep = Nested(depth);
+        var group = await PortfolioGroup.AddAsync(Store, Unique("kept"), "Kept");
+
+        (await FluentActions.Awaiting(() => PortfolioGroup.AddAsync(Store, id, "G", metadata: deep)).Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("metadata");
+        (await FluentActions.Awaiting(() => group.UpdateAsync(new PortfolioGroupChanges { Metadata = deep })).Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("changes.Metadata");
+        (await PortfolioGroup.FindAsync(Store, id)).Should().BeNull();
+        (await PortfolioGroup.GetAsync(Store, group.Uid)).Should().Be(group);
+    }
+
+    [Test]
+    public async Task Metadata_64_levels_deep_is_written_and_read_back()
+    {
+        var group = await PortfolioGroup.AddAsync(Store, Unique("deep64"), "G", metadata: Nested(64));
+
+        var read = await PortfolioGroup.GetAsync(Store, group.Uid);
+
+        read.Metadata.Should().NotBeNull();
+        JsonElement.DeepEquals(read.Metadata!.Value, Nested(64)).Should().BeTrue();
+        (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Uids = [group.Uid] })).Should().ContainSingle();
+    }
+
+    [TestCase("{\"a\": 1 /* a comment */}", TestName = "Metadata with a comment")]
+    [TestCase("{\"a\": [1, 2,],}", TestName = "Metadata with trailing commas")]
+    public async Task Metadata_that_is_not_plain_json_is_refused_naming_metadata(string text)
+    {
+        var id = Unique("lenient");
+        var lenient = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }).RootElement;
+
+        (await FluentActions.Awaiting(() => PortfolioGroup.AddAsync(Store, id, "G", metadata: lenient)).Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("metadata");
+        (await PortfolioGroup.FindAsync(Store, id)).Should().BeNull();
+    }
+
+    /// <summary>An object nested <paramref name="depth"/> levels deep: {"a":{"a":...{}}}.</summary>
+    private static JsonElement Nested(int depth)
+    {
+        var text = string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
+        return JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = depth + 1 }).RootElement;
+    }
+
     [Test]
     public async Task An_update_with_bad_text_is_refused_and_changes_nothing()
     {
