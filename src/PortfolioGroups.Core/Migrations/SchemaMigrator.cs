@@ -31,6 +31,7 @@ internal sealed class SchemaMigrator(Database database)
             async connection =>
             {
                 var status = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
+                ThrowIfNewer(status);
                 return status.IsUpToDate && await _catalog.IsCurrentAsync(connection, status.CurrentVersion, cancellationToken).ConfigureAwait(false) ? status : null;
             },
             cancellationToken).ConfigureAwait(false);
@@ -42,15 +43,33 @@ internal sealed class SchemaMigrator(Database database)
         return await RunAsync(status => status.PendingVersions, runner => runner.MigrateUp(), cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<MigrationResult> DownAsync(long targetVersion, CancellationToken cancellationToken)
+    public Task<MigrationResult> DownAsync(long targetVersion, bool allowDataLoss, CancellationToken cancellationToken)
     {
         if (targetVersion < 0)
         {
-            throw new InvalidValueException(nameof(targetVersion), "must be 0 (revert everything) or a migration version.");
+            throw new InvalidValueException(nameof(targetVersion), "must be 0 (revert everything) or an applied migration version.");
         }
 
         return RunAsync(
-            status => [.. status.AppliedVersions.Where(v => v > targetVersion).OrderDescending()],
+            status =>
+            {
+                // Checked under the migration lock, against what is applied now.
+                if (targetVersion != 0 && !status.AppliedVersions.Contains(targetVersion))
+                {
+                    throw new InvalidValueException(
+                        nameof(targetVersion),
+                        $"{targetVersion} is not an applied version of this database (applied: {string.Join(", ", status.AppliedVersions)}; 0 reverts everything).");
+                }
+
+                if (!allowDataLoss && targetVersion < LibraryMigrationSource.MetaTablesVersion && status.AppliedVersions.Contains(LibraryMigrationSource.MetaTablesVersion))
+                {
+                    throw new InvalidValueException(
+                        nameof(allowDataLoss),
+                        $"reverting to {targetVersion} drops the portfolio, group and membership tables with every row in them; pass allowDataLoss: true to do that.");
+                }
+
+                return [.. status.AppliedVersions.Where(v => v > targetVersion).OrderDescending()];
+            },
             runner => runner.MigrateDown(targetVersion),
             cancellationToken);
     }
@@ -82,6 +101,7 @@ internal sealed class SchemaMigrator(Database database)
 
                     // Read after beginning: another migrator may have just finished.
                     var before = await ReadStatusAsync(connection, cancellationToken).ConfigureAwait(false);
+                    ThrowIfNewer(before);
                     var ran = toRun(before);
                     if (ran.Count > 0)
                     {
@@ -99,6 +119,22 @@ internal sealed class SchemaMigrator(Database database)
                 }
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses a database a newer library migrated: this one would neither know its migrations nor
+    /// describe its tables rightly, so it changes nothing there (no migration, no catalog rewrite).
+    /// </summary>
+    private static void ThrowIfNewer(MigrationStatus status)
+    {
+        var latest = LibraryMigrationSource.Versions[^1];
+        var newer = status.AppliedVersions.Where(v => v > latest).ToList();
+        if (newer.Count > 0)
+        {
+            throw new PortfolioGroupsException(
+                $"This database's PortfolioGroups schema is at version {newer[^1]}, newer than this library's latest, {latest}: "
+                + "use a library at least as new. It was left unchanged. A store opened with MigrateOnOpen = false can still try to read and write, at the caller's risk.");
+        }
     }
 
     private void RunFluentMigrator(Action<IMigrationRunner> migrate)

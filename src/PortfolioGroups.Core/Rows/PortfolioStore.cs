@@ -108,12 +108,19 @@ public sealed class PortfolioStore : IAsyncDisposable
         return _migrator.UpAsync(cancellationToken);
     }
 
-    /// <summary>Reverts applied migrations newer than <paramref name="targetVersion"/>; 0 reverts everything and drops the tables with their data.</summary>
+    /// <summary>Reverts applied migrations newer than <paramref name="targetVersion"/>, an applied version or 0 (before the first).</summary>
+    /// <param name="targetVersion">The version to end at: one that is applied, or 0 to revert everything.</param>
+    /// <param name="allowDataLoss">
+    /// Must be true to revert the migration that creates the portfolio tables (a target before
+    /// it, such as 0): that drops the tables with every row in them.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the call before or after FluentMigrator runs.</param>
     /// <returns>The versions reverted by this call, newest first, and the state after it.</returns>
-    public Task<MigrationResult> MigrateDownAsync(long targetVersion, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidValueException">The target is not 0 or an applied version, or the call would drop data without <paramref name="allowDataLoss"/>.</exception>
+    public Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _migrator.DownAsync(targetVersion, cancellationToken);
+        return _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken);
     }
 
     /// <summary>Reads which of the library's migrations are applied and which are pending.</summary>

@@ -49,7 +49,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
 
-        var down = await store.MigrateDownAsync(0);
+        var down = await store.MigrateDownAsync(0, allowDataLoss: true);
         down.Ran.Should().Equal(AllVersions.Reverse());
         down.Status.AppliedVersions.Should().BeEmpty();
         (await ReadTablesAsync(connectionString)).Should().BeEquivalentTo([SchemaModel.VersionTableName]);
@@ -79,13 +79,63 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     {
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
-        await store.MigrateDownAsync(0);
+        await store.MigrateDownAsync(0, allowDataLoss: true);
 
         var add = () => Portfolio.AddAsync(store, "after-down");
         var read = () => PortfolioGroup.FilterAsync(store);
 
         (await add.Should().ThrowExactlyAsync<PortfolioGroupsException>()).Which.Message.Should().Contain("not migrated").And.Contain("MigrateAsync");
         (await read.Should().ThrowExactlyAsync<PortfolioGroupsException>()).Which.InnerException.Should().BeAssignableTo<System.Data.Common.DbException>();
+    }
+
+    [Test]
+    public async Task Migrating_down_to_a_version_that_is_not_applied_is_refused_and_drops_nothing()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        var portfolio = await Portfolio.AddAsync(store, "kept");
+
+        var down = () => store.MigrateDownAsync(12345, allowDataLoss: true);
+
+        (await down.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("targetVersion");
+        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
+        (await Portfolio.GetAsync(store, "kept")).Should().Be(portfolio);
+    }
+
+    [Test]
+    public async Task Migrating_down_past_the_tables_needs_an_explicit_allowance_for_the_data_it_drops()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        var portfolio = await Portfolio.AddAsync(store, "kept");
+
+        var down = () => store.MigrateDownAsync(0);
+
+        (await down.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("allowDataLoss");
+        (await Portfolio.GetAsync(store, "kept")).Should().Be(portfolio);
+        (await store.MigrateDownAsync(AllVersions[0])).Ran.Should().NotBeEmpty("reverting what holds no rows needs no allowance");
+    }
+
+    [Test]
+    public async Task A_database_migrated_by_a_newer_library_is_refused_naming_both_versions_and_left_untouched()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using (await OpenStoreAsync(connectionString))
+        {
+        }
+
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            await connection.ExecuteAsync($"INSERT INTO {Table(SchemaModel.VersionTableName)} (version, applied_on, description) VALUES (2099010101, CURRENT_TIMESTAMP, 'from the future')");
+            await connection.ExecuteAsync($"UPDATE {Table("portfoliogroups_catalog")} SET description = 'written by the newer library'");
+        }
+
+        var open = () => OpenStoreAsync(connectionString);
+
+        var error = (await open.Should().ThrowExactlyAsync<PortfolioGroupsException>()).Which;
+        error.Message.Should().Contain("2099010101").And.Contain(AllVersions[^1].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var plain = await OpenPlainConnectionAsync(connectionString);
+        (await plain.QueryAsync<string>($"SELECT description FROM {Table("portfoliogroups_catalog")}")).Should().OnlyContain(d => d == "written by the newer library");
     }
 
     [Test]
