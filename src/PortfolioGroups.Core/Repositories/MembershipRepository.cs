@@ -26,14 +26,17 @@ internal sealed partial class MembershipRepository(Database db)
 
     /// <summary>
     /// Inserts the membership of a group and a portfolio, each resolved in the statement. Returns
-    /// the new row; or null when nothing was inserted, because the pair exists (with
-    /// <paramref name="ignoreExisting"/>) or a side does not exist.
+    /// the pair's row: the new one, or with <paramref name="ignoreExisting"/> the existing one; null
+    /// when a side does not exist. Without <paramref name="ignoreExisting"/> an existing pair is a
+    /// <see cref="DuplicateKeyException"/>.
     /// </summary>
     public Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
         var sql = $"INSERT INTO {db.Membership} ({Columns}) "
                   + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
-                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING" : "")
+                  // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
+                  // or found it, so no concurrent delete can slip between finding a pair and reading it.
+                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
                   + $" RETURNING {Columns}";
         var context = new ErrorContext(Table)
             .WithKey("uid", uid.ToString())

@@ -9,14 +9,15 @@ namespace PortfolioGroups.Services;
 /// </summary>
 internal sealed partial class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
 {
-    // A concurrent delete can remove a membership between the insert that found it and the read
-    // that returns it; trying again a few times ends the race.
+    // The insert returns nothing only when a side was missing as it ran; if the read after it
+    // finds both sides, one was created in between, and the insert is tried again.
     private const int RaceAttempts = 3;
 
     /// <summary>
-    /// Inserts the membership of a pair, resolving both sides in the statement. When nothing was
-    /// inserted, a second statement tells why: a missing side (an error), or an existing pair
-    /// (returned, or an error with <paramref name="failIfExists"/>).
+    /// Puts the pair in, resolving both sides in the statement, which returns the pair's row (new,
+    /// or with <paramref name="failIfExists"/> false the existing one; an existing pair is a
+    /// <see cref="DuplicateKeyException"/> otherwise). When it returns nothing, a second statement
+    /// names the missing side.
     /// </summary>
     public async Task<MembershipRecord> AddAsync(PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
     {
@@ -25,34 +26,26 @@ internal sealed partial class MembershipService(MembershipRepository memberships
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
         for (var attempt = 1; ; attempt++)
         {
-            var inserted = await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
-            if (inserted is not null)
+            var row = await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
+            if (row is not null)
             {
-                return inserted;
+                return row;
             }
 
             var found = await memberships.ResolvePairAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (found.GroupUid is not { } groupUid)
+            if (found.GroupUid is null)
             {
                 throw groupKey.NotFound(PortfolioGroupRepository.Table);
             }
 
-            if (found.PortfolioUid is not { } portfolioUid)
+            if (found.PortfolioUid is null)
             {
                 throw portfolioKey.NotFound(PortfolioRepository.Table);
             }
 
-            if (found.MembershipUid is { } existing)
-            {
-                return failIfExists
-                    ? throw new DuplicateKeyException(MembershipRepository.Table, MembershipRepository.PairKey, $"{groupKey}, {portfolioKey}")
-                    : new MembershipRecord(existing, groupUid, portfolioUid);
-            }
-
-            // Both sides exist but no membership does: it was deleted between the two statements.
             if (attempt == RaceAttempts)
             {
-                throw new PortfolioGroupsException("The membership could not be added: it kept being deleted concurrently.");
+                throw new PortfolioGroupsException("The membership could not be added: its group or portfolio kept being created and deleted concurrently.");
             }
         }
     }

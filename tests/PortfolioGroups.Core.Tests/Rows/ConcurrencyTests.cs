@@ -69,4 +69,45 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
 
         (await group.GetPortfoliosAsync()).Should().HaveCount(Tasks);
     }
+
+    [Test]
+    public async Task Adding_and_removing_one_pair_from_sixteen_tasks_never_fails_an_add()
+    {
+        const int CallsPerTask = 1_000;
+        var group = await PortfolioGroup.AddAsync(Store, Unique("storm"), "Storm");
+        var portfolio = await Portfolio.AddAsync(Store, Unique("storm"));
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var running = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            await start.Task;
+            var failures = new List<Exception>();
+            for (var i = 0; i < CallsPerTask; i++)
+            {
+                try
+                {
+                    if ((i + t) % 2 == 0)
+                    {
+                        var membership = await group.AddPortfolioAsync(portfolio);
+                        (membership.PortfolioGroupUid, membership.PortfolioUid).Should().Be((group.Uid, portfolio.Uid));
+                    }
+                    else
+                    {
+                        await group.RemovePortfolioAsync(portfolio);
+                    }
+                }
+                catch (PortfolioGroupsException ex)
+                {
+                    failures.Add(ex);
+                }
+            }
+
+            return failures;
+        })).ToList();
+        start.SetResult();
+        var failures = (await Task.WhenAll(running)).SelectMany(f => f).ToList();
+
+        failures.Select(f => f.Message).Should().BeEmpty("an idempotent add returns the pair's row whatever removes run beside it");
+        (await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUids = [group.Uid] })).Count.Should().BeLessThanOrEqualTo(1);
+    }
 }
