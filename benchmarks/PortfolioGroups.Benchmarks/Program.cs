@@ -9,7 +9,8 @@ internal static class Program
     /// Runs benchmarks (BenchmarkDotNet's own arguments, such as <c>--filter '*'</c>), or reports on
     /// a finished run: <c>--table [results-dir]</c> prints the side-by-side Markdown table,
     /// <c>--chart out.svg [results-dir]</c> writes the chart of its ratios; <c>--smoke [Class ...]</c>
-    /// runs each benchmark once, untimed, to check that it works.
+    /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
+    /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement.
     /// </summary>
     private static int Main(string[] args)
     {
@@ -18,6 +19,8 @@ internal static class Program
             case "--table":
                 Console.Write(ComparisonReport.Markdown(ComparisonReport.Read(args.ElementAtOrDefault(1) ?? ComparisonReport.DefaultResults)));
                 return 0;
+            case "--trace-addmany":
+                return BulkTrace.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:

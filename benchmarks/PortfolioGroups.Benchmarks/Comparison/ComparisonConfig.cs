@@ -57,3 +57,24 @@ public sealed class ComparisonOneInvocationConfig : ManualConfig
         AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
     }
 }
+
+/// <summary>
+/// For the side-by-side classes whose one call takes seconds (100,000-row bulk adds): one
+/// invocation per iteration, 1 launch, 1 warmup, 5 iterations, so each class fits in a few
+/// minutes on 2 cores; the same CSV as <see cref="ComparisonConfig"/>.
+/// </summary>
+public sealed class ComparisonBulkConfig : ManualConfig
+{
+    public ComparisonBulkConfig()
+    {
+        AddJob(Job.Default
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(5)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithId("ComparisonBulk"));
+        AddColumn(StatisticColumn.Median);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+    }
+}

@@ -131,7 +131,10 @@ internal static class Selection
         {
             sql += groups.Any.IsEmpty
                 ? " AND 1 = 0"
-                : $" AND EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({NamedGroups(database, groups.Any, "@anyUids", "@anyIds")}))";
+                // A semi-join on the named groups' memberships (read through the pair index), bounded by
+                // the cursor like the division above. A per-portfolio EXISTS over the named groups ran
+                // as a subplan for each of 100k portfolios on PostgreSQL: 13x the hand-written query.
+                : $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({NamedGroups(database, groups.Any, "@anyUids", "@anyIds")}){(paged ? " AND m.portfolio_uid > @after" : "")})";
         }
 
         if (groups.None.IsGiven && !groups.None.IsEmpty)
