@@ -112,7 +112,7 @@ internal static class Selection
             // 160 ms when one group holds every portfolio; a double NOT EXISTS took 270-440 ms.
             var named = NamedGroups(database, groups.All, "@allUids", "@allIds");
             var bound = paged ? " AND m.portfolio_uid > @after" : "";
-            sql += $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({named}){bound} "
+            sql += $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE {GroupOf("m.portfolio_group_uid", database, groups.All, "@allUids", "@allIds")}{bound} "
                    + $"GROUP BY m.portfolio_uid HAVING count(*) = (SELECT count(*) FROM ({named}) a))";
 
             // Every reference must name a group: one that names none is an empty group.
@@ -131,18 +131,37 @@ internal static class Selection
         {
             sql += groups.Any.IsEmpty
                 ? " AND 1 = 0"
-                // A semi-join on the named groups' memberships (read through the pair index), bounded by
-                // the cursor like the division above. A per-portfolio EXISTS over the named groups ran
-                // as a subplan for each of 100k portfolios on PostgreSQL: 13x the hand-written query.
-                : $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({NamedGroups(database, groups.Any, "@anyUids", "@anyIds")}){(paged ? " AND m.portfolio_uid > @after" : "")})";
+                : $" AND EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND {GroupOf("m.portfolio_group_uid", database, groups.Any, "@anyUids", "@anyIds")})";
         }
 
         if (groups.None.IsGiven && !groups.None.IsEmpty)
         {
-            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({NamedGroups(database, groups.None, "@noneUids", "@noneIds")}))";
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND {GroupOf("m.portfolio_group_uid", database, groups.None, "@noneUids", "@noneIds")})";
         }
 
         return sql;
+    }
+
+    /// <summary>
+    /// True when <paramref name="column"/> holds a group the set names: its uids compared directly
+    /// (an unknown uid matches no membership, so no lookup in the group table is needed), its unique
+    /// identifiers resolved in the group table. Inside a per-portfolio EXISTS, the direct comparison
+    /// is what lets PostgreSQL plan the hand-written query's semi-join.
+    /// </summary>
+    public static string GroupOf(string column, Database database, KeySet keys, string uids, string ids)
+    {
+        var parts = new List<string>();
+        if (keys.Uids is { Count: > 0 })
+        {
+            parts.Add(database.InSet(column, uids));
+        }
+
+        if (keys.UniqueIdentifiers is { Count: > 0 })
+        {
+            parts.Add($"{column} IN (SELECT uid FROM {database.Group} WHERE {database.InSet("unique_identifier", ids)})");
+        }
+
+        return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", parts) + ")";
     }
 
     /// <summary>A SELECT of the uids of the groups a set names (each once), for use inside a statement.</summary>
