@@ -134,6 +134,19 @@ public sealed class BenchDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>Refreshes PostgreSQL's statistics of the tables after seeding (SQLite plans without them).</summary>
+    public Task AnalyzeAsync(string tables) => IsPostgres ? ExecuteAsync($"ANALYZE {tables}") : Task.CompletedTask;
+
+    /// <summary>Adds a named parameter to a raw command, for the hand-written side of a comparison.</summary>
+    public static DbParameter Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
     /// <summary>Runs one statement on a plain connection (DDL, VACUUM), with no parameters.</summary>
     public async Task ExecuteAsync(string sql)
     {

@@ -84,9 +84,9 @@ public class MembershipGroupIndex : DatabaseBenchmark
         command.CommandText =
             "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) VALUES (@uid, @group, @portfolio) "
             + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING";
-        var uid = Comparison.GroupPortfolioPages.Parameter(command, "uid", "");
-        var group = Comparison.GroupPortfolioPages.Parameter(command, "group", "");
-        var portfolio = Comparison.GroupPortfolioPages.Parameter(command, "portfolio", "");
+        var uid = BenchDatabase.Parameter(command, "uid", "");
+        var group = BenchDatabase.Parameter(command, "group", "");
+        var portfolio = BenchDatabase.Parameter(command, "portfolio", "");
         await command.PrepareAsync();
         var inserted = 0;
         for (var i = 0; i < Count; i++)

@@ -48,12 +48,12 @@ public sealed class BulkPairs
             if (database.IsPostgres)
             {
                 command.CommandText = "DELETE FROM portfolio_group_membership WHERE portfolio_group_uid = ANY(@groups)";
-                GroupPortfolioPages.Parameter(command, "groups", GroupUids);
+                BenchDatabase.Parameter(command, "groups", GroupUids);
             }
             else
             {
                 command.CommandText = "DELETE FROM portfolio_group_membership WHERE portfolio_group_uid IN (SELECT value FROM json_each(@groups))";
-                GroupPortfolioPages.Parameter(command, "groups", System.Text.Json.JsonSerializer.Serialize(GroupUids.Select(g => g.ToString("D"))));
+                BenchDatabase.Parameter(command, "groups", System.Text.Json.JsonSerializer.Serialize(GroupUids.Select(g => g.ToString("D"))));
             }
 
             await command.ExecuteNonQueryAsync();
@@ -76,9 +76,9 @@ public sealed class BulkPairs
             command.Transaction = transaction;
             command.CommandText = "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) VALUES (@uid, @group, @portfolio) "
                                   + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING";
-            var uid = GroupPortfolioPages.Parameter(command, "uid", "");
-            var group = GroupPortfolioPages.Parameter(command, "group", "");
-            var portfolio = GroupPortfolioPages.Parameter(command, "portfolio", "");
+            var uid = BenchDatabase.Parameter(command, "uid", "");
+            var group = BenchDatabase.Parameter(command, "group", "");
+            var portfolio = BenchDatabase.Parameter(command, "portfolio", "");
             await command.PrepareAsync();
             var added = 0;
             foreach (var (g, p) in Pairs)
@@ -114,9 +114,9 @@ public sealed class BulkPairs
             command.CommandText = "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) "
                                   + "SELECT u, g, p FROM unnest(@uids::uuid[], @groups::uuid[], @portfolios::uuid[]) AS t(u, g, p) "
                                   + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING";
-            GroupPortfolioPages.Parameter(command, "uids", uids);
-            GroupPortfolioPages.Parameter(command, "groups", groups);
-            GroupPortfolioPages.Parameter(command, "portfolios", portfolios);
+            BenchDatabase.Parameter(command, "uids", uids);
+            BenchDatabase.Parameter(command, "groups", groups);
+            BenchDatabase.Parameter(command, "portfolios", portfolios);
             return await command.ExecuteNonQueryAsync();
         }
     }

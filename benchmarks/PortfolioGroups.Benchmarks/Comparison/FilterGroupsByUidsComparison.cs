@@ -52,8 +52,8 @@ public class FilterGroupsByUidsComparison : DatabaseBenchmark
                 "SELECT uid, unique_identifier, display_name, description, metadata_json FROM portfolio_group WHERE "
                 + (Database.IsPostgres ? "uid = ANY(@uids)" : "uid IN (SELECT value FROM json_each(@uids))")
                 + " ORDER BY uid LIMIT @limit";
-            GroupPortfolioPages.Parameter(command, "uids", Database.IsPostgres ? _uids : _uidsJson);
-            GroupPortfolioPages.Parameter(command, "limit", PageSize + 1);
+            BenchDatabase.Parameter(command, "uids", Database.IsPostgres ? _uids : _uidsJson);
+            BenchDatabase.Parameter(command, "limit", PageSize + 1);
             var rows = new List<(Guid, string, string, string?, string?)>();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -39,11 +39,8 @@ public class GroupPortfolioPages : DatabaseBenchmark
         _group = (await Database.SeedRowsAsync("portfolio_group", "pages-group", 1))[0];
         _portfolios = await Database.SeedRowsAsync("portfolio", "pages-portfolio", Members);
         await Database.SeedAllPairsAsync([_group], _portfolios);
-        if (Database.IsPostgres)
-        {
-            // Fresh statistics, as autovacuum would give a table that grew this much.
-            await Database.ExecuteAsync("ANALYZE portfolio, portfolio_group_membership");
-        }
+        // Fresh statistics, as autovacuum would give a table that grew this much.
+        await Database.AnalyzeAsync("portfolio, portfolio_group_membership");
 
         var ordered = _portfolios.Order().ToArray();
         (_rawAfter, _expected) = Read switch
@@ -92,9 +89,9 @@ public class GroupPortfolioPages : DatabaseBenchmark
             command.CommandText =
                 "SELECT p.uid, p.unique_identifier, p.display_name FROM portfolio_group_membership m JOIN portfolio p ON p.uid = m.portfolio_uid "
                 + "WHERE m.portfolio_group_uid = @group AND m.portfolio_uid > @after AND p.uid > @after ORDER BY m.portfolio_uid LIMIT @limit";
-            var after = Parameter(command, "after", Database.Uid(_rawAfter));
-            Parameter(command, "group", Database.Uid(_group));
-            Parameter(command, "limit", PageSize + 1);
+            var after = BenchDatabase.Parameter(command, "after", Database.Uid(_rawAfter));
+            BenchDatabase.Parameter(command, "group", Database.Uid(_group));
+            BenchDatabase.Parameter(command, "limit", PageSize + 1);
             // The command is reused for every page (Microsoft.Data.Sqlite keeps its statement
             // prepared). Not prepared explicitly: on PostgreSQL a server-side prepared statement
             // may switch to a generic plan after five runs, and in a first run of this benchmark
@@ -147,15 +144,6 @@ public class GroupPortfolioPages : DatabaseBenchmark
 
             after = rows[PageSize - 1].Uid;
         }
-    }
-
-    internal static DbParameter Parameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 
     private int Checked(int read) =>

@@ -30,10 +30,7 @@ public class GroupsOfPortfolio : DatabaseBenchmark
         var groups = await Database.SeedRowsAsync("portfolio_group", "gop-group", Groups);
         var portfolios = await Database.SeedRowsAsync("portfolio", "gop-portfolio", Memberships / Groups);
         await Database.SeedAllPairsAsync(groups, portfolios);
-        if (Database.IsPostgres)
-        {
-            await Database.ExecuteAsync("ANALYZE portfolio_group_membership");
-        }
+        await Database.AnalyzeAsync("portfolio_group_membership");
 
         _portfolio = portfolios[portfolios.Length / 2];
     }
@@ -55,8 +52,8 @@ public class GroupsOfPortfolio : DatabaseBenchmark
             command.CommandText =
                 "SELECT g.uid, g.unique_identifier, g.display_name, g.description, g.metadata_json FROM portfolio_group_membership m "
                 + "JOIN portfolio_group g ON g.uid = m.portfolio_group_uid WHERE m.portfolio_uid = @portfolio ORDER BY m.portfolio_group_uid LIMIT @limit";
-            GroupPortfolioPages.Parameter(command, "portfolio", Database.Uid(_portfolio));
-            GroupPortfolioPages.Parameter(command, "limit", PageSize + 1);
+            BenchDatabase.Parameter(command, "portfolio", Database.Uid(_portfolio));
+            BenchDatabase.Parameter(command, "limit", PageSize + 1);
             var rows = new List<(Guid, string, string, string?, string?)>();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

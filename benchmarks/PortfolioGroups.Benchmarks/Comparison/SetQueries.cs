@@ -101,9 +101,9 @@ public class SetQueries : DatabaseBenchmark
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT p.uid, p.unique_identifier, p.display_name FROM portfolio p WHERE {where} ORDER BY p.uid LIMIT @limit";
-            GroupPortfolioPages.Parameter(command, "a", Database.Uid(_a));
-            GroupPortfolioPages.Parameter(command, "b", Database.Uid(_b));
-            GroupPortfolioPages.Parameter(command, "limit", PageSize + 1);
+            BenchDatabase.Parameter(command, "a", Database.Uid(_a));
+            BenchDatabase.Parameter(command, "b", Database.Uid(_b));
+            BenchDatabase.Parameter(command, "limit", PageSize + 1);
             var rows = new List<(Guid Uid, string UniqueIdentifier, string? DisplayName)>(PageSize + 1);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -25,10 +25,7 @@ public class StreamGroup : DatabaseBenchmark
         _group = (await Database.SeedRowsAsync("portfolio_group", "stream-group", 1))[0];
         var portfolios = await Database.SeedRowsAsync("portfolio", "stream-portfolio", Members);
         await Database.SeedAllPairsAsync([_group], portfolios);
-        if (Database.IsPostgres)
-        {
-            await Database.ExecuteAsync("ANALYZE portfolio, portfolio_group_membership");
-        }
+        await Database.AnalyzeAsync("portfolio, portfolio_group_membership");
     }
 
     [Benchmark]
@@ -53,7 +50,7 @@ public class StreamGroup : DatabaseBenchmark
             command.CommandText =
                 "SELECT p.uid, p.unique_identifier, p.display_name FROM portfolio_group_membership m JOIN portfolio p ON p.uid = m.portfolio_uid "
                 + "WHERE m.portfolio_group_uid = @group ORDER BY m.portfolio_uid";
-            GroupPortfolioPages.Parameter(command, "group", Database.Uid(_group));
+            BenchDatabase.Parameter(command, "group", Database.Uid(_group));
             var read = 0;
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -10,18 +10,8 @@ namespace PortfolioGroups.Tests.Storage;
 /// connection the library opens (read back with PRAGMA on the library's own connections, on real
 /// files), and refused when out of range.
 /// </summary>
-public sealed class SqliteSettingsTests
+public sealed class SqliteSettingsTests : TempFolderTest
 {
-    private TempDirectory _temp = null!;
-
-    private string Folder => _temp.Path;
-
-    [SetUp]
-    public void CreateDirectory() => _temp = new TempDirectory();
-
-    [TearDown]
-    public void DeleteDirectory() => _temp.Dispose();
-
     [Test]
     public async Task By_default_commits_wait_for_the_disk_and_the_cache_is_sqlites_own()
     {

@@ -6,18 +6,8 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Storage;
 
 /// <summary>What opening a store does on SQLite: files, shared memory, forced foreign keys, WAL, disposal.</summary>
-public sealed class SqliteStoreTests
+public sealed class SqliteStoreTests : TempFolderTest
 {
-    private TempDirectory _temp = null!;
-
-    private string Folder => _temp.Path;
-
-    [SetUp]
-    public void CreateDirectory() => _temp = new TempDirectory();
-
-    [TearDown]
-    public void DeleteDirectory() => _temp.Dispose();
-
     [Test]
     public async Task Foreign_keys_are_forced_on_even_when_the_connection_string_turns_them_off()
     {

@@ -1,7 +1,7 @@
 namespace PortfolioGroups.Tests.Support;
 
 /// <summary>A fresh, empty folder under the temp directory, deleted with everything in it on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
