@@ -1,4 +1,4 @@
-#:project ../../src/PortfolioGroups.Core/PortfolioGroups.Core.csproj
+#:package PortfolioGroups.Core@0.1.0
 #:property WarningsNotAsErrors=IL2104;IL3000
 
 // The quickstart: the whole story of the library on a SQLite file in the working directory.
@@ -6,6 +6,9 @@
 // Two ways to run it, both from the repository root:
 //   dotnet run samples/scripts/quickstart.cs                  (a file-based app: NativeAOT settings, dynamic code off)
 //   dotnet run --project samples/PortfolioGroups.Quickstart   (a project that compiles this same file)
+// As a file-based app it uses the packed package, as a user's script would: `dotnet pack -c Release -o
+// artifacts/packages` first; nuget.config beside this file adds that folder as a package source. The
+// sample project ignores the directives above and references the library's source instead.
 // `dotnet publish` of this file makes a NativeAOT executable. FluentMigrator 8.0.1 is not annotated for
 // trimming, so the publish reports its trim warnings (IL2104, IL3000); the repository's warnings-as-
 // errors would stop the publish on them, hence the property above. The library keeps what

@@ -21,7 +21,7 @@ public sealed class FileBasedScriptTests
         var expected = RepositoryFiles.ReadmeStory();
         using var workingDirectory = new TempDirectory();
 
-        var run = await ChildProcess.RunAsync("dotnet", ["run", RepositoryFiles.QuickstartScript()], workingDirectory.Path, BuildTimeout);
+        var run = await FileBasedApp.RunScriptAsync(RepositoryFiles.QuickstartScript(), [], workingDirectory.Path);
 
         run.ExitCode.Should().Be(0, run.ToString());
         run.Output.Should().Be(expected, run.ToString());
@@ -35,8 +35,7 @@ public sealed class FileBasedScriptTests
 
         // Builds the script as `dotnet run` does (same build folder), and reports the properties its
         // directives and the repository's build files gave it.
-        var build = await ChildProcess.RunAsync(
-            "dotnet",
+        var build = await FileBasedApp.DotnetAsync(
             ["build", RepositoryFiles.QuickstartScript(), "--getProperty:PublishAot", "--getProperty:ProjectRuntimeConfigFilePath", "--getTargetResult:Build"],
             workingDirectory.Path,
             BuildTimeout);

@@ -22,7 +22,7 @@ public sealed class NativeAotTests
         using var publishDirectory = new TempDirectory();
         using var workingDirectory = new TempDirectory();
 
-        var publish = await ChildProcess.RunAsync("dotnet", ["publish", RepositoryFiles.QuickstartScript(), "-o", publishDirectory.Path], workingDirectory.Path, PublishTimeout);
+        var publish = await FileBasedApp.DotnetAsync(["publish", RepositoryFiles.QuickstartScript(), "-o", publishDirectory.Path], workingDirectory.Path, PublishTimeout);
         publish.ExitCode.Should().Be(0, publish.ToString());
 
         // A native executable, not a managed assembly with an app host beside it.

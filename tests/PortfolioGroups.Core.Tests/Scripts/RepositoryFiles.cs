@@ -21,7 +21,32 @@ internal static class RepositoryFiles
     }
 
     /// <summary>The one file holding the quickstart story: a file-based app, also compiled by samples/PortfolioGroups.Quickstart.</summary>
-    public static string QuickstartScript() => Path.Combine(Root(), "samples", "scripts", "quickstart.cs");
+    public static string QuickstartScript() => Script("quickstart.cs");
+
+    /// <summary>A file-based app in samples/scripts.</summary>
+    public static string Script(string name) => Path.Combine(Root(), "samples", "scripts", name);
+
+    /// <summary>The version the repository packs its packages in (Directory.Build.props).</summary>
+    public static string PackageVersion() =>
+        System.Xml.Linq.XDocument.Load(Path.Combine(Root(), "Directory.Build.props")).Descendants("Version").Single().Value;
+
+    /// <summary>The bodies of the fenced blocks of <paramref name="language"/> in a markdown text, in order, with "\n" line ends.</summary>
+    public static IReadOnlyList<string> FencedBlocks(string markdown, string language)
+    {
+        var blocks = new List<string>();
+        var text = markdown.ReplaceLineEndings("\n");
+        var fence = $"```{language}\n";
+        for (var start = text.IndexOf(fence, StringComparison.Ordinal); start >= 0; start = text.IndexOf(fence, start, StringComparison.Ordinal))
+        {
+            start += fence.Length;
+            var end = text.IndexOf("```\n", start, StringComparison.Ordinal);
+            end.Should().BeGreaterThan(start - 1, $"a {language} block must be closed");
+            blocks.Add(text[start..end]);
+            start = end + 4;
+        }
+
+        return blocks;
+    }
 
     public static string Readme() => File.ReadAllText(Path.Combine(Root(), "README.md"));
 

@@ -20,7 +20,17 @@ internal sealed record ProcessResult(string CommandLine, int ExitCode, string Ou
 /// </summary>
 internal static class ChildProcess
 {
-    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken ct = default)
+    public static Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken ct = default) =>
+        RunAsync(fileName, arguments, workingDirectory, timeout, new Dictionary<string, string>(), ct);
+
+    /// <summary>The same, with <paramref name="environment"/> added to (or replacing in) the inherited environment.</summary>
+    public static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        string workingDirectory,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string> environment,
+        CancellationToken ct = default)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -41,6 +51,10 @@ internal static class ChildProcess
         start.Environment["UseSharedCompilation"] = "false";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var commandLine = string.Join(' ', [fileName, .. arguments]);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"'{commandLine}' did not start.");

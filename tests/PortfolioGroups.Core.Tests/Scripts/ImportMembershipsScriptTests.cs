@@ -1,0 +1,141 @@
+using System.Text;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Scripts;
+
+/// <summary>samples/scripts/import-memberships.cs, run with `dotnet run` on the packed package.</summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+[NonParallelizable] // Runs of one script share its build folder.
+public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
+{
+    private static readonly string[] s_portfolios = ["btc-momentum", "eth-carry", "sol-trend"];
+
+    [Test]
+    public async Task Imports_the_pairs_of_a_csv_file_and_prints_one_summary_line_when_redirected()
+    {
+        using var folder = new TempDirectory();
+        var connectionString = await SeededDatabaseAsync();
+        // A header, quoted fields, a blank line, a pair named twice and a pair already present.
+        var csv = WriteCsv(folder.Path, "memberships.csv",
+            "group,portfolio\ncrypto,btc-momentum\n\"crypto\",\"eth-carry\"\n\nproduction,btc-momentum\ncrypto,btc-momentum\nresearch,sol-trend\n");
+        await using (var store = await OpenStoreAsync(connectionString))
+        {
+            await PortfolioGroup.AddPortfolioAsync(store, "research", "sol-trend");
+        }
+
+        var run = await RunAsync(csv, connectionString, folder.Path);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Output.Should().Be("Imported memberships.csv: 5 pairs read, 3 added, 1 already present.\n", run.ToString());
+        run.Error.Should().BeEmpty();
+        (await MembersAsync(connectionString, "crypto")).Should().Equal("btc-momentum", "eth-carry");
+        (await MembersAsync(connectionString, "production")).Should().Equal("btc-momentum");
+        (await MembersAsync(connectionString, "research")).Should().Equal("sol-trend");
+    }
+
+    [Test]
+    public async Task A_malformed_line_fails_the_import_naming_the_line_and_writes_nothing()
+    {
+        using var folder = new TempDirectory();
+        var connectionString = await SeededDatabaseAsync();
+        var csv = WriteCsv(folder.Path, "bad.csv", "crypto,btc-momentum\ncrypto,eth-carry\nproduction\n");
+
+        var run = await RunAsync(csv, connectionString, folder.Path);
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.Output.Should().BeEmpty();
+        run.Error.Should().Be("import-memberships: line 3 is not a group,portfolio pair: 'production'. Nothing was imported.\n");
+        (await MembersAsync(connectionString, "crypto")).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_pair_naming_a_missing_portfolio_fails_the_import_naming_it_and_writes_nothing()
+    {
+        using var folder = new TempDirectory();
+        var connectionString = await SeededDatabaseAsync();
+        var csv = WriteCsv(folder.Path, "missing.csv", "crypto,btc-momentum\ncrypto,doge-yolo\n");
+
+        var run = await RunAsync(csv, connectionString, folder.Path);
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.Error.Should().StartWith("import-memberships: ").And.Contain("doge-yolo").And.EndWith("Nothing was imported.\n");
+        run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle("the error is one line, never a stack trace");
+        (await MembersAsync(connectionString, "crypto")).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task On_a_terminal_a_progress_bar_is_redrawn_before_the_summary()
+    {
+        if (Db != Db.Sqlite)
+        {
+            Assert.Ignore("The terminal display does not depend on the database; SQLite shows it.");
+        }
+
+        // util-linux `script` runs the command on a pseudo-terminal, so the script sees a terminal.
+        if (!File.Exists("/usr/bin/script") || OperatingSystem.IsWindows())
+        {
+            const string message = "util-linux `script` (for a pseudo-terminal) is not installed: apt-get install util-linux.";
+            if (TestDatabases.IsCi)
+            {
+                Assert.Fail(message);
+            }
+
+            Assert.Ignore(message);
+        }
+
+        using var folder = new TempDirectory();
+        var connectionString = await SeededDatabaseAsync();
+        // 25,000 lines: three batches on SQLite (10,000 each), so the bar is drawn more than once.
+        var lines = Enumerable.Range(0, 25_000).Select(i => $"crypto,{s_portfolios[i % 3]}");
+        var csv = WriteCsv(folder.Path, "many.csv", string.Join('\n', lines) + "\n");
+        var environment = await PackedFeed.EnvironmentAsync();
+        var command = $"dotnet run '{RepositoryFiles.Script("import-memberships.cs")}' -- '{csv}' --connection '{connectionString}'";
+
+        var run = await ChildProcess.RunAsync("/usr/bin/script", ["-qec", command, "/dev/null"], folder.Path, FileBasedApp.Timeout, environment);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        // The bar is redrawn with carriage returns; the output arrives here with line ends normalized.
+        var frames = run.Output.Split('\n').Where(f => f.StartsWith('[')).ToList();
+        frames.Should().HaveCountGreaterThanOrEqualTo(3, run.ToString());
+        frames[^1].Should().Be("[##############################] 25,000/25,000 pairs", run.ToString());
+        frames.Should().OnlyHaveUniqueItems("each frame shows more progress than the one before");
+        run.Output.Should().Contain("Imported many.csv: 25,000 pairs read, 3 added, 0 already present.");
+        (await MembersAsync(connectionString, "crypto")).Should().Equal(s_portfolios);
+    }
+
+    /// <summary>A new database with the groups crypto, production and research, and three portfolios.</summary>
+    private async Task<string> SeededDatabaseAsync()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await PortfolioGroup.UpsertManyAsync(store, [new("crypto", "Crypto portfolios"), new("production", "Production"), new("research", "Research")]);
+        await Portfolio.UpsertManyAsync(store, s_portfolios.Select(p => new PortfolioUpsert(p)));
+        return connectionString;
+    }
+
+    private async Task<string[]> MembersAsync(string connectionString, string group)
+    {
+        await using var store = await OpenStoreAsync(connectionString);
+        var members = new List<string>();
+        await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(store, group))
+        {
+            members.Add(portfolio.UniqueIdentifier);
+        }
+
+        return [.. members.Order(StringComparer.Ordinal)];
+    }
+
+    private Task<ProcessResult> RunAsync(string csv, string connectionString, string workingDirectory) =>
+        FileBasedApp.RunScriptAsync(
+            RepositoryFiles.Script("import-memberships.cs"),
+            [csv, "--connection", connectionString, "--provider", Db == Db.Postgres ? "postgres" : "sqlite"],
+            workingDirectory);
+
+    private static string WriteCsv(string folder, string name, string text)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        return path;
+    }
+}
