@@ -19,7 +19,7 @@ namespace PortfolioGroups.Migrations;
 /// applied once). FluentMigrator is synchronous: cancellation is observed before it starts and
 /// after it ends.
 /// </remarks>
-internal sealed class SchemaMigrator(Database database)
+internal sealed partial class SchemaMigrator(Database database)
 {
     private readonly CatalogTable _catalog = new(database);
 
@@ -137,7 +137,7 @@ internal sealed class SchemaMigrator(Database database)
         }
     }
 
-    private void RunFluentMigrator(Action<IMigrationRunner> migrate)
+    private void RunFluentMigrator(Action<IMigrationRunner> migrate, Action<IServiceCollection>? configure = null)
     {
         try
         {
@@ -151,6 +151,7 @@ internal sealed class SchemaMigrator(Database database)
                 })
                 .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
 
+            configure?.Invoke(services);
             using var provider = services.BuildServiceProvider(validateScopes: false);
             using var scope = provider.CreateScope();
             migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());

@@ -130,6 +130,15 @@ public sealed class PortfolioStore : IAsyncDisposable
         return _migrator.StatusAsync(cancellationToken);
     }
 
+    /// <summary>Generates the SQL of the pending migrations for review, without applying them.</summary>
+    /// <remarks>Nothing is written or locked; the SQL is FluentMigrator's preview of each pending migration, for this database.</remarks>
+    /// <returns>The state the script was made from and the SQL; the SQL is empty when the schema is up to date.</returns>
+    public Task<MigrationScript> ScriptMigrationsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _migrator.ScriptAsync(cancellationToken);
+    }
+
     /// <summary>Reads the catalog table: each MetaTable as recorded in the database.</summary>
     /// <returns>The entries ordered by MetaTable identifier; empty before the catalog migration has run.</returns>
     public Task<IReadOnlyList<CatalogEntry>> ReadCatalogAsync(CancellationToken cancellationToken = default)

@@ -89,7 +89,7 @@ public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
         // 25,000 lines: three batches on SQLite (10,000 each), so the bar is drawn more than once.
         var lines = Enumerable.Range(0, 25_000).Select(i => $"crypto,{s_portfolios[i % 3]}");
         var csv = WriteCsv(folder.Path, "many.csv", string.Join('\n', lines) + "\n");
-        var environment = await PackedFeed.EnvironmentAsync();
+        var environment = await FileBasedApp.EnvironmentAsync();
         var command = $"dotnet run '{RepositoryFiles.Script("import-memberships.cs")}' -- '{csv}' --connection '{connectionString}'";
 
         var run = await ChildProcess.RunAsync("/usr/bin/script", ["-qec", command, "/dev/null"], folder.Path, FileBasedApp.Timeout, environment);

@@ -28,7 +28,7 @@ internal static class RepositoryFiles
 
     /// <summary>The version the repository packs its packages in (Directory.Build.props).</summary>
     public static string PackageVersion() =>
-        System.Xml.Linq.XDocument.Load(Path.Combine(Root(), "Directory.Build.props")).Descendants("Version").Single().Value;
+        System.Xml.Linq.XDocument.Load(Path.Combine(Root(), "Directory.Build.props")).Descendants("VersionPrefix").Single().Value;
 
     /// <summary>The bodies of the fenced blocks of <paramref name="language"/> in a markdown text, in order, with "\n" line ends.</summary>
     public static IReadOnlyList<string> FencedBlocks(string markdown, string language)

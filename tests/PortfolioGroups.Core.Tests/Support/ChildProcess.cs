@@ -21,16 +21,10 @@ internal sealed record ProcessResult(string CommandLine, int ExitCode, string Ou
 internal static class ChildProcess
 {
     public static Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken ct = default) =>
-        RunAsync(fileName, arguments, workingDirectory, timeout, new Dictionary<string, string>(), ct);
+        RunAsync(fileName, arguments, workingDirectory, timeout, environment: null, ct);
 
-    /// <summary>The same, with <paramref name="environment"/> added to (or replacing in) the inherited environment.</summary>
-    public static async Task<ProcessResult> RunAsync(
-        string fileName,
-        IReadOnlyList<string> arguments,
-        string workingDirectory,
-        TimeSpan timeout,
-        IReadOnlyDictionary<string, string> environment,
-        CancellationToken ct = default)
+    /// <summary>The same, with <paramref name="environment"/> set in (or, for a null value, removed from) the child's environment.</summary>
+    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, CancellationToken ct = default)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -51,9 +45,17 @@ internal static class ChildProcess
         start.Environment["UseSharedCompilation"] = "false";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
-            start.Environment[name] = value;
+            // A null value removes the variable from the child's environment.
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var commandLine = string.Join(' ', [fileName, .. arguments]);
