@@ -7,11 +7,13 @@
 //
 // The file: one pair per line, `group,portfolio` (unique identifiers), an optional header line
 // `group,portfolio`, fields optionally in double quotes (a quote inside quotes doubled), blank lines
-// skipped. The file is read as it is imported, never held whole in memory. A malformed line, or a pair
-// naming a group or portfolio that does not exist, fails the import and nothing is written.
+// skipped: the format `portfolio-groups import` reads. The file is read as it is imported, never held
+// whole in memory. A malformed line, or a pair naming a group or portfolio that does not exist, fails
+// the import and nothing is written.
 //
-// A pair named twice is added once. On a terminal a progress bar is redrawn as batches land; when the output is redirected (a pipe, a
-// file, CI) only the summary line is printed. Exit codes: 0 imported, 1 bad input or data, 2 bad usage.
+// A pair named twice is added once. On a terminal a progress bar is redrawn as batches land; when the
+// output is redirected (a pipe, a file, CI) only the summary line is printed.
+// Exit codes: 0 imported, 1 bad input or data (nothing written), 2 bad usage.
 using System.Text;
 using PortfolioGroups;
 
@@ -84,7 +86,7 @@ static long CountPairs(string path)
     foreach (var line in File.ReadLines(path))
     {
         lineNumber++;
-        if (line.Length > 0 && !(lineNumber == 1 && IsHeader(line)))
+        if (!string.IsNullOrWhiteSpace(line) && !(lineNumber == 1 && IsHeader(line)))
         {
             count++;
         }
@@ -102,7 +104,7 @@ static async IAsyncEnumerable<(PortfolioGroupRef Group, PortfolioRef Portfolio)>
     while (await reader.ReadLineAsync() is { } line)
     {
         lineNumber++;
-        if (line.Length == 0 || (lineNumber == 1 && IsHeader(line)))
+        if (string.IsNullOrWhiteSpace(line) || (lineNumber == 1 && IsHeader(line)))
         {
             continue;
         }

@@ -7,10 +7,8 @@ namespace PortfolioGroups.Tests.Scripts;
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
 [NonParallelizable] // Runs of one script share its build folder.
-public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
+public sealed class ImportMembershipsScriptTests(Db db) : ImportMembershipsTest(db)
 {
-    private static readonly string[] s_portfolios = ["btc-momentum", "eth-carry", "sol-trend"];
-
     [Test]
     public async Task Imports_the_pairs_of_a_csv_file_and_prints_one_summary_line_when_redirected()
     {
@@ -64,14 +62,19 @@ public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
         (await MembersAsync(connectionString, "crypto")).Should().BeEmpty();
     }
 
+}
+
+/// <summary>
+/// The same script on a terminal: a pseudo-terminal from util-linux `script`. The display does not
+/// depend on the database, so SQLite shows it.
+/// </summary>
+[TestFixture(Db.Sqlite)]
+[NonParallelizable] // Runs of one script share its build folder.
+public sealed class ImportMembershipsOnATerminalTests(Db db) : ImportMembershipsTest(db)
+{
     [Test]
     public async Task On_a_terminal_a_progress_bar_is_redrawn_before_the_summary()
     {
-        if (Db != Db.Sqlite)
-        {
-            Assert.Ignore("The terminal display does not depend on the database; SQLite shows it.");
-        }
-
         // util-linux `script` runs the command on a pseudo-terminal, so the script sees a terminal.
         if (!File.Exists("/usr/bin/script") || OperatingSystem.IsWindows())
         {
@@ -87,7 +90,7 @@ public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
         using var folder = new TempDirectory();
         var connectionString = await SeededDatabaseAsync();
         // 25,000 lines: three batches on SQLite (10,000 each), so the bar is drawn more than once.
-        var lines = Enumerable.Range(0, 25_000).Select(i => $"crypto,{s_portfolios[i % 3]}");
+        var lines = Enumerable.Range(0, 25_000).Select(i => $"crypto,{PortfolioIdentifiers[i % 3]}");
         var csv = WriteCsv(folder.Path, "many.csv", string.Join('\n', lines) + "\n");
         var environment = await FileBasedApp.EnvironmentAsync();
         var command = $"dotnet run '{RepositoryFiles.Script("import-memberships.cs")}' -- '{csv}' --connection '{connectionString}'";
@@ -101,20 +104,26 @@ public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
         frames[^1].Should().Be("[##############################] 25,000/25,000 pairs", run.ToString());
         frames.Should().OnlyHaveUniqueItems("each frame shows more progress than the one before");
         run.Output.Should().Contain("Imported many.csv: 25,000 pairs read, 3 added, 0 already present.");
-        (await MembersAsync(connectionString, "crypto")).Should().Equal(s_portfolios);
+        (await MembersAsync(connectionString, "crypto")).Should().Equal(PortfolioIdentifiers);
     }
+}
+
+/// <summary>What the import script's fixtures share: a seeded database, running the script, reading members back.</summary>
+public abstract class ImportMembershipsTest(Db db) : DatabaseTest(db)
+{
+    protected static readonly string[] PortfolioIdentifiers = ["btc-momentum", "eth-carry", "sol-trend"];
 
     /// <summary>A new database with the groups crypto, production and research, and three portfolios.</summary>
-    private async Task<string> SeededDatabaseAsync()
+    protected async Task<string> SeededDatabaseAsync()
     {
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
         await PortfolioGroup.UpsertManyAsync(store, [new("crypto", "Crypto portfolios"), new("production", "Production"), new("research", "Research")]);
-        await Portfolio.UpsertManyAsync(store, s_portfolios.Select(p => new PortfolioUpsert(p)));
+        await Portfolio.UpsertManyAsync(store, PortfolioIdentifiers.Select(p => new PortfolioUpsert(p)));
         return connectionString;
     }
 
-    private async Task<string[]> MembersAsync(string connectionString, string group)
+    protected async Task<string[]> MembersAsync(string connectionString, string group)
     {
         await using var store = await OpenStoreAsync(connectionString);
         var members = new List<string>();
@@ -126,13 +135,13 @@ public sealed class ImportMembershipsScriptTests(Db db) : DatabaseTest(db)
         return [.. members.Order(StringComparer.Ordinal)];
     }
 
-    private Task<ProcessResult> RunAsync(string csv, string connectionString, string workingDirectory) =>
+    private protected Task<ProcessResult> RunAsync(string csv, string connectionString, string workingDirectory) =>
         FileBasedApp.RunScriptAsync(
             RepositoryFiles.Script("import-memberships.cs"),
             [csv, "--connection", connectionString, "--provider", Db == Db.Postgres ? "postgres" : "sqlite"],
             workingDirectory);
 
-    private static string WriteCsv(string folder, string name, string text)
+    protected static string WriteCsv(string folder, string name, string text)
     {
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
