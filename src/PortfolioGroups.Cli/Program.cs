@@ -12,6 +12,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     Settings.Json,
     MigrateCommands.Create(),
     CatalogCommands.Create(),
+    SchemaCommands.Create(),
     GroupCommands.Create(),
     MemberCommands.Create(),
     ImportCommand.Create(),

@@ -139,6 +139,19 @@ public sealed class PortfolioStore : IAsyncDisposable
         return _migrator.ScriptAsync(cancellationToken);
     }
 
+    /// <summary>Compares the library's tables as the database has them with the model graph: the drift check.</summary>
+    /// <remarks>
+    /// Columns (types, nullability), primary keys, foreign keys with their delete rule, and indexes,
+    /// read from the database's own catalog. Other tables in the database are not looked at. Run it
+    /// on a migrated database: before that, every table is reported missing.
+    /// </remarks>
+    /// <returns>The differences found; none when the schema matches the model.</returns>
+    public Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _migrator.CheckSchemaAsync(cancellationToken);
+    }
+
     /// <summary>Reads the catalog table: each MetaTable as recorded in the database.</summary>
     /// <returns>The entries ordered by MetaTable identifier; empty before the catalog migration has run.</returns>
     public Task<IReadOnlyList<CatalogEntry>> ReadCatalogAsync(CancellationToken cancellationToken = default)

@@ -104,6 +104,24 @@ public sealed class ToolTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Schema_check_passes_on_a_migrated_database_and_exits_7_on_drift()
+    {
+        var connection = await NewDatabaseAsync();
+        await RunOkAsync(connection, "migrate", "up");
+        (await RunOkAsync(connection, "schema", "check")).Should().Be("The schema matches the model.\n");
+
+        await using (var plain = await OpenPlainConnectionAsync(connection))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(plain, $"DROP INDEX {(Db == Db.Postgres ? "\"public\"." : "")}\"ux_portfolio_group_unique_identifier\"");
+        }
+
+        var drift = await RunAsync(connection, "schema", "check");
+        ShouldFailWithOneLine(drift, exitCode: 7, "schema drift: 1 difference");
+        drift.Output.Should().Be("portfolio_group: the index unique ux_portfolio_group_unique_identifier (unique_identifier) is missing.\n");
+        Json((await RunAsync(connection, "schema", "check", "--json")).Output).GetProperty("drift").GetBoolean().Should().BeTrue();
+    }
+
+    [Test]
     public async Task Import_of_100000_pairs_adds_them_all_in_one_run()
     {
         const int groups = 100, portfolios = 1000;

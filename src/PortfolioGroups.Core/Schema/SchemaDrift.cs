@@ -1,0 +1,95 @@
+namespace PortfolioGroups.Schema;
+
+/// <summary>
+/// The drift check: the library's tables as the database has them, against the model graph
+/// (columns with their types and nullability, primary keys, foreign keys with their delete rule,
+/// indexes). Tables the library does not own are not looked at: a host's tables may share the database.
+/// The physical side is read by <c>Storage/PhysicalSchemaReader</c>.
+/// </summary>
+internal static class SchemaDrift
+{
+    /// <summary>Each difference, as one sentence naming the table and what differs; empty when none.</summary>
+    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, DatabaseKind kind)
+    {
+        var differences = new List<string>();
+        foreach (var model in SchemaModel.AllTables)
+        {
+            if (!physical.TryGetValue(model.PhysicalName, out var table))
+            {
+                differences.Add($"{model.PhysicalName}: the table is missing.");
+                continue;
+            }
+
+            CompareColumns(model, table, kind, differences);
+            if (!table.PrimaryKey.SequenceEqual([model.PrimaryKeyColumn]))
+            {
+                differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({model.PrimaryKeyColumn}).");
+            }
+
+            var expectedKeys = model.ForeignKeys.Select(f => Describe(kind == DatabaseKind.Postgres ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
+            var actualKeys = table.ForeignKeys.Select(f => Describe(f.Name, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete));
+            CompareSets(model.PhysicalName, "foreign key", expectedKeys, actualKeys, differences);
+
+            var expectedIndexes = model.Indexes.Select(i => Describe(i.Name, i.Columns, i.IsUnique));
+            var actualIndexes = table.Indexes.Select(i => Describe(i.Name, i.Columns, i.IsUnique));
+            CompareSets(model.PhysicalName, "index", expectedIndexes, actualIndexes, differences);
+        }
+
+        return differences;
+    }
+
+    /// <summary>The type each database reports for a column of the model (the migrations create these).</summary>
+    public static string PhysicalType(ColumnModel column, DatabaseKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return (kind, column.Kind) switch
+        {
+            (DatabaseKind.Sqlite, ColumnKind.WholeNumber) => "INTEGER",
+            (DatabaseKind.Sqlite, _) => "TEXT",
+            (DatabaseKind.Postgres, ColumnKind.Uuid) => "uuid",
+            (DatabaseKind.Postgres, ColumnKind.BoundedText) => $"varchar({column.MaxLength})",
+            (DatabaseKind.Postgres, ColumnKind.Text) => "text",
+            (DatabaseKind.Postgres, ColumnKind.Json) => "jsonb",
+            (DatabaseKind.Postgres, ColumnKind.WholeNumber) => "bigint",
+            _ => throw new ArgumentOutOfRangeException(nameof(column), $"No physical type for {column.Kind} on {kind}."),
+        };
+    }
+
+    private static void CompareColumns(TableModel model, PhysicalTable table, DatabaseKind kind, List<string> differences)
+    {
+        foreach (var column in model.Columns)
+        {
+            var actual = table.Column(column.Name);
+            var expectedType = PhysicalType(column, kind);
+            if (actual is null)
+            {
+                differences.Add($"{model.PhysicalName}.{column.Name}: the column is missing.");
+            }
+            else if (!string.Equals(actual.Type, expectedType, StringComparison.OrdinalIgnoreCase) || actual.IsNullable != column.IsNullable)
+            {
+                differences.Add($"{model.PhysicalName}.{column.Name}: is {actual.Type} {Nullability(actual.IsNullable)}, expected {expectedType} {Nullability(column.IsNullable)}.");
+            }
+        }
+
+        foreach (var extra in table.Columns.Where(c => model.Columns.All(m => m.Name != c.Name)))
+        {
+            differences.Add($"{model.PhysicalName}.{extra.Name}: a column the model does not have ({extra.Type}).");
+        }
+    }
+
+    private static void CompareSets(string table, string what, IEnumerable<string> expected, IEnumerable<string> actual, List<string> differences)
+    {
+        var expectedSet = expected.ToHashSet(StringComparer.Ordinal);
+        var actualSet = actual.ToHashSet(StringComparer.Ordinal);
+        differences.AddRange(expectedSet.Except(actualSet).Order(StringComparer.Ordinal).Select(e => $"{table}: the {what} {e} is missing."));
+        differences.AddRange(actualSet.Except(expectedSet).Order(StringComparer.Ordinal).Select(e => $"{table}: a {what} the model does not have: {e}."));
+    }
+
+    private static string Describe(string? name, string column, string principalTable, string principalColumn, string onDelete) =>
+        $"{name ?? ""}({column}) -> {principalTable}({principalColumn}) ON DELETE {onDelete}".TrimStart();
+
+    private static string Describe(string name, IReadOnlyList<string> columns, bool unique) =>
+        $"{(unique ? "unique " : "")}{name} ({string.Join(", ", columns)})";
+
+    private static string Nullability(bool nullable) => nullable ? "null" : "not null";
+}

@@ -1,0 +1,38 @@
+using Dapper;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Schema;
+
+/// <summary>The drift check (PortfolioStore.CheckSchemaAsync, `portfolio-groups schema check`) against real databases.</summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class SchemaDriftTests(Db db) : DatabaseTest(db)
+{
+    [Test]
+    public async Task A_migrated_database_has_no_drift()
+    {
+        var result = await Store.CheckSchemaAsync();
+
+        result.Differences.Should().BeEmpty();
+        result.HasDrift.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task A_dropped_index_and_an_added_column_are_reported_by_name()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            await connection.ExecuteAsync($"DROP INDEX {(Db == Db.Postgres ? "\"public\"." : "")}\"ux_portfolio_unique_identifier\"");
+            await connection.ExecuteAsync($"ALTER TABLE {Table("portfolio_group")} ADD COLUMN portfolio_group_owner TEXT");
+        }
+
+        var result = await store.CheckSchemaAsync();
+
+        result.HasDrift.Should().BeTrue();
+        result.Differences.Should().HaveCount(2);
+        result.Differences.Should().Contain(d => d.StartsWith("portfolio: the index unique ux_portfolio_unique_identifier (unique_identifier) is missing", StringComparison.Ordinal));
+        result.Differences.Should().Contain(d => d.StartsWith("portfolio_group.portfolio_group_owner: a column the model does not have", StringComparison.Ordinal));
+    }
+}
