@@ -76,7 +76,8 @@ public sealed class ImportMembershipsOnATerminalTests(Db db) : ImportMemberships
     public async Task On_a_terminal_a_progress_bar_is_redrawn_before_the_summary()
     {
         // util-linux `script` runs the command on a pseudo-terminal, so the script sees a terminal.
-        if (!File.Exists("/usr/bin/script") || OperatingSystem.IsWindows())
+        var script = OperatingSystem.IsWindows() ? null : OnPath("script");
+        if (script is null)
         {
             const string message = "util-linux `script` (for a pseudo-terminal) is not installed: apt-get install util-linux.";
             if (TestDatabases.IsCi)
@@ -95,7 +96,7 @@ public sealed class ImportMembershipsOnATerminalTests(Db db) : ImportMemberships
         var environment = await FileBasedApp.EnvironmentAsync();
         var command = $"dotnet run '{RepositoryFiles.Script("import-memberships.cs")}' -- '{csv}' --connection '{connectionString}'";
 
-        var run = await ChildProcess.RunAsync("/usr/bin/script", ["-qec", command, "/dev/null"], folder.Path, FileBasedApp.Timeout, environment);
+        var run = await ChildProcess.RunAsync(script, ["-qec", command, "/dev/null"], folder.Path, FileBasedApp.Timeout, environment);
 
         run.ExitCode.Should().Be(0, run.ToString());
         // The bar is redrawn with carriage returns; the output arrives here with line ends normalized.
@@ -106,6 +107,12 @@ public sealed class ImportMembershipsOnATerminalTests(Db db) : ImportMemberships
         run.Output.Should().Contain("Imported many.csv: 25,000 pairs read, 3 added, 0 already present.");
         (await MembersAsync(connectionString, "crypto")).Should().Equal(PortfolioIdentifiers);
     }
+
+    private static string? OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program))
+            .FirstOrDefault(File.Exists);
 }
 
 /// <summary>What the import script's fixtures share: a seeded database, running the script, reading members back.</summary>
