@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace PortfolioGroups.Hosting;
 
@@ -12,7 +13,7 @@ namespace PortfolioGroups.Hosting;
 /// The container also disposes this holder (and the store it resolved) when the provider is
 /// disposed, synchronously or not; disposing a store twice does nothing the second time.
 /// </remarks>
-internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options) : IHostedLifecycleService, IAsyncDisposable, IDisposable
+internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options, ILoggerFactory? loggerFactory = null) : IHostedLifecycleService, IAsyncDisposable, IDisposable
 {
     private PortfolioStore? _store;
     private int _stopped;
@@ -34,7 +35,7 @@ internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options) : I
             return;
         }
 
-        var store = await options.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var store = await options.OpenAsync(loggerFactory, cancellationToken).ConfigureAwait(false);
         if (Interlocked.CompareExchange(ref _store, store, null) is not null)
         {
             await store.DisposeAsync().ConfigureAwait(false);
