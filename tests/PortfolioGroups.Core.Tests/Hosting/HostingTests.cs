@@ -136,6 +136,20 @@ public sealed class HostingTests(Db db) : HostedStoreTest(db)
     }
 
     [Test]
+    public async Task A_store_that_fails_to_open_fails_the_host_start_and_says_why_when_resolved()
+    {
+        var connectionString = await NewDatabaseAsync();
+        using var host = BuildHost(connectionString, o => o.Store = o.Store with { PostgresSchema = "pg_not_allowed", SqliteCacheSizeKiB = -1 });
+
+        var start = () => host.StartAsync();
+
+        var failure = (await start.Should().ThrowAsync<InvalidValueException>()).Which;
+        host.Invoking(h => h.Services.GetRequiredService<PortfolioStore>()).Should().Throw<InvalidOperationException>()
+            .WithMessage("*could not be opened when the host started*").WithInnerException<InvalidValueException>()
+            .Which.Should().BeSameAs(failure);
+    }
+
+    [Test]
     public void A_registration_without_a_database_is_refused_when_it_is_made()
     {
         var register = () => new ServiceCollection().AddPortfolioGroups(o => o.MigrateOnStart = true);
