@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PortfolioGroups.Migrations;
 using PortfolioGroups.Repositories;
@@ -15,18 +17,23 @@ namespace PortfolioGroups;
 /// A store is safe to share between threads and tasks: each operation takes its own connection
 /// from the pool. Open one per database and dispose it when done; disposing releases pooled
 /// connections (and a data source the store created), but not a data source the caller passed in.
-/// There is no global or ambient store.
+/// There is no global or ambient store. Dispose it with <c>await using</c>; the synchronous
+/// <see cref="Dispose"/> exists for owners that only dispose synchronously, such as a DI container.
 /// </remarks>
-public sealed class PortfolioStore : IAsyncDisposable
+public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 {
     private readonly Database _database;
     private readonly SchemaMigrator _migrator;
+    private readonly ILogger _logger;
     private int _disposed;
 
     // The composition root: the one place that knows every layer, and wires them top to bottom.
-    private PortfolioStore(Database database)
+    private PortfolioStore(Database database, PortfolioStoreOptions options)
     {
         _database = database;
+        _logger = options.LoggerFactory?.CreateLogger(StoreLog.StoreCategory) ?? NullLogger.Instance;
+        database.Telemetry = new CommandTelemetry(
+            options.LoggerFactory?.CreateLogger(CommandTelemetry.LoggerCategory) ?? NullLogger.Instance, options.SlowCommandThreshold);
         _migrator = new SchemaMigrator(database);
         var portfolios = new PortfolioRepository(database);
         var groups = new PortfolioGroupRepository(database);
@@ -40,6 +47,9 @@ public sealed class PortfolioStore : IAsyncDisposable
 
     /// <summary>The PostgreSQL schema holding the tables; null on SQLite.</summary>
     public string? Schema => _database.Schema;
+
+    /// <summary>Every migration version this library ships, ascending; an applied version above the last is from a newer library.</summary>
+    public static IReadOnlyList<long> LibraryMigrationVersions => LibraryMigrationSource.Versions;
 
     internal PortfolioService Portfolios { get; }
 
@@ -102,10 +112,20 @@ public sealed class PortfolioStore : IAsyncDisposable
 
     /// <summary>Applies every pending migration, then refreshes the catalog.</summary>
     /// <returns>The versions applied by this call (empty when the schema was up to date) and the state after it.</returns>
-    public Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default)
+    public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _migrator.UpAsync(cancellationToken);
+        var result = await _migrator.UpAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Ran.Count > 0)
+        {
+            StoreLog.MigrationsApplied(_logger, result.Ran, result.Status.CurrentVersion);
+        }
+        else
+        {
+            StoreLog.SchemaUpToDate(_logger, result.Status.CurrentVersion);
+        }
+
+        return result;
     }
 
     /// <summary>Reverts applied migrations newer than <paramref name="targetVersion"/>, an applied version or 0 (before the first).</summary>
@@ -117,10 +137,16 @@ public sealed class PortfolioStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call before or after FluentMigrator runs.</param>
     /// <returns>The versions reverted by this call, newest first, and the state after it.</returns>
     /// <exception cref="InvalidValueException">The target is not 0 or an applied version, or the call would drop data without <paramref name="allowDataLoss"/>.</exception>
-    public Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
+    public async Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken);
+        var result = await _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken).ConfigureAwait(false);
+        if (result.Ran.Count > 0)
+        {
+            StoreLog.MigrationsReverted(_logger, result.Ran, result.Status.CurrentVersion);
+        }
+
+        return result;
     }
 
     /// <summary>Reads which of the library's migrations are applied and which are pending.</summary>
@@ -169,6 +195,19 @@ public sealed class PortfolioStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Releases the store's connections synchronously, like <see cref="DisposeAsync"/>. Prefer
+    /// <see cref="DisposeAsync"/>; this is for owners that can only dispose synchronously, such
+    /// as <c>ServiceProvider.Dispose()</c>. Disposing twice, either way, does nothing the second time.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _database.Dispose();
+        }
+    }
+
     /// <summary>The store a row helper was given, checked: not null, not disposed.</summary>
     internal static PortfolioStore Usable(PortfolioStore store)
     {
@@ -190,9 +229,10 @@ public sealed class PortfolioStore : IAsyncDisposable
 
     private static async Task<PortfolioStore> OpenAsync(Database database, PortfolioStoreOptions options, CancellationToken cancellationToken)
     {
-        var store = new PortfolioStore(database);
+        var store = new PortfolioStore(database, options);
         try
         {
+            StoreLog.Opened(store._logger, database.SystemName, database.Schema ?? "main", options.MigrateOnOpen);
             if (options.MigrateOnOpen)
             {
                 await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
