@@ -14,9 +14,10 @@ namespace PortfolioGroups.Migrations;
 /// </summary>
 /// <remarks>
 /// Every call that migrates runs between the database's <see cref="Database.BeginMigrationAsync"/>
-/// and <see cref="Database.EndMigrationAsync"/> (on PostgreSQL an advisory lock for the whole run,
-/// so several processes migrating the same schema at once are serialized and each migration is
-/// applied once). FluentMigrator is synchronous: cancellation is observed before it starts and
+/// and <see cref="Database.EndMigrationAsync"/> (on PostgreSQL an advisory lock, on SQLite a lock
+/// file beside the database, for the whole run, so several processes migrating the same database
+/// at once are serialized and each migration is applied once). FluentMigrator runs on the same
+/// connection, taken from the store's data source. FluentMigrator is synchronous: cancellation is observed before it starts and
 /// after it ends.
 /// </remarks>
 internal sealed class SchemaMigrator(Database database)
@@ -105,7 +106,7 @@ internal sealed class SchemaMigrator(Database database)
                     var ran = toRun(before);
                     if (ran.Count > 0)
                     {
-                        await Task.Run(() => RunFluentMigrator(migrate), CancellationToken.None).ConfigureAwait(false);
+                        await Task.Run(() => RunFluentMigrator(connection, migrate), CancellationToken.None).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
@@ -137,28 +138,22 @@ internal sealed class SchemaMigrator(Database database)
         }
     }
 
-    private void RunFluentMigrator(Action<IMigrationRunner> migrate)
+    /// <summary>Runs FluentMigrator on <paramref name="connection"/>, the one that holds the migration lock.</summary>
+    private void RunFluentMigrator(DbConnection connection, Action<IMigrationRunner> migrate)
     {
-        try
-        {
-            var target = new MigrationTarget(database);
-            var services = new ServiceCollection()
-                .AddFluentMigratorCore()
-                .ConfigureRunner(runner =>
-                {
-                    database.ConfigureMigrationRunner(runner);
-                    runner.WithVersionTable(new LibraryVersionTable(database.Schema));
-                })
-                .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
+        var target = new MigrationTarget(database);
+        var services = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner =>
+            {
+                database.ConfigureMigrationRunner(runner, connection);
+                runner.WithVersionTable(new LibraryVersionTable(database.Schema));
+            })
+            .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
 
-            using var provider = services.BuildServiceProvider(validateScopes: false);
-            using var scope = provider.CreateScope();
-            migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
-        }
-        catch (Exception ex) when (database.ExplainMigrationFailure(ex) is { } explained)
-        {
-            throw explained;
-        }
+        using var provider = services.BuildServiceProvider(validateScopes: false);
+        using var scope = provider.CreateScope();
+        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
     }
 
     private async Task<MigrationStatus> ReadStatusAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -117,8 +117,12 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>The physical type of a JSON column written only by the library.</summary>
     public abstract string JsonColumnType { get; }
 
-    /// <summary>Points FluentMigrator at this database: its processor and its own connection string (not pooled).</summary>
-    public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner);
+    /// <summary>
+    /// Points FluentMigrator at this database: its processor, running on <paramref name="connection"/>,
+    /// the store's own connection (from the store's data source, so a host's password provider or
+    /// SCRAM credentials apply), which also holds the migration lock.
+    /// </summary>
+    public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection);
 
     /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>
     public virtual Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -129,9 +133,6 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>Writes the tables' and columns' descriptions where the database keeps them (PostgreSQL's <c>COMMENT ON</c>).</summary>
     public virtual Task WriteDescriptionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<TableModel> tables, CancellationToken cancellationToken) =>
         Task.CompletedTask;
-
-    /// <summary>A clearer exception for a failure of FluentMigrator's own connection, or null to let it through.</summary>
-    public virtual Exception? ExplainMigrationFailure(Exception exception) => null;
 
     // ---- bulk writes: one transaction, input streamed into temporary tables -----------------
 
