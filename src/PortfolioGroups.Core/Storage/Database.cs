@@ -166,12 +166,21 @@ internal abstract class Database : IAsyncDisposable
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // SQLite: BEGIN IMMEDIATE (the driver's default), so the call holds the write lock from
             // the start and never fails to upgrade a read lock halfway through.
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            DbTransaction transaction;
+            try
+            {
+                transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbException ex) when (Classify(ex) is { } error)
+            {
+                throw Translate(error, ErrorContext.Read, ex);
+            }
+
             await using (transaction.ConfigureAwait(false))
             {
                 return await work(new WriteTransaction(this, connection, transaction)).ConfigureAwait(false);
@@ -184,18 +193,68 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>Opens a connection, set up for the library.</summary>
     public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
 
-    /// <summary>Runs one command on a connection of its own.</summary>
+    /// <summary>Opens a connection for a call: a server that cannot be reached is a <see cref="TransientStorageException"/>.</summary>
+    private async Task<DbConnection> OpenForCallAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException ex) when (Classify(ex) is { } error)
+        {
+            throw Translate(error, ErrorContext.Read, ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs one command on a connection of its own. A read (<see cref="ErrorContext.Read"/>) whose
+    /// connection was lost is run once more on a fresh connection: it changed nothing, so running it
+    /// again is safe. A write is not retried (it may have committed before the connection was lost):
+    /// the caller gets a <see cref="TransientStorageException"/>.
+    /// </summary>
     /// <param name="operation">The traced operation name, such as <c>portfolio.get</c>.</param>
     /// <param name="context">What the command writes, so a driver error can name the row.</param>
     /// <param name="command">The command: its SQL, parameters and mapping are the caller's.</param>
     /// <param name="cancellationToken">Cancels opening the connection and the command.</param>
     public async Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientStorageException ex) when (ex.ConnectionLost && ReferenceEquals(context, ErrorContext.Read))
+        {
+            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> RunOnOwnConnectionAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await RunAsync(connection, operation, context, command, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The one path from a classified driver error to the library's exception. A lost connection
+    /// also drops the data source's idle connections: the server that ended one has most likely
+    /// ended the others (a restart, a failover), and a later call must not be handed a dead one.
+    /// </summary>
+    private PortfolioGroupsException Translate(StorageError error, ErrorContext context, DbException exception)
+    {
+        if (error.Kind == StorageErrorKind.ConnectionLost)
+        {
+            ForgetIdleConnections();
+        }
+
+        return ErrorTranslator.Translate(error, context, exception);
+    }
+
+    /// <summary>Drops the idle pooled connections (PostgreSQL); nothing to do where no server can drop them (SQLite).</summary>
+    protected virtual void ForgetIdleConnections()
+    {
     }
 
     /// <summary>Runs one command on the caller's connection (and transaction, which the command names).</summary>
@@ -214,7 +273,7 @@ internal abstract class Database : IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             if (Classify(ex) is { } error)
             {
-                throw ErrorTranslator.Translate(error, context, ex);
+                throw Translate(error, context, ex);
             }
 
             throw;
@@ -224,7 +283,7 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> on one connection.</summary>
     public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await work(connection).ConfigureAwait(false);
@@ -242,7 +301,7 @@ internal abstract class Database : IAsyncDisposable
     public async IAsyncEnumerable<T> StreamAsync<T>(string operation, Func<DbConnection, IAsyncEnumerable<T>> query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var activity = StartActivity(operation);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = query(connection).GetAsyncEnumerator(cancellationToken);
@@ -275,7 +334,7 @@ internal abstract class Database : IAsyncDisposable
                         activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                         if (Classify(ex) is { } error)
                         {
-                            throw ErrorTranslator.Translate(error, ErrorContext.Read, ex);
+                            throw Translate(error, ErrorContext.Read, ex);
                         }
 
                         throw;
@@ -406,6 +465,6 @@ internal sealed class WriteTransaction
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await RunAsync("commit", ErrorContext.Read, async _ => { await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false); return 0; }, CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -32,15 +32,23 @@ internal sealed partial class PostgresDatabase : Database
     private const string CharacterNotInRepertoire = "22021";
     private const string UntranslatableCharacter = "22P05";
     private const string UndefinedTable = "42P01";
+    private const string AdminShutdown = "57P01";
+    private const string CrashShutdown = "57P02";
+    private const string CannotConnectNow = "57P03";
+    private const string SerializationFailure = "40001";
+    private const string DeadlockDetected = "40P01";
+    private const string LockNotAvailable = "55P03";
 
     // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
     private const int AdvisoryLockClass = 0x50477270;
 
     private readonly string _connectionString;
+    private readonly NpgsqlDataSource _npgsqlDataSource;
 
     private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema)
         : base(dataSource, ownsDataSource, schema)
     {
+        _npgsqlDataSource = dataSource;
         // Without the password (Npgsql leaves it out): used only to satisfy FluentMigrator.
         _connectionString = dataSource.ConnectionString;
     }
@@ -176,17 +184,31 @@ internal sealed partial class PostgresDatabase : Database
 
     // ---- errors --------------------------------------------------------------------------------
 
-    public override StorageError? Classify(DbException exception) => exception is not PostgresException pg
-        ? null
-        : pg.SqlState switch
+    public override StorageError? Classify(DbException exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState switch
         {
             UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
             ForeignKeyViolation => new StorageError(StorageErrorKind.MissingReference, Constraint: pg.ConstraintName),
             UndefinedTable => new StorageError(StorageErrorKind.NotMigrated, Message: pg.MessageText),
             CheckViolation or StringDataRightTruncation or InvalidTextRepresentation or CharacterNotInRepertoire or UntranslatableCharacter =>
                 new StorageError(StorageErrorKind.InvalidValue, Field: pg.ColumnName ?? pg.ConstraintName, Message: pg.MessageText),
+
+            // Class 08 (connection exception), 57P01-57P03 (the server ended the session or is
+            // starting or stopping): the session is gone.
+            ['0', '8', ..] or AdminShutdown or CrashShutdown or CannotConnectNow => new StorageError(StorageErrorKind.ConnectionLost),
+            SerializationFailure or DeadlockDetected or LockNotAvailable => new StorageError(StorageErrorKind.Busy),
             _ => null,
-        };
+        },
+
+        // No server answer: a timeout (the command's, or waiting for a pooled connection), or the
+        // socket failed (the server is gone or unreachable).
+        NpgsqlException { InnerException: TimeoutException } => new StorageError(StorageErrorKind.Busy),
+        NpgsqlException { IsTransient: true } => new StorageError(StorageErrorKind.ConnectionLost),
+        _ => null,
+    };
+
+    protected override void ForgetIdleConnections() => _npgsqlDataSource.Clear();
 
     // ---- migrations ----------------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ internal sealed class SqliteDatabase : Database
 
     // Primary result code and extended codes, from the SQLite C API's result code list.
     private const int SqliteError = 1;
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteConstraint = 19;
     private const int ConstraintUnique = 2067;
     private const int ConstraintPrimaryKey = 1555;
@@ -240,6 +242,12 @@ internal sealed class SqliteDatabase : Database
         if (exception is SqliteException { SqliteErrorCode: SqliteError } missing && missing.Message.Contains("no such table", StringComparison.Ordinal))
         {
             return new StorageError(StorageErrorKind.NotMigrated, Message: missing.Message);
+        }
+
+        if (exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        {
+            // The busy handler already waited up to the command timeout.
+            return new StorageError(StorageErrorKind.Busy);
         }
 
         if (exception is not SqliteException { SqliteErrorCode: SqliteConstraint } sqlite)
