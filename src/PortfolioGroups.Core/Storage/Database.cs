@@ -117,6 +117,18 @@ internal abstract class Database : IAsyncDisposable
     /// <summary>The physical type of a JSON column written only by the library.</summary>
     public abstract string JsonColumnType { get; }
 
+    /// <summary>SQL for <paramref name="column"/> with the characters in <paramref name="characters"/> removed from both ends.</summary>
+    public abstract string TrimCharacters(string column, string characters);
+
+    /// <summary>SQL that is true when <paramref name="column"/> has no character in the ranges of <paramref name="bracketRanges"/> (such as <c>a-z0</c>).</summary>
+    public abstract string HasNoCharacterIn(string column, string bracketRanges);
+
+    /// <summary>SQL for a new random uid, as a column default (an outside writer need not supply one).</summary>
+    public abstract string RandomUidDefault { get; }
+
+    /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
+    public abstract bool CanAddConstraints { get; }
+
     /// <summary>
     /// Points FluentMigrator at this database: its processor, running on <paramref name="connection"/>,
     /// the store's own connection (from the store's data source, so a host's password provider or

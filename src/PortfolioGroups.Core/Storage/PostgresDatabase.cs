@@ -218,6 +218,15 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string JsonColumnType => "jsonb";
 
+    public override string TrimCharacters(string column, string characters) => $"btrim({column}, '{characters}')";
+
+    // A bracket expression of PostgreSQL's regular expressions: ranges by code point.
+    public override string HasNoCharacterIn(string column, string bracketRanges) => $"{column} !~ '[{bracketRanges}]'";
+
+    public override string RandomUidDefault => "gen_random_uuid()";
+
+    public override bool CanAddConstraints => true;
+
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(NpgsqlFactory))]
@@ -285,41 +294,41 @@ internal sealed partial class PostgresDatabase : Database
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();
-}
 
-/// <summary>
-/// FluentMigrator's PostgreSQL processor, running on the store's connection (from the store's data
-/// source, with its credentials) instead of opening its own from a connection string, which
-/// Npgsql gives without the password. The connection stays open for the migrator, which owns it.
-/// </summary>
-internal sealed class ProcessorOnConnection : Postgres15_0Processor
-{
-    public ProcessorOnConnection(
-        DbConnection connection,
-        PostgresDbFactory factory,
-        Postgres15_0Generator generator,
-        ILogger<Postgres15_0Processor> logger,
-        IOptionsSnapshot<ProcessorOptions> options,
-        IConnectionStringAccessor connectionStringAccessor,
-        PostgresOptions pgOptions)
-        : base(factory, generator, logger, options, connectionStringAccessor, pgOptions)
+    /// <summary>
+    /// FluentMigrator's PostgreSQL processor, running on the store's connection (from the store's data
+    /// source, with its credentials) instead of opening its own from a connection string, which
+    /// Npgsql gives without the password. The connection stays open for the migrator, which owns it.
+    /// </summary>
+    private sealed class ProcessorOnConnection : Postgres15_0Processor
     {
-        Connection = connection;
-    }
-
-    // The connection is the store's: FluentMigrator must not close it.
-    protected override void EnsureConnectionIsClosed()
-    {
-    }
-
-    // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
-#pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
-    protected override void Dispose(bool isDisposing)
-#pragma warning restore CA2215
-    {
-        if (isDisposing)
+        public ProcessorOnConnection(
+            DbConnection connection,
+            PostgresDbFactory factory,
+            Postgres15_0Generator generator,
+            ILogger<Postgres15_0Processor> logger,
+            IOptionsSnapshot<ProcessorOptions> options,
+            IConnectionStringAccessor connectionStringAccessor,
+            PostgresOptions pgOptions)
+            : base(factory, generator, logger, options, connectionStringAccessor, pgOptions)
         {
-            RollbackTransaction();
+            Connection = connection;
+        }
+
+        // The connection is the store's: FluentMigrator must not close it.
+        protected override void EnsureConnectionIsClosed()
+        {
+        }
+
+        // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
+    #pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
+        protected override void Dispose(bool isDisposing)
+    #pragma warning restore CA2215
+        {
+            if (isDisposing)
+            {
+                RollbackTransaction();
+            }
         }
     }
 }

@@ -284,6 +284,19 @@ internal sealed class SqliteDatabase : Database
 
     public override string JsonColumnType => "TEXT";
 
+    // SQLite's trim removes any of the given characters, multi-byte ones included.
+    public override string TrimCharacters(string column, string characters) => $"trim({column}, '{characters}')";
+
+    // GLOB's character class compares code points, so ranges work beyond ASCII.
+    public override string HasNoCharacterIn(string column, string bracketRanges) => $"{column} NOT GLOB '*[{bracketRanges}]*'";
+
+    // A version 4 UUID in the canonical lower-case form the uid columns' CHECK asks for.
+    public override string RandomUidDefault =>
+        "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' "
+        + "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))";
+
+    public override bool CanAddConstraints => false;
+
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(SqliteFactory))]
@@ -452,44 +465,44 @@ internal sealed class SqliteDatabase : Database
             return pragmas;
         }
     }
+
+    /// <summary>
+    /// FluentMigrator's SQLite processor, running on the store's connection (set up like every other,
+    /// and holding the migration lock) instead of opening its own.
+    /// </summary>
+    private sealed class SqliteProcessorOnConnection : SQLiteProcessor
+    {
+        public SqliteProcessorOnConnection(
+            DbConnection connection,
+            SQLiteDbFactory factory,
+            SQLiteGenerator generator,
+            ILogger<SQLiteProcessor> logger,
+            IOptionsSnapshot<ProcessorOptions> options,
+            IConnectionStringAccessor connectionStringAccessor,
+            IServiceProvider serviceProvider,
+            SQLiteQuoter quoter)
+            : base(factory, generator, logger, options, connectionStringAccessor, serviceProvider, quoter)
+        {
+            Connection = connection;
+        }
+
+        // The connection is the store's: FluentMigrator must not close it.
+        protected override void EnsureConnectionIsClosed()
+        {
+        }
+
+        // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
+    #pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
+        protected override void Dispose(bool isDisposing)
+    #pragma warning restore CA2215
+        {
+            if (isDisposing)
+            {
+                RollbackTransaction();
+            }
+        }
+    }
 }
 
 [JsonSerializable(typeof(IEnumerable<string>))]
 internal sealed partial class SqliteJson : JsonSerializerContext;
-
-/// <summary>
-/// FluentMigrator's SQLite processor, running on the store's connection (set up like every other,
-/// and holding the migration lock) instead of opening its own.
-/// </summary>
-internal sealed class SqliteProcessorOnConnection : SQLiteProcessor
-{
-    public SqliteProcessorOnConnection(
-        DbConnection connection,
-        SQLiteDbFactory factory,
-        SQLiteGenerator generator,
-        ILogger<SQLiteProcessor> logger,
-        IOptionsSnapshot<ProcessorOptions> options,
-        IConnectionStringAccessor connectionStringAccessor,
-        IServiceProvider serviceProvider,
-        SQLiteQuoter quoter)
-        : base(factory, generator, logger, options, connectionStringAccessor, serviceProvider, quoter)
-    {
-        Connection = connection;
-    }
-
-    // The connection is the store's: FluentMigrator must not close it.
-    protected override void EnsureConnectionIsClosed()
-    {
-    }
-
-    // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
-#pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
-    protected override void Dispose(bool isDisposing)
-#pragma warning restore CA2215
-    {
-        if (isDisposing)
-        {
-            RollbackTransaction();
-        }
-    }
-}
