@@ -98,7 +98,7 @@ public static class Worker
         for (var step = 0; ; step++)
         {
             var group = await PortfolioGroup.AddAsync(store, $"g-{seed}-{step}", "Group");
-            var names = Enumerable.Range(0, 500).Select(i => $"p-{seed}-{step}-{i}").ToArray();
+            var names = Enumerable.Range(0, 500).Select(i => string.Create(CultureInfo.InvariantCulture, $"p-{seed:D2}-{step:D5}-{i:D3}")).ToArray();
             await Portfolio.UpsertManyAsync(store, names.Select(n => new PortfolioUpsert(n)));
             await group.AddPortfoliosAsync(names.Select(n => (PortfolioRef)n));
             if (step % 3 == 2)
