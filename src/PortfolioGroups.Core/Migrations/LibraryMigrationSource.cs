@@ -10,7 +10,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
 {
     /// <summary>Every migration version the library ships, in order.</summary>
     public static IReadOnlyList<long> Versions { get; } =
-        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version];
+        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -23,6 +23,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         new M2026112301_CreatePortfolioTables(target),
         new M2026112302_CreateCatalog(target),
         new M2026112901_DropMembershipGroupIndex(target),
+        new M2026112902_DatabaseEnforcesRowRules(target),
     ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

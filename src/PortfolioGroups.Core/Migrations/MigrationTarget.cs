@@ -19,4 +19,7 @@ internal sealed class MigrationTarget(Database database)
 
     /// <summary>A JSON column written only by the library.</summary>
     public string JsonType => database.JsonColumnType;
+
+    /// <summary>The database the migration runs on, for the SQL fragments that differ.</summary>
+    public Database Database => database;
 }

@@ -26,16 +26,23 @@ internal sealed partial class SchemaMigrator
         }
 
         using var sql = new StringWriter(CultureInfo.InvariantCulture);
-        await Task.Run(
-            () => RunFluentMigrator(
-                runner => runner.MigrateUp(),
-                services => services
-                    .ConfigureRunner(runner => runner.AsGlobalPreview())
-                    .AddSingleton<ILoggerProvider>(new SqlScriptFluentMigratorLoggerProvider(
-                        sql,
-                        new SqlScriptFluentMigratorLoggerOptions { ShowSql = true, OutputSemicolonDelimiter = false },
-                        disposeWriter: false))),
-            CancellationToken.None).ConfigureAwait(false);
+        await database.WithConnectionAsync(
+            connection => Task.Run(
+                () =>
+                {
+                    RunFluentMigrator(
+                        connection,
+                        runner => runner.MigrateUp(),
+                        services => services
+                            .ConfigureRunner(runner => runner.AsGlobalPreview())
+                            .AddSingleton<ILoggerProvider>(new SqlScriptFluentMigratorLoggerProvider(
+                                sql,
+                                new SqlScriptFluentMigratorLoggerOptions { ShowSql = true, OutputSemicolonDelimiter = false },
+                                disposeWriter: false)));
+                    return true;
+                },
+                CancellationToken.None),
+            cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return new MigrationScript(status, sql.ToString());
     }

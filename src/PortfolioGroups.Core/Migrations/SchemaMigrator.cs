@@ -14,9 +14,10 @@ namespace PortfolioGroups.Migrations;
 /// </summary>
 /// <remarks>
 /// Every call that migrates runs between the database's <see cref="Database.BeginMigrationAsync"/>
-/// and <see cref="Database.EndMigrationAsync"/> (on PostgreSQL an advisory lock for the whole run,
-/// so several processes migrating the same schema at once are serialized and each migration is
-/// applied once). FluentMigrator is synchronous: cancellation is observed before it starts and
+/// and <see cref="Database.EndMigrationAsync"/> (on PostgreSQL an advisory lock, on SQLite a lock
+/// file beside the database, for the whole run, so several processes migrating the same database
+/// at once are serialized and each migration is applied once). FluentMigrator runs on the same
+/// connection, taken from the store's data source. FluentMigrator is synchronous: cancellation is observed before it starts and
 /// after it ends.
 /// </remarks>
 internal sealed partial class SchemaMigrator(Database database)
@@ -105,7 +106,7 @@ internal sealed partial class SchemaMigrator(Database database)
                     var ran = toRun(before);
                     if (ran.Count > 0)
                     {
-                        await Task.Run(() => RunFluentMigrator(migrate), CancellationToken.None).ConfigureAwait(false);
+                        await Task.Run(() => RunFluentMigrator(connection, migrate), CancellationToken.None).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
@@ -137,29 +138,26 @@ internal sealed partial class SchemaMigrator(Database database)
         }
     }
 
-    private void RunFluentMigrator(Action<IMigrationRunner> migrate, Action<IServiceCollection>? configure = null)
+    /// <summary>
+    /// Runs FluentMigrator on <paramref name="connection"/>, the one that holds the migration lock;
+    /// <paramref name="configure"/> adds to its services (the preview mode of a script).
+    /// </summary>
+    private void RunFluentMigrator(DbConnection connection, Action<IMigrationRunner> migrate, Action<IServiceCollection>? configure = null)
     {
-        try
-        {
-            var target = new MigrationTarget(database);
-            var services = new ServiceCollection()
-                .AddFluentMigratorCore()
-                .ConfigureRunner(runner =>
-                {
-                    database.ConfigureMigrationRunner(runner);
-                    runner.WithVersionTable(new LibraryVersionTable(database.Schema));
-                })
-                .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
+        var target = new MigrationTarget(database);
+        var services = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner =>
+            {
+                database.ConfigureMigrationRunner(runner, connection);
+                runner.WithVersionTable(new LibraryVersionTable(database.Schema));
+            })
+            .AddScoped<IFilteringMigrationSource>(_ => new LibraryMigrationSource(target));
 
-            configure?.Invoke(services);
-            using var provider = services.BuildServiceProvider(validateScopes: false);
-            using var scope = provider.CreateScope();
-            migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
-        }
-        catch (Exception ex) when (database.ExplainMigrationFailure(ex) is { } explained)
-        {
-            throw explained;
-        }
+        configure?.Invoke(services);
+        using var provider = services.BuildServiceProvider(validateScopes: false);
+        using var scope = provider.CreateScope();
+        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
     }
 
     private async Task<MigrationStatus> ReadStatusAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -92,3 +92,27 @@ public sealed class InvalidValueException : PortfolioGroupsException
     /// <summary>Why the value is invalid.</summary>
     public string Reason { get; }
 }
+
+/// <summary>
+/// The database could not complete the call for a reason that may pass: the connection was lost
+/// (the server ended it, restarted or is unreachable), or the database stayed busy. The driver's
+/// exception is <see cref="Exception.InnerException"/>.
+/// </summary>
+/// <remarks>
+/// Reads are retried once on a fresh connection before this is thrown; writes are not (they may
+/// have committed just before the connection was lost). Every call is one statement or one
+/// transaction, so a write is either applied whole or not at all; running an idempotent call again
+/// (an add, an upsert, a remove, a delete) is safe. See docs/reliability.md.
+/// </remarks>
+public sealed class TransientStorageException : PortfolioGroupsException
+{
+    /// <summary>Creates the exception for a message and the driver's exception.</summary>
+    public TransientStorageException(string message, bool connectionLost, Exception? innerException)
+        : base(message, innerException)
+    {
+        ConnectionLost = connectionLost;
+    }
+
+    /// <summary>True when the connection was lost or could not be made; false when the database was busy.</summary>
+    public bool ConnectionLost { get; }
+}

@@ -95,11 +95,8 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 
     /// <summary>Opens a store on PostgreSQL over an existing data source, which the caller keeps owning.</summary>
     /// <remarks>
-    /// Migrations run through FluentMigrator on a connection of their own, built from the data
-    /// source's connection string. Npgsql leaves the password out of that string unless it has
-    /// <c>Persist Security Info=true</c>; where the password is needed, set that, or open with
-    /// <see cref="PortfolioStoreOptions.MigrateOnOpen"/> false and migrate through a store opened
-    /// from a connection string.
+    /// Migrations run on a connection from this data source, so its credentials (a password
+    /// provider, SCRAM) apply to them as to every other call.
     /// </remarks>
     /// <exception cref="ArgumentNullException">The data source is null.</exception>
     /// <exception cref="InvalidValueException">The schema name is invalid.</exception>

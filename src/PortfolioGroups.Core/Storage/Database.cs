@@ -123,8 +123,24 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>The physical type of a JSON column written only by the library.</summary>
     public abstract string JsonColumnType { get; }
 
-    /// <summary>Points FluentMigrator at this database: its processor and its own connection string (not pooled).</summary>
-    public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner);
+    /// <summary>SQL for <paramref name="column"/> with the characters in <paramref name="characters"/> removed from both ends.</summary>
+    public abstract string TrimCharacters(string column, string characters);
+
+    /// <summary>SQL that is true when <paramref name="column"/> has no character in the ranges of <paramref name="bracketRanges"/> (such as <c>a-z0</c>).</summary>
+    public abstract string HasNoCharacterIn(string column, string bracketRanges);
+
+    /// <summary>SQL for a new random uid, as a column default (an outside writer need not supply one).</summary>
+    public abstract string RandomUidDefault { get; }
+
+    /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
+    public abstract bool CanAddConstraints { get; }
+
+    /// <summary>
+    /// Points FluentMigrator at this database: its processor, running on <paramref name="connection"/>,
+    /// the store's own connection (from the store's data source, so a host's password provider or
+    /// SCRAM credentials apply), which also holds the migration lock.
+    /// </summary>
+    public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection);
 
     /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>
     public virtual Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -135,9 +151,6 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>Writes the tables' and columns' descriptions where the database keeps them (PostgreSQL's <c>COMMENT ON</c>).</summary>
     public virtual Task WriteDescriptionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<TableModel> tables, CancellationToken cancellationToken) =>
         Task.CompletedTask;
-
-    /// <summary>A clearer exception for a failure of FluentMigrator's own connection, or null to let it through.</summary>
-    public virtual Exception? ExplainMigrationFailure(Exception exception) => null;
 
     // ---- bulk writes: one transaction, input streamed into temporary tables -----------------
 
@@ -171,12 +184,21 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // SQLite: BEGIN IMMEDIATE (the driver's default), so the call holds the write lock from
             // the start and never fails to upgrade a read lock halfway through.
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            DbTransaction transaction;
+            try
+            {
+                transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbException ex) when (Classify(ex) is { } error)
+            {
+                throw Translate(error, ErrorContext.Read, ex);
+            }
+
             await using (transaction.ConfigureAwait(false))
             {
                 return await work(new WriteTransaction(this, connection, transaction)).ConfigureAwait(false);
@@ -189,18 +211,68 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>Opens a connection, set up for the library.</summary>
     public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
 
-    /// <summary>Runs one command on a connection of its own.</summary>
+    /// <summary>Opens a connection for a call: a server that cannot be reached is a <see cref="TransientStorageException"/>.</summary>
+    private async Task<DbConnection> OpenForCallAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException ex) when (Classify(ex) is { } error)
+        {
+            throw Translate(error, ErrorContext.Read, ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs one command on a connection of its own. A read (<see cref="ErrorContext.Read"/>) whose
+    /// connection was lost is run once more on a fresh connection: it changed nothing, so running it
+    /// again is safe. A write is not retried (it may have committed before the connection was lost):
+    /// the caller gets a <see cref="TransientStorageException"/>.
+    /// </summary>
     /// <param name="operation">The traced operation name, such as <c>portfolio.get</c>.</param>
     /// <param name="context">What the command writes, so a driver error can name the row.</param>
     /// <param name="command">The command: its SQL, parameters and mapping are the caller's.</param>
     /// <param name="cancellationToken">Cancels opening the connection and the command.</param>
     public async Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientStorageException ex) when (ex.ConnectionLost && ReferenceEquals(context, ErrorContext.Read))
+        {
+            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> RunOnOwnConnectionAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await RunAsync(connection, operation, context, command, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The one path from a classified driver error to the library's exception. A lost connection
+    /// also drops the data source's idle connections: the server that ended one has most likely
+    /// ended the others (a restart, a failover), and a later call must not be handed a dead one.
+    /// </summary>
+    private PortfolioGroupsException Translate(StorageError error, ErrorContext context, DbException exception)
+    {
+        if (error.Kind == StorageErrorKind.ConnectionLost)
+        {
+            ForgetIdleConnections();
+        }
+
+        return ErrorTranslator.Translate(error, context, exception);
+    }
+
+    /// <summary>Drops the idle pooled connections (PostgreSQL); nothing to do where no server can drop them (SQLite).</summary>
+    protected virtual void ForgetIdleConnections()
+    {
     }
 
     /// <summary>Runs one command on the caller's connection (and transaction, which the command names).</summary>
@@ -224,7 +296,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             if (Classify(ex) is { } error)
             {
-                throw ErrorTranslator.Translate(error, context, ex);
+                throw Translate(error, context, ex);
             }
 
             throw;
@@ -234,7 +306,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>Runs <paramref name="work"/> on one connection.</summary>
     public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await work(connection).ConfigureAwait(false);
@@ -252,7 +324,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     public async IAsyncEnumerable<T> StreamAsync<T>(string operation, Func<DbConnection, IAsyncEnumerable<T>> query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var activity = StartActivity(operation);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         using var measurement = Telemetry.Start(operation, DbSystem);
         await using (connection.ConfigureAwait(false))
         {
@@ -290,7 +362,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
                         activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                         if (Classify(ex) is { } error)
                         {
-                            throw ErrorTranslator.Translate(error, ErrorContext.Read, ex);
+                            throw Translate(error, ErrorContext.Read, ex);
                         }
 
                         throw;
@@ -430,6 +502,6 @@ internal sealed class WriteTransaction
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await RunAsync("commit", ErrorContext.Read, async _ => { await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false); return 0; }, CancellationToken.None).ConfigureAwait(false);
     }
 }

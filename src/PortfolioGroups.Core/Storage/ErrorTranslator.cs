@@ -17,6 +17,12 @@ internal enum StorageErrorKind
 
     /// <summary>A table the library owns is missing: the schema is not (or no longer) migrated.</summary>
     NotMigrated,
+
+    /// <summary>The connection was lost or could not be made (the server ended it, restarted, or is unreachable).</summary>
+    ConnectionLost,
+
+    /// <summary>The database stayed busy (locked by another writer) for longer than the command timeout, or chose this call as a deadlock or serialization victim.</summary>
+    Busy,
 }
 
 /// <summary>
@@ -72,6 +78,15 @@ internal static class ErrorTranslator
             StorageErrorKind.MissingReference => MissingReference(error, context, exception),
             StorageErrorKind.NotMigrated => new PortfolioGroupsException(
                 $"The PortfolioGroups schema is not migrated in this database ({error.Message}): call MigrateAsync, or open the store with MigrateOnOpen.",
+                exception),
+            StorageErrorKind.ConnectionLost => new TransientStorageException(
+                $"The connection to the database was lost or could not be made ({exception.Message}). A write in progress was not committed "
+                + "unless the connection was lost while committing; every library call is one statement or one transaction, so nothing was half-applied.",
+                connectionLost: true,
+                exception),
+            StorageErrorKind.Busy => new TransientStorageException(
+                $"The database was busy ({exception.Message}); nothing was written. Run the call again.",
+                connectionLost: false,
                 exception),
             _ => new InvalidValueException(error.Field ?? "value", error.Message ?? exception.Message),
         };

@@ -4,6 +4,13 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
 using FluentMigrator.Runner;
+using FluentMigrator.Runner.Generators.Postgres;
+using FluentMigrator.Runner.Initialization;
+using FluentMigrator.Runner.Processors;
+using FluentMigrator.Runner.Processors.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using PortfolioGroups.Schema;
 
@@ -25,19 +32,25 @@ internal sealed partial class PostgresDatabase : Database
     private const string CharacterNotInRepertoire = "22021";
     private const string UntranslatableCharacter = "22P05";
     private const string UndefinedTable = "42P01";
+    private const string AdminShutdown = "57P01";
+    private const string CrashShutdown = "57P02";
+    private const string CannotConnectNow = "57P03";
+    private const string SerializationFailure = "40001";
+    private const string DeadlockDetected = "40P01";
+    private const string LockNotAvailable = "55P03";
 
     // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
     private const int AdvisoryLockClass = 0x50477270;
 
-    private readonly string _migrationConnectionString;
-    private readonly bool _overCallersDataSource;
+    private readonly string _connectionString;
+    private readonly NpgsqlDataSource _npgsqlDataSource;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema, string migrationConnectionString)
+    private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema)
         : base(dataSource, ownsDataSource, schema)
     {
-        // FluentMigrator's own connection is not pooled, so disposing the store leaves none open.
-        _migrationConnectionString = new NpgsqlConnectionStringBuilder(migrationConnectionString) { Pooling = false }.ConnectionString;
-        _overCallersDataSource = !ownsDataSource;
+        _npgsqlDataSource = dataSource;
+        // Without the password (Npgsql leaves it out): used only to satisfy FluentMigrator.
+        _connectionString = dataSource.ConnectionString;
     }
 
     public override DatabaseKind Kind => DatabaseKind.Postgres;
@@ -59,13 +72,13 @@ internal sealed partial class PostgresDatabase : Database
             throw new InvalidValueException(nameof(connectionString), ex.Message);
         }
 
-        return new PostgresDatabase(dataSource, ownsDataSource: true, schema, connectionString);
+        return new PostgresDatabase(dataSource, ownsDataSource: true, schema);
     }
 
     /// <summary>Uses the caller's data source, which the caller keeps owning.</summary>
     /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
     public static PostgresDatabase Over(NpgsqlDataSource dataSource, string? schema) =>
-        new(dataSource, ownsDataSource: false, CheckSchema(schema), dataSource.ConnectionString);
+        new(dataSource, ownsDataSource: false, CheckSchema(schema));
 
     // ---- SQL fragments -------------------------------------------------------------------------
 
@@ -171,17 +184,31 @@ internal sealed partial class PostgresDatabase : Database
 
     // ---- errors --------------------------------------------------------------------------------
 
-    public override StorageError? Classify(DbException exception) => exception is not PostgresException pg
-        ? null
-        : pg.SqlState switch
+    public override StorageError? Classify(DbException exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState switch
         {
             UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
             ForeignKeyViolation => new StorageError(StorageErrorKind.MissingReference, Constraint: pg.ConstraintName),
             UndefinedTable => new StorageError(StorageErrorKind.NotMigrated, Message: pg.MessageText),
             CheckViolation or StringDataRightTruncation or InvalidTextRepresentation or CharacterNotInRepertoire or UntranslatableCharacter =>
                 new StorageError(StorageErrorKind.InvalidValue, Field: pg.ColumnName ?? pg.ConstraintName, Message: pg.MessageText),
+
+            // Class 08 (connection exception), 57P01-57P03 (the server ended the session or is
+            // starting or stopping): the session is gone.
+            ['0', '8', ..] or AdminShutdown or CrashShutdown or CannotConnectNow => new StorageError(StorageErrorKind.ConnectionLost),
+            SerializationFailure or DeadlockDetected or LockNotAvailable => new StorageError(StorageErrorKind.Busy),
             _ => null,
-        };
+        },
+
+        // No server answer: a timeout (the command's, or waiting for a pooled connection), or the
+        // socket failed (the server is gone or unreachable).
+        NpgsqlException { InnerException: TimeoutException } => new StorageError(StorageErrorKind.Busy),
+        NpgsqlException { IsTransient: true } => new StorageError(StorageErrorKind.ConnectionLost),
+        _ => null,
+    };
+
+    protected override void ForgetIdleConnections() => _npgsqlDataSource.Clear();
 
     // ---- migrations ----------------------------------------------------------------------------
 
@@ -191,11 +218,25 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string JsonColumnType => "jsonb";
 
+    public override string TrimCharacters(string column, string characters) => $"btrim({column}, '{characters}')";
+
+    // A bracket expression of PostgreSQL's regular expressions: ranges by code point.
+    public override string HasNoCharacterIn(string column, string bracketRanges) => $"{column} !~ '[{bracketRanges}]'";
+
+    public override string RandomUidDefault => "gen_random_uuid()";
+
+    public override bool CanAddConstraints => true;
+
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(NpgsqlFactory))]
-    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
-        runner.AddPostgres15_0().WithGlobalConnectionString(_migrationConnectionString);
+    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection)
+    {
+        // The connection string is FluentMigrator's requirement only: its processor runs on the
+        // store's connection and never opens one of its own.
+        runner.AddPostgres15_0().WithGlobalConnectionString(_connectionString);
+        runner.Services.AddScoped<Postgres15_0Processor>(services => ActivatorUtilities.CreateInstance<ProcessorOnConnection>(services, connection));
+    }
 
     /// <summary>
     /// Takes the session advisory lock that serializes migrators of this schema (held until
@@ -239,29 +280,6 @@ internal sealed partial class PostgresDatabase : Database
         return RunAsync(connection, "catalog.comments", ErrorContext.Read, c => c.ExecuteAsync(text, transaction: transaction), cancellationToken);
     }
 
-    public override Exception? ExplainMigrationFailure(Exception exception)
-    {
-        if (!_overCallersDataSource)
-        {
-            return null;
-        }
-
-        for (var inner = exception; inner is not null; inner = inner.InnerException)
-        {
-            // SQLSTATE class 28: invalid authorization specification (28000, 28P01).
-            if (inner is PostgresException { SqlState: ['2', '8', ..] } authentication)
-            {
-                return new PortfolioGroupsException(
-                    "Migrating failed to authenticate: FluentMigrator opens its own connection from the data source's connection string, " +
-                    "which Npgsql gives without the password unless the data source has 'Persist Security Info=true'. Set that, or open the store " +
-                    "with MigrateOnOpen = false and migrate through a store opened from a connection string.",
-                    authentication);
-            }
-        }
-
-        return null;
-    }
-
     private static string CheckSchema(string? schema)
     {
         if (schema is null || !SchemaName().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal) || schema == "information_schema")
@@ -276,4 +294,41 @@ internal sealed partial class PostgresDatabase : Database
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();
+
+    /// <summary>
+    /// FluentMigrator's PostgreSQL processor, running on the store's connection (from the store's data
+    /// source, with its credentials) instead of opening its own from a connection string, which
+    /// Npgsql gives without the password. The connection stays open for the migrator, which owns it.
+    /// </summary>
+    private sealed class ProcessorOnConnection : Postgres15_0Processor
+    {
+        public ProcessorOnConnection(
+            DbConnection connection,
+            PostgresDbFactory factory,
+            Postgres15_0Generator generator,
+            ILogger<Postgres15_0Processor> logger,
+            IOptionsSnapshot<ProcessorOptions> options,
+            IConnectionStringAccessor connectionStringAccessor,
+            PostgresOptions pgOptions)
+            : base(factory, generator, logger, options, connectionStringAccessor, pgOptions)
+        {
+            Connection = connection;
+        }
+
+        // The connection is the store's: FluentMigrator must not close it.
+        protected override void EnsureConnectionIsClosed()
+        {
+        }
+
+        // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
+    #pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
+        protected override void Dispose(bool isDisposing)
+    #pragma warning restore CA2215
+        {
+            if (isDisposing)
+            {
+                RollbackTransaction();
+            }
+        }
+    }
 }

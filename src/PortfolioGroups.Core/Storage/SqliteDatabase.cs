@@ -1,10 +1,19 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dapper;
 using FluentMigrator.Runner;
+using FluentMigrator.Runner.Generators.SQLite;
+using FluentMigrator.Runner.Initialization;
+using FluentMigrator.Runner.Processors;
+using FluentMigrator.Runner.Processors.SQLite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Storage;
@@ -21,20 +30,35 @@ internal sealed class SqliteDatabase : Database
 
     // Primary result code and extended codes, from the SQLite C API's result code list.
     private const int SqliteError = 1;
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteConstraint = 19;
     private const int ConstraintUnique = 2067;
     private const int ConstraintPrimaryKey = 1555;
     private const int ConstraintForeignKey = 787;
     private const int ConstraintCheck = 275;
 
+    // In-process locks of shared in-memory databases (which only this process can see), by name.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_memoryMigrationLocks = new(StringComparer.Ordinal);
+
     private readonly string _connectionString;
+    private readonly string? _migrationLockPath;
+    private readonly string _memoryName;
+    private readonly TimeSpan _lockTimeout;
+    private readonly ConcurrentDictionary<DbConnection, IDisposable> _heldMigrationLocks = new();
     private SqliteConnection? _keepAlive;
 
-    private SqliteDatabase(SqliteDataSource dataSource)
+    private SqliteDatabase(SqliteDataSource dataSource, string? migrationLockPath, string memoryName, TimeSpan lockTimeout)
         : base(dataSource, ownsDataSource: true, schema: null)
     {
         _connectionString = dataSource.ConnectionString;
+        _migrationLockPath = migrationLockPath;
+        _memoryName = memoryName;
+        _lockTimeout = lockTimeout;
     }
+
+    /// <summary>The suffix of the lock file beside a database file that serializes migrators across processes.</summary>
+    public const string MigrationLockSuffix = ".migrate-lock";
 
     public override DatabaseKind Kind => DatabaseKind.Sqlite;
 
@@ -71,7 +95,12 @@ internal sealed class SqliteDatabase : Database
         // Microsoft.Data.Sqlite retries in coarse steps. Bounded by the command timeout
         // ("Default Timeout", 30 s by default).
         var busyTimeoutMs = (int)Math.Min(builder.DefaultTimeout * 1000L, int.MaxValue);
-        var database = new SqliteDatabase(new SqliteDataSource(builder.ToString(), $"PRAGMA busy_timeout = {busyTimeoutMs};{settings}"));
+        var lockPath = isMemory ? null : Path.GetFullPath(builder.DataSource) + MigrationLockSuffix;
+        var database = new SqliteDatabase(
+            new SqliteDataSource(builder.ToString(), $"PRAGMA busy_timeout = {busyTimeoutMs};{settings}"),
+            lockPath,
+            builder.DataSource,
+            TimeSpan.FromMilliseconds(busyTimeoutMs));
         SqliteConnection first;
         try
         {
@@ -215,6 +244,12 @@ internal sealed class SqliteDatabase : Database
             return new StorageError(StorageErrorKind.NotMigrated, Message: missing.Message);
         }
 
+        if (exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        {
+            // The busy handler already waited up to the command timeout.
+            return new StorageError(StorageErrorKind.Busy);
+        }
+
         if (exception is not SqliteException { SqliteErrorCode: SqliteConstraint } sqlite)
         {
             return null;
@@ -249,12 +284,105 @@ internal sealed class SqliteDatabase : Database
 
     public override string JsonColumnType => "TEXT";
 
+    // SQLite's trim removes any of the given characters, multi-byte ones included.
+    public override string TrimCharacters(string column, string characters) => $"trim({column}, '{characters}')";
+
+    // GLOB's character class compares code points, so ranges work beyond ASCII.
+    public override string HasNoCharacterIn(string column, string bracketRanges) => $"{column} NOT GLOB '*[{bracketRanges}]*'";
+
+    // A version 4 UUID in the canonical lower-case form the uid columns' CHECK asks for.
+    public override string RandomUidDefault =>
+        "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' "
+        + "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))";
+
+    public override bool CanAddConstraints => false;
+
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(SqliteFactory))]
-    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner) =>
-        // FluentMigrator's own connection is not pooled, so nothing it opened outlives the migration.
-        runner.AddSQLite().WithGlobalConnectionString(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+    public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection)
+    {
+        runner.AddSQLite().WithGlobalConnectionString(_connectionString);
+        runner.Services.AddScoped<SQLiteProcessor>(services => ActivatorUtilities.CreateInstance<SqliteProcessorOnConnection>(services, connection, new SQLiteQuoter()));
+    }
+
+    /// <summary>
+    /// Serializes migrators across processes, as PostgreSQL's advisory lock does: an exclusive lock
+    /// on a file beside the database (<see cref="MigrationLockSuffix"/>), waited for up to the
+    /// command timeout; a shared in-memory database, which only this process sees, takes an
+    /// in-process lock. Then turns foreign keys off on the migrator's connection (outside any
+    /// transaction, where SQLite allows it): a migration that rebuilds a table drops the old one,
+    /// and with foreign keys on that drop would cascade into the rows that point at it.
+    /// </summary>
+    public override async Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var held = await AcquireMigrationLockAsync(cancellationToken).ConfigureAwait(false);
+        _heldMigrationLocks[connection] = held;
+        await RunAsync(connection, "migrate.lock", ErrorContext.Read, c => c.ExecuteAsync("PRAGMA foreign_keys = OFF"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks that every foreign key still holds, turns foreign keys back on, and releases the lock.</summary>
+    public override async Task EndMigrationAsync(DbConnection connection)
+    {
+        try
+        {
+            await RunAsync(connection, "migrate.unlock", ErrorContext.Read, c => c.ExecuteAsync("PRAGMA foreign_keys = ON"), CancellationToken.None).ConfigureAwait(false);
+            var broken = await RunAsync(connection, "migrate.foreign_key_check", ErrorContext.Read, c => c.QueryAsync<string>("SELECT \"table\" FROM pragma_foreign_key_check"), CancellationToken.None).ConfigureAwait(false);
+            if (broken.FirstOrDefault() is { } table)
+            {
+                throw new PortfolioGroupsException($"After migrating, rows of '{table}' point at rows that do not exist (PRAGMA foreign_key_check).");
+            }
+        }
+        finally
+        {
+            if (_heldMigrationLocks.TryRemove(connection, out var held))
+            {
+                held.Dispose();
+            }
+        }
+    }
+
+    private async Task<IDisposable> AcquireMigrationLockAsync(CancellationToken cancellationToken)
+    {
+        if (_migrationLockPath is null)
+        {
+            var semaphore = s_memoryMigrationLocks.GetOrAdd(_memoryName, _ => new SemaphoreSlim(1, 1));
+            if (!await semaphore.WaitAsync(_lockTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                throw MigrationLockTimeout();
+            }
+
+            return new Releaser(semaphore);
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive lock on the open file (flock on Unix, a share
+                // mode on Windows), released when the stream is disposed or the process dies.
+                // The file stays: deleting it would let a waiter lock an unlinked file.
+                return new FileStream(_migrationLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (waited.Elapsed < _lockTimeout)
+            {
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw MigrationLockTimeout(ex);
+            }
+        }
+    }
+
+    private PortfolioGroupsException MigrationLockTimeout(Exception? inner = null) =>
+        new($"Another migrator held the migration lock of this SQLite database ({_migrationLockPath ?? _memoryName}) for longer than the command timeout ({_lockTimeout.TotalSeconds:0} s).", inner);
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
+    }
 
     public override async ValueTask DisposeAsync()
     {
@@ -345,6 +473,43 @@ internal sealed class SqliteDatabase : Database
             var pragmas = connection.CreateCommand();
             pragmas.CommandText = setUpSql;
             return pragmas;
+        }
+    }
+
+    /// <summary>
+    /// FluentMigrator's SQLite processor, running on the store's connection (set up like every other,
+    /// and holding the migration lock) instead of opening its own.
+    /// </summary>
+    private sealed class SqliteProcessorOnConnection : SQLiteProcessor
+    {
+        public SqliteProcessorOnConnection(
+            DbConnection connection,
+            SQLiteDbFactory factory,
+            SQLiteGenerator generator,
+            ILogger<SQLiteProcessor> logger,
+            IOptionsSnapshot<ProcessorOptions> options,
+            IConnectionStringAccessor connectionStringAccessor,
+            IServiceProvider serviceProvider,
+            SQLiteQuoter quoter)
+            : base(factory, generator, logger, options, connectionStringAccessor, serviceProvider, quoter)
+        {
+            Connection = connection;
+        }
+
+        // The connection is the store's: FluentMigrator must not close it.
+        protected override void EnsureConnectionIsClosed()
+        {
+        }
+
+        // The base would dispose the store's connection; only an unfinished transaction is FluentMigrator's.
+    #pragma warning disable CA2215 // Dispose methods should call base class dispose: the base disposes a connection it does not own here.
+        protected override void Dispose(bool isDisposing)
+    #pragma warning restore CA2215
+        {
+            if (isDisposing)
+            {
+                RollbackTransaction();
+            }
         }
     }
 }

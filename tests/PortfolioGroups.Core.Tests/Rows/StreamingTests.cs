@@ -67,7 +67,8 @@ public sealed class StreamingTests(Db db) : DatabaseTest(db)
             await using (var held = PortfolioGroup.StreamPortfoliosAsync(store, group).GetAsyncEnumerator())
             {
                 (await held.MoveNextAsync()).Should().BeTrue();
-                await FluentActions.Awaiting(() => PortfolioGroup.GetAsync(store, group)).Should().ThrowAsync<NpgsqlException>("the open stream holds the only connection");
+                (await FluentActions.Awaiting(() => PortfolioGroup.GetAsync(store, group)).Should().ThrowAsync<TransientStorageException>("the open stream holds the only connection"))
+                    .Which.InnerException.Should().BeAssignableTo<NpgsqlException>();
             }
 
             await foreach (var _ in PortfolioGroup.StreamPortfoliosAsync(store, group))

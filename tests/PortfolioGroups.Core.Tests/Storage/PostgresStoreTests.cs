@@ -24,10 +24,12 @@ public sealed class PostgresStoreTests
     }
 
     [Test]
-    public async Task An_unreachable_server_fails_with_the_drivers_error_and_no_store()
+    public async Task An_unreachable_server_fails_as_transient_with_the_drivers_error_inside_and_no_store()
     {
         var open = () => PortfolioStore.OpenPostgresAsync("Host=127.0.0.1;Port=1;Username=nobody;Timeout=2");
 
-        await open.Should().ThrowAsync<NpgsqlException>();
+        var thrown = await open.Should().ThrowAsync<TransientStorageException>();
+        thrown.Which.ConnectionLost.Should().BeTrue();
+        thrown.Which.InnerException.Should().BeAssignableTo<NpgsqlException>();
     }
 }

@@ -147,19 +147,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             // The port is free now but could be taken before postgres binds it; that race is why start is retried.
             var port = GetFreePort();
             var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
-
-            // pg_ctl hands -o to /bin/sh, hence the quotes around the socket path.
-            var serverOptions = string.Create(
-                CultureInfo.InvariantCulture,
-                $"-p {port} -k \"{socketDir}\" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
-            var result = await RunToolAsync(
-                binDir,
-                "pg_ctl",
-                ["-D", DataDirOf(rootDir), "-l", logFile, "-w", "-t", "60", "-o", serverOptions, "start"],
-                runAsSystemUser,
-                rootDir,
-                ToolTimeout,
-                ct);
+            var result = await RunPgCtlStartAsync(binDir, rootDir, socketDir, runAsSystemUser, port, ct);
             if (result.ExitCode == 0)
             {
                 return port;
@@ -175,6 +163,36 @@ internal sealed class PostgresTestServer : IAsyncDisposable
 
         throw new InvalidOperationException(
             $"The throwaway PostgreSQL server did not start (binaries: {binDir}).{Environment.NewLine}{failures}");
+    }
+
+    private static Task<ProcessResult> RunPgCtlStartAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, int port, CancellationToken ct)
+    {
+        // pg_ctl hands -o to /bin/sh, hence the quotes around the socket path.
+        var serverOptions = string.Create(
+            CultureInfo.InvariantCulture,
+            $"-p {port} -k \"{socketDir}\" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+        return RunToolAsync(
+            binDir,
+            "pg_ctl",
+            ["-D", DataDirOf(rootDir), "-l", Path.Combine(rootDir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"],
+            runAsSystemUser,
+            rootDir,
+            ToolTimeout,
+            ct);
+    }
+
+    /// <summary>Stops the server (fast shutdown: sessions are ended), keeping its files, for tests of a server that goes away.</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        var result = await RunToolAsync(_binDir, "pg_ctl", ["-D", _dataDir, "-m", "fast", "-w", "-t", "60", "stop"], _runAsSystemUser, _rootDir, StopTimeout, ct);
+        ThrowIfFailed(result, "pg_ctl stop", hint: null);
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port.</summary>
+    public async Task StartAgainAsync(CancellationToken ct = default)
+    {
+        var result = await RunPgCtlStartAsync(_binDir, _rootDir, Path.Combine(_rootDir, "sock"), _runAsSystemUser, Port, ct);
+        ThrowIfFailed(result, "pg_ctl start", hint: null);
     }
 
     private static bool LooksLikePortConflict(string text) =>
