@@ -15,9 +15,10 @@ namespace PortfolioGroups;
 /// A store is safe to share between threads and tasks: each operation takes its own connection
 /// from the pool. Open one per database and dispose it when done; disposing releases pooled
 /// connections (and a data source the store created), but not a data source the caller passed in.
-/// There is no global or ambient store.
+/// There is no global or ambient store. Dispose it with <c>await using</c>; the synchronous
+/// <see cref="Dispose"/> exists for owners that only dispose synchronously, such as a DI container.
 /// </remarks>
-public sealed class PortfolioStore : IAsyncDisposable
+public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 {
     private readonly Database _database;
     private readonly SchemaMigrator _migrator;
@@ -144,6 +145,19 @@ public sealed class PortfolioStore : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _database.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Releases the store's connections synchronously, like <see cref="DisposeAsync"/>. Prefer
+    /// <see cref="DisposeAsync"/>; this is for owners that can only dispose synchronously, such
+    /// as <c>ServiceProvider.Dispose()</c>. Disposing twice, either way, does nothing the second time.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _database.Dispose();
         }
     }
 

@@ -18,7 +18,7 @@ namespace PortfolioGroups.Storage;
 /// Only identifiers the library owns (table and column names from the model graph, and a schema
 /// name validated on open) are ever interpolated into SQL; every value is a parameter.
 /// </remarks>
-internal abstract class Database : IAsyncDisposable
+internal abstract class Database : IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the library's <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "PortfolioGroups";
@@ -296,6 +296,15 @@ internal abstract class Database : IAsyncDisposable
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The synchronous twin of <see cref="DisposeAsync"/>, for owners that can only dispose synchronously (a DI container).</summary>
+    public virtual void Dispose()
+    {
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
         }
     }
 

@@ -264,13 +264,23 @@ internal sealed class SqliteDatabase : Database
             _keepAlive = null;
         }
 
-        // Pooled connections keep the file open; the store's owner expects it released.
-        using (var connection = new SqliteConnection(_connectionString))
-        {
-            SqliteConnection.ClearPool(connection);
-        }
-
+        ClearPool();
         await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        ClearPool();
+        base.Dispose();
+    }
+
+    /// <summary>Pooled connections keep the file open; the store's owner expects it released.</summary>
+    private void ClearPool()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     /// <summary>The implementation of <see cref="ContainsFunction"/>: ordinal, case-insensitive, literal.</summary>

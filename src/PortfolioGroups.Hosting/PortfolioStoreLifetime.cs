@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Hosting;
+
+namespace PortfolioGroups.Hosting;
+
+/// <summary>
+/// Holds the host's one <see cref="PortfolioStore"/>: opens it (and migrates, when asked) in
+/// <see cref="StartingAsync"/>, before any hosted service's <c>StartAsync</c> and so before a web
+/// server accepts requests; disposes it asynchronously in <see cref="StoppedAsync"/>, after every
+/// hosted service has stopped.
+/// </summary>
+/// <remarks>
+/// The container also disposes this holder (and the store it resolved) when the provider is
+/// disposed, synchronously or not; disposing a store twice does nothing the second time.
+/// </remarks>
+internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options) : IHostedLifecycleService, IAsyncDisposable, IDisposable
+{
+    private PortfolioStore? _store;
+    private int _stopped;
+
+    /// <summary>The open store, or null before the host started it and after the host stopped.</summary>
+    public PortfolioStore? OpenStore => Volatile.Read(ref _stopped) == 0 ? Volatile.Read(ref _store) : null;
+
+    /// <summary>The store, for the container's singleton registration.</summary>
+    /// <exception cref="InvalidOperationException">The host has not started yet.</exception>
+    public PortfolioStore Store => Volatile.Read(ref _store) ?? throw new InvalidOperationException(
+        "The PortfolioStore is opened when the host starts (AddPortfolioGroups registers a hosted service that opens it), "
+        + "and it was resolved before that. Resolve PortfolioStore after the host has started: inject it into a hosted "
+        + "service, an endpoint or a request handler rather than resolving it while building the host.");
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _store) is not null)
+        {
+            return;
+        }
+
+        var store = await options.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref _store, store, null) is not null)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _stopped, 1);
+        if (Volatile.Read(ref _store) is { } store)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _stopped, 1);
+        if (Volatile.Read(ref _store) is { } store)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref _stopped, 1);
+        Volatile.Read(ref _store)?.Dispose();
+    }
+}
