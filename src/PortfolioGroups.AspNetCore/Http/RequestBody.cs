@@ -91,13 +91,24 @@ internal sealed class RequestBody
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
-            if (!fields.Contains(property.Name))
+            string name;
+            try
             {
-                body.Errors.Add(property.Name, $"Unknown field; this route takes {string.Join(", ", fields)}.");
+                name = property.Name;
             }
-            else if (!seen.Add(property.Name))
+            catch (InvalidOperationException)
             {
-                body.Errors.Add(property.Name, "Given more than once.");
+                body.Errors.Add("body", "A field name is not valid Unicode (an unpaired surrogate).");
+                continue;
+            }
+
+            if (!fields.Contains(name))
+            {
+                body.Errors.Add(name, $"Unknown field; this route takes {string.Join(", ", fields)}.");
+            }
+            else if (!seen.Add(name))
+            {
+                body.Errors.Add(name, "Given more than once.");
             }
         }
 
@@ -120,13 +131,29 @@ internal sealed class RequestBody
             return null;
         }
 
+        return Text(value, name, out var text) ? text : null;
+    }
+
+    /// <summary>A JSON string's text; anything else (or text that is not valid Unicode) is an error under <paramref name="field"/>.</summary>
+    private bool Text(JsonElement value, string field, out string text)
+    {
+        text = "";
         if (value.ValueKind != JsonValueKind.String)
         {
-            Errors.Add(name, $"Must be a string, not a JSON {Kind(value)}.");
-            return null;
+            Errors.Add(field, $"Must be a string, not a JSON {Kind(value)}.");
+            return false;
         }
 
-        return value.GetString();
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            Errors.Add(field, "Is not valid Unicode (an unpaired surrogate).");
+            return false;
+        }
     }
 
     /// <summary>A field for a partial update: unset when absent, else its string value or null.</summary>
@@ -160,25 +187,25 @@ internal sealed class RequestBody
     /// <summary>An array of uids: null when absent or null; each bad item is named by its position.</summary>
     public List<Guid>? UidList(string name) => List(name, (item, field) =>
     {
-        if (item.ValueKind == JsonValueKind.String && Uids.TryParse(item.GetString()!, out var uid))
+        if (!Text(item, field, out var text))
+        {
+            return (false, default);
+        }
+
+        if (Uids.TryParse(text, out var uid))
         {
             return (true, uid);
         }
 
-        Errors.Add(field, item.ValueKind == JsonValueKind.String ? $"'{Uids.Shorten(item.GetString()!)}' is not a UUID." : $"Must be a UUID string, not a JSON {Kind(item)}.");
+        Errors.Add(field, $"'{Uids.Shorten(text)}' is not a UUID.");
         return (false, default);
     });
 
     /// <summary>An array of strings: null when absent or null; each bad item is named by its position.</summary>
     public List<string>? StringList(string name) => List(name, (item, field) =>
     {
-        if (item.ValueKind == JsonValueKind.String)
-        {
-            return (true, item.GetString()!);
-        }
-
-        Errors.Add(field, $"Must be a string, not a JSON {Kind(item)}.");
-        return (false, "");
+        var ok = Text(item, field, out var text);
+        return (ok, text);
     });
 
     private List<T>? List<T>(string name, Func<JsonElement, string, (bool Ok, T Value)> read)
