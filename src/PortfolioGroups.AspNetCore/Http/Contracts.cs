@@ -72,45 +72,94 @@ internal sealed record BulkAddResponse(
     [property: JsonPropertyName("added")] long Added,
     [property: JsonPropertyName("already_present")] long AlreadyPresent);
 
+// The request types below are never instantiated: RequestBody reads the bodies. Only the fields
+// marked [Required] are required; the others may be absent.
+
 /// <summary>Creates a group, or updates the group with this unique identifier.</summary>
-internal sealed record PortfolioGroupCreateRequest(
-    [property: JsonPropertyName("unique_identifier"), Required, MinLength(1), MaxLength(255)] string UniqueIdentifier,
-    [property: JsonPropertyName("display_name"), Required, MinLength(1), MaxLength(255)] string DisplayName,
-    [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata_json"), Description("A JSON object, or null.")] JsonElement? MetadataJson);
+internal sealed class PortfolioGroupCreateRequest
+{
+    [JsonPropertyName("unique_identifier"), Required, MinLength(1), MaxLength(255)]
+    public required string UniqueIdentifier { get; init; }
+
+    [JsonPropertyName("display_name"), Required, MinLength(1), MaxLength(255)]
+    public required string DisplayName { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("metadata_json"), Description("A JSON object, or null.")]
+    public JsonElement? MetadataJson { get; init; }
+}
 
 /// <summary>Changes a group: an absent field is unchanged; null clears description and metadata_json.</summary>
-internal sealed record PortfolioGroupUpdateRequest(
-    [property: JsonPropertyName("display_name"), MinLength(1), MaxLength(255), Description("Must not be null.")] string? DisplayName,
-    [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata_json"), Description("A JSON object, or null to clear.")] JsonElement? MetadataJson);
+internal sealed class PortfolioGroupUpdateRequest
+{
+    [JsonPropertyName("display_name"), MinLength(1), MaxLength(255), Description("Must not be null.")]
+    public string? DisplayName { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("metadata_json"), Description("A JSON object, or null to clear.")]
+    public JsonElement? MetadataJson { get; init; }
+}
 
 /// <summary>Creates a portfolio, or updates the portfolio with this unique identifier.</summary>
-internal sealed record PortfolioCreateRequest(
-    [property: JsonPropertyName("unique_identifier"), Required, MinLength(1), MaxLength(255)] string UniqueIdentifier,
-    [property: JsonPropertyName("display_name"), MaxLength(255)] string? DisplayName);
+internal sealed class PortfolioCreateRequest
+{
+    [JsonPropertyName("unique_identifier"), Required, MinLength(1), MaxLength(255)]
+    public required string UniqueIdentifier { get; init; }
+
+    [JsonPropertyName("display_name"), MaxLength(255)]
+    public string? DisplayName { get; init; }
+}
 
 /// <summary>Changes a portfolio: an absent field is unchanged; null clears display_name.</summary>
-internal sealed record PortfolioUpdateRequest(
-    [property: JsonPropertyName("display_name"), MaxLength(255)] string? DisplayName);
+internal sealed class PortfolioUpdateRequest
+{
+    [JsonPropertyName("display_name"), MaxLength(255)]
+    public string? DisplayName { get; init; }
+}
 
 /// <summary>Rows named by uid and/or unique identifier; at least one of the two must be given.</summary>
-internal sealed record BulkDeleteRequest(
-    [property: JsonPropertyName("uids")] IReadOnlyList<Guid>? Uids,
-    [property: JsonPropertyName("unique_identifiers")] IReadOnlyList<string>? UniqueIdentifiers);
+internal sealed class BulkDeleteRequest
+{
+    [JsonPropertyName("uids")]
+    public IReadOnlyList<Guid>? Uids { get; init; }
+
+    [JsonPropertyName("unique_identifiers")]
+    public IReadOnlyList<string>? UniqueIdentifiers { get; init; }
+}
 
 /// <summary>One portfolio, by exactly one of uid or unique identifier.</summary>
-internal sealed record AddPortfolioRequest(
-    [property: JsonPropertyName("portfolio_uid")] Guid? PortfolioUid,
-    [property: JsonPropertyName("portfolio_unique_identifier"), MaxLength(255)] string? PortfolioUniqueIdentifier);
+internal sealed class AddPortfolioRequest
+{
+    [JsonPropertyName("portfolio_uid")]
+    public Guid? PortfolioUid { get; init; }
+
+    [JsonPropertyName("portfolio_unique_identifier"), MaxLength(255)]
+    public string? PortfolioUniqueIdentifier { get; init; }
+}
 
 /// <summary>Portfolios, by exactly one of uids or unique identifiers.</summary>
-internal sealed record PortfoliosRequest(
-    [property: JsonPropertyName("portfolio_uids")] IReadOnlyList<Guid>? PortfolioUids,
-    [property: JsonPropertyName("portfolio_unique_identifiers")] IReadOnlyList<string>? PortfolioUniqueIdentifiers);
+internal sealed class PortfoliosRequest
+{
+    [JsonPropertyName("portfolio_uids")]
+    public IReadOnlyList<Guid>? PortfolioUids { get; init; }
+
+    [JsonPropertyName("portfolio_unique_identifiers")]
+    public IReadOnlyList<string>? PortfolioUniqueIdentifiers { get; init; }
+}
 
 /// <summary>Memberships by uid, or by group and/or portfolio; at least one list must be non-empty.</summary>
-internal sealed record MembershipBulkDeleteRequest(
-    [property: JsonPropertyName("uids")] IReadOnlyList<Guid>? Uids,
-    [property: JsonPropertyName("portfolio_group_uids")] IReadOnlyList<Guid>? PortfolioGroupUids,
-    [property: JsonPropertyName("portfolio_uids")] IReadOnlyList<Guid>? PortfolioUids);
+internal sealed class MembershipBulkDeleteRequest
+{
+    [JsonPropertyName("uids")]
+    public IReadOnlyList<Guid>? Uids { get; init; }
+
+    [JsonPropertyName("portfolio_group_uids")]
+    public IReadOnlyList<Guid>? PortfolioGroupUids { get; init; }
+
+    [JsonPropertyName("portfolio_uids")]
+    public IReadOnlyList<Guid>? PortfolioUids { get; init; }
+}
