@@ -84,6 +84,14 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
     }
 
     [Test]
+    public async Task The_samples_http_file_calls_every_operation()
+    {
+        var file = await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root(), "samples", "PortfolioGroups.WebApi", "PortfolioGroups.WebApi.http"));
+        var titled = file.Split('\n').Where(l => l.StartsWith("###", StringComparison.Ordinal)).Select(l => l.TrimStart('#').Trim().Split(' ')[0]).ToHashSet();
+        titled.Should().Contain(OperationIds);
+    }
+
+    [Test]
     public async Task Field_and_parameter_constraints_are_described()
     {
         var document = JsonNode.Parse(await ServedAsync())!;
