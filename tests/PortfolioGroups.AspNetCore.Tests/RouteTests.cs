@@ -71,6 +71,10 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         pages.Should().Be(3);
         seen.Should().Equal(Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}"));
 
+        await Client.PatchAsync($"{Groups}{(await CreateGroupAsync($"{prefix}-named")).Uid()}/", Calls.Json(new { display_name = $"{prefix} Named" }));
+        var named = await (await Client.GetAsync($"{Groups}?display_name={Uri.EscapeDataString($"{prefix} Named")}")).ReadNodeAsync(HttpStatusCode.OK);
+        named["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-named");
+
         var one = await (await Client.GetAsync($"{Groups}?unique_identifier={prefix}-3")).ReadNodeAsync(HttpStatusCode.OK);
         one["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-3");
         one["next"].Should().BeNull();

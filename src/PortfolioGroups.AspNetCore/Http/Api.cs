@@ -146,6 +146,10 @@ internal static class Api
                     parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 };
                     parameter.Description = "Exactly this unique identifier.";
                     break;
+                case "display_name":
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 };
+                    parameter.Description = "Exactly this display name.";
+                    break;
                 case "group_uids":
                     parameter.Description = "Comma-separated group uids; every group when absent.";
                     break;

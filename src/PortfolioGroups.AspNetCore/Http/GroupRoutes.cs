@@ -18,7 +18,7 @@ internal static class GroupRoutes
     {
         var routes = api.MapGroup("/portfolio-group").WithTags("portfolio-group");
 
-        routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "Groups in uid order, filtered by search text (in the unique identifier or display name, ignoring case) or unique identifier.")
+        routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "Groups in uid order, filtered by search text (in the unique identifier or display name, ignoring case), unique identifier and display name (exactly); every condition given must hold.")
             .Produces<PortfolioGroupPage>();
         routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing group was updated (its uid kept).")
             .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
@@ -54,6 +54,7 @@ internal static class GroupRoutes
         HttpContext context,
         [FromQuery] string? search,
         [FromQuery(Name = "unique_identifier")] string? uniqueIdentifier,
+        [FromQuery(Name = "display_name")] string? displayName,
         [FromQuery] string? limit,
         [FromQuery] string? cursor,
         CancellationToken cancellationToken)
@@ -65,6 +66,7 @@ internal static class GroupRoutes
         {
             Search = search,
             UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
+            DisplayName = displayName,
         };
         var found = await PortfolioGroup.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
         return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
