@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace PortfolioGroups.Hosting;
@@ -23,6 +24,18 @@ public sealed class PortfolioGroupsOptions
     /// settings. Its <see cref="PortfolioStoreOptions.MigrateOnOpen"/> is replaced by <see cref="MigrateOnStart"/>.
     /// </summary>
     public PortfolioStoreOptions Store { get; set; } = new();
+
+    /// <summary>
+    /// Commands at least this long are logged as warnings (category <c>PortfolioGroups.Commands</c>);
+    /// null logs none. The same setting as <see cref="PortfolioStoreOptions.SlowCommandThreshold"/>
+    /// in <see cref="Store"/> (default one second).
+    /// </summary>
+    /// <exception cref="InvalidValueException">The value is negative.</exception>
+    public TimeSpan? SlowCommandThreshold
+    {
+        get => Store.SlowCommandThreshold;
+        set => Store = Store with { SlowCommandThreshold = value };
+    }
 
     /// <summary>The database chosen by <see cref="UseSqlite"/> or <c>UsePostgres</c>; null until one is called.</summary>
     public DatabaseKind? Database { get; private set; }
@@ -72,11 +85,14 @@ public sealed class PortfolioGroupsOptions
         return this;
     }
 
-    /// <summary>Opens the store as configured: the core options, with migration as <see cref="MigrateOnStart"/> says.</summary>
-    internal Task<PortfolioStore> OpenAsync(CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Opens the store as configured: the core options, with migration as <see cref="MigrateOnStart"/>
+    /// says, logging to <paramref name="loggerFactory"/> unless the core options name a factory.
+    /// </summary>
+    internal Task<PortfolioStore> OpenAsync(ILoggerFactory? loggerFactory, CancellationToken cancellationToken) =>
         _open is null
             ? throw NoDatabase()
-            : _open(Store with { MigrateOnOpen = MigrateOnStart }, cancellationToken);
+            : _open(Store with { MigrateOnOpen = MigrateOnStart, LoggerFactory = Store.LoggerFactory ?? loggerFactory }, cancellationToken);
 
     /// <summary>Refuses options that name no database, when they are registered rather than at start.</summary>
     internal void Validate()

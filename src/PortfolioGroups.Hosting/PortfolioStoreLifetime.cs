@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace PortfolioGroups.Hosting;
 
@@ -12,20 +13,23 @@ namespace PortfolioGroups.Hosting;
 /// The container also disposes this holder (and the store it resolved) when the provider is
 /// disposed, synchronously or not; disposing a store twice does nothing the second time.
 /// </remarks>
-internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options) : IHostedLifecycleService, IAsyncDisposable, IDisposable
+internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options, ILoggerFactory? loggerFactory = null) : IHostedLifecycleService, IAsyncDisposable, IDisposable
 {
     private PortfolioStore? _store;
+    private Exception? _openFailure;
     private int _stopped;
 
     /// <summary>The open store, or null before the host started it and after the host stopped.</summary>
     public PortfolioStore? OpenStore => Volatile.Read(ref _stopped) == 0 ? Volatile.Read(ref _store) : null;
 
     /// <summary>The store, for the container's singleton registration.</summary>
-    /// <exception cref="InvalidOperationException">The host has not started yet.</exception>
-    public PortfolioStore Store => Volatile.Read(ref _store) ?? throw new InvalidOperationException(
-        "The PortfolioStore is opened when the host starts (AddPortfolioGroups registers a hosted service that opens it), "
-        + "and it was resolved before that. Resolve PortfolioStore after the host has started: inject it into a hosted "
-        + "service, an endpoint or a request handler rather than resolving it while building the host.");
+    /// <exception cref="InvalidOperationException">The host has not started yet, or opening the store failed at start.</exception>
+    public PortfolioStore Store => Volatile.Read(ref _store) ?? throw (Volatile.Read(ref _openFailure) is { } failure
+        ? new InvalidOperationException($"The PortfolioStore could not be opened when the host started: {failure.Message}", failure)
+        : new InvalidOperationException(
+            "The PortfolioStore is opened when the host starts (AddPortfolioGroups registers a hosted service that opens it), "
+            + "and it was resolved before that. Resolve PortfolioStore after the host has started: inject it into a hosted "
+            + "service, an endpoint or a request handler rather than resolving it while building the host."));
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +38,17 @@ internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options) : I
             return;
         }
 
-        var store = await options.OpenAsync(cancellationToken).ConfigureAwait(false);
+        PortfolioStore store;
+        try
+        {
+            store = await options.OpenAsync(loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _openFailure, ex);
+            throw;
+        }
+
         if (Interlocked.CompareExchange(ref _store, store, null) is not null)
         {
             await store.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Text.Json.Serialization;
 
 namespace PortfolioGroups;
 
@@ -30,7 +31,12 @@ public sealed record PageRequest
 }
 
 /// <summary>One page of a listing, with the cursor to the next one.</summary>
+/// <remarks>
+/// In System.Text.Json a page is an object, <c>{"Items": [...], "NextCursor": ...}</c>, not the
+/// bare array its list interface would make it.
+/// </remarks>
 /// <typeparam name="T">The row type.</typeparam>
+[JsonConverter(typeof(PageJsonConverterFactory))]
 public sealed class Page<T> : IReadOnlyList<T>
 {
     internal Page(IReadOnlyList<T> items, int size, string? nextCursor)

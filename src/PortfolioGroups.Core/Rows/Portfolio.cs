@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PortfolioGroups.Repositories;
 
 namespace PortfolioGroups;
@@ -31,6 +32,8 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     public string? DisplayName { get; }
 
     /// <summary>The store this row was read from or written to.</summary>
+    /// <remarks>Not part of the row's JSON: a row serializes as its columns only.</remarks>
+    [JsonIgnore]
     public PortfolioStore Store { get; }
 
     /// <summary>Creates the portfolio, or updates its display name if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PortfolioGroups.Repositories;
 
 namespace PortfolioGroups;
@@ -41,6 +42,8 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     public JsonElement? Metadata { get; }
 
     /// <summary>The store this row was read from or written to.</summary>
+    /// <remarks>Not part of the row's JSON: a row serializes as its columns only.</remarks>
+    [JsonIgnore]
     public PortfolioStore Store { get; }
 
     /// <summary>Creates the group, or updates it if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>

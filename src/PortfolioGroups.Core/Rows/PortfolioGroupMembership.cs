@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PortfolioGroups.Repositories;
 
 namespace PortfolioGroups;
@@ -30,6 +31,8 @@ public sealed partial class PortfolioGroupMembership : IEquatable<PortfolioGroup
     public Guid PortfolioUid { get; }
 
     /// <summary>The store this row was read from or written to.</summary>
+    /// <remarks>Not part of the row's JSON: a row serializes as its columns only.</remarks>
+    [JsonIgnore]
     public PortfolioStore Store { get; }
 
     /// <summary>Puts a portfolio in a group. Idempotent on the pair; delegates to <see cref="UpsertAsync"/>.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PortfolioGroups.Migrations;
 using PortfolioGroups.Repositories;
@@ -22,12 +24,16 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 {
     private readonly Database _database;
     private readonly SchemaMigrator _migrator;
+    private readonly ILogger _logger;
     private int _disposed;
 
     // The composition root: the one place that knows every layer, and wires them top to bottom.
-    private PortfolioStore(Database database)
+    private PortfolioStore(Database database, PortfolioStoreOptions options)
     {
         _database = database;
+        _logger = options.LoggerFactory?.CreateLogger(StoreLog.StoreCategory) ?? NullLogger.Instance;
+        database.Telemetry = new CommandTelemetry(
+            options.LoggerFactory?.CreateLogger(CommandTelemetry.LoggerCategory) ?? NullLogger.Instance, options.SlowCommandThreshold);
         _migrator = new SchemaMigrator(database);
         var portfolios = new PortfolioRepository(database);
         var groups = new PortfolioGroupRepository(database);
@@ -41,6 +47,9 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 
     /// <summary>The PostgreSQL schema holding the tables; null on SQLite.</summary>
     public string? Schema => _database.Schema;
+
+    /// <summary>Every migration version this library ships, ascending; an applied version above the last is from a newer library.</summary>
+    public static IReadOnlyList<long> LibraryMigrationVersions => LibraryMigrationSource.Versions;
 
     internal PortfolioService Portfolios { get; }
 
@@ -103,10 +112,20 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 
     /// <summary>Applies every pending migration, then refreshes the catalog.</summary>
     /// <returns>The versions applied by this call (empty when the schema was up to date) and the state after it.</returns>
-    public Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default)
+    public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _migrator.UpAsync(cancellationToken);
+        var result = await _migrator.UpAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Ran.Count > 0)
+        {
+            StoreLog.MigrationsApplied(_logger, result.Ran, result.Status.CurrentVersion);
+        }
+        else
+        {
+            StoreLog.SchemaUpToDate(_logger, result.Status.CurrentVersion);
+        }
+
+        return result;
     }
 
     /// <summary>Reverts applied migrations newer than <paramref name="targetVersion"/>, an applied version or 0 (before the first).</summary>
@@ -118,10 +137,16 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call before or after FluentMigrator runs.</param>
     /// <returns>The versions reverted by this call, newest first, and the state after it.</returns>
     /// <exception cref="InvalidValueException">The target is not 0 or an applied version, or the call would drop data without <paramref name="allowDataLoss"/>.</exception>
-    public Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
+    public async Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken);
+        var result = await _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken).ConfigureAwait(false);
+        if (result.Ran.Count > 0)
+        {
+            StoreLog.MigrationsReverted(_logger, result.Ran, result.Status.CurrentVersion);
+        }
+
+        return result;
     }
 
     /// <summary>Reads which of the library's migrations are applied and which are pending.</summary>
@@ -182,9 +207,10 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 
     private static async Task<PortfolioStore> OpenAsync(Database database, PortfolioStoreOptions options, CancellationToken cancellationToken)
     {
-        var store = new PortfolioStore(database);
+        var store = new PortfolioStore(database, options);
         try
         {
+            StoreLog.Opened(store._logger, database.SystemName, database.Schema ?? "main", options.MigrateOnOpen);
             if (options.MigrateOnOpen)
             {
                 await store.MigrateAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace PortfolioGroups;
 
 /// <summary>Options for opening a <see cref="PortfolioStore"/>.</summary>
@@ -52,4 +54,32 @@ public sealed record PortfolioStoreOptions
     /// <see cref="MaxSqliteCacheSizeKiB"/>; anything else is refused with an <see cref="InvalidValueException"/>.
     /// </remarks>
     public int? SqliteCacheSizeKiB { get; init; }
+
+    /// <summary>The default <see cref="SlowCommandThreshold"/>, one second.</summary>
+    public static readonly TimeSpan DefaultSlowCommandThreshold = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Where the store logs: opening and migrations (category <c>PortfolioGroups.Store</c>) and
+    /// commands slower than <see cref="SlowCommandThreshold"/> (category <c>PortfolioGroups.Commands</c>).
+    /// Null (the default) logs nothing. <c>AddPortfolioGroups</c> passes the host's factory.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// A command that takes at least this long is logged as a warning naming its operation and
+    /// duration (default <see cref="DefaultSlowCommandThreshold"/>; <see cref="TimeSpan.Zero"/>
+    /// logs every command; null logs none). Needs a <see cref="LoggerFactory"/>.
+    /// </summary>
+    /// <remarks>
+    /// A command is timed from its start to its last row, on the connection it runs on (acquiring
+    /// the connection is not counted, except for a stream); a stream's time includes the caller's
+    /// work between rows. A negative value is refused with an <see cref="InvalidValueException"/>.
+    /// </remarks>
+    public TimeSpan? SlowCommandThreshold
+    {
+        get;
+        init => field = value < TimeSpan.Zero
+            ? throw new InvalidValueException(nameof(SlowCommandThreshold), "must not be negative.")
+            : value;
+    } = DefaultSlowCommandThreshold;
 }

@@ -42,6 +42,12 @@ internal abstract class Database : IAsyncDisposable, IDisposable
 
     public abstract DatabaseKind Kind { get; }
 
+    /// <summary>Metrics and slow-command logging for every command (<c>StoreMetrics.cs</c>); the store sets its own.</summary>
+    public CommandTelemetry Telemetry { get; set; } = CommandTelemetry.MetricsOnly;
+
+    /// <summary>The OpenTelemetry <c>db.system.name</c> value, <c>sqlite</c> or <c>postgresql</c>.</summary>
+    public string SystemName => DbSystem;
+
     /// <summary>The schema that holds the tables (PostgreSQL); null on SQLite.</summary>
     public string? Schema { get; }
 
@@ -201,12 +207,17 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     public async Task<T> RunAsync<T>(DbConnection connection, string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
         using var activity = StartActivity(operation);
+        using var measurement = Telemetry.Start(operation, DbSystem);
         try
         {
             using (CommandCancellation.Use(cancellationToken))
             {
                 return await command(connection).ConfigureAwait(false);
             }
+        }
+        catch (Exception ex) when (measurement.Failed(ex))
+        {
+            throw; // never reached: the filter only notes the failure
         }
         catch (DbException ex)
         {
@@ -242,6 +253,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     {
         using var activity = StartActivity(operation);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var measurement = Telemetry.Start(operation, DbSystem);
         await using (connection.ConfigureAwait(false))
         {
             var rows = query(connection).GetAsyncEnumerator(cancellationToken);
@@ -268,6 +280,10 @@ internal abstract class Database : IAsyncDisposable, IDisposable
                             cancellationToken.ThrowIfCancellationRequested();
                             more = await rows.MoveNextAsync().ConfigureAwait(false);
                         }
+                    }
+                    catch (Exception ex) when (measurement.Failed(ex))
+                    {
+                        throw; // never reached: the filter only notes the failure
                     }
                     catch (DbException ex)
                     {
