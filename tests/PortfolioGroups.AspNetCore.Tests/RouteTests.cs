@@ -107,6 +107,8 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         cleared.Text("display_name").Should().Be("Renamed");
 
         (await (await Client.PatchAsync(url, Calls.Json("""{"display_name":null}"""))).ValidationErrorsAsync()).Should().Equal("display_name");
+        var wrongType = await (await Client.PatchAsync(url, Calls.Json("""{"display_name":5}"""))).ProblemAsync(HttpStatusCode.BadRequest);
+        wrongType["errors"]!["display_name"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("Must be a string, not a JSON number.");
         (await (await Client.PatchAsync(url, Calls.Json($$"""{"display_name":"{{new string('x', 256)}}"}"""))).ValidationErrorsAsync()).Should().Equal("display_name");
         (await (await Client.PatchAsync($"{Groups}{Guid.NewGuid()}/", Calls.Json("""{"display_name":"x"}"""))).ProblemAsync(HttpStatusCode.NotFound))
             .Text("detail").Should().Contain("No PortfolioGroup row");

@@ -104,14 +104,15 @@ internal static class GroupRoutes
     {
         var key = Uids.FromRoute(uid, "uid");
         var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, UpdateFields, cancellationToken).ConfigureAwait(false);
-        if (body.Has("display_name") && body.StringChange("display_name").Value is null)
+        var displayName = body.StringChange("display_name");
+        if (displayName is { IsSet: true, Value: null } && !body.Errors.Has("display_name"))
         {
             body.Errors.Add("display_name", "Must not be null: a group always has a display name.");
         }
 
         var changes = new PortfolioGroupChanges
         {
-            DisplayName = body.Has("display_name") ? Change.To(body.String("display_name") ?? "") : default,
+            DisplayName = displayName.IsSet ? Change.To(displayName.Value ?? "") : default,
             Description = body.StringChange("description"),
             Metadata = body.JsonChange("metadata_json"),
         };
