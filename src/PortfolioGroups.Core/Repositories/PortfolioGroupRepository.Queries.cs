@@ -7,10 +7,10 @@ namespace PortfolioGroups.Repositories;
 internal sealed partial class PortfolioGroupRepository
 {
     /// <summary>Every group a filter selects, in uid order, as the rows arrive (one unbuffered statement).</summary>
-    public IAsyncEnumerable<PortfolioGroupRecord> StreamAsync(KeySet keys, string? search, CancellationToken cancellationToken)
+    public IAsyncEnumerable<PortfolioGroupRecord> StreamAsync(KeySet keys, string? search, string? displayName, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search)} ORDER BY uid";
-        var parameters = Selection.FilterParameters(db, keys, search, new PageQuery(1, null)) with { Limit = 0 };
+        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName)} ORDER BY uid";
+        var parameters = Selection.FilterParameters(db, keys, search, new PageQuery(1, null), displayName) with { Limit = 0 };
         return db.StreamAsync("portfolio_group.stream", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, parameters), cancellationToken);
     }
 }

@@ -100,13 +100,13 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken) =>
         BulkLoad.DeleteNamedAsync(db, db.Group, Table, "portfolio_group.bulk_delete", keys, cancellationToken);
 
-    public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, PageQuery page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, string? displayName, PageQuery page, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search)}{Selection.Page(page, "uid")}";
+        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName)}{Selection.Page(page, "uid")}";
         var rows = await db.RunAsync(
             "portfolio_group.filter",
             ErrorContext.Read,
-            c => c.QueryAsync<PortfolioGroupRecord>(sql, Selection.FilterParameters(db, keys, search, page)),
+            c => c.QueryAsync<PortfolioGroupRecord>(sql, Selection.FilterParameters(db, keys, search, page, displayName)),
             cancellationToken).ConfigureAwait(false);
         return page.ToPage(rows, g => g.Uid);
     }

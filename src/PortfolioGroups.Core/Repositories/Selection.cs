@@ -9,7 +9,8 @@ internal sealed record FilterParameters(
     [property: DbValue(Name = "ids")] object? Ids,
     [property: DbValue(Name = "search")] string? Search,
     [property: DbValue(Name = "after")] object? After,
-    [property: DbValue(Name = "limit")] int Limit);
+    [property: DbValue(Name = "limit")] int Limit,
+    [property: DbValue(Name = "displayName")] string? DisplayName = null);
 
 /// <summary>The parameters of a membership scope (<see cref="Selection.InScope"/>), and of its page when it is a listing.</summary>
 internal sealed record ScopeParameters(
@@ -76,8 +77,8 @@ internal static class Selection
             : "1 = 0";
     }
 
-    /// <summary>The rows a portfolio or group filter selects: named by the set (when given), containing the search text (when given). Parameters: @uids, @ids, @search.</summary>
-    public static string NamedOrSearched(Database database, KeySet keys, string table, string? search)
+    /// <summary>The rows a portfolio or group filter selects: named by the set (when given), containing the search text (when given), with exactly the display name (when given). Parameters: @uids, @ids, @search, @displayName.</summary>
+    public static string NamedOrSearched(Database database, KeySet keys, string table, string? search, string? displayName = null)
     {
         var where = new List<string> { "1 = 1" };
         if (keys.IsGiven)
@@ -88,6 +89,11 @@ internal static class Selection
         if (search is not null)
         {
             where.Add($"({database.Contains("unique_identifier", "@search")} OR {database.Contains("display_name", "@search")})");
+        }
+
+        if (displayName is not null)
+        {
+            where.Add("display_name = @displayName");
         }
 
         return string.Join(" AND ", where);
@@ -211,8 +217,8 @@ internal static class Selection
     }
 
     /// <summary>The parameters of <see cref="NamedOrSearched"/> followed by <see cref="Page"/>.</summary>
-    public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery page) =>
-        new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), After(database, page), page.Limit);
+    public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery page, string? displayName = null) =>
+        new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), After(database, page), page.Limit, displayName);
 
     /// <summary>The parameters of a portfolio filter: <see cref="NamedOrSearched"/> and <see cref="InGroups"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
     public static PortfolioFilterParameters PortfolioFilterParameters(Database database, KeySet keys, string? search, GroupConditions groups, PageQuery? page) =>

@@ -56,6 +56,9 @@ public sealed record PortfolioGroupFilter
 
     /// <summary>Groups to select by unique identifier.</summary>
     public IReadOnlyCollection<string>? UniqueIdentifiers { get; init; }
+
+    /// <summary>The display name a group must have, exactly (case-sensitive, as stored).</summary>
+    public string? DisplayName { get; init; }
 }
 
 /// <summary>Selects memberships by their group and their portfolio, each named by uids and/or unique identifiers.</summary>

@@ -11,6 +11,7 @@ internal sealed partial class PortfolioGroupService
         filter ??= new PortfolioGroupFilter();
         var keys = Guard.Keys(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
         var search = Guard.OptionalText(filter.Search, "filter.Search");
-        return groups.StreamAsync(keys, search, cancellationToken);
+        var displayName = Guard.OptionalText(filter.DisplayName, "filter.DisplayName");
+        return groups.StreamAsync(keys, search, displayName, cancellationToken);
     }
 }

@@ -50,7 +50,8 @@ internal sealed partial class PortfolioGroupService(PortfolioGroupRepository gro
         filter ??= new PortfolioGroupFilter();
         var keys = Guard.Keys(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
         var search = Guard.OptionalText(filter.Search, "filter.Search");
-        return groups.FilterAsync(keys, search, Guard.Page(page), cancellationToken);
+        var displayName = Guard.OptionalText(filter.DisplayName, "filter.DisplayName");
+        return groups.FilterAsync(keys, search, displayName, Guard.Page(page), cancellationToken);
     }
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, CancellationToken cancellationToken)

@@ -1,0 +1,267 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace PortfolioGroups.AspNetCore.Http;
+
+/// <summary>The <c>/portfolio-group/</c> routes: groups, their portfolios, memberships and counts. Each handler reads the request, calls one Core helper, and shapes its answer.</summary>
+internal static class GroupRoutes
+{
+    private static readonly string[] CreateFields = ["unique_identifier", "display_name", "description", "metadata_json"];
+    private static readonly string[] UpdateFields = ["display_name", "description", "metadata_json"];
+    private static readonly string[] AddPortfolioFields = ["portfolio_uid", "portfolio_unique_identifier"];
+    private static readonly string[] PortfoliosFields = ["portfolio_uids", "portfolio_unique_identifiers"];
+    private static readonly string[] MembershipDeleteFields = ["uids", "portfolio_group_uids", "portfolio_uids"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var routes = api.MapGroup("/portfolio-group").WithTags("portfolio-group");
+
+        routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "Groups in uid order, filtered by search text (in the unique identifier or display name, ignoring case), unique identifier and display name (exactly); every condition given must hold.")
+            .Produces<PortfolioGroupPage>();
+        routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing group was updated (its uid kept).")
+            .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
+        routes.MapGet("/counts/", CountsAsync).Describe("countPortfoliosPerGroup", "Count portfolios per group", "Member counts keyed by group uid, for the groups named in group_uids, or for every group.")
+            .Produces<Dictionary<string, long>>().NotFound();
+        routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolioGroups", "Delete many groups", "Deletes the groups named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their portfolios remain.")
+            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
+        routes.MapPost("/bulk-delete/preflight/", PreflightAsync).Describe("preflightBulkDeletePortfolioGroups", "Count what a bulk delete would remove", "Same body as bulk-delete; deletes nothing.")
+            .Body<BulkDeleteRequest>(bulk: true).Produces<PreflightResponse>();
+        routes.MapPost("/membership/bulk-delete/", BulkDeleteMembershipsAsync).Describe("bulkDeletePortfolioGroupMemberships", "Delete many memberships", "By membership uids, or by the memberships of portfolio_group_uids and/or portfolio_uids (both given: both must match). Groups and portfolios remain.")
+            .Body<MembershipBulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
+        routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "The groups a portfolio is in, paged.")
+            .Produces<PortfolioGroupPage>().NotFound();
+        routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolioGroup", "Get a group", "One group by uid.")
+            .Produces<PortfolioGroupResponse>().NotFound();
+        routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolioGroup", "Change a group", "An absent field is unchanged; null clears description and metadata_json; display_name cannot be null.")
+            .Body<PortfolioGroupUpdateRequest>().Produces<PortfolioGroupResponse>().NotFound();
+        routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolioGroup", "Delete a group", "Its memberships go with it; its portfolios remain. deleted_count is 0 when it was not there.")
+            .Produces<DeleteResponse>();
+        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "The portfolios in a group, paged.")
+            .Produces<PortfolioPage>().NotFound();
+        routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
+            .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
+        routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")
+            .Body<PortfoliosRequest>(bulk: true).Produces<SetPortfoliosResponse>().NotFound();
+        routes.MapPost("/{uid}/portfolios/bulk-add/", AddPortfoliosAsync).Describe("addPortfoliosToGroup", "Add many portfolios to a group", "Exactly one of portfolio_uids and portfolio_unique_identifiers, in one transaction; ones already in the group are left as they are.")
+            .Body<PortfoliosRequest>(bulk: true).Produces<BulkAddResponse>().NotFound();
+        routes.MapDelete("/{uid}/portfolios/{portfolio_uid}/", RemovePortfolioAsync).Describe("removePortfolioFromGroup", "Take a portfolio out of a group", "deleted_count is 0 when it was not in the group.")
+            .Produces<DeleteResponse>();
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context,
+        [FromQuery] string? search,
+        [FromQuery(Name = "unique_identifier")] string? uniqueIdentifier,
+        [FromQuery(Name = "display_name")] string? displayName,
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var page = Query.Page(limit, cursor, errors);
+        errors.ThrowIfAny();
+        var filter = new PortfolioGroupFilter
+        {
+            Search = search,
+            UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
+            DisplayName = displayName,
+        };
+        var found = await PortfolioGroup.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, CreateFields, cancellationToken).ConfigureAwait(false);
+        var uniqueIdentifier = body.String("unique_identifier", required: true);
+        var displayName = body.String("display_name", required: true);
+        var description = body.String("description");
+        var metadata = body.Json("metadata_json");
+        body.ThrowIfInvalid();
+
+        var store = Api.Store(context);
+        try
+        {
+            var created = await PortfolioGroup.CreateAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Api.Created(context, created.Uid, PortfolioGroupResponse.From(created));
+        }
+        catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
+        {
+            var updated = await PortfolioGroup.UpsertAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Api.Json(PortfolioGroupResponse.From(updated));
+        }
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var group = await PortfolioGroup.GetAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
+        return Api.Json(PortfolioGroupResponse.From(group));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, UpdateFields, cancellationToken).ConfigureAwait(false);
+        var displayName = body.StringChange("display_name");
+        if (displayName is { IsSet: true, Value: null } && !body.Errors.Has("display_name"))
+        {
+            body.Errors.Add("display_name", "Must not be null: a group always has a display name.");
+        }
+
+        var changes = new PortfolioGroupChanges
+        {
+            DisplayName = displayName.IsSet ? Change.To(displayName.Value ?? "") : default,
+            Description = body.StringChange("description"),
+            Metadata = body.JsonChange("metadata_json"),
+        };
+        body.ThrowIfInvalid();
+        var updated = await PortfolioGroup.UpdateAsync(Api.Store(context), key, changes, cancellationToken).ConfigureAwait(false);
+        return Api.Json(PortfolioGroupResponse.From(updated));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var deleted = await PortfolioGroup.DeleteAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted ? 1 : 0, "portfolio group"));
+    }
+
+    private static async Task<IResult> BulkDeleteAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
+        var deleted = await PortfolioGroup.BulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted, "portfolio group"));
+    }
+
+    private static async Task<IResult> PreflightAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
+        var preview = await PortfolioGroup.PreviewBulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PreflightResponse(preview.GroupCount, preview.MembershipCount));
+    }
+
+    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var errors = new FieldErrors();
+        var page = Query.Page(limit, cursor, errors);
+        errors.ThrowIfAny();
+        var found = await PortfolioGroup.GetPortfoliosAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+    }
+
+    private static async Task<IResult> AddPortfolioAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, AddPortfolioFields, cancellationToken).ConfigureAwait(false);
+        var portfolioUid = body.Uid("portfolio_uid");
+        var identifier = body.String("portfolio_unique_identifier");
+        if (!body.Errors.Any && (portfolioUid is null) == (identifier is null))
+        {
+            body.Errors.Add("portfolio_uid", "Give exactly one of portfolio_uid and portfolio_unique_identifier.");
+            body.Errors.Add("portfolio_unique_identifier", "Give exactly one of portfolio_uid and portfolio_unique_identifier.");
+        }
+
+        body.ThrowIfInvalid();
+        Api.RenameFields(context, name => name == "portfolio" ? (portfolioUid is null ? "portfolio_unique_identifier" : "portfolio_uid") : name);
+        var portfolio = portfolioUid is { } byUid ? PortfolioRef.ByUid(byUid) : PortfolioRef.ByUniqueIdentifier(identifier!);
+        var membership = await PortfolioGroup.AddPortfolioAsync(Api.Store(context), key, portfolio, cancellationToken).ConfigureAwait(false);
+        return Api.Json(MembershipResponse.From(membership));
+    }
+
+    private static async Task<List<PortfolioRef>> ReadPortfoliosAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.BulkLimit, PortfoliosFields, cancellationToken).ConfigureAwait(false);
+        var uids = body.UidList("portfolio_uids");
+        var identifiers = body.StringList("portfolio_unique_identifiers");
+        if (!body.Errors.Any && (uids is null) == (identifiers is null))
+        {
+            body.Errors.Add("portfolio_uids", "Give exactly one of portfolio_uids and portfolio_unique_identifiers.");
+            body.Errors.Add("portfolio_unique_identifiers", "Give exactly one of portfolio_uids and portfolio_unique_identifiers.");
+        }
+
+        body.ThrowIfInvalid();
+        var field = uids is null ? "portfolio_unique_identifiers" : "portfolio_uids";
+        Api.RenameFields(context, name => name == "portfolios" ? field : name);
+        return uids is null
+            ? identifiers!.ConvertAll(PortfolioRef.ByUniqueIdentifier)
+            : uids.ConvertAll(PortfolioRef.ByUid);
+    }
+
+    private static async Task<IResult> SetPortfoliosAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var portfolios = await ReadPortfoliosAsync(context, cancellationToken).ConfigureAwait(false);
+        var result = await PortfolioGroup.SetPortfoliosAsync(Api.Store(context), key, portfolios, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new SetPortfoliosResponse(result.Added, result.Removed, result.Unchanged));
+    }
+
+    private static async Task<IResult> AddPortfoliosAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var portfolios = await ReadPortfoliosAsync(context, cancellationToken).ConfigureAwait(false);
+        var result = await PortfolioGroup.AddPortfoliosAsync(Api.Store(context), key, portfolios, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Api.Json(new BulkAddResponse(result.Added, result.AlreadyPresent));
+    }
+
+    private static async Task<IResult> RemovePortfolioAsync(HttpContext context, string uid, [FromRoute(Name = "portfolio_uid")] string portfolioUid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var portfolio = Uids.FromRoute(portfolioUid, "portfolio_uid");
+        var removed = await PortfolioGroup.RemovePortfolioAsync(Api.Store(context), key, portfolio, cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(removed ? 1 : 0, "membership"));
+    }
+
+    private static async Task<IResult> ListForPortfolioAsync(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid, [FromQuery] string? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(portfolioUid, "portfolio_uid");
+        var errors = new FieldErrors();
+        var page = Query.Page(limit, cursor, errors);
+        errors.ThrowIfAny();
+        var found = await PortfolioGroup.GetGroupsForPortfolioAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+    }
+
+    private static async Task<IResult> BulkDeleteMembershipsAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.BulkLimit, MembershipDeleteFields, cancellationToken).ConfigureAwait(false);
+        var uids = body.UidList("uids") ?? [];
+        var groups = body.UidList("portfolio_group_uids") ?? [];
+        var portfolios = body.UidList("portfolio_uids") ?? [];
+        if (!body.Errors.Any)
+        {
+            if (uids.Count == 0 && groups.Count == 0 && portfolios.Count == 0)
+            {
+                foreach (var field in MembershipDeleteFields)
+                {
+                    body.Errors.Add(field, "Give at least one non-empty list: a bulk delete that names nothing never means \"everything\".");
+                }
+            }
+            else if (uids.Count > 0 && (groups.Count > 0 || portfolios.Count > 0))
+            {
+                body.Errors.Add("uids", "Give either membership uids or portfolio_group_uids/portfolio_uids, not both.");
+            }
+        }
+
+        body.ThrowIfInvalid();
+        var store = Api.Store(context);
+        var deleted = uids.Count > 0
+            ? await PortfolioGroupMembership.BulkDeleteAsync(store, uids, cancellationToken).ConfigureAwait(false)
+            : await PortfolioGroupMembership.BulkDeleteAsync(store, new PortfolioGroupMembershipScope
+            {
+                Groups = groups.Count > 0 ? groups.ConvertAll(PortfolioGroupRef.ByUid) : null,
+                Portfolios = portfolios.Count > 0 ? portfolios.ConvertAll(PortfolioRef.ByUid) : null,
+            }, cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted, "membership"));
+    }
+
+    private static async Task<IResult> CountsAsync(HttpContext context, [FromQuery(Name = "group_uids")] string? groupUids, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var uids = Query.UidList(groupUids, "group_uids", errors);
+        errors.ThrowIfAny();
+        var counts = await PortfolioGroup.CountPortfoliosAsync(Api.Store(context), uids?.ConvertAll(PortfolioGroupRef.ByUid), cancellationToken).ConfigureAwait(false);
+        return Api.Json(counts.OrderBy(c => c.Key).ToDictionary(c => c.Key.ToString(), c => c.Value));
+    }
+}

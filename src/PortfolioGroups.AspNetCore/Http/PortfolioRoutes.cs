@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace PortfolioGroups.AspNetCore.Http;
+
+/// <summary>The <c>/portfolio/</c> routes, with the group routes' conventions; the list also selects by group membership.</summary>
+internal static class PortfolioRoutes
+{
+    private static readonly string[] CreateFields = ["unique_identifier", "display_name"];
+    private static readonly string[] UpdateFields = ["display_name"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var routes = api.MapGroup("/portfolio").WithTags("portfolio");
+
+        routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "Portfolios in uid order, filtered by search text, unique identifier and group membership (every condition given must hold).")
+            .Produces<PortfolioPage>();
+        routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing portfolio was updated (its uid kept).")
+            .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>();
+        routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolios", "Delete many portfolios", "Deletes the portfolios named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their groups remain.")
+            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
+        routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolio", "Get a portfolio", "One portfolio by uid.")
+            .Produces<PortfolioResponse>().NotFound();
+        routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolio", "Change a portfolio", "An absent field is unchanged; null clears display_name.")
+            .Body<PortfolioUpdateRequest>().Produces<PortfolioResponse>().NotFound();
+        routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolio", "Delete a portfolio", "Its memberships go with it; its groups remain. deleted_count is 0 when it was not there.")
+            .Produces<DeleteResponse>();
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context,
+        [FromQuery] string? search,
+        [FromQuery(Name = "unique_identifier")] string? uniqueIdentifier,
+        [FromQuery(Name = "in_all_groups")] string? inAllGroups,
+        [FromQuery(Name = "in_any_group")] string? inAnyGroup,
+        [FromQuery(Name = "not_in_groups")] string? notInGroups,
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var page = Query.Page(limit, cursor, errors);
+        var all = Query.UidList(inAllGroups, "in_all_groups", errors);
+        var any = Query.UidList(inAnyGroup, "in_any_group", errors);
+        var none = Query.UidList(notInGroups, "not_in_groups", errors);
+        errors.ThrowIfAny();
+        var filter = new PortfolioFilter
+        {
+            Search = search,
+            UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
+            InAllGroups = all?.ConvertAll(PortfolioGroupRef.ByUid),
+            InAnyGroup = any?.ConvertAll(PortfolioGroupRef.ByUid),
+            NotInGroups = none?.ConvertAll(PortfolioGroupRef.ByUid),
+        };
+        var found = await Portfolio.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, CreateFields, cancellationToken).ConfigureAwait(false);
+        var uniqueIdentifier = body.String("unique_identifier", required: true);
+        var displayName = body.String("display_name");
+        body.ThrowIfInvalid();
+
+        var store = Api.Store(context);
+        try
+        {
+            var created = await Portfolio.CreateAsync(store, uniqueIdentifier!, displayName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Api.Created(context, created.Uid, PortfolioResponse.From(created));
+        }
+        catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
+        {
+            var updated = await Portfolio.UpsertAsync(store, uniqueIdentifier!, displayName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Api.Json(PortfolioResponse.From(updated));
+        }
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var portfolio = await Portfolio.GetAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
+        return Api.Json(PortfolioResponse.From(portfolio));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var key = Uids.FromRoute(uid, "uid");
+        var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, UpdateFields, cancellationToken).ConfigureAwait(false);
+        var changes = new PortfolioChanges { DisplayName = body.StringChange("display_name") };
+        body.ThrowIfInvalid();
+        var updated = await Portfolio.UpdateAsync(Api.Store(context), key, changes, cancellationToken).ConfigureAwait(false);
+        return Api.Json(PortfolioResponse.From(updated));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, string uid, CancellationToken cancellationToken)
+    {
+        var deleted = await Portfolio.DeleteAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted ? 1 : 0, "portfolio"));
+    }
+
+    private static async Task<IResult> BulkDeleteAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
+        var deleted = await Portfolio.BulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted, "portfolio"));
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using PortfolioGroups.AspNetCore.Http;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the PortfolioGroups HTTP API v1.</summary>
+public static class PortfolioGroupsApiExtensions
+{
+    /// <summary>The route prefix <see cref="MapPortfolioGroupsApi"/> uses unless told otherwise.</summary>
+    public const string DefaultPrefix = "/api/v1";
+
+    /// <summary>
+    /// Maps the v1 routes (<c>/portfolio-group/...</c> and <c>/portfolio/...</c>) under
+    /// <paramref name="prefix"/>, on the <see cref="PortfolioGroups.PortfolioStore"/> registered
+    /// in the host's services.
+    /// </summary>
+    /// <remarks>
+    /// Paths, operation ids and snake_case fields follow msm's v1 portfolio-group router; trailing
+    /// slashes are optional. Errors are RFC 9457 problem details: 400 with an <c>errors</c> map
+    /// naming each bad field, 404, 409, 413 and 415; an unforeseen error is logged and answered
+    /// as a 500 without its details. The routes describe themselves for
+    /// <c>Microsoft.AspNetCore.OpenApi</c> (<c>builder.Services.AddOpenApi()</c>,
+    /// <c>app.MapOpenApi()</c>).
+    /// </remarks>
+    /// <param name="endpoints">The application, or any endpoint route builder.</param>
+    /// <param name="prefix">The path the routes live under.</param>
+    /// <returns>The route group, for the host's authorization, rate limits and the like.</returns>
+    public static RouteGroupBuilder MapPortfolioGroupsApi(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var api = endpoints.MapGroup(prefix);
+        Api.Map(api);
+        return api;
+    }
+}

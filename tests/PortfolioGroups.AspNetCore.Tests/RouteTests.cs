@@ -1,0 +1,318 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Http;
+
+/// <summary>Every v1 route, through the web sample, on both databases.</summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class RouteTests(Db db) : ApiTest(db)
+{
+    private const string Groups = "/api/v1/portfolio-group/";
+    private const string Portfolios = "/api/v1/portfolio/";
+
+    private async Task<JsonNode> CreateGroupAsync(string id, string displayName = "Group") =>
+        await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = id, display_name = displayName }))).ReadNodeAsync(HttpStatusCode.Created);
+
+    private async Task<JsonNode> CreatePortfolioAsync(string id) =>
+        await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.Created);
+
+    [Test]
+    public async Task Creating_a_group_answers_201_with_its_location_and_the_same_identifier_again_updates_it_with_200()
+    {
+        var id = Unique("crypto");
+        var created = await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"Crypto","description":"d","metadata_json":{"region":"EU"}}"""));
+        var group = await created.ReadNodeAsync(HttpStatusCode.Created);
+        created.Headers.Location!.ToString().Should().Be($"{Groups}{group.Uid()}/");
+        group.Text("unique_identifier").Should().Be(id);
+        group["metadata_json"]!["region"]!.GetValue<string>().Should().Be("EU");
+        group.AsObject().Select(p => p.Key).Should().Equal("uid", "unique_identifier", "display_name", "description", "metadata_json");
+
+        var again = await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = id, display_name = "Crypto 2" }))).ReadNodeAsync(HttpStatusCode.OK);
+        again.Uid().Should().Be(group.Uid());
+        again.Text("display_name").Should().Be("Crypto 2");
+        again["description"].Should().BeNull("an upsert leaves the row with exactly the values given");
+
+        var read = await (await Client.GetAsync($"{Groups}{group.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
+        read.Text("display_name").Should().Be("Crypto 2");
+    }
+
+    [Test]
+    public async Task Trailing_slashes_are_optional()
+    {
+        var group = await CreateGroupAsync(Unique("slash"));
+        (await Client.GetAsync($"/api/v1/portfolio-group/{group.Uid()}")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Client.GetAsync($"/api/v1/portfolio-group/{group.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Client.GetAsync("/api/v1/portfolio-group")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Client.GetAsync("/api/v1/portfolio-group/counts")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task Listing_groups_pages_with_a_next_url_until_null()
+    {
+        var prefix = Unique("page");
+        for (var i = 0; i < 5; i++)
+        {
+            await CreateGroupAsync($"{prefix}-{i}");
+        }
+
+        var seen = new List<string>();
+        string? next = $"{Groups}?search={prefix}&limit=2";
+        var pages = 0;
+        while (next is not null)
+        {
+            var page = await (await Client.GetAsync(next)).ReadNodeAsync(HttpStatusCode.OK);
+            seen.AddRange(page["results"]!.AsArray().Select(g => g!.Text("unique_identifier")));
+            next = page["next"]?.GetValue<string>();
+            pages++;
+        }
+
+        pages.Should().Be(3);
+        seen.Should().Equal(Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}"));
+
+        await Client.PatchAsync($"{Groups}{(await CreateGroupAsync($"{prefix}-named")).Uid()}/", Calls.Json(new { display_name = $"{prefix} Named" }));
+        var named = await (await Client.GetAsync($"{Groups}?display_name={Uri.EscapeDataString($"{prefix} Named")}")).ReadNodeAsync(HttpStatusCode.OK);
+        named["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-named");
+
+        var one = await (await Client.GetAsync($"{Groups}?unique_identifier={prefix}-3")).ReadNodeAsync(HttpStatusCode.OK);
+        one["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-3");
+        one["next"].Should().BeNull();
+    }
+
+    [Test]
+    public async Task Bad_paging_and_a_foreign_cursor_are_400_naming_the_parameter()
+    {
+        (await (await Client.GetAsync($"{Groups}?limit=0")).ValidationErrorsAsync()).Should().Equal("limit");
+        (await (await Client.GetAsync($"{Groups}?limit=501")).ValidationErrorsAsync()).Should().Equal("limit");
+        (await (await Client.GetAsync($"{Groups}?limit=ten")).ValidationErrorsAsync()).Should().Equal("limit");
+        (await (await Client.GetAsync($"{Groups}?cursor=not-a-cursor")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Portfolios}?in_all_groups=x")).ValidationErrorsAsync()).Should().Equal("in_all_groups[0]");
+    }
+
+    [Test]
+    public async Task Patching_a_group_changes_only_the_fields_given_and_null_clears()
+    {
+        var id = Unique("patch");
+        var group = await (await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"P","description":"keep","metadata_json":{"a":1}}"""))).ReadNodeAsync(HttpStatusCode.Created);
+        var url = $"{Groups}{group.Uid()}/";
+
+        var renamed = await (await Client.PatchAsync(url, Calls.Json("""{"display_name":"Renamed"}"""))).ReadNodeAsync(HttpStatusCode.OK);
+        renamed.Text("display_name").Should().Be("Renamed");
+        renamed.Text("description").Should().Be("keep");
+
+        var cleared = await (await Client.PatchAsync(url, Calls.Json("""{"description":null,"metadata_json":null}"""))).ReadNodeAsync(HttpStatusCode.OK);
+        cleared["description"].Should().BeNull();
+        cleared["metadata_json"].Should().BeNull();
+        cleared.Text("display_name").Should().Be("Renamed");
+
+        (await (await Client.PatchAsync(url, Calls.Json("""{"display_name":null}"""))).ValidationErrorsAsync()).Should().Equal("display_name");
+        var wrongType = await (await Client.PatchAsync(url, Calls.Json("""{"display_name":5}"""))).ProblemAsync(HttpStatusCode.BadRequest);
+        wrongType["errors"]!["display_name"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("Must be a string, not a JSON number.");
+        (await (await Client.PatchAsync(url, Calls.Json($$"""{"display_name":"{{new string('x', 256)}}"}"""))).ValidationErrorsAsync()).Should().Equal("display_name");
+        (await (await Client.PatchAsync($"{Groups}{Guid.NewGuid()}/", Calls.Json("""{"display_name":"x"}"""))).ProblemAsync(HttpStatusCode.NotFound))
+            .Text("detail").Should().Contain("No PortfolioGroup row");
+    }
+
+    [Test]
+    public async Task Getting_a_missing_group_is_404_and_a_bad_uid_is_400()
+    {
+        var missing = await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/")).ProblemAsync(HttpStatusCode.NotFound);
+        missing.Text("detail").Should().Contain("No PortfolioGroup row");
+        (await (await Client.GetAsync($"{Groups}12345/")).ValidationErrorsAsync()).Should().Equal("uid");
+    }
+
+    [Test]
+    public async Task Deleting_a_group_reports_the_count_and_keeps_its_portfolios()
+    {
+        var group = await CreateGroupAsync(Unique("del"));
+        var portfolio = await CreatePortfolioAsync(Unique("del-p"));
+        await Client.PostAsync($"{Groups}{group.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = portfolio.Uid() }));
+
+        var deleted = await (await Client.DeleteAsync($"{Groups}{group.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
+        deleted.Long("deleted_count").Should().Be(1);
+        deleted.Text("detail").Should().Be("Deleted 1 portfolio group.");
+        (await (await Client.DeleteAsync($"{Groups}{group.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(0);
+        (await Client.GetAsync($"{Portfolios}{portfolio.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task Preflight_counts_what_bulk_delete_then_deletes()
+    {
+        var a = await CreateGroupAsync(Unique("bulk-a"));
+        var b = await CreateGroupAsync(Unique("bulk-b"));
+        var p = await CreatePortfolioAsync(Unique("bulk-p"));
+        await Client.PostAsync($"{Groups}{a.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p.Uid() }));
+        await Client.PostAsync($"{Groups}{b.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p.Uid() }));
+        var body = new { uids = new[] { a.Uid() }, unique_identifiers = new[] { b.Text("unique_identifier") } };
+
+        var preflight = await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json(body))).ReadNodeAsync(HttpStatusCode.OK);
+        preflight.Long("group_count").Should().Be(2);
+        preflight.Long("membership_count").Should().Be(2);
+        (await Client.GetAsync($"{Groups}{a.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK, "the preflight deletes nothing");
+
+        var deleted = await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(body))).ReadNodeAsync(HttpStatusCode.OK);
+        deleted.Long("deleted_count").Should().Be(2);
+
+        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json("{}"))).ValidationErrorsAsync()).Should().BeEquivalentTo("uids", "unique_identifiers");
+        (await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json("{}"))).ValidationErrorsAsync()).Should().BeEquivalentTo("uids", "unique_identifiers");
+        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json("""{"unique_identifiers":["ok"," "]}"""))).ValidationErrorsAsync()).Should().ContainSingle().Which.Should().StartWith("unique_identifiers");
+    }
+
+    [Test]
+    public async Task A_groups_portfolios_are_added_listed_replaced_and_removed()
+    {
+        var group = await CreateGroupAsync(Unique("members"));
+        var url = $"{Groups}{group.Uid()}/portfolios/";
+        var p1 = await CreatePortfolioAsync(Unique("m1"));
+        var p2 = await CreatePortfolioAsync(Unique("m2"));
+        var p3 = await CreatePortfolioAsync(Unique("m3"));
+
+        var membership = await (await Client.PostAsync(url, Calls.Json(new { portfolio_uid = p1.Uid() }))).ReadNodeAsync(HttpStatusCode.OK);
+        membership.Uid("portfolio_group_uid").Should().Be(group.Uid());
+        membership.Uid("portfolio_uid").Should().Be(p1.Uid());
+        var again = await (await Client.PostAsync(url, Calls.Json(new { portfolio_unique_identifier = p1.Text("unique_identifier") }))).ReadNodeAsync(HttpStatusCode.OK);
+        again.Uid().Should().Be(membership.Uid(), "adding is idempotent");
+
+        (await (await Client.PostAsync(url, Calls.Json(new { portfolio_uid = p1.Uid(), portfolio_unique_identifier = "x" }))).ValidationErrorsAsync())
+            .Should().BeEquivalentTo("portfolio_uid", "portfolio_unique_identifier");
+        (await (await Client.PostAsync(url, Calls.Json("{}"))).ValidationErrorsAsync()).Should().BeEquivalentTo("portfolio_uid", "portfolio_unique_identifier");
+        (await Client.PostAsync(url, Calls.Json(new { portfolio_uid = Guid.NewGuid() }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Client.PostAsync($"{Groups}{Guid.NewGuid()}/portfolios/", Calls.Json(new { portfolio_uid = p1.Uid() }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var added = await (await Client.PostAsync($"{url}bulk-add/", Calls.Json(new { portfolio_uids = new[] { p1.Uid(), p2.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK);
+        added.Long("added").Should().Be(1);
+        added.Long("already_present").Should().Be(1);
+
+        var listed = await (await Client.GetAsync($"{url}?limit=1")).ReadNodeAsync(HttpStatusCode.OK);
+        listed["results"]!.AsArray().Should().HaveCount(1);
+        listed["next"]!.GetValue<string>().Should().Contain("limit=1").And.Contain("cursor=");
+
+        var set = await (await Client.PutAsync(url, Calls.Json(new { portfolio_unique_identifiers = new[] { p2.Text("unique_identifier"), p3.Text("unique_identifier") } }))).ReadNodeAsync(HttpStatusCode.OK);
+        (set.Long("added"), set.Long("removed"), set.Long("unchanged")).Should().Be((1L, 1L, 1L));
+        var missing = await (await Client.PutAsync(url, Calls.Json(new { portfolio_uids = new[] { Guid.NewGuid() } }))).ProblemAsync(HttpStatusCode.NotFound);
+        missing.Text("detail").Should().Contain("No Portfolio row");
+        (await (await Client.PutAsync(url, Calls.Json(new { portfolio_uids = new[] { p1.Uid() }, portfolio_unique_identifiers = new[] { "x" } }))).ValidationErrorsAsync())
+            .Should().BeEquivalentTo("portfolio_uids", "portfolio_unique_identifiers");
+        (await (await Client.PostAsync($"{url}bulk-add/", Calls.Json("""{"portfolio_unique_identifiers":[" "]}"""))).ValidationErrorsAsync())
+            .Should().Equal("portfolio_unique_identifiers[0]");
+
+        var groupsOfP3 = await (await Client.GetAsync($"{Groups}by-portfolio/{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
+        groupsOfP3["results"]!.AsArray().Select(g => g!.Uid()).Should().Equal(group.Uid());
+        (await Client.GetAsync($"{Groups}by-portfolio/{Guid.NewGuid()}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var removed = await (await Client.DeleteAsync($"{url}{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
+        removed.Long("deleted_count").Should().Be(1);
+        (await (await Client.DeleteAsync($"{url}{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(0);
+
+        var remaining = await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK);
+        remaining["results"]!.AsArray().Select(p => p!.Uid()).Should().Equal(p2.Uid());
+    }
+
+    [Test]
+    public async Task Memberships_are_bulk_deleted_by_uid_or_by_group_and_portfolio()
+    {
+        var g1 = await CreateGroupAsync(Unique("mbd-1"));
+        var g2 = await CreateGroupAsync(Unique("mbd-2"));
+        var p1 = await CreatePortfolioAsync(Unique("mbd-p1"));
+        var p2 = await CreatePortfolioAsync(Unique("mbd-p2"));
+        await Client.PostAsync($"{Groups}{g1.Uid()}/portfolios/bulk-add/", Calls.Json(new { portfolio_uids = new[] { p1.Uid(), p2.Uid() } }));
+        var m = await (await Client.PostAsync($"{Groups}{g2.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p1.Uid() }))).ReadNodeAsync(HttpStatusCode.OK);
+        await Client.PostAsync($"{Groups}{g2.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p2.Uid() }));
+        var url = $"{Groups}membership/bulk-delete/";
+
+        (await (await Client.PostAsync(url, Calls.Json(new { uids = new[] { m.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(1);
+        (await (await Client.PostAsync(url, Calls.Json(new { portfolio_group_uids = new[] { g1.Uid() }, portfolio_uids = new[] { p2.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK))
+            .Long("deleted_count").Should().Be(1);
+        (await (await Client.PostAsync(url, Calls.Json(new { portfolio_group_uids = new[] { g1.Uid(), g2.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK))
+            .Long("deleted_count").Should().Be(2);
+        (await (await Client.PostAsync(url, Calls.Json("""{"uids":[],"portfolio_group_uids":[],"portfolio_uids":[]}"""))).ValidationErrorsAsync())
+            .Should().BeEquivalentTo("uids", "portfolio_group_uids", "portfolio_uids");
+    }
+
+    [Test]
+    public async Task Counts_are_keyed_by_group_uid_for_the_groups_named_or_all()
+    {
+        var g1 = await CreateGroupAsync(Unique("count-1"));
+        var g2 = await CreateGroupAsync(Unique("count-2"));
+        var p = await CreatePortfolioAsync(Unique("count-p"));
+        await Client.PostAsync($"{Groups}{g1.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p.Uid() }));
+
+        var named = await (await Client.GetAsync($"{Groups}counts/?group_uids={g1.Uid()},{g2.Uid()}")).ReadNodeAsync(HttpStatusCode.OK);
+        named.AsObject().ToDictionary(e => e.Key, e => e.Value!.GetValue<long>())
+            .Should().BeEquivalentTo(new Dictionary<string, long> { [g1.Uid().ToString()] = 1, [g2.Uid().ToString()] = 0 });
+        var all = await (await Client.GetAsync($"{Groups}counts/")).ReadNodeAsync(HttpStatusCode.OK);
+        all[g1.Uid().ToString()]!.GetValue<long>().Should().Be(1);
+        (await Client.GetAsync($"{Groups}counts/?group_uids={Guid.NewGuid()}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task Portfolios_have_the_same_conventions_and_filter_by_groups()
+    {
+        var id = Unique("pf");
+        var created = await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id, display_name = "P" }));
+        var portfolio = await created.ReadNodeAsync(HttpStatusCode.Created);
+        created.Headers.Location!.ToString().Should().Be($"{Portfolios}{portfolio.Uid()}/");
+        portfolio.AsObject().Select(p => p.Key).Should().Equal("uid", "unique_identifier", "display_name");
+        var updated = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id, display_name = "P2" }))).ReadNodeAsync(HttpStatusCode.OK);
+        updated.Uid().Should().Be(portfolio.Uid());
+
+        var url = $"{Portfolios}{portfolio.Uid()}/";
+        (await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK)).Text("display_name").Should().Be("P2");
+        (await (await Client.PatchAsync(url, Calls.Json("""{"display_name":null}"""))).ReadNodeAsync(HttpStatusCode.OK))["display_name"].Should().BeNull();
+        (await (await Client.PatchAsync(url, Calls.Json("""{"unique_identifier":"x"}"""))).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+        (await Client.GetAsync($"{Portfolios}{Guid.NewGuid()}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var g1 = await CreateGroupAsync(Unique("pf-g1"));
+        var g2 = await CreateGroupAsync(Unique("pf-g2"));
+        var other = await CreatePortfolioAsync(Unique("pf-other"));
+        await Client.PutAsync($"{Groups}{g1.Uid()}/portfolios/", Calls.Json(new { portfolio_uids = new[] { portfolio.Uid(), other.Uid() } }));
+        await Client.PutAsync($"{Groups}{g2.Uid()}/portfolios/", Calls.Json(new { portfolio_uids = new[] { portfolio.Uid() } }));
+
+        async Task<Guid[]> ListAsync(string query) =>
+            [.. (await (await Client.GetAsync($"{Portfolios}?{query}")).ReadNodeAsync(HttpStatusCode.OK))["results"]!.AsArray().Select(p => p!.Uid())];
+
+        (await ListAsync($"in_all_groups={g1.Uid()},{g2.Uid()}")).Should().Equal(portfolio.Uid());
+        (await ListAsync($"in_any_group={g1.Uid()}")).Should().BeEquivalentTo([portfolio.Uid(), other.Uid()]);
+        (await ListAsync($"in_any_group={g1.Uid()}&not_in_groups={g2.Uid()}")).Should().Equal(other.Uid());
+        (await ListAsync($"unique_identifier={id}")).Should().Equal(portfolio.Uid());
+
+        var deleted = await (await Client.PostAsync($"{Portfolios}bulk-delete/", Calls.Json(new { uids = new[] { other.Uid() }, unique_identifiers = new[] { id } }))).ReadNodeAsync(HttpStatusCode.OK);
+        deleted.Long("deleted_count").Should().Be(2);
+        (await (await Client.DeleteAsync(url)).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(0);
+    }
+
+    [Test]
+    public async Task Unknown_fields_and_wrong_types_are_each_named()
+    {
+        var response = await Client.PostAsync(Groups, Calls.Json("""{"unique_identifier":5,"display_name":"x","portfolio_group_uid":"y","extra":true}"""));
+        (await response.ValidationErrorsAsync()).Should().BeEquivalentTo("unique_identifier", "portfolio_group_uid", "extra");
+    }
+
+    [Test]
+    public async Task Bad_values_refused_by_core_are_400_naming_the_field_and_write_nothing()
+    {
+        var id = Unique("bad");
+        (await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = id, display_name = new string('n', 256) }))).ValidationErrorsAsync()).Should().Equal("display_name");
+        (await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = " ", display_name = "x" }))).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+        (await (await Client.PostAsync(Groups, Calls.Json($$"""{"unique_identifier":"{{id}}","display_name":"x","metadata_json":[1]}"""))).ValidationErrorsAsync()).Should().Equal("metadata_json");
+        (await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = "a\u0001b" }))).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+
+        var list = await (await Client.GetAsync($"{Groups}?unique_identifier={id}")).ReadNodeAsync(HttpStatusCode.OK);
+        list["results"]!.AsArray().Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Bodies_over_the_limit_are_413_and_bulk_routes_take_40000_uids()
+    {
+        var tooLarge = new string(' ', (int)(1024 * 1024) + 1);
+        (await Client.PostAsync(Groups, Calls.Json($$"""{"unique_identifier":"x","display_name":"y"}{{tooLarge}}"""))).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        var hugeBulk = new string(' ', 12 * 1024 * 1024 + 1);
+        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json($$"""{"uids":[]}{{hugeBulk}}"""))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge))
+            .Text("detail").Should().Contain("limit");
+
+        var uids = Enumerable.Range(0, 40_000).Select(_ => Guid.NewGuid()).ToArray();
+        var deleted = await (await Client.PostAsync($"{Portfolios}bulk-delete/", Calls.Json(new { uids }))).ReadNodeAsync(HttpStatusCode.OK);
+        deleted.Long("deleted_count").Should().Be(0);
+    }
+}
