@@ -91,7 +91,13 @@ public sealed class PackageContentTests
     {
         var packed = await PackedPackages.GetAsync();
         var root = RepositoryFiles.Root();
-        var remotes = await Git(root, "remote");
+        // SourceLink names a repository for a hosted remote (a URL or user@host:path); a remote that
+        // is a folder on this machine (a local clone's origin, as on CI) is no repository to point at.
+        var remotes = string.Join(
+            "\n",
+            await Task.WhenAll((await Git(root, "remote")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(async remote => (await Git(root, "remote", "get-url", remote)).Trim())));
+        remotes = string.Join("\n", remotes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(IsHostedUrl));
         var head = (await Git(root, "rev-parse", "HEAD")).Trim();
 
         foreach (var path in packed.Packages)
@@ -101,16 +107,20 @@ public sealed class PackageContentTests
             var name = Path.GetFileName(path);
             if (string.IsNullOrWhiteSpace(remotes))
             {
-                repository.Should().BeNull($"{name} was packed where git has no remote, so it names no repository");
+                repository.Should().BeNull($"{name} was packed where git has no hosted remote, so it names no repository");
             }
             else
             {
-                repository.Should().NotBeNull($"{name} was packed where git has a remote");
+                repository.Should().NotBeNull($"{name} was packed where git has a hosted remote");
                 repository!.Attribute("url")?.Value.Should().NotBeNullOrWhiteSpace();
                 repository.Attribute("commit")?.Value.Should().Be(head, $"{name} names the commit it was packed from");
             }
         }
     }
+
+    private static bool IsHostedUrl(string url) =>
+        (url.Contains("://", StringComparison.Ordinal) && !url.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+        || System.Text.RegularExpressions.Regex.IsMatch(url, "^[^/@]+@[^/:]+:");
 
     private static async Task<string> Git(string root, params string[] arguments)
     {
