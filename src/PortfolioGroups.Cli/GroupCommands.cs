@@ -30,34 +30,27 @@ internal static class GroupCommands
         var groups = PortfolioGroup.StreamAsync(store, cancellationToken: ct);
         if (Output.IsJson(parse))
         {
-            await Output.WriteJsonAsync(
-                async json =>
+            await Output.WriteJsonArrayAsync(
+                groups,
+                (json, group) =>
                 {
-                    json.WriteStartArray();
-                    long written = 0;
-                    await foreach (var group in groups)
+                    json.WriteStartObject();
+                    json.WriteString("uid", group.Uid);
+                    json.WriteString("unique_identifier", group.UniqueIdentifier);
+                    json.WriteString("display_name", group.DisplayName);
+                    json.WriteString("description", group.Description);
+                    json.WriteNumber("members", counts.GetValueOrDefault(group.Uid));
+                    json.WritePropertyName("metadata");
+                    if (group.Metadata is { } metadata)
                     {
-                        json.WriteStartObject();
-                        json.WriteString("uid", group.Uid);
-                        json.WriteString("unique_identifier", group.UniqueIdentifier);
-                        json.WriteString("display_name", group.DisplayName);
-                        json.WriteString("description", group.Description);
-                        json.WriteNumber("members", counts.GetValueOrDefault(group.Uid));
-                        json.WritePropertyName("metadata");
-                        if (group.Metadata is { } metadata)
-                        {
-                            metadata.WriteTo(json);
-                        }
-                        else
-                        {
-                            json.WriteNullValue();
-                        }
-
-                        json.WriteEndObject();
-                        await Output.FlushSometimesAsync(json, ++written, ct);
+                        metadata.WriteTo(json);
+                    }
+                    else
+                    {
+                        json.WriteNullValue();
                     }
 
-                    json.WriteEndArray();
+                    json.WriteEndObject();
                 },
                 ct);
             return ExitCodes.Success;

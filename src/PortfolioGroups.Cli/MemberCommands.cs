@@ -33,22 +33,15 @@ internal static class MemberCommands
         var members = PortfolioGroup.StreamPortfoliosAsync(store, group, ct);
         if (Output.IsJson(parse))
         {
-            await Output.WriteJsonAsync(
-                async json =>
+            await Output.WriteJsonArrayAsync(
+                members,
+                (json, portfolio) =>
                 {
-                    json.WriteStartArray();
-                    long written = 0;
-                    await foreach (var portfolio in members)
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("uid", portfolio.Uid);
-                        json.WriteString("unique_identifier", portfolio.UniqueIdentifier);
-                        json.WriteString("display_name", portfolio.DisplayName);
-                        json.WriteEndObject();
-                        await Output.FlushSometimesAsync(json, ++written, ct);
-                    }
-
-                    json.WriteEndArray();
+                    json.WriteStartObject();
+                    json.WriteString("uid", portfolio.Uid);
+                    json.WriteString("unique_identifier", portfolio.UniqueIdentifier);
+                    json.WriteString("display_name", portfolio.DisplayName);
+                    json.WriteEndObject();
                 },
                 ct);
             return ExitCodes.Success;

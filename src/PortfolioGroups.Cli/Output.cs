@@ -31,14 +31,28 @@ internal static class Output
         }
     }
 
-    /// <summary>Flushes the JSON written so far every <paramref name="every"/> items, so a long listing streams.</summary>
-    public static async Task FlushSometimesAsync(Utf8JsonWriter writer, long count, CancellationToken ct, int every = 1000)
-    {
-        if (count % every == 0)
-        {
-            await writer.FlushAsync(ct);
-        }
-    }
+    /// <summary>
+    /// Writes a listing as one JSON array on stdout, an item at a time, flushing every
+    /// <paramref name="flushEvery"/> items so a long listing streams.
+    /// </summary>
+    public static Task WriteJsonArrayAsync<T>(IAsyncEnumerable<T> items, Action<Utf8JsonWriter, T> writeItem, CancellationToken ct, int flushEvery = 1000) =>
+        WriteJsonAsync(
+            async json =>
+            {
+                json.WriteStartArray();
+                long written = 0;
+                await foreach (var item in items.WithCancellation(ct))
+                {
+                    writeItem(json, item);
+                    if (++written % flushEvery == 0)
+                    {
+                        await json.FlushAsync(ct);
+                    }
+                }
+
+                json.WriteEndArray();
+            },
+            ct);
 
     public static void WriteVersions(Utf8JsonWriter writer, string name, IEnumerable<long> versions)
     {
