@@ -11,7 +11,7 @@ internal sealed record UidRecord(Guid Uid);
 
 /// <summary>
 /// One reference a bulk call named that no row has, with the totals of the whole missing set: of
-/// its kind (table and key), of its table, and overall. A query returns the first few of these.
+/// its key name (in either table), of its table, and overall. A query returns the first few of these.
 /// </summary>
 internal sealed record MissingRecord(string TableName, string KeyName, string KeyValue, long KindTotal, long TableTotal, long Total);
 

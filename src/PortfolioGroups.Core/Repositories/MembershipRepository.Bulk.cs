@@ -84,7 +84,102 @@ internal sealed partial class MembershipRepository
         Action<long>? consumed,
         CancellationToken cancellationToken)
     {
-        await BulkLoad.FillAsync(tx, Pairs, "portfolio_group_membership.bulk_load", pairs, PairRow, consumed, cancellationToken).ConfigureAwait(false);
+        var byIdentifier = false;
+        var rows = await BulkLoad.FillAsync(
+            tx,
+            Pairs,
+            "portfolio_group_membership.bulk_load",
+            pairs,
+            (pair, position) =>
+            {
+                byIdentifier |= pair.Group.UniqueIdentifier is not null || pair.Portfolio.UniqueIdentifier is not null;
+                return PairRow(pair, position);
+            },
+            consumed,
+            cancellationToken).ConfigureAwait(false);
+
+        // Two ways to the same write. Pairs named by uid go straight from the input into the table:
+        // the foreign keys find a missing row (only a new pair can name one), and only then is the
+        // missing-reference report run. Pairs named by unique identifier are resolved to uids first.
+        var written = byIdentifier
+            ? await InsertResolvedAsync(tx, group?.Key, cancellationToken).ConfigureAwait(false)
+            : await InsertByUidAsync(tx, group?.Key, rows, cancellationToken).ConfigureAwait(false);
+        if (written.Missing.Count > 0)
+        {
+            // Not committed: the transaction rolls back and nothing is written.
+            return new BulkMembershipRecord(0, 0, 0, written.Missing);
+        }
+
+        var removed = 0;
+        if (group is { Replace: true } replaced)
+        {
+            var delete = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = @group AND portfolio_uid IN ("
+                         + $"SELECT portfolio_uid FROM {db.Membership} WHERE portfolio_group_uid = @group EXCEPT SELECT {written.Portfolio} FROM {written.Source})";
+            removed = await tx.RunAsync(
+                "portfolio_group_membership.bulk_replace",
+                new ErrorContext(Table),
+                c => c.ExecuteAsync(delete, new { group = db.Uid(replaced.Uid) }, transaction: tx.Transaction),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BulkMembershipRecord(written.Added, written.Distinct - written.Added, removed, []);
+    }
+
+    /// <summary>
+    /// Pairs that name both sides by uid: one <c>INSERT ... SELECT</c> from the input, after a
+    /// savepoint. A foreign-key failure (a uid that names no row, or a row deleted meanwhile) undoes
+    /// the insert alone, and the report of the missing references runs on the input. The distinct
+    /// pairs are counted only when some pair was not added (present already, or named twice).
+    /// </summary>
+    private async Task<PairsWritten> InsertByUidAsync(WriteTransaction tx, RowKey? group, long rows, CancellationToken cancellationToken)
+    {
+        var input = db.TempTableName(Pairs);
+        const string Savepoint = "portfoliogroups_bulk_insert";
+        await tx.SavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+        long added;
+        try
+        {
+            added = await InsertAsync(tx, $"SELECT uid, group_uid, portfolio_uid FROM {input}", group, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RowNotFoundException)
+        {
+            await tx.RollbackToSavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            var missing = await MissingAsync(
+                tx,
+                input,
+                $"NOT EXISTS (SELECT 1 FROM {db.Group} x WHERE x.uid = t.group_uid)",
+                $"NOT EXISTS (SELECT 1 FROM {db.Portfolio} x WHERE x.uid = t.portfolio_uid)",
+                cancellationToken).ConfigureAwait(false);
+            if (missing.Count == 0)
+            {
+                throw; // not a missing reference after all: the translated error stands
+            }
+
+            return new PairsWritten(input, "portfolio_uid", 0, 0, missing);
+        }
+
+        var distinct = rows;
+        if (added < rows)
+        {
+            var countSql = $"SELECT count(*) AS count FROM (SELECT DISTINCT group_uid, portfolio_uid FROM {input}) d";
+            distinct = (await tx.RunAsync(
+                "portfolio_group_membership.bulk_count",
+                ErrorContext.Read,
+                c => c.QuerySingleAsync<CountRecord>(countSql, transaction: tx.Transaction),
+                cancellationToken).ConfigureAwait(false)).Count;
+        }
+
+        return new PairsWritten(input, "portfolio_uid", added, distinct, []);
+    }
+
+    /// <summary>
+    /// Pairs that name a side by unique identifier: one statement resolves every row (by uid or
+    /// identifier) into a second temporary table, unique on the resolved pair, from one snapshot;
+    /// the missing references are reported from it, or its pairs are inserted.
+    /// </summary>
+    private async Task<PairsWritten> InsertResolvedAsync(WriteTransaction tx, RowKey? group, CancellationToken cancellationToken)
+    {
         await tx.CreateTempTableAsync(ResolvedPairs, cancellationToken).ConfigureAwait(false);
         var input = db.TempTableName(Pairs);
         var resolved = db.TempTableName(ResolvedPairs);
@@ -100,60 +195,68 @@ internal sealed partial class MembershipRepository
             c => c.ExecuteAsync(resolve, transaction: tx.Transaction),
             cancellationToken).ConfigureAwait(false);
 
-        var missingSql = "SELECT table_name, key_name, key_value, count(*) OVER (PARTITION BY table_name, key_name) AS kind_total, "
-                         + "count(*) OVER (PARTITION BY table_name) AS table_total, count(*) OVER () AS total FROM ("
-                         + $"SELECT DISTINCT @groupTable AS table_name, {KeyName("group")} AS key_name, {KeyValue("group")} AS key_value FROM {resolved} WHERE g IS NULL "
-                         + "UNION ALL "
-                         + $"SELECT DISTINCT @portfolioTable AS table_name, {KeyName("portfolio")} AS key_name, {KeyValue("portfolio")} AS key_value FROM {resolved} WHERE p IS NULL"
-                         + ") m ORDER BY table_name DESC, key_name, key_value LIMIT @limit";
-        var missing = await tx.RunAsync(
-            "portfolio_group_membership.bulk_missing",
-            ErrorContext.Read,
-            c => c.QueryAsync<MissingRecord>(
-                missingSql,
-                new { groupTable = PortfolioGroupRepository.Table, portfolioTable = PortfolioRepository.Table, limit = BulkLoad.MissingListed },
-                transaction: tx.Transaction),
-            cancellationToken).ConfigureAwait(false);
-        var missingList = missing.ToList();
-        if (missingList.Count > 0)
+        var missing = await MissingAsync(tx, resolved, "t.g IS NULL", "t.p IS NULL", cancellationToken).ConfigureAwait(false);
+        if (missing.Count > 0)
         {
-            // Not committed: the transaction rolls back and nothing is written.
-            return new BulkMembershipRecord(0, 0, 0, missingList);
+            return new PairsWritten(resolved, "p", 0, 0, missing);
         }
 
         // Every row resolved, so each one is a distinct pair. A pair already present is left alone;
         // a side deleted since the resolve fails the insert's foreign key: a RowNotFoundException.
-        var insert = $"INSERT INTO {db.Membership} ({Columns}) SELECT uid, g, p FROM {resolved} WHERE true "
+        var added = await InsertAsync(tx, $"SELECT uid, g, p FROM {resolved}", group, cancellationToken).ConfigureAwait(false);
+        return new PairsWritten(resolved, "p", added, resolvedRows, []);
+    }
+
+    /// <summary>Inserts the pairs <paramref name="select"/> reads (uid, group uid, portfolio uid), leaving those present alone; returns the rows added.</summary>
+    private Task<int> InsertAsync(WriteTransaction tx, string select, RowKey? group, CancellationToken cancellationToken)
+    {
+        var insert = $"INSERT INTO {db.Membership} ({Columns}) {select} WHERE true "
                      + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING";
         var concurrently = "(deleted while the bulk call ran)";
         var context = new ErrorContext(Table)
-            .WithReference("portfolio_group_uid", group?.Key.Column ?? "uid", group?.Key.ToString() ?? concurrently)
+            .WithReference("portfolio_group_uid", group?.Column ?? "uid", group?.ToString() ?? concurrently)
             .WithReference("portfolio_uid", "uid", concurrently);
-        var added = await tx.RunAsync(
+        return tx.RunAsync(
             "portfolio_group_membership.bulk_insert",
             context,
             c => c.ExecuteAsync(insert, transaction: tx.Transaction),
-            cancellationToken).ConfigureAwait(false);
-
-        var removed = 0;
-        if (group is { Replace: true } replaced)
-        {
-            var delete = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = @group AND portfolio_uid IN ("
-                         + $"SELECT portfolio_uid FROM {db.Membership} WHERE portfolio_group_uid = @group EXCEPT SELECT p FROM {resolved})";
-            removed = await tx.RunAsync(
-                "portfolio_group_membership.bulk_replace",
-                new ErrorContext(Table),
-                c => c.ExecuteAsync(delete, new { group = db.Uid(replaced.Uid) }, transaction: tx.Transaction),
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new BulkMembershipRecord(added, resolvedRows - added, removed, []);
-
-        static string KeyName(string side) => $"CASE WHEN {side}_uid IS NULL THEN 'unique_identifier' ELSE 'uid' END";
-
-        static string KeyValue(string side) => $"coalesce(CAST({side}_uid AS text), {side}_id)";
+            cancellationToken);
     }
+
+    /// <summary>
+    /// The first few references of <paramref name="source"/> (aliased <c>t</c>, with the input's
+    /// key columns) that name no row, with their totals: the rows where
+    /// <paramref name="groupMissing"/> or <paramref name="portfolioMissing"/> holds.
+    /// </summary>
+    private static async Task<IReadOnlyList<MissingRecord>> MissingAsync(WriteTransaction tx, string source, string groupMissing, string portfolioMissing, CancellationToken cancellationToken)
+    {
+        var sql = "SELECT table_name, key_name, key_value, count(*) OVER (PARTITION BY key_name) AS kind_total, "
+                  + "count(*) OVER (PARTITION BY table_name) AS table_total, count(*) OVER () AS total FROM ("
+                  + $"SELECT DISTINCT @groupTable AS table_name, {KeyName("group")} AS key_name, {KeyValue("group")} AS key_value FROM {source} t WHERE {groupMissing} "
+                  + "UNION ALL "
+                  + $"SELECT DISTINCT @portfolioTable AS table_name, {KeyName("portfolio")} AS key_name, {KeyValue("portfolio")} AS key_value FROM {source} t WHERE {portfolioMissing}"
+                  + ") m ORDER BY table_name DESC, key_name, key_value LIMIT @limit";
+        var missing = await tx.RunAsync(
+            "portfolio_group_membership.bulk_missing",
+            ErrorContext.Read,
+            c => c.QueryAsync<MissingRecord>(
+                sql,
+                new { groupTable = PortfolioGroupRepository.Table, portfolioTable = PortfolioRepository.Table, limit = BulkLoad.MissingListed },
+                transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false);
+        return missing.ToList();
+
+        static string KeyName(string side) => $"CASE WHEN t.{side}_uid IS NULL THEN 'unique_identifier' ELSE 'uid' END";
+
+        static string KeyValue(string side) => $"coalesce(CAST(t.{side}_uid AS text), t.{side}_id)";
+    }
+
+    /// <summary>
+    /// What a bulk insert did: the table its pairs were read from and that table's portfolio
+    /// column (for a replace's delete), the rows added, the distinct pairs of the input, and the
+    /// missing references (then nothing was added).
+    /// </summary>
+    private sealed record PairsWritten(string Source, string Portfolio, long Added, long Distinct, IReadOnlyList<MissingRecord> Missing);
 
     private object?[] PairRow(PairKeys pair, long position) =>
     [

@@ -483,6 +483,17 @@ internal sealed class WriteTransaction
         _tempTables.Add(table);
     }
 
+    /// <summary>Marks a savepoint, so a statement that fails after it can be undone alone (<see cref="RollbackToSavepointAsync"/>).</summary>
+    public Task SavepointAsync(string name, CancellationToken cancellationToken) =>
+        RunAsync("savepoint", ErrorContext.Read, async _ => { await Transaction.SaveAsync(name, cancellationToken).ConfigureAwait(false); return 0; }, cancellationToken);
+
+    /// <summary>
+    /// Undoes everything since the savepoint <paramref name="name"/>; the transaction goes on (on
+    /// PostgreSQL a failed statement leaves it unusable until then).
+    /// </summary>
+    public Task RollbackToSavepointAsync(string name, CancellationToken cancellationToken) =>
+        RunAsync("rollback_to_savepoint", ErrorContext.Read, async _ => { await Transaction.RollbackAsync(name, cancellationToken).ConfigureAwait(false); return 0; }, cancellationToken);
+
     /// <summary>Copies one batch of rows into a temporary table, as one traced command.</summary>
     public Task<int> CopyAsync(string operation, TempTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) =>
         RunAsync(operation, ErrorContext.Read, c => _database.CopyRowsAsync(c, Transaction, table, rows, cancellationToken), cancellationToken);
