@@ -89,6 +89,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// </summary>
     public virtual string InKeySet(string column, string parameter) => InSet(column, parameter);
 
+    /// <summary>
+    /// SQL for the element at zero-based <paramref name="index"/> of the set passed as
+    /// <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>): a value
+    /// fixed for the statement, which an index can look up like a parameter.
+    /// </summary>
+    public abstract string SetElement(string parameter, int index);
+
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);
 

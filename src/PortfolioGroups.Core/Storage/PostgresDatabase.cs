@@ -101,6 +101,10 @@ internal sealed partial class PostgresDatabase : Database
     // linearly, where a planned one is hashed (40,000 unique identifiers: 310 ms instead of 37 ms).
     public override string InKeySet(string column, string parameter) => $"{column} = ANY(ARRAY(SELECT unnest({parameter})))";
 
+    // Arrays count from 1. The planner folds the element of a parameter to a constant, so each
+    // comparison plans like the hand-written `= @a`.
+    public override string SetElement(string parameter, int index) => $"({parameter})[{index + 1}]";
+
     public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
 
     public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";

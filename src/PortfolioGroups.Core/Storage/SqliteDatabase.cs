@@ -180,6 +180,8 @@ internal sealed class SqliteDatabase : Database
 
     public override string InSet(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
 
+    public override string SetElement(string parameter, int index) => $"json_extract({parameter}, '$[{index}]')";
+
     public override string JsonValue(string parameter) => parameter;
 
     public override string Contains(string column, string parameter) => $"{ContainsFunction}({column}, {parameter})";

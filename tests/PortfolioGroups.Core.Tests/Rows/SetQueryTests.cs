@@ -28,8 +28,15 @@ public sealed partial class SetQueryTests(Db db) : DatabaseTest(db)
         _portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), _portfolioIds);
         _groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), _groupIds);
 
-        // A few hundred random memberships; group 7 stays empty, group 0 is large.
-        while (_pairs.Count < 500)
+        // Portfolios 0-127 are in the groups 0-6 their bits name, so any k of those groups share
+        // 2^(7-k) of them: "in all of" many groups selects someone. Then a few hundred random
+        // memberships; group 7 stays empty, group 0 is large.
+        for (var p = 0; p < 128; p++)
+        {
+            _pairs.UnionWith(Enumerable.Range(0, 7).Where(g => (p >> g & 1) == 1).Select(g => (g, p)));
+        }
+
+        while (_pairs.Count < 900)
         {
             var group = _random.Next(10) < 3 ? 0 : _random.Next(1, GroupCount - 1);
             _pairs.Add((group, _random.Next(PortfolioCount)));
