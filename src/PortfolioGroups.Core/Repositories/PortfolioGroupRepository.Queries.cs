@@ -9,7 +9,8 @@ internal sealed partial class PortfolioGroupRepository
     /// <summary>Every group a filter selects, in uid order, as the rows arrive (one unbuffered statement).</summary>
     public IAsyncEnumerable<PortfolioGroupRecord> StreamAsync(KeySet keys, string? search, string? displayName, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName)} ORDER BY uid";
+        var (from, joined) = Selection.FilterFrom(db, keys, db.Group, "g");
+        var sql = $"SELECT {Columns("g.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName, joined)} ORDER BY g.uid";
         var parameters = Selection.FilterParameters(db, keys, search, new PageQuery(1, null), displayName) with { Limit = 0 };
         return db.StreamAsync("portfolio_group.stream", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, parameters), cancellationToken);
     }

@@ -9,7 +9,8 @@ internal sealed partial class PortfolioRepository
     /// <summary>Every portfolio a filter selects, in uid order, as the rows arrive (one unbuffered statement).</summary>
     public IAsyncEnumerable<PortfolioRecord> StreamAsync(KeySet keys, string? search, GroupConditions groups, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns("p.")} FROM {db.Portfolio} p WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search)}{Selection.InGroups(db, groups, paged: false)} ORDER BY p.uid";
+        var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
+        var sql = $"SELECT {Columns("p.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{Selection.InGroups(db, groups, paged: false)} ORDER BY p.uid";
         var parameters = Selection.PortfolioFilterParameters(db, keys, search, groups, page: null);
         return db.StreamAsync("portfolio.stream", c => c.QueryUnbufferedAsync<PortfolioRecord>(sql, parameters), cancellationToken);
     }

@@ -59,8 +59,13 @@ internal sealed partial class PortfolioRepository(Database db)
     /// <summary>One page of the portfolios a filter selects (named, searched, and by their groups), in uid order; one statement.</summary>
     public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, GroupConditions groups, PageQuery page, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns("p.")} FROM {db.Portfolio} p WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search)}"
-                  + $"{Selection.InGroups(db, groups, paged: page.After is not null)}{Selection.Page(page, "p.uid")}";
+        var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
+        var sql = Selection.FilterPage(
+            $"SELECT {Columns("p.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{Selection.InGroups(db, groups, paged: page.After is not null)}",
+            joined,
+            Columns(),
+            page,
+            "p.uid");
         var rows = await db.RunAsync(
             "portfolio.filter",
             ErrorContext.Read,

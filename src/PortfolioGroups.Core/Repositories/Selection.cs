@@ -77,11 +77,55 @@ internal static class Selection
             : "1 = 0";
     }
 
-    /// <summary>The rows a portfolio or group filter selects: named by the set (when given), containing the search text (when given), with exactly the display name (when given). Parameters: @uids, @ids, @search, @displayName.</summary>
-    public static string NamedOrSearched(Database database, KeySet keys, string table, string? search, string? displayName = null)
+    /// <summary>
+    /// The FROM clause of a portfolio or group filter: <paramref name="table"/> aliased
+    /// <paramref name="alias"/>, joined to the set's uids (as <c>k(uid)</c>) where the database
+    /// reads a set as rows (PostgreSQL) and the set has uids; <c>Joined</c> says whether the join
+    /// already selects the named rows, for <see cref="NamedOrSearched"/> and <see cref="FilterPage"/>.
+    /// With unique identifiers too, the join is to the union of both sides (each row once).
+    /// </summary>
+    public static (string From, bool Joined) FilterFrom(Database database, KeySet keys, string table, string alias)
+    {
+        if (keys.Uids is not { Count: > 0 } || database.UidSetRows("@uids") is not { } uids)
+        {
+            return ($"{table} {alias}", false);
+        }
+
+        var set = keys.UniqueIdentifiers is { Count: > 0 }
+            ? $"(SELECT {uids} UNION SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", "@ids")})"
+            : uids;
+        return ($"{table} {alias} JOIN {set} AS k(uid) ON k.uid = {alias}.uid", true);
+    }
+
+    /// <summary>
+    /// A filter's page statement: <paramref name="select"/> (a SELECT ... FROM ... WHERE over
+    /// <see cref="FilterFrom"/>, whose columns are <paramref name="columns"/>) followed by
+    /// <see cref="Page"/>. When the set is joined, the joined rows are taken first and then ordered
+    /// and cut: with the LIMIT in view, PostgreSQL would rather merge the key set with the whole
+    /// primary key index in order, betting that the page fills early (it read all 200,000 rows
+    /// of a table to find 1,000 named ones: 350 ms, against 80-130 ms for the hash join).
+    /// Parameters: @after, @limit.
+    /// </summary>
+    public static string FilterPage(string select, bool joined, string columns, PageQuery page, string orderColumn, params string[] boundColumns)
+    {
+        if (!joined)
+        {
+            return select + Page(page, orderColumn, boundColumns);
+        }
+
+        var after = page.After is null ? "" : string.Concat(boundColumns.Prepend(orderColumn).Append("k.uid").Select(c => $" AND {c} > @after"));
+        return $"SELECT {columns} FROM ({select}{after} OFFSET 0) AS s ORDER BY uid LIMIT @limit";
+    }
+
+    /// <summary>
+    /// The rows a portfolio or group filter selects: named by the set (when given, and not
+    /// <paramref name="joined"/> by <see cref="FilterFrom"/>), containing the search text (when
+    /// given), with exactly the display name (when given). Parameters: @uids, @ids, @search, @displayName.
+    /// </summary>
+    public static string NamedOrSearched(Database database, KeySet keys, string table, string? search, string? displayName = null, bool joined = false)
     {
         var where = new List<string> { "1 = 1" };
-        if (keys.IsGiven)
+        if (keys.IsGiven && !joined)
         {
             where.Add(Named(database, keys, table, "uid", "@uids", "@ids"));
         }

@@ -96,6 +96,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// </summary>
     public abstract string SetElement(string parameter, int index);
 
+    /// <summary>
+    /// A FROM item with one row per uid of the set passed as <paramref name="parameter"/> (from
+    /// <see cref="UidSet"/>), for a filter to join its table to; null where the filter selects
+    /// the set with <see cref="InKeySet"/> instead.
+    /// </summary>
+    public virtual string? UidSetRows(string parameter) => null;
+
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);
 

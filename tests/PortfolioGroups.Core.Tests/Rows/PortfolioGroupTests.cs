@@ -313,6 +313,48 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
         (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Search = marker })).Should().BeEmpty();
     }
 
+    [Test]
+    public async Task A_filter_by_repeated_uids_and_identifiers_pages_through_each_named_group_once()
+    {
+        var marker = Unique("named");
+        var groups = new List<PortfolioGroup>();
+        for (var i = 0; i < 7; i++)
+        {
+            groups.Add(await PortfolioGroup.AddAsync(Store, $"{marker}-{i}", i is 1 or 6 ? "Other" : "Named"));
+        }
+
+        // Groups 0-4 by uid (each twice, and one not in the table), 3-5 by identifier too: 0-5 are named, 3 and 4 both ways.
+        var filter = new PortfolioGroupFilter
+        {
+            Uids = [.. groups.Take(5).Select(g => g.Uid), .. groups.Take(5).Select(g => g.Uid), Guid.NewGuid()],
+            UniqueIdentifiers = [.. groups.Skip(3).Take(3).Select(g => g.UniqueIdentifier)],
+        };
+        var byUid = filter with { UniqueIdentifiers = null };
+
+        var pages = await AllPagesAsync(filter);
+        var byUidPages = await AllPagesAsync(byUid);
+        var searched = await AllPagesAsync(byUid with { DisplayName = "Named", Search = marker });
+
+        pages.SelectMany(p => p).Select(g => g.Uid).Should().Equal(groups.Take(6).Select(g => g.Uid).Order());
+        pages.Select(p => p.Count).Should().Equal(2, 2, 2);
+        byUidPages.SelectMany(p => p).Select(g => g.Uid).Should().Equal(groups.Take(5).Select(g => g.Uid).Order());
+        searched.SelectMany(p => p).Should().BeEquivalentTo(groups.Take(5).Where(g => g.DisplayName == "Named").OrderBy(g => g.Uid), o => o.WithStrictOrdering().Excluding(g => g.Store));
+
+        async Task<List<Page<PortfolioGroup>>> AllPagesAsync(PortfolioGroupFilter pageFilter)
+        {
+            var all = new List<Page<PortfolioGroup>>();
+            PageRequest? request = PageRequest.First(2);
+            while (request is not null)
+            {
+                var page = await PortfolioGroup.FilterAsync(Store, pageFilter, request);
+                all.Add(page);
+                request = page.Next;
+            }
+
+            return all;
+        }
+    }
+
     private async Task<(PortfolioGroup Group, PortfolioGroup Other, Portfolio[] Portfolios)> SeedGroupsAsync()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("del"), "Delete me");
