@@ -5,36 +5,44 @@ using NpgsqlTypes;
 namespace PortfolioGroups.Benchmarks.Comparison;
 
 /// <summary>
-/// The data and the hand-written writes shared by <see cref="AddManyNewPairs"/>,
-/// <see cref="AddManyPresentPairs"/> and <see cref="AddManyRawPaths"/>: 100 groups × 1,000
-/// portfolios = 100,000 pairs, by uid, and the engine's fastest plain ways to insert them.
+/// The data and the hand-written writes of the bulk-add comparisons (<see cref="AddManyNewPairs"/>,
+/// <see cref="AddManyPresentPairs"/>, <see cref="AddPortfoliosNewMembers"/>, <see cref="AddManyVersusLoop"/>):
+/// every seeded portfolio in every seeded group (by default 100 groups × 1,000 portfolios = 100,000
+/// pairs), by uid, and each engine's plain ways to insert them.
 /// </summary>
 public sealed class BulkPairs
 {
     public const int Groups = 100;
     public const int PortfoliosPerGroup = 1_000;
-    public const int Count = Groups * PortfoliosPerGroup;
 
-    private BulkPairs(Guid[] groups, (Guid Group, Guid Portfolio)[] pairs)
+    private BulkPairs(Guid[] groups, Guid[] portfolios, (Guid Group, Guid Portfolio)[] pairs)
     {
         GroupUids = groups;
+        PortfolioUids = portfolios;
         Pairs = pairs;
     }
 
     public Guid[] GroupUids { get; }
 
+    public Guid[] PortfolioUids { get; }
+
     public (Guid Group, Guid Portfolio)[] Pairs { get; }
+
+    /// <summary>The number of pairs.</summary>
+    public int Count => Pairs.Length;
 
     /// <summary>The library's input: the same pairs as references by uid.</summary>
     public IEnumerable<(PortfolioGroupRef Group, PortfolioRef Portfolio)> Refs =>
         Pairs.Select(p => ((PortfolioGroupRef)p.Group, (PortfolioRef)p.Portfolio));
 
-    public static async Task<BulkPairs> SeedAsync(BenchDatabase database, string prefix)
+    /// <summary>Seeds <paramref name="groups"/> groups and <paramref name="portfoliosPerGroup"/> portfolios (no memberships); the pairs are every group with every portfolio.</summary>
+    public static async Task<BulkPairs> SeedAsync(BenchDatabase database, string prefix, int groups = Groups, int portfoliosPerGroup = PortfoliosPerGroup)
     {
-        var groups = await database.SeedRowsAsync("portfolio_group", prefix + "-group", Groups);
-        var portfolios = await database.SeedRowsAsync("portfolio", prefix + "-portfolio", PortfoliosPerGroup);
-        var pairs = groups.SelectMany(g => portfolios.Select(p => (g, p))).ToArray();
-        return new BulkPairs(groups, pairs);
+        var groupUids = await database.SeedRowsAsync("portfolio_group", prefix + "-group", groups);
+        var portfolioUids = await database.SeedRowsAsync("portfolio", prefix + "-portfolio", portfoliosPerGroup);
+        var pairs = groupUids.SelectMany(g => portfolioUids.Select(p => (g, p))).ToArray();
+        await database.AnalyzeAsync("portfolio_group, portfolio");
+        return new BulkPairs(groupUids, portfolioUids, pairs);
     }
 
     /// <summary>Deletes every membership of the 100 groups (then, on PostgreSQL, vacuums the table so each iteration starts alike).</summary>
@@ -66,7 +74,7 @@ public sealed class BulkPairs
     }
 
     /// <summary>SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING, run once per pair, in one transaction. Returns the rows inserted.</summary>
-    public async Task<int> SqliteLoopAsync(BenchDatabase database)
+    public async Task<int> SqlitePreparedAsync(BenchDatabase database)
     {
         var connection = await database.OpenConnectionAsync();
         await using (connection)
@@ -163,19 +171,35 @@ public sealed class BulkPairs
     }
 
     /// <summary>
-    /// The PostgreSQL path the raw side uses ("unnest" or "copy"). Unnest in the run of 2026-11-29;
-    /// in the same run <see cref="AddManyRawPaths"/> measured COPY faster (2.9 s against 6.2 s) while
-    /// unnest's own median as the raw side was 3.2 s: not settled on this machine, re-measure.
+    /// PostgreSQL: binary COPY straight into the membership table. Valid for new pairs only: one pair
+    /// already present fails the whole COPY (unique violation). Returns the rows copied.
     /// </summary>
-    public const string PostgresFastest = "unnest";
+    public async Task<int> PostgresCopyDirectAsync(BenchDatabase database)
+    {
+        var connection = (NpgsqlConnection)await database.OpenConnectionAsync();
+        await using (connection)
+        {
+            await using var writer = await connection.BeginBinaryImportAsync(
+                "COPY portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) FROM STDIN (FORMAT BINARY)");
+            writer.Timeout = TimeSpan.FromMinutes(10);
+            foreach (var (g, p) in Pairs)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+                await writer.WriteAsync(g, NpgsqlDbType.Uuid);
+                await writer.WriteAsync(p, NpgsqlDbType.Uuid);
+            }
 
-    /// <summary>The raw side: the engine's fastest plain path. Returns the rows inserted.</summary>
-    public Task<int> RawAsync(BenchDatabase database) =>
-        !database.IsPostgres ? SqliteLoopAsync(database)
-        : PostgresFastest == "copy" ? PostgresCopyAsync(database) : PostgresUnnestAsync(database);
+            return checked((int)await writer.CompleteAsync());
+        }
+    }
 
-    /// <summary>Inserts every pair (before a run that needs them present).</summary>
-    public Task SeedAllAsync(BenchDatabase database) => RawAsync(database);
+    /// <summary>
+    /// Inserts every pair (before a run that needs them present) with the plain path of each engine
+    /// (SQLite: the prepared statement; PostgreSQL: unnest). Returns the rows inserted.
+    /// </summary>
+    public Task<int> SeedAllAsync(BenchDatabase database) =>
+        database.IsPostgres ? PostgresUnnestAsync(database) : SqlitePreparedAsync(database);
 
     internal static int Check(long actual, long expected, string what) =>
         actual == expected ? (int)actual : throw new InvalidOperationException($"{what}: {actual}, expected {expected}.");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
@@ -35,6 +36,7 @@ public sealed class ComparisonConfig : ManualConfig
             .WithId("Comparison"));
         AddColumn(StatisticColumn.Median);
         AddExporter(new CsvExporter(CsvSeparator.Comma, CsvStyle));
+        AddFilter(OnlyOnAttribute.Filter);
     }
 }
 
@@ -55,6 +57,7 @@ public sealed class ComparisonOneInvocationConfig : ManualConfig
             .WithId("ComparisonOneInvocation"));
         AddColumn(StatisticColumn.Median);
         AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+        AddFilter(OnlyOnAttribute.Filter);
     }
 }
 
@@ -76,5 +79,30 @@ public sealed class ComparisonBulkConfig : ManualConfig
             .WithId("ComparisonBulk"));
         AddColumn(StatisticColumn.Median);
         AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+        AddFilter(OnlyOnAttribute.Filter);
+    }
+}
+
+/// <summary>
+/// For a side-by-side class with a call that takes a minute or more (100,000 single-row adds in a
+/// loop, 3 to 8 minutes on this machine): cold start (no jitting or pilot call, which would run the
+/// long call again), 0 warmups, 1 measured call; the same CSV as <see cref="ComparisonConfig"/>.
+/// </summary>
+public sealed class ComparisonLoopConfig : ManualConfig
+{
+    public ComparisonLoopConfig()
+    {
+        AddJob(Job.Default
+            .WithStrategy(RunStrategy.ColdStart)
+            .WithLaunchCount(1)
+            .WithWarmupCount(0)
+            .WithIterationCount(1)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithEvaluateOverhead(false)
+            .WithId("ComparisonLoop"));
+        AddColumn(StatisticColumn.Median);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+        AddFilter(OnlyOnAttribute.Filter);
     }
 }

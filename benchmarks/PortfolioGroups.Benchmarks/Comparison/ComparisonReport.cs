@@ -5,12 +5,23 @@ using BenchmarkDotNet.Attributes;
 
 namespace PortfolioGroups.Benchmarks.Comparison;
 
-/// <summary>One row of the side-by-side table: a case on one database, with the three medians in milliseconds.</summary>
+/// <summary>
+/// One row of the side-by-side table: a case on one database, with the medians in milliseconds.
+/// <see cref="Raw"/> is the fastest of the raw candidates (<see cref="RawCandidates"/>).
+/// </summary>
 public sealed record ComparisonRow(int Order, string Case, string Database, double? Library, double? Raw, double? EfCore)
 {
+    /// <summary>The median of the library's single-row call in a loop (method <c>Loop</c>), where measured.</summary>
+    public double? Loop { get; init; }
+
+    /// <summary>Every raw method measured (name starting with <c>Raw</c>) with its median, fastest first.</summary>
+    public IReadOnlyList<(string Method, double Median)> RawCandidates { get; init; } = [];
+
     public double? LibraryToRaw => Library / Raw;
 
     public double? LibraryToEfCore => Library / EfCore;
+
+    public double? LibraryToLoop => Library / Loop;
 }
 
 /// <summary>
@@ -55,42 +66,68 @@ public static class ComparisonReport
             var db = Column(nameof(DatabaseBenchmark.Db));
             foreach (var group in lines.Skip(1).GroupBy(l => (Case: Describe(comparison.Case, parameters.Select(p => l[Column(p)])), Db: db < 0 ? "sqlite" : l[db])))
             {
-                double? Median(string side) =>
-                    group.FirstOrDefault(l => l[method] == side) is { } line
-                    // BenchmarkDotNet groups thousands with a comma or a space ("36,372.28", "4 316.413").
-                    && double.TryParse(new string([.. line[median].Where(c => c is not (',' or ' ' or '\u00a0'))]), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                        ? value * toMilliseconds
-                        : null;
+                var medians = group
+                    .Select(l => (Method: l[method], Median: ParseMedian(l[median]) * toMilliseconds))
+                    .Where(m => m.Median is not null)
+                    .Select(m => (m.Method, Median: m.Median!.Value))
+                    .ToList();
+                double? Median(string side) => medians.Where(m => m.Method == side).Select(m => (double?)m.Median).FirstOrDefault();
+                var raws = medians.Where(m => Sides.IsRaw(m.Method)).OrderBy(m => m.Median).ToList();
 
-                rows.Add(new ComparisonRow(comparison.Order, group.Key.Case, DatabaseName(group.Key.Db), Median(Sides.Library), Median(Sides.Raw), Median(Sides.EfCore)));
+                rows.Add(new ComparisonRow(comparison.Order, group.Key.Case, DatabaseName(group.Key.Db), Median(Sides.Library), raws.Count > 0 ? raws[0].Median : null, Median(Sides.EfCore))
+                {
+                    Loop = Median(Sides.Loop),
+                    RawCandidates = raws,
+                });
             }
         }
 
         return rows.OrderBy(r => r.Order).ThenBy(r => r.Case, StringComparer.Ordinal).ThenBy(r => r.Database, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The Markdown table: case, database, the three medians, and the library's ratio to each.</summary>
+    /// <summary>
+    /// The Markdown table: case, database, the medians, and the library's ratio to each; loop columns
+    /// only when some row has a loop; then a footnote per row whose raw median is the fastest of
+    /// several raw methods, naming them.
+    /// </summary>
     public static string Markdown(IReadOnlyList<ComparisonRow> rows)
     {
+        var loops = rows.Any(r => r.Loop is not null);
         var text = new StringBuilder();
-        text.AppendLine("| case | database | library median | raw median | EF Core median | library / raw | library / EF Core |");
-        text.AppendLine("|---|---|--:|--:|--:|--:|--:|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| case | database | library median | raw median | EF Core median |{(loops ? " loop median |" : "")} library / raw | library / EF Core |{(loops ? " library / loop |" : "")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"|---|---|--:|--:|--:|{(loops ? "--:|" : "")}--:|--:|{(loops ? "--:|" : "")}");
         foreach (var row in rows)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Case} | {row.Database} | {Ms(row.Library)} | {Ms(row.Raw)} | {Ms(row.EfCore)} | {Ratio(row.LibraryToRaw)} | {Ratio(row.LibraryToEfCore)} |");
+            var loop = loops ? $" {Ms(row.Loop)} |" : "";
+            var loopRatio = loops ? $" {Ratio(row.LibraryToLoop)} |" : "";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Case} | {row.Database} | {Ms(row.Library)} | {Ms(row.Raw)} | {Ms(row.EfCore)} |{loop} {Ratio(row.LibraryToRaw)} | {Ratio(row.LibraryToEfCore)} |{loopRatio}");
+        }
+
+        var several = rows.Where(r => r.RawCandidates.Count > 1).ToList();
+        if (several.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Raw median: the fastest raw method of the case. Where a case measured several:");
+            text.AppendLine();
+            foreach (var row in several)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Case} ({row.Database}): `{row.RawCandidates[0].Method}`, fastest of {string.Join(", ", row.RawCandidates.Select(c => $"`{c.Method}` {Ms(c.Median)}"))}");
+            }
         }
 
         return text.ToString();
     }
 
     /// <summary>
-    /// A horizontal bar chart of library / raw and library / EF Core per row, on a log scale with a
-    /// line at 1 (left of it the library is faster).
+    /// A horizontal bar chart of library / raw and library / EF Core per row (and library / loop,
+    /// when some row has a loop), on a log scale with a line at 1 (left of it the library is faster).
     /// </summary>
     public static string Svg(IReadOnlyList<ComparisonRow> rows)
     {
-        const int labelWidth = 430, plotWidth = 420, barHeight = 9, rowHeight = 30, top = 50, right = 60;
-        var ratios = rows.SelectMany(r => new[] { r.LibraryToRaw, r.LibraryToEfCore }).OfType<double>().Where(v => v > 0).ToList();
+        const int labelWidth = 430, plotWidth = 420, barHeight = 9, top = 50, right = 60;
+        var loops = rows.Any(r => r.Loop is not null);
+        var rowHeight = loops ? 41 : 30;
+        var ratios = rows.SelectMany(r => new[] { r.LibraryToRaw, r.LibraryToEfCore, r.LibraryToLoop }).OfType<double>().Where(v => v > 0).ToList();
         var min = Math.Pow(2, Math.Floor(Math.Log2(Math.Min(0.5, ratios.DefaultIfEmpty(1).Min()))));
         var max = Math.Pow(2, Math.Ceiling(Math.Log2(Math.Max(2, ratios.DefaultIfEmpty(1).Max()))));
         double X(double ratio) => labelWidth + (Math.Log2(Math.Clamp(ratio, min, max)) - Math.Log2(min)) / (Math.Log2(max) - Math.Log2(min)) * plotWidth;
@@ -103,6 +140,11 @@ public static class ComparisonReport
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Library time / other time (median; log scale; left of 1 the library is faster)</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"10\" y=\"30\" width=\"10\" height=\"10\" fill=\"#3b6ea8\"/><text x=\"25\" y=\"39\">library / raw ADO.NET</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"190\" y=\"30\" width=\"10\" height=\"10\" fill=\"#e08a2c\"/><text x=\"205\" y=\"39\">library / EF Core</text>");
+        if (loops)
+        {
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"330\" y=\"30\" width=\"10\" height=\"10\" fill=\"#6a9f58\"/><text x=\"345\" y=\"39\">library / loop of single adds</text>");
+        }
+
         for (var tick = min; tick <= max * 1.0001; tick *= 2)
         {
             var x = X(tick);
@@ -117,6 +159,7 @@ public static class ComparisonReport
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth - 8}\" y=\"{y + barHeight + 4}\" text-anchor=\"end\">{Escape(row.Case)} ({row.Database})</text>");
             Bar(row.LibraryToRaw, y, "#3b6ea8");
             Bar(row.LibraryToEfCore, y + barHeight + 2, "#e08a2c");
+            Bar(row.LibraryToLoop, y + (2 * (barHeight + 2)), "#6a9f58");
         }
 
         svg.AppendLine("</svg>");
@@ -144,6 +187,12 @@ public static class ComparisonReport
         "s" => 1e3,
         _ => throw new InvalidDataException($"Unknown time unit '{unit}' in a BenchmarkDotNet CSV."),
     };
+
+    /// <summary>A median cell of the CSV; BenchmarkDotNet groups thousands with a comma or a space ("36,372.28", "4 316.413"), and writes "NA" for a failed case.</summary>
+    private static double? ParseMedian(string cell) =>
+        double.TryParse(new string([.. cell.Where(c => c is not (',' or ' ' or '\u00a0'))]), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
 
     private static string Describe(string @case, IEnumerable<string> parameterValues)
     {

@@ -6,7 +6,8 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 /// <summary>
 /// <c>--smoke</c>: runs every benchmark method of the given classes once per parameter set, in this
 /// process, with each class's setup and cleanup, so a broken benchmark shows up in seconds rather
-/// than after BenchmarkDotNet's pilot runs. Times nothing.
+/// than after BenchmarkDotNet's pilot runs. Times nothing. Skips the methods <see cref="OnlyOnAttribute"/>
+/// keeps off a parameter set's database.
 /// </summary>
 public static class SmokeRun
 {
@@ -21,7 +22,8 @@ public static class SmokeRun
         {
             foreach (var parameters in ParameterSets(type))
             {
-                foreach (var method in type.GetMethods().Where(m => m.IsDefined(typeof(BenchmarkAttribute))))
+                var db = parameters.FirstOrDefault(p => p.Property.Name == nameof(DatabaseBenchmark.Db)).Value as string;
+                foreach (var method in type.GetMethods().Where(m => m.IsDefined(typeof(BenchmarkAttribute)) && OnlyOnAttribute.Runs(m, db)))
                 {
                     var instance = Activator.CreateInstance(type)!;
                     foreach (var (property, value) in parameters)
