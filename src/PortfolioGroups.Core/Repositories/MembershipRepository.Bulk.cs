@@ -85,6 +85,7 @@ internal sealed partial class MembershipRepository
         CancellationToken cancellationToken)
     {
         var byIdentifier = false;
+        var repeats = new RepeatWatch();
         var rows = await BulkLoad.FillAsync(
             tx,
             Pairs,
@@ -93,6 +94,11 @@ internal sealed partial class MembershipRepository
             (pair, position) =>
             {
                 byIdentifier |= pair.Group.UniqueIdentifier is not null || pair.Portfolio.UniqueIdentifier is not null;
+                if (!byIdentifier)
+                {
+                    repeats.Add(pair.Group.Uid!.Value, pair.Portfolio.Uid!.Value);
+                }
+
                 return PairRow(pair, position);
             },
             consumed,
@@ -103,7 +109,7 @@ internal sealed partial class MembershipRepository
         // missing-reference report run. Pairs named by unique identifier are resolved to uids first.
         var written = byIdentifier
             ? await InsertResolvedAsync(tx, group?.Key, cancellationToken).ConfigureAwait(false)
-            : await InsertByUidAsync(tx, group?.Key, rows, cancellationToken).ConfigureAwait(false);
+            : await InsertByUidAsync(tx, group?.Key, rows, repeats.MayRepeat, cancellationToken).ConfigureAwait(false);
         if (written.Missing.Count > 0)
         {
             // Not committed: the transaction rolls back and nothing is written.
@@ -130,9 +136,10 @@ internal sealed partial class MembershipRepository
     /// Pairs that name both sides by uid: one <c>INSERT ... SELECT</c> from the input, after a
     /// savepoint. A foreign-key failure (a uid that names no row, or a row deleted meanwhile) undoes
     /// the insert alone, and the report of the missing references runs on the input. The distinct
-    /// pairs are counted only when some pair was not added (present already, or named twice).
+    /// pairs are counted only when some pair was not added (present already, or named twice) and
+    /// <paramref name="mayRepeat"/> (see <see cref="RepeatWatch"/>); otherwise every row is one.
     /// </summary>
-    private async Task<PairsWritten> InsertByUidAsync(WriteTransaction tx, RowKey? group, long rows, CancellationToken cancellationToken)
+    private async Task<PairsWritten> InsertByUidAsync(WriteTransaction tx, RowKey? group, long rows, bool mayRepeat, CancellationToken cancellationToken)
     {
         var input = db.TempTableName(Pairs);
         const string Savepoint = "portfoliogroups_bulk_insert";
@@ -160,7 +167,7 @@ internal sealed partial class MembershipRepository
         }
 
         var distinct = rows;
-        if (added < rows)
+        if (added < rows && mayRepeat)
         {
             var countSql = $"SELECT count(*) AS count FROM (SELECT DISTINCT group_uid, portfolio_uid FROM {input}) d";
             distinct = (await tx.RunAsync(
@@ -257,6 +264,52 @@ internal sealed partial class MembershipRepository
     /// missing references (then nothing was added).
     /// </summary>
     private sealed record PairsWritten(string Source, string Portfolio, long Added, long Distinct, IReadOnlyList<MissingRecord> Missing);
+
+    /// <summary>
+    /// Watches a by-uid input as it streams for a pair that may occur twice, so that the count of
+    /// distinct pairs (a statement over the whole input) runs only when one might: a set of 64-bit
+    /// hashes of the pairs seen. A repeated hash (a repeated pair, or a collision: about one chance
+    /// in 10^7 at 500,000 pairs) says "may repeat"; so does an input longer than
+    /// <see cref="Watched"/> pairs, where the set stops growing (10-20 MB at the limit).
+    /// </summary>
+    private sealed class RepeatWatch
+    {
+        /// <summary>The most pairs watched; beyond them the distinct pairs are always counted.</summary>
+        public const int Watched = 500_000;
+
+        private HashSet<ulong>? _seen = [];
+
+        /// <summary>True once some pair may have been seen twice.</summary>
+        public bool MayRepeat => _seen is null;
+
+        public void Add(Guid group, Guid portfolio)
+        {
+            if (_seen is null)
+            {
+                return;
+            }
+
+            if (_seen.Count == Watched || !_seen.Add(Hash(group, portfolio)))
+            {
+                _seen = null;
+            }
+        }
+
+        // Each uid's two halves, each multiplied by its own odd constant (a bijection) and mixed by
+        // the SplitMix64 finalizer: distinct pairs collide about as often as random 64-bit values.
+        private static ulong Hash(Guid group, Guid portfolio)
+        {
+            Span<ulong> halves = stackalloc ulong[4];
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves);
+            group.TryWriteBytes(bytes[..16]);
+            portfolio.TryWriteBytes(bytes[16..]);
+            var h = (halves[0] * 0x9E3779B97F4A7C15UL) ^ (halves[1] * 0xC2B2AE3D27D4EB4FUL)
+                    ^ (halves[2] * 0x165667B19E3779F9UL) ^ (halves[3] * 0xD6E8FEB86659FD93UL);
+            h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
+            h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
+            return h ^ (h >> 31);
+        }
+    }
 
     private object?[] PairRow(PairKeys pair, long position) =>
     [

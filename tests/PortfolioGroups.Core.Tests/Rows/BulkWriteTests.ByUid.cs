@@ -59,6 +59,23 @@ public sealed partial class BulkWriteTests
     }
 
     [Test]
+    public async Task AddMany_by_uid_without_repeats_counts_present_and_new_pairs_exactly()
+    {
+        var group = (await GroupsAsync("uid-present", 1))[0];
+        var first = _portfolioUids.Take(40_000).Select(p => ((PortfolioGroupRef)group.Uid, (PortfolioRef)p)).ToList();
+        await PortfolioGroupMembership.AddManyAsync(Store, first);
+        // The same 40,000 again, and 20,000 more: no pair is named twice in this input.
+        var second = _portfolioUids.Take(60_000).Select(p => ((PortfolioGroupRef)group.Uid, (PortfolioRef)p));
+
+        var result = await PortfolioGroupMembership.AddManyAsync(Store, second);
+        var again = await PortfolioGroupMembership.AddManyAsync(Store, first);
+
+        result.Should().Be(new BulkAddResult(Added: 20_000, AlreadyPresent: 40_000));
+        again.Should().Be(new BulkAddResult(Added: 0, AlreadyPresent: 40_000));
+        (await MembersAsync(group.Uid)).Should().Be(60_000);
+    }
+
+    [Test]
     public async Task AddPortfolios_by_uid_with_an_unknown_portfolio_writes_nothing_and_names_it()
     {
         var group = (await GroupsAsync("uid-add-unknown", 1))[0];
