@@ -113,8 +113,7 @@ internal static class Selection
             return select + Page(page, orderColumn, boundColumns);
         }
 
-        var after = page.After is null ? "" : string.Concat(boundColumns.Prepend(orderColumn).Append("k.uid").Select(c => $" AND {c} > @after"));
-        return $"SELECT {columns} FROM ({select}{after} OFFSET 0) AS s ORDER BY uid LIMIT @limit";
+        return $"SELECT {columns} FROM ({select}{Bound(page, [orderColumn, .. boundColumns, "k.uid"])} OFFSET 0) AS s ORDER BY uid LIMIT @limit";
     }
 
     /// <summary>
@@ -286,11 +285,12 @@ internal static class Selection
     /// more follow). Every column in <paramref name="boundColumns"/> is bounded by the cursor, so a
     /// join is bounded on both sides of its key. Parameters: @after, @limit.
     /// </summary>
-    public static string Page(PageQuery page, string orderColumn, params string[] boundColumns)
-    {
-        var after = page.After is null ? "" : string.Concat(boundColumns.Prepend(orderColumn).Select(c => $" AND {c} > @after"));
-        return $"{after} ORDER BY {orderColumn} LIMIT @limit";
-    }
+    public static string Page(PageQuery page, string orderColumn, params string[] boundColumns) =>
+        $"{Bound(page, [orderColumn, .. boundColumns])} ORDER BY {orderColumn} LIMIT @limit";
+
+    /// <summary>The cursor's bound on each of <paramref name="columns"/> (empty on the first page). Parameter: @after.</summary>
+    private static string Bound(PageQuery page, IEnumerable<string> columns) =>
+        page.After is null ? "" : string.Concat(columns.Select(c => $" AND {c} > @after"));
 
     /// <summary>Memberships whose group and portfolio are in the sets given (a side not given is not restricted). Parameters: @groupUids, @groupIds, @portfolioUids, @portfolioIds.</summary>
     public static string InScope(Database database, KeySet groups, KeySet portfolios)
