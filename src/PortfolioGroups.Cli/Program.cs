@@ -14,6 +14,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     CatalogCommands.Create(),
     SchemaCommands.Create(),
     GroupCommands.Create(),
+    PortfolioCommands.Create(),
     MemberCommands.Create(),
     ImportCommand.Create(),
 };
