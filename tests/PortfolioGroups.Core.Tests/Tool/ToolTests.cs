@@ -12,7 +12,7 @@ namespace PortfolioGroups.Tests.Tool;
 /// </summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
-public sealed class ToolTests(Db db) : DatabaseTest(db)
+public sealed partial class ToolTests(Db db) : DatabaseTest(db)
 {
     private TempDirectory _folder = null!;
 
