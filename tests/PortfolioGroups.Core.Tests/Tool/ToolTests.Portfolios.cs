@@ -82,7 +82,7 @@ public sealed partial class ToolTests
         var portfolios = Path.Combine(_folder.Path, "portfolios.csv");
         await File.WriteAllBytesAsync(portfolios, [.. Encoding.ASCII.GetBytes($"{newPortfolio},Fine\ncaf"), 0xE9, .. Encoding.ASCII.GetBytes(",Latin-1\n")]);
 
-        ShouldFailWithOneLine(await RunAsync(ConnectionString, "import", pairs), exitCode: 3, "pairs.csv line 2: the text is not UTF-8 (byte 4 of the line)");
+        ShouldFailWithOneLine(await RunAsync(ConnectionString, "import", pairs), exitCode: 3, $"pairs.csv line 2: the text is not UTF-8 (byte {group.Length + 5} of the line)");
         ShouldFailWithOneLine(await RunAsync(ConnectionString, "portfolios", "import", portfolios), exitCode: 3, "portfolios.csv line 2: the text is not UTF-8");
 
         (await PortfolioGroup.CountPortfoliosAsync(Store, [group]))[(await PortfolioGroup.GetAsync(Store, group)).Uid].Should().Be(0, "a failed import writes nothing");
