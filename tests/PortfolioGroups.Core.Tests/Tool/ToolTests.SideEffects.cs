@@ -17,6 +17,7 @@ public sealed partial class ToolTests
             var status = Json(await RunOkAsync(connection, "migrate", "status", "--json"));
             status.GetProperty("applied").GetArrayLength().Should().Be(0);
             status.GetProperty("pending").GetArrayLength().Should().Be(PortfolioStore.LibraryMigrationVersions.Count);
+            Directory.GetFileSystemEntries(_folder.Path).Should().BeEmpty("migrate status creates nothing");
             (await RunOkAsync(connection, "migrate", "script")).Should().Contain("CREATE TABLE");
             ShouldFailWithOneLine(await RunAsync(connection, "groups", "list"), exitCode: 6, "migrate up");
             ShouldFailWithOneLine(await RunAsync(connection, "portfolios", "list"), exitCode: 6, "migrate up");
