@@ -146,6 +146,21 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>SQL for a new random uid, as a column default (an outside writer need not supply one).</summary>
     public abstract string RandomUidDefault { get; }
 
+    /// <summary>
+    /// SQL that is true when <paramref name="column"/> holds a uid in the canonical form
+    /// (<c>xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx</c>, lower-case hex); null where the column's type
+    /// already holds nothing else (PostgreSQL's uuid).
+    /// </summary>
+    public abstract string? UuidShapeRule(string column);
+
+    /// <summary>
+    /// SQL that is true when the JSON in <paramref name="column"/> (not null) nests deeper than
+    /// <paramref name="depth"/> levels of objects and arrays, counted as System.Text.Json counts
+    /// them (<c>{}</c> is one level). On SQLite it holds a subquery, so it can only be a trigger's
+    /// condition, never a CHECK.
+    /// </summary>
+    public abstract string JsonDeeperThan(string column, int depth);
+
     /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
     public abstract bool CanAddConstraints { get; }
 

@@ -236,6 +236,15 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string RandomUidDefault => "gen_random_uuid()";
 
+    public override string? UuidShapeRule(string column) => null;
+
+    // `.**{n}` visits the items exactly n levels below the root (the root is level 0), so a JSON
+    // nests deeper than `depth` levels when an object or an array sits at level `depth`. Strict
+    // mode: lax mode would also unwrap arrays and count their items at the array's own level.
+    // jsonb_path_exists is immutable, so it may stand in a CHECK.
+    public override string JsonDeeperThan(string column, int depth) =>
+        $"jsonb_path_exists({column}, 'strict $.**{{{depth}}} ? (@.type() == \"object\" || @.type() == \"array\")')";
+
     public override bool CanAddConstraints => true;
 
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and

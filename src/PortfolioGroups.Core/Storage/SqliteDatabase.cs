@@ -37,6 +37,7 @@ internal sealed class SqliteDatabase : Database
     private const int ConstraintPrimaryKey = 1555;
     private const int ConstraintForeignKey = 787;
     private const int ConstraintCheck = 275;
+    private const int ConstraintTrigger = 1811;
 
     // In-process locks of shared in-memory databases (which only this process can see), by name.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_memoryMigrationLocks = new(StringComparer.Ordinal);
@@ -271,6 +272,8 @@ internal sealed class SqliteDatabase : Database
             case ConstraintForeignKey:
                 return new StorageError(StorageErrorKind.MissingReference);
             case ConstraintCheck:
+            case ConstraintTrigger:
+                // A CHECK, or a rule only a trigger can test (RAISE(ABORT) in a BEFORE trigger).
                 return new StorageError(StorageErrorKind.InvalidValue, Message: sqlite.Message);
             default:
                 return null;
@@ -298,6 +301,24 @@ internal sealed class SqliteDatabase : Database
         + "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))";
 
     public override bool CanAddConstraints => false;
+
+    // GLOB matches the whole text, so the pattern fixes the length, the dashes and lower-case hex.
+    public override string? UuidShapeRule(string column)
+    {
+        static string Hex(int count) => string.Concat(Enumerable.Repeat("[0-9a-f]", count));
+        return $"{column} GLOB '{Hex(8)}-{Hex(4)}-{Hex(4)}-{Hex(4)}-{Hex(12)}'";
+    }
+
+    // json_tree names each node by its full path ($.a[0]."b.c"), made of one segment per level:
+    // an object or array nests `depth` + 1 levels deep when `depth` other objects and arrays lead
+    // to it, each one a whole-segment prefix of its path. The cheap test first (a path with fewer
+    // dots and brackets than `depth` has fewer segments), so the count runs only on deep paths.
+    public override string JsonDeeperThan(string column, int depth) =>
+        $"EXISTS (SELECT 1 FROM json_tree({column}) n WHERE n.type IN ('object', 'array') "
+        + $"AND length(n.fullkey) - length(replace(replace(n.fullkey, '.', ''), '[', '')) >= {depth} "
+        + $"AND (SELECT count(*) FROM json_tree({column}) a WHERE a.type IN ('object', 'array') "
+        + "AND length(a.fullkey) < length(n.fullkey) AND substr(n.fullkey, 1, length(a.fullkey)) = a.fullkey "
+        + $"AND substr(n.fullkey, length(a.fullkey) + 1, 1) IN ('.', '[')) >= {depth})";
 
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
