@@ -193,6 +193,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// </summary>
     public abstract string LockForUpdate { get; }
 
+    /// <summary>
+    /// SQL after a SELECT of one row inside a transaction: keeps the row from being deleted (or its
+    /// key changed) until the transaction ends, and nothing more (PostgreSQL); empty where the write
+    /// transaction already excludes every other writer (SQLite).
+    /// </summary>
+    public abstract string LockAgainstDelete { get; }
+
     /// <summary>The qualified, quoted name of a temporary table.</summary>
     public abstract string TempTableName(TempTable table);
 

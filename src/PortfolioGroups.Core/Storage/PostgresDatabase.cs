@@ -148,6 +148,9 @@ internal sealed partial class PostgresDatabase : Database
     // SHARE locks that foreign-key checks of concurrent membership inserts take.
     public override string LockForUpdate => " FOR NO KEY UPDATE";
 
+    // KEY SHARE: what a foreign-key check takes; it holds off deletes only, not other adds or updates.
+    public override string LockAgainstDelete => " FOR KEY SHARE";
+
     public override string TempTableName(TempTable table) => "pg_temp." + Quote(table.Name);
 
     public override string CreateTempTable(TempTable table) =>

@@ -198,6 +198,8 @@ internal sealed class SqliteDatabase : Database
     // The write transaction (BEGIN IMMEDIATE) already excludes every other writer.
     public override string LockForUpdate => "";
 
+    public override string LockAgainstDelete => "";
+
     public override string TempTableName(TempTable table) => "temp." + Quote(table.Name);
 
     // Pooled connections keep temporary tables alive, so an old one is replaced, and CommitAsync drops it.
