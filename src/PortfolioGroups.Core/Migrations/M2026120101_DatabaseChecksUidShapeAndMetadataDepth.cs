@@ -26,7 +26,7 @@ internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(Migrati
     /// <summary>The deepest metadata the library writes (its guard re-reads metadata with System.Text.Json's default depth).</summary>
     public const int MetadataMaxDepth = 64;
 
-    private const string DepthCheck = "ck_portfolio_group_metadata_json_depth";
+    private const string DepthCheck = SchemaModel.MetadataDepthRule;
 
     // The characters .NET's string.Trim removes (Unicode White_Space), as in migration 2026112902.
     private const string Whitespace =
@@ -35,7 +35,8 @@ internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(Migrati
     // Control characters (Unicode category Cc) except U+0000, as in migration 2026112902.
     private const string ControlRanges = "\u0001-\u001F\u007F-\u009F";
 
-    private static readonly string[] DepthTriggerNames = ["tr_portfolio_group_metadata_json_depth_insert", "tr_portfolio_group_metadata_json_depth_update"];
+    // Named after the rule, as the drift check reads them: the insert trigger, then the update trigger.
+    private static readonly string[] DepthTriggerNames = [.. SchemaModel.RuleTriggerSuffixes.Select(suffix => DepthCheck + suffix)];
 
     public override void Up()
     {
@@ -54,13 +55,13 @@ internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(Migrati
     {
         if (target.Database.CanAddConstraints)
         {
-            Execute.Sql($"ALTER TABLE {Qualified(SchemaModel.PortfolioGroup.PhysicalName)} DROP CONSTRAINT {DepthCheck}");
+            Execute.Sql($"ALTER TABLE {Qualified(SchemaModel.PortfolioGroup.PhysicalName)} DROP CONSTRAINT IF EXISTS {DepthCheck}");
             return;
         }
 
         foreach (var trigger in DepthTriggerNames)
         {
-            Execute.Sql($"DROP TRIGGER \"{trigger}\"");
+            Execute.Sql($"DROP TRIGGER IF EXISTS \"{trigger}\"");
         }
 
         RebuildSqliteTables(uidShape: false);

@@ -161,6 +161,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// </summary>
     public abstract string JsonDeeperThan(string column, int depth);
 
+    /// <summary>
+    /// The names of the rules the database enforces on the library's tables, by physical table
+    /// name, for the drift check: named CHECK constraints, and on SQLite the rules its triggers
+    /// carry (<see cref="SchemaModel.Rules"/>).
+    /// </summary>
+    public abstract Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
     public abstract bool CanAddConstraints { get; }
 

@@ -250,6 +250,16 @@ internal sealed partial class PostgresDatabase : Database
 
     public override bool CanAddConstraints => true;
 
+    public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT t.relname AS table_name, c.conname AS rule_name FROM pg_constraint c "
+                           + "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                           + "WHERE c.contype = 'c' AND n.nspname = @schema";
+        var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<RuleRow>(sql, new { schema = Schema }), cancellationToken).ConfigureAwait(false);
+        return rows.GroupBy(r => r.TableName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, IReadOnlySet<string> (g) => g.Select(r => r.RuleName).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields, typeof(NpgsqlFactory))]
@@ -355,3 +365,6 @@ internal sealed partial class PostgresDatabase : Database
         }
     }
 }
+
+/// <summary>A named CHECK constraint of a table, read for the drift check's rules.</summary>
+internal sealed record RuleRow(string TableName, string RuleName);

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Dapper;
 using FluentMigrator.Runner;
@@ -23,7 +24,7 @@ namespace PortfolioGroups.Storage;
 /// function, WAL), uuids as canonical lower-case text, JSON as checked text, sets of keys as one
 /// JSON array parameter read with <c>json_each</c>, result codes, and the migration target.
 /// </summary>
-internal sealed class SqliteDatabase : Database
+internal sealed partial class SqliteDatabase : Database
 {
     /// <summary>The search function registered on every connection the library opens.</summary>
     public const string ContainsFunction = "portfoliogroups_contains";
@@ -304,6 +305,35 @@ internal sealed class SqliteDatabase : Database
 
     public override bool CanAddConstraints => false;
 
+    // SQLite keeps no catalog of constraints: named CHECKs are read from each table's CREATE TABLE
+    // text; a rule carried by triggers is there when both of its triggers are.
+    public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT tbl_name AS table_name, type AS kind, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND sql IS NOT NULL";
+        var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<SqliteRuleRow>(sql), cancellationToken).ConfigureAwait(false);
+        var rules = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        foreach (var table in rows.GroupBy(r => r.TableName, StringComparer.Ordinal))
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var row in table.Where(r => r.Kind == "table"))
+            {
+                names.UnionWith(NamedCheck().Matches(row.Sql).Select(m => m.Groups[1].Value));
+            }
+
+            var triggers = table.Where(r => r.Kind == "trigger").Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            names.UnionWith(triggers
+                .Where(t => t.EndsWith(SchemaModel.RuleTriggerSuffixes[0], StringComparison.Ordinal))
+                .Select(t => t[..^SchemaModel.RuleTriggerSuffixes[0].Length])
+                .Where(rule => SchemaModel.RuleTriggerSuffixes.All(suffix => triggers.Contains(rule + suffix))));
+            rules[table.Key] = names;
+        }
+
+        return rules;
+    }
+
+    [GeneratedRegex("CONSTRAINT\\s+\"?([A-Za-z0-9_]+)\"?\\s+CHECK", RegexOptions.IgnoreCase)]
+    private static partial Regex NamedCheck();
+
     // GLOB matches the whole text, so the pattern fixes the length, the dashes and lower-case hex.
     public override string? UuidShapeRule(string column)
     {
@@ -538,6 +568,9 @@ internal sealed class SqliteDatabase : Database
         }
     }
 }
+
+/// <summary>A row of sqlite_master read for the drift check's rules.</summary>
+internal sealed record SqliteRuleRow(string TableName, string Kind, string Name, string Sql);
 
 [JsonSerializable(typeof(IEnumerable<string>))]
 internal sealed partial class SqliteJson : JsonSerializerContext;
