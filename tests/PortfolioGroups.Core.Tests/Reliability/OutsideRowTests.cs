@@ -105,13 +105,17 @@ public sealed class OutsideRowTests(Db db) : DatabaseTest(db)
         ExpectUnreadable(await FluentActions.Awaiting(() => ToListAsync(PortfolioGroup.StreamAsync(store))).Should().ThrowAsync<UnreadableRowException>(), group);
         ExpectUnreadable(await FluentActions.Awaiting(() => PortfolioGroup.FilterAsync(store)).Should().ThrowAsync<UnreadableRowException>(), group);
         ExpectUnreadable(await FluentActions.Awaiting(() => PortfolioGroup.GetAsync(store, "bad")).Should().ThrowAsync<UnreadableRowException>(), group);
+        ExpectUnreadable(await FluentActions.Awaiting(() => PortfolioGroup.FindAsync(store, "bad")).Should().ThrowAsync<UnreadableRowException>(), group);
         var bad = (Table: "Portfolio", Uid: BadUid, Column: "uid");
         ExpectUnreadable(await FluentActions.Awaiting(() => ToListAsync(Portfolio.StreamAsync(store))).Should().ThrowAsync<UnreadableRowException>(), bad);
         ExpectUnreadable(await FluentActions.Awaiting(() => Portfolio.FilterAsync(store)).Should().ThrowAsync<UnreadableRowException>(), bad);
 
         // Calls that do not return the rows work, counts among them.
         (await PortfolioGroup.GetAsync(store, "good")).Uid.Should().Be(good.Uid);
+        (await PortfolioGroup.FindAsync(store, "good"))!.Uid.Should().Be(good.Uid);
         (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter { UniqueIdentifiers = ["good"] })).Items.Select(g => g.Uid).Should().Equal(good.Uid);
+        (await ToListAsync(PortfolioGroup.StreamPortfoliosAsync(store, "good"))).Select(p => p.Uid).Should().Equal(portfolio.Uid);
+        (await PortfolioGroup.GetGroupsForPortfoliosAsync(store, ["p"])).Should().NotBeEmpty();
         (await Portfolio.FilterAsync(store, new PortfolioFilter { UniqueIdentifiers = ["p"] })).Items.Select(p => p.Uid).Should().Equal(portfolio.Uid);
         (await PortfolioGroup.GetPortfoliosAsync(store, "good")).Items.Select(p => p.Uid).Should().Equal(portfolio.Uid);
         (await PortfolioGroup.GetGroupsForPortfolioAsync(store, "p")).Items.Select(g => g.Uid).Should().Equal(good.Uid);
