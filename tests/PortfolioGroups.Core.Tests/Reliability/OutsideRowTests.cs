@@ -122,6 +122,9 @@ public sealed class OutsideRowTests(Db db) : DatabaseTest(db)
         (await PortfolioGroup.CountPortfoliosAsync(store, ["good"])).Should().BeEquivalentTo(new Dictionary<Guid, long> { [good.Uid] = 1 });
         (await ToListAsync(PortfolioGroupMembership.StreamAsync(store))).Should().ContainSingle();
 
+        // Counts keyed by uid over every group would have to name the row by its uid: they fail as a listing does.
+        ExpectUnreadable(await FluentActions.Awaiting(() => PortfolioGroup.CountPortfoliosAsync(store)).Should().ThrowAsync<UnreadableRowException>(), group);
+
         // A membership that points at the bad row is unreadable as a membership too, named by its own uid.
         await using (var connection = await OpenPlainConnectionAsync(_olderConnectionString))
         {
