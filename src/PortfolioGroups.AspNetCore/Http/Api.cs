@@ -15,7 +15,11 @@ internal static class Api
     private static readonly object FieldRenamesKey = new();
 
     /// <summary>The wire format: names come from the contracts' attributes; nothing depends on the host's JSON settings.</summary>
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    /// <remarks>
+    /// Stored metadata may nest up to 1,000 levels (rows written by plain SQL before the database
+    /// refused more than 64): every row the library reads can be answered.
+    /// </remarks>
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { MaxDepth = 1_024 };
 
     public static void Map(RouteGroupBuilder api)
     {

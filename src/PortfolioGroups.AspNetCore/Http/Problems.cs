@@ -105,6 +105,11 @@ internal static partial class Problems
             case DuplicateKeyException duplicate:
                 result = TypedResults.Problem(detail: duplicate.Message, statusCode: StatusCodes.Status409Conflict);
                 return true;
+            case UnreadableRowException unreadable:
+                // A stored row (written by plain SQL) the answer would include but cannot represent:
+                // the resource's state, not the request, is at fault, and only this answer fails.
+                result = TypedResults.Problem(detail: unreadable.Message, statusCode: StatusCodes.Status409Conflict);
+                return true;
             default:
                 result = null;
                 return false;

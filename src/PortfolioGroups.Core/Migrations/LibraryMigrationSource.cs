@@ -10,7 +10,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
 {
     /// <summary>Every migration version the library ships, in order.</summary>
     public static IReadOnlyList<long> Versions { get; } =
-        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version];
+        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
+        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -24,6 +25,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         new M2026112302_CreateCatalog(target),
         new M2026112901_DropMembershipGroupIndex(target),
         new M2026112902_DatabaseEnforcesRowRules(target),
+        new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
     ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

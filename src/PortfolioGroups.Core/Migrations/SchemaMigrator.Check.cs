@@ -11,6 +11,9 @@ internal sealed partial class SchemaMigrator
         var physical = await database.WithConnectionAsync(
             connection => PhysicalSchemaReader.ReadAsync(connection, database.Kind, database.Schema, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return new SchemaCheckResult(SchemaDrift.Compare(physical, database.Kind));
+        var rules = await database.WithConnectionAsync(
+            connection => database.ReadRulesAsync(connection, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database.Kind), .. SchemaDrift.CompareRules(rules)]);
     }
 }

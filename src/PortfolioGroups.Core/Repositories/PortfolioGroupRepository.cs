@@ -8,7 +8,16 @@ namespace PortfolioGroups.Repositories;
 /// <summary>A group as read from the <c>portfolio_group</c> table; the metadata as the database returns its JSON text.</summary>
 internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, string DisplayName, string? Description, string? MetadataJson)
 {
+    /// <summary>
+    /// How deep stored metadata is read. The library writes at most 64 levels, and the database
+    /// refuses deeper from migration 2026120101 on; a row written before, by plain SQL, may be
+    /// deeper, and is read as it is up to SQLite's own limit (1,000 levels), so one such row never
+    /// breaks a listing. Deeper still (only PostgreSQL can hold it) is an <see cref="UnreadableRowException"/>.
+    /// </summary>
+    public const int MetadataReadDepth = 1_000;
+
     /// <summary>The metadata, parsed.</summary>
+    /// <exception cref="UnreadableRowException">The stored text is not JSON this library can read.</exception>
     public JsonElement? Metadata
     {
         get
@@ -18,8 +27,15 @@ internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, s
                 return null;
             }
 
-            using var document = JsonDocument.Parse(MetadataJson);
-            return document.RootElement.Clone();
+            try
+            {
+                using var document = JsonDocument.Parse(MetadataJson, new JsonDocumentOptions { MaxDepth = MetadataReadDepth });
+                return document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new UnreadableRowException(PortfolioGroupRepository.Table, Uid.ToString("D"), "metadata_json", $"is not JSON the library can read ({ex.Message})", ex);
+            }
         }
     }
 }

@@ -116,3 +116,39 @@ public sealed class TransientStorageException : PortfolioGroupsException
     /// <summary>True when the connection was lost or could not be made; false when the database was busy.</summary>
     public bool ConnectionLost { get; }
 }
+
+/// <summary>
+/// A row the database holds cannot be read as a library row: it was written outside the library
+/// (plain SQL, another program) before the database refused such rows, and breaks a rule the
+/// library's reads rely on, such as a uid that is not a UUID or metadata that is not readable JSON.
+/// </summary>
+/// <remarks>
+/// Only a call that returns the row fails: other rows, listings that do not include it, and counts
+/// still work. The message names the table, the row's uid (as stored) and what is wrong; fix or
+/// delete the row with SQL. The database refuses such rows from migration 2026120101 on. See
+/// docs/reliability.md.
+/// </remarks>
+public sealed class UnreadableRowException : PortfolioGroupsException
+{
+    /// <summary>Creates the exception for a table, the row's uid as stored, the column and what is wrong with it.</summary>
+    public UnreadableRowException(string table, string uid, string column, string reason, Exception? innerException = null)
+        : base($"A {table} row (uid '{uid}') cannot be read: its {column} {reason} Fix or delete the row with SQL.", innerException)
+    {
+        Table = table;
+        Uid = uid;
+        Column = column;
+        Reason = reason;
+    }
+
+    /// <summary>The MetaTable identifier of the table, such as <c>PortfolioGroup</c>.</summary>
+    public string Table { get; }
+
+    /// <summary>The row's uid as the database stores it (it may not be a UUID).</summary>
+    public string Uid { get; }
+
+    /// <summary>The column that cannot be read, such as <c>metadata_json</c>.</summary>
+    public string Column { get; }
+
+    /// <summary>What is wrong with the value.</summary>
+    public string Reason { get; }
+}

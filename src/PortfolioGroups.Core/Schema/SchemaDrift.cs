@@ -38,6 +38,17 @@ internal static class SchemaDrift
         return differences;
     }
 
+    /// <summary>
+    /// Each rule of the model graph (<see cref="SchemaModel.Rules"/>) the database does not enforce,
+    /// as one sentence; <paramref name="rules"/> holds the rule names the database has, by table.
+    /// Rules the model does not list (a host's own, the type checks) are not reported.
+    /// </summary>
+    public static IReadOnlyList<string> CompareRules(IReadOnlyDictionary<string, IReadOnlySet<string>> rules) =>
+        [.. SchemaModel.Rules
+            .SelectMany(table => table.Value
+                .Where(rule => !(rules.TryGetValue(table.Key, out var found) && found.Contains(rule)))
+                .Select(rule => $"{table.Key}: the rule {rule} is missing."))];
+
     /// <summary>The type each database reports for a column of the model (the migrations create these).</summary>
     public static string PhysicalType(ColumnModel column, DatabaseKind kind)
     {

@@ -291,7 +291,18 @@ internal static class Guard
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    CheckUnicode(property.Name, field);
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // An escaped lone surrogate (\udc00) cannot be decoded to a .NET string.
+                        throw new InvalidValueException(field, $"contains a JSON property name that is not valid Unicode ({ex.Message})");
+                    }
+
+                    CheckUnicode(name, field);
                     CheckJsonStrings(property.Value, field);
                 }
 

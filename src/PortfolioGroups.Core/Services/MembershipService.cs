@@ -9,45 +9,28 @@ namespace PortfolioGroups.Services;
 /// </summary>
 internal sealed partial class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
 {
-    // The insert returns nothing only when a side was missing as it ran; if the read after it
-    // finds both sides, one was created in between, and the insert is tried again.
-    private const int RaceAttempts = 3;
-
     /// <summary>
     /// Puts the pair in, resolving both sides in the statement, which returns the pair's row (new,
     /// or with <paramref name="failIfExists"/> false the existing one; an existing pair is a
-    /// <see cref="DuplicateKeyException"/> otherwise). When it returns nothing, a second statement
-    /// names the missing side.
+    /// <see cref="DuplicateKeyException"/> otherwise). When it returns nothing, a side was missing
+    /// as it ran: the add runs once more in a transaction that locks both sides against delete
+    /// first, whose answer is final (the row, or <see cref="RowNotFoundException"/> for the missing
+    /// side). A delete of the membership beside the add never fails it; only a delete of its group
+    /// or portfolio does.
     /// </summary>
     public async Task<MembershipRecord> AddAsync(PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
     {
         var groupKey = Guard.Key(group, nameof(group));
         var portfolioKey = Guard.Key(portfolio, nameof(portfolio));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        for (var attempt = 1; ; attempt++)
+        if (await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false) is { } row)
         {
-            var row = await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
-            if (row is not null)
-            {
-                return row;
-            }
-
-            var found = await memberships.ResolvePairAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (found.GroupUid is null)
-            {
-                throw groupKey.NotFound(PortfolioGroupRepository.Table);
-            }
-
-            if (found.PortfolioUid is null)
-            {
-                throw portfolioKey.NotFound(PortfolioRepository.Table);
-            }
-
-            if (attempt == RaceAttempts)
-            {
-                throw new PortfolioGroupsException("The membership could not be added: its group or portfolio kept being created and deleted concurrently.");
-            }
+            return row;
         }
+
+        var locked = await memberships.InsertLockedAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
+        return locked.Row
+            ?? throw (locked.GroupMissing ? groupKey.NotFound(PortfolioGroupRepository.Table) : portfolioKey.NotFound(PortfolioRepository.Table));
     }
 
     /// <summary>Takes a portfolio out of a group; whether a membership was deleted.</summary>

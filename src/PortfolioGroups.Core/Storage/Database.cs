@@ -146,6 +146,28 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>SQL for a new random uid, as a column default (an outside writer need not supply one).</summary>
     public abstract string RandomUidDefault { get; }
 
+    /// <summary>
+    /// SQL that is true when <paramref name="column"/> holds a uid in the canonical form
+    /// (<c>xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx</c>, lower-case hex); null where the column's type
+    /// already holds nothing else (PostgreSQL's uuid).
+    /// </summary>
+    public abstract string? UuidShapeRule(string column);
+
+    /// <summary>
+    /// SQL that is true when the JSON in <paramref name="column"/> (not null) nests deeper than
+    /// <paramref name="depth"/> levels of objects and arrays, counted as System.Text.Json counts
+    /// them (<c>{}</c> is one level). On SQLite it holds a subquery, so it can only be a trigger's
+    /// condition, never a CHECK.
+    /// </summary>
+    public abstract string JsonDeeperThan(string column, int depth);
+
+    /// <summary>
+    /// The names of the rules the database enforces on the library's tables, by physical table
+    /// name, for the drift check: named CHECK constraints, and on SQLite the rules its triggers
+    /// carry (<see cref="SchemaModel.Rules"/>).
+    /// </summary>
+    public abstract Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
     public abstract bool CanAddConstraints { get; }
 
@@ -177,6 +199,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// already excludes every other writer (SQLite).
     /// </summary>
     public abstract string LockForUpdate { get; }
+
+    /// <summary>
+    /// SQL after a SELECT of one row inside a transaction: keeps the row from being deleted (or its
+    /// key changed) until the transaction ends, and nothing more (PostgreSQL); empty where the write
+    /// transaction already excludes every other writer (SQLite).
+    /// </summary>
+    public abstract string LockAgainstDelete { get; }
 
     /// <summary>The qualified, quoted name of a temporary table.</summary>
     public abstract string TempTableName(TempTable table);

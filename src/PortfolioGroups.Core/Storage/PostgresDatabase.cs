@@ -148,6 +148,9 @@ internal sealed partial class PostgresDatabase : Database
     // SHARE locks that foreign-key checks of concurrent membership inserts take.
     public override string LockForUpdate => " FOR NO KEY UPDATE";
 
+    // KEY SHARE: what a foreign-key check takes; it holds off deletes only, not other adds or updates.
+    public override string LockAgainstDelete => " FOR KEY SHARE";
+
     public override string TempTableName(TempTable table) => "pg_temp." + Quote(table.Name);
 
     public override string CreateTempTable(TempTable table) =>
@@ -236,7 +239,26 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string RandomUidDefault => "gen_random_uuid()";
 
+    public override string? UuidShapeRule(string column) => null;
+
+    // `.**{n}` visits the items exactly n levels below the root (the root is level 0), so a JSON
+    // nests deeper than `depth` levels when an object or an array sits at level `depth`. Strict
+    // mode: lax mode would also unwrap arrays and count their items at the array's own level.
+    // jsonb_path_exists is immutable, so it may stand in a CHECK.
+    public override string JsonDeeperThan(string column, int depth) =>
+        $"jsonb_path_exists({column}, 'strict $.**{{{depth}}} ? (@.type() == \"object\" || @.type() == \"array\")')";
+
     public override bool CanAddConstraints => true;
+
+    public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT t.relname AS table_name, c.conname AS rule_name FROM pg_constraint c "
+                           + "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                           + "WHERE c.contype = 'c' AND n.nspname = @schema";
+        var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<RuleRow>(sql, new { schema = Schema }), cancellationToken).ConfigureAwait(false);
+        return rows.GroupBy(r => r.TableName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, IReadOnlySet<string> (g) => g.Select(r => r.RuleName).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
 
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
@@ -343,3 +365,6 @@ internal sealed partial class PostgresDatabase : Database
         }
     }
 }
+
+/// <summary>A named CHECK constraint of a table, read for the drift check's rules.</summary>
+internal sealed record RuleRow(string TableName, string RuleName);
