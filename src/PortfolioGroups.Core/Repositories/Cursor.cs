@@ -1,0 +1,135 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PortfolioGroups.Repositories;
+
+/// <summary>The kinds of paged listing; a cursor of one kind never continues another.</summary>
+internal enum ListingKind : byte
+{
+    Portfolios = 1,
+    Groups = 2,
+    Memberships = 3,
+    PortfoliosOfGroup = 4,
+    GroupsOfPortfolio = 5,
+}
+
+/// <summary>
+/// Which listing a page belongs to: its kind and a hash of what it selects (the filter, or the
+/// group or portfolio it lists). Made by the services from the checked arguments, so two calls
+/// that select the same rows the same way have the same listing.
+/// </summary>
+internal readonly record struct Listing(ListingKind Kind, ulong Scope)
+{
+    /// <summary>Starts the description of a listing of <paramref name="kind"/>; add its arguments, then call <see cref="ListingBuilder.Build"/>.</summary>
+    public static ListingBuilder Of(ListingKind kind) => new(kind);
+}
+
+/// <summary>Hashes the arguments of a listing, each length-prefixed, so no two argument lists hash the same text.</summary>
+internal sealed class ListingBuilder
+{
+    private readonly ListingKind kind;
+    private readonly StringBuilder text = new();
+
+    public ListingBuilder(ListingKind kind) => this.kind = kind;
+
+    public ListingBuilder Add(string? value)
+    {
+        text.Append(value is null ? "-1" : value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(':').Append(value).Append(';');
+        return this;
+    }
+
+    /// <summary>A key set, in a canonical order (the order the caller named the keys in does not change the listing).</summary>
+    public ListingBuilder Add(KeySet keys)
+    {
+        Add(keys.Uids is null ? null : string.Join(",", keys.Uids.Order().Select(u => u.ToString("N"))));
+        if (keys.UniqueIdentifiers is null)
+        {
+            return Add((string?)null);
+        }
+
+        Add(keys.UniqueIdentifiers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var id in keys.UniqueIdentifiers.Order(StringComparer.Ordinal))
+        {
+            Add(id);
+        }
+
+        return this;
+    }
+
+    public ListingBuilder Add(RowKey key) => Add(key.Column).Add(key.ToString());
+
+    public Listing Build()
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return new Listing(kind, BinaryPrimitives.ReadUInt64BigEndian(hash));
+    }
+}
+
+/// <summary>
+/// The page cursor: the listing it continues and the last row's uid, with a check value over both,
+/// written as base64url. A cursor that does not decode, or whose check fails, was not made here or
+/// was altered; one whose listing differs belongs to another listing. Both are refused.
+/// </summary>
+/// <remarks>
+/// The check value is a hash, not a secret: it catches altered and mixed-up cursors. A cursor
+/// grants nothing a caller could not read anyway: it is only a position in a listing.
+/// </remarks>
+internal static class Cursor
+{
+    private const byte Version = 1;
+    private const int PayloadLength = 1 + 1 + 8 + 16;
+    private const int CheckLength = 8;
+    private const int Length = PayloadLength + CheckLength;
+    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("PortfolioGroups.Cursor/1");
+
+    /// <summary>The cursor that continues <paramref name="listing"/> after the row <paramref name="after"/>.</summary>
+    public static string Encode(Listing listing, Guid after)
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        bytes[0] = Version;
+        bytes[1] = (byte)listing.Kind;
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[2..10], listing.Scope);
+        after.TryWriteBytes(bytes[10..26], bigEndian: true, out _);
+        Check(bytes[..PayloadLength], bytes[PayloadLength..]);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    /// <summary>The row uid a cursor continues after, or an <see cref="InvalidValueException"/> naming <paramref name="field"/> when it is not a cursor of <paramref name="listing"/>.</summary>
+    public static Guid Decode(string cursor, Listing listing, string field)
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        Span<byte> check = stackalloc byte[CheckLength];
+        if (cursor.Length != Base64Url.GetEncodedLength(Length)
+            || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written)
+            || written != Length
+            || bytes[0] != Version)
+        {
+            throw new InvalidValueException(field, "is not a cursor returned by a page (it is malformed or was altered); start again with the first page.");
+        }
+
+        Check(bytes[..PayloadLength], check);
+        if (!CryptographicOperations.FixedTimeEquals(check, bytes[PayloadLength..]))
+        {
+            throw new InvalidValueException(field, "is not a cursor returned by a page (it was altered); start again with the first page.");
+        }
+
+        if (bytes[1] != (byte)listing.Kind || BinaryPrimitives.ReadUInt64BigEndian(bytes[2..10]) != listing.Scope)
+        {
+            throw new InvalidValueException(field, "is a cursor of another listing; a cursor continues only the call, with the same filter, group or portfolio, whose page returned it.");
+        }
+
+        return new Guid(bytes[10..26], bigEndian: true);
+    }
+
+    private static void Check(ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[Domain.Length + PayloadLength];
+        Domain.CopyTo(input);
+        payload.CopyTo(input[Domain.Length..]);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(input, hash);
+        hash[..CheckLength].CopyTo(destination);
+    }
+}
