@@ -183,7 +183,7 @@ public sealed class ToolTests(Db db) : DatabaseTest(db)
         var run = await RunAsync(ConnectionString, "import", file);
 
         ShouldFailWithOneLine(run, exitCode: 4, "no-such-portfolio");
-        (await PortfolioGroup.GetPortfoliosAsync(Store, group)).Items.Should().BeEmpty("a failed import writes nothing");
+        (await PortfolioGroup.GetPortfoliosAsync(Store, group)).Should().BeEmpty("a failed import writes nothing");
     }
 
     [Test]
