@@ -101,10 +101,7 @@ internal static class Cursor
     {
         Span<byte> bytes = stackalloc byte[Length];
         Span<byte> check = stackalloc byte[CheckLength];
-        if (cursor.Length != Base64Url.GetEncodedLength(Length)
-            || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written)
-            || written != Length
-            || bytes[0] != Version)
+        if (cursor.Length != Base64Url.GetEncodedLength(Length) || !TryDecode(cursor, bytes) || bytes[0] != Version)
         {
             throw new InvalidValueException(field, "is not a cursor returned by a page (it is malformed or was altered); start again with the first page.");
         }
@@ -121,6 +118,18 @@ internal static class Cursor
         }
 
         return new Guid(bytes[10..26], bigEndian: true);
+    }
+
+    private static bool TryDecode(string cursor, Span<byte> bytes)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(cursor, bytes, out var written) && written == bytes.Length;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static void Check(ReadOnlySpan<byte> payload, Span<byte> destination)

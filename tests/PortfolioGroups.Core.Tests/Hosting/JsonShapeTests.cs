@@ -110,8 +110,8 @@ public sealed class JsonShapeTests(Db db) : DatabaseTest(db)
         var group = await PortfolioGroup.AddAsync(Store, Unique("json-pg"), "G");
         await group.AddPortfolioAsync(await Portfolio.AddAsync(Store, Unique("json-pgp")));
 
-        var groups = Serialize(await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Uids = [group.Uid] }), path);
-        var memberships = Serialize(await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUids = [group.Uid] }), path);
+        var groups = Serialize(await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { Uids = [group.Uid] }, PageRequest.First()), path);
+        var memberships = Serialize(await PortfolioGroupMembership.FilterPageAsync(Store, new PortfolioGroupMembershipFilter { GroupUids = [group.Uid] }, PageRequest.First()), path);
 
         groups["items"]![0]!["uid"]!.GetValue<Guid>().Should().Be(group.Uid);
         memberships["items"]![0]!["portfolioGroupUid"]!.GetValue<Guid>().Should().Be(group.Uid);

@@ -21,7 +21,8 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("store", _ => Portfolio.AddAsync(NoStore, "p"), "Null store");
         yield return Case("uniqueIdentifier", s => Portfolio.CreateAsync(s, null!), "Null portfolio identifier");
         yield return Case("uniqueIdentifier", s => PortfolioGroup.UpsertAsync(s, null!, "G"), "Null group identifier");
-        yield return Case("displayName", s => PortfolioGroup.AddAsync(s, "g", null!), "Null group display name");
+        yield return Case("displayName", s => PortfolioGroup.UpsertAsync(s, "g", null!), "Null group display name");
+        yield return Case("displayName", s => PortfolioGroup.CreateAsync(s, "g", null!), "Null group display name on create");
         yield return Case("changes", s => Portfolio.UpdateAsync(s, "p", null!), "Null portfolio changes");
         yield return Case("changes", s => PortfolioGroup.UpdateAsync(s, "g", null!), "Null group changes");
         yield return Case("changes", s => PortfolioGroupMembership.UpdateAsync(s, Guid.NewGuid(), null!), "Null membership changes");
