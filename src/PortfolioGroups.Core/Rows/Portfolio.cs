@@ -52,7 +52,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, uid: null, InsertMode.Add, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.AddAsync(uniqueIdentifier, displayName, cancellationToken));
 
     /// <summary>Creates a portfolio; fails if the unique identifier (or the given uid) exists.</summary>
     /// <param name="store">The store.</param>
@@ -63,7 +63,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> CreateAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, uid, InsertMode.Create, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.CreateAsync(uniqueIdentifier, displayName, uid, cancellationToken));
 
     /// <summary>Inserts the portfolio, or updates the display name of the one with this unique identifier; one statement.</summary>
     /// <param name="store">The store.</param>
@@ -73,7 +73,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, uid, InsertMode.Upsert, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.UpsertAsync(uniqueIdentifier, displayName, uid, cancellationToken));
 
     /// <summary>Changes the fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row.</returns>
@@ -164,6 +164,4 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
 
     internal static Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) => RowBinding.Page(page, r => new Portfolio(store, r));
 
-    private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, InsertMode mode, CancellationToken cancellationToken) =>
-        From(store, PortfolioStore.Usable(store).Portfolios.InsertAsync(uniqueIdentifier, displayName, uid, mode, cancellationToken));
 }

@@ -67,7 +67,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, string? description = null, JsonElement? metadata = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid: null, InsertMode.Add, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.AddAsync(uniqueIdentifier, displayName, description, metadata, cancellationToken));
 
     /// <summary>Creates a group; fails if the unique identifier (or the given uid) exists.</summary>
     /// <param name="store">The store.</param>
@@ -80,7 +80,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> CreateAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, InsertMode.Create, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.CreateAsync(uniqueIdentifier, displayName, description, metadata, uid, cancellationToken));
 
     /// <summary>
     /// Inserts the group, or, when its unique identifier exists, sets that group's display name,
@@ -95,7 +95,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, InsertMode.Upsert, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.UpsertAsync(uniqueIdentifier, displayName, description, metadata, uid, cancellationToken));
 
     /// <summary>Changes the fields set in <paramref name="changes"/>: display name, description, metadata.</summary>
     /// <returns>The updated row.</returns>
@@ -257,6 +257,4 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
 
     internal static Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) => RowBinding.Page(page, r => new PortfolioGroup(store, r));
 
-    private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, string? description, JsonElement? metadata, Guid? uid, InsertMode mode, CancellationToken cancellationToken) =>
-        From(store, PortfolioStore.Usable(store).Groups.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, mode, cancellationToken));
 }

@@ -6,11 +6,21 @@ namespace PortfolioGroups.Services;
 /// <summary>The rules behind <c>PortfolioGroup</c>'s own helpers: validation, key resolution, not-found errors, bulk deletes. Memberships are <see cref="MembershipService"/>'s.</summary>
 internal sealed partial class PortfolioGroupService(PortfolioGroupRepository groups)
 {
+    public Task<PortfolioGroupRecord> CreateAsync(string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, InsertMode.Create, cancellationToken);
+
+    public Task<PortfolioGroupRecord> UpsertAsync(string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, InsertMode.Upsert, cancellationToken);
+
+    /// <summary>Creates the group, or changes only the fields given (non-null) of the existing one.</summary>
+    public Task<PortfolioGroupRecord> AddAsync(string uniqueIdentifier, string? displayName, string? description, JsonElement? metadata, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, description, metadata, uid: null, InsertMode.Add, cancellationToken);
+
     /// <summary>
     /// Inserts a group. For <see cref="InsertMode.Add"/> the display name may be null ("not given":
     /// a new group takes its unique identifier, an existing one keeps its own); for the other modes it is required.
     /// </summary>
-    public Task<PortfolioGroupRecord> InsertAsync(string uniqueIdentifier, string? displayName, string? description, JsonElement? metadata, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
+    private Task<PortfolioGroupRecord> InsertAsync(string uniqueIdentifier, string? displayName, string? description, JsonElement? metadata, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
     {
         var identifier = Guard.UniqueIdentifier(Guard.NotNull(uniqueIdentifier), nameof(uniqueIdentifier));
         var given = mode == InsertMode.Add && displayName is null ? null : Guard.DisplayName(Guard.NotNull(displayName), nameof(displayName));

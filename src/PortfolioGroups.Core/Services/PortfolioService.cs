@@ -5,7 +5,17 @@ namespace PortfolioGroups.Services;
 /// <summary>The rules behind <c>Portfolio</c>'s helpers: validation, key resolution, not-found errors.</summary>
 internal sealed partial class PortfolioService(PortfolioRepository portfolios)
 {
-    public Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
+    public Task<PortfolioRecord> CreateAsync(string uniqueIdentifier, string? displayName, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid, InsertMode.Create, cancellationToken);
+
+    public Task<PortfolioRecord> UpsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid, InsertMode.Upsert, cancellationToken);
+
+    /// <summary>Creates the portfolio, or sets the display name of the existing one only when one is given.</summary>
+    public Task<PortfolioRecord> AddAsync(string uniqueIdentifier, string? displayName, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid: null, InsertMode.Add, cancellationToken);
+
+    private Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
     {
         var identifier = Guard.UniqueIdentifier(Guard.NotNull(uniqueIdentifier), nameof(uniqueIdentifier));
         var name = Guard.OptionalDisplayName(displayName, nameof(displayName));
