@@ -282,6 +282,9 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         var updated = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id, display_name = "P2" }))).ReadNodeAsync(HttpStatusCode.OK);
         updated.Uid().Should().Be(portfolio.Uid());
 
+        var again = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.OK);
+        again.Text("display_name").Should().Be("P2", "a create without display_name keeps the stored one");
+
         var url = $"{Portfolios}{portfolio.Uid()}/";
         (await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK)).Text("display_name").Should().Be("P2");
         (await (await Client.PatchAsync(url, Calls.Json("""{"display_name":null}"""))).ReadNodeAsync(HttpStatusCode.OK))["display_name"].Should().BeNull();
