@@ -19,7 +19,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.Created);
 
     [Test]
-    public async Task Creating_a_group_answers_201_with_its_location_and_the_same_identifier_again_updates_it_with_200()
+    public async Task Creating_a_group_answers_201_with_its_location_and_the_same_identifier_again_changes_only_what_it_gives_with_200()
     {
         var id = Unique("crypto");
         var created = await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"Crypto","description":"d","metadata_json":{"region":"EU"}}"""));
@@ -32,10 +32,16 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         var again = await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = id, display_name = "Crypto 2" }))).ReadNodeAsync(HttpStatusCode.OK);
         again.Uid().Should().Be(group.Uid());
         again.Text("display_name").Should().Be("Crypto 2");
-        again["description"].Should().BeNull("an upsert leaves the row with exactly the values given");
+        again.Text("description").Should().Be("d", "a field the body leaves out keeps its stored value");
+        again["metadata_json"]!["region"]!.GetValue<string>().Should().Be("EU");
+
+        var nulls = await (await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"Crypto 3","description":null,"metadata_json":null}"""))).ReadNodeAsync(HttpStatusCode.OK);
+        nulls.Text("description").Should().Be("d", "null is \"not given\" on create; PATCH clears");
+        nulls["metadata_json"]!["region"]!.GetValue<string>().Should().Be("EU");
 
         var read = await (await Client.GetAsync($"{Groups}{group.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
-        read.Text("display_name").Should().Be("Crypto 2");
+        read.Text("display_name").Should().Be("Crypto 3");
+        read.Text("description").Should().Be("d");
     }
 
     [Test]
@@ -69,7 +75,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         }
 
         pages.Should().Be(3);
-        seen.Should().Equal(Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}"));
+        seen.Should().BeEquivalentTo(Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}"), "each row once (uids made within one millisecond are not ordered by time)");
 
         await Client.PatchAsync($"{Groups}{(await CreateGroupAsync($"{prefix}-named")).Uid()}/", Calls.Json(new { display_name = $"{prefix} Named" }));
         var named = await (await Client.GetAsync($"{Groups}?display_name={Uri.EscapeDataString($"{prefix} Named")}")).ReadNodeAsync(HttpStatusCode.OK);
@@ -87,6 +93,25 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         (await (await Client.GetAsync($"{Groups}?limit=501")).ValidationErrorsAsync()).Should().Equal("limit");
         (await (await Client.GetAsync($"{Groups}?limit=ten")).ValidationErrorsAsync()).Should().Equal("limit");
         (await (await Client.GetAsync($"{Groups}?cursor=not-a-cursor")).ValidationErrorsAsync()).Should().Equal("cursor");
+
+        // A real cursor of one listing, given to another, or altered, is refused too.
+        var prefix = Unique("cur");
+        var group = await CreateGroupAsync($"{prefix}-g");
+        await CreateGroupAsync($"{prefix}-h");
+        for (var i = 0; i < 3; i++)
+        {
+            var portfolio = await CreatePortfolioAsync($"{prefix}-p{i}");
+            await Client.PostAsync($"{Groups}{group.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = portfolio.Uid() }));
+        }
+
+        var next = (await (await Client.GetAsync($"{Portfolios}?search={prefix}&limit=1")).ReadNodeAsync(HttpStatusCode.OK))["next"]!.GetValue<string>();
+        var cursor = System.Text.RegularExpressions.Regex.Match(next, "cursor=([^&]+)").Groups[1].Value;
+        var tampered = cursor[..^3] + (cursor[^3] == 'A' ? "B" : "A") + cursor[^2..];
+        (await (await Client.GetAsync(next)).ReadNodeAsync(HttpStatusCode.OK))["results"]!.AsArray().Should().ContainSingle();
+        (await (await Client.GetAsync($"{Groups}?search={prefix}&cursor={cursor}")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Groups}{group.Uid()}/portfolios/?cursor={cursor}")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Portfolios}?search={prefix}-p&cursor={cursor}")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Portfolios}?search={prefix}&cursor={tampered}")).ValidationErrorsAsync()).Should().Equal("cursor");
         (await (await Client.GetAsync($"{Portfolios}?in_all_groups=x")).ValidationErrorsAsync()).Should().Equal("in_all_groups[0]");
     }
 
@@ -256,6 +281,9 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         portfolio.AsObject().Select(p => p.Key).Should().Equal("uid", "unique_identifier", "display_name");
         var updated = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id, display_name = "P2" }))).ReadNodeAsync(HttpStatusCode.OK);
         updated.Uid().Should().Be(portfolio.Uid());
+
+        var again = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.OK);
+        again.Text("display_name").Should().Be("P2", "a create without display_name keeps the stored one");
 
         var url = $"{Portfolios}{portfolio.Uid()}/";
         (await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK)).Text("display_name").Should().Be("P2");

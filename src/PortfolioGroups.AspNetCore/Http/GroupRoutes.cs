@@ -20,7 +20,7 @@ internal static class GroupRoutes
 
         routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "Groups in uid order, filtered by search text (in the unique identifier or display name, ignoring case), unique identifier and display name (exactly); every condition given must hold.")
             .Produces<PortfolioGroupPage>();
-        routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing group was updated (its uid kept).")
+        routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Idempotent by unique_identifier: 201 with Location when created; 200 when the group existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
             .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
         routes.MapGet("/counts/", CountsAsync).Describe("countPortfoliosPerGroup", "Count portfolios per group", "Member counts keyed by group uid, for the groups named in group_uids, or for every group.")
             .Produces<Dictionary<string, long>>().NotFound();
@@ -68,8 +68,8 @@ internal static class GroupRoutes
             UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
             DisplayName = displayName,
         };
-        var found = await PortfolioGroup.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+        var found = await PortfolioGroup.FilterPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioGroupPage([.. found.Items.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
@@ -89,7 +89,8 @@ internal static class GroupRoutes
         }
         catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
         {
-            var updated = await PortfolioGroup.UpsertAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The group exists: change only the fields the body gives (absent or null keeps the stored value).
+            var updated = await PortfolioGroup.AddAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken).ConfigureAwait(false);
             return Api.Json(PortfolioGroupResponse.From(updated));
         }
     }
@@ -147,8 +148,8 @@ internal static class GroupRoutes
         var errors = new FieldErrors();
         var page = Query.Page(limit, cursor, errors);
         errors.ThrowIfAny();
-        var found = await PortfolioGroup.GetPortfoliosAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+        var found = await PortfolioGroup.GetPortfoliosPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioPage([.. found.Items.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
     }
 
     private static async Task<IResult> AddPortfolioAsync(HttpContext context, string uid, CancellationToken cancellationToken)
@@ -219,8 +220,8 @@ internal static class GroupRoutes
         var errors = new FieldErrors();
         var page = Query.Page(limit, cursor, errors);
         errors.ThrowIfAny();
-        var found = await PortfolioGroup.GetGroupsForPortfolioAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+        var found = await PortfolioGroup.GetGroupsForPortfolioPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioGroupPage([.. found.Items.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
     }
 
     private static async Task<IResult> BulkDeleteMembershipsAsync(HttpContext context, CancellationToken cancellationToken)

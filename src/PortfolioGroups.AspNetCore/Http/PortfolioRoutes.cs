@@ -17,7 +17,7 @@ internal static class PortfolioRoutes
 
         routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "Portfolios in uid order, filtered by search text, unique identifier and group membership (every condition given must hold).")
             .Produces<PortfolioPage>();
-        routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing portfolio was updated (its uid kept).")
+        routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Idempotent by unique_identifier: 201 with Location when created; 200 when the portfolio existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
             .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>();
         routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolios", "Delete many portfolios", "Deletes the portfolios named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their groups remain.")
             .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
@@ -54,8 +54,8 @@ internal static class PortfolioRoutes
             InAnyGroup = any?.ConvertAll(PortfolioGroupRef.ByUid),
             NotInGroups = none?.ConvertAll(PortfolioGroupRef.ByUid),
         };
-        var found = await Portfolio.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+        var found = await Portfolio.FilterPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(new PortfolioPage([.. found.Items.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
@@ -73,7 +73,8 @@ internal static class PortfolioRoutes
         }
         catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
         {
-            var updated = await Portfolio.UpsertAsync(store, uniqueIdentifier!, displayName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The portfolio exists: a display name absent or null keeps the stored one.
+            var updated = await Portfolio.AddAsync(store, uniqueIdentifier!, displayName, cancellationToken).ConfigureAwait(false);
             return Api.Json(PortfolioResponse.From(updated));
         }
     }

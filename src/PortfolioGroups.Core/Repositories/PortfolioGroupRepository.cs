@@ -49,16 +49,28 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     public static string Columns(string alias = "") =>
         $"{alias}uid, {alias}unique_identifier, {alias}display_name, {alias}description, {alias}metadata_json";
 
-    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? description, string? metadata, bool upsert, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a group; when its unique identifier exists, what <paramref name="mode"/> says, in the
+    /// same statement (so a concurrent insert or delete cannot come between a read and a write).
+    /// <see cref="InsertMode.Add"/> keeps each stored field whose given value is null:
+    /// <paramref name="givenDisplayName"/> is the display name the caller passed (null when not),
+    /// <paramref name="displayName"/> the one a new row gets.
+    /// </summary>
+    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? givenDisplayName, string? description, string? metadata, InsertMode mode, CancellationToken cancellationToken)
     {
-        var sql = $"INSERT INTO {db.Group} ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")})"
-                  + (upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json" : "")
-                  + $" RETURNING {Columns()}";
+        var conflict = mode switch
+        {
+            InsertMode.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
+            InsertMode.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
+                              + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
+            _ => "",
+        };
+        var sql = $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")}){conflict} RETURNING {Columns()}";
         var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
         return db.RunAsync(
-            upsert ? "portfolio_group.upsert" : "portfolio_group.create",
+            mode switch { InsertMode.Upsert => "portfolio_group.upsert", InsertMode.Add => "portfolio_group.add", _ => "portfolio_group.create" },
             context,
-            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, description, metadata }),
+            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, givenDisplayName, description, metadata }),
             cancellationToken);
     }
 

@@ -110,27 +110,17 @@ internal static class Guard
         }
     }
 
-    /// <summary>Checks a page request (null is the first page of the default size).</summary>
-    public static PageQuery Page(PageRequest? page)
+    /// <summary>Checks a page request of <paramref name="listing"/>: its size, and that its cursor (if any) continues this very listing.</summary>
+    public static PageQuery Page(PageRequest page, Listing listing)
     {
-        page ??= new PageRequest();
+        NotNull(page);
         if (page.Size is < 1 or > PageRequest.MaxSize)
         {
             throw new InvalidValueException("page.Size", $"must be between 1 and {PageRequest.MaxSize} (got {page.Size}).");
         }
 
-        Guid? after = null;
-        if (page.After is not null)
-        {
-            if (!Guid.TryParseExact(page.After, "N", out var cursor))
-            {
-                throw new InvalidValueException("page.After", "is not a cursor returned by a previous page.");
-            }
-
-            after = cursor;
-        }
-
-        return new PageQuery(page.Size, after);
+        Guid? after = page.After is null ? null : Cursor.Decode(page.After, listing, "page.After");
+        return new PageQuery(page.Size, after, listing);
     }
 
     /// <summary>Checks a unique identifier and returns it trimmed.</summary>

@@ -81,12 +81,13 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken) =>
         memberships.FindAsync(Guard.Uid(uid, nameof(uid)), cancellationToken);
 
-    public Task<Page<MembershipRecord>> FilterAsync(PortfolioGroupMembershipFilter? filter, PageRequest? page, CancellationToken cancellationToken)
+    public Task<Page<MembershipRecord>> FilterPageAsync(PortfolioGroupMembershipFilter? filter, PageRequest page, CancellationToken cancellationToken)
     {
         filter ??= new PortfolioGroupMembershipFilter();
         var groupKeys = Guard.Keys(filter.GroupUids, filter.GroupUniqueIdentifiers, "filter.GroupUids", "filter.GroupUniqueIdentifiers");
         var portfolioKeys = Guard.Keys(filter.PortfolioUids, filter.PortfolioUniqueIdentifiers, "filter.PortfolioUids", "filter.PortfolioUniqueIdentifiers");
-        return memberships.FilterAsync(groupKeys, portfolioKeys, Guard.Page(page), cancellationToken);
+        var listing = Listing.Of(ListingKind.Memberships).Add(groupKeys).Add(portfolioKeys).Build();
+        return memberships.FilterAsync(groupKeys, portfolioKeys, Guard.Page(page, listing), cancellationToken);
     }
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
@@ -114,11 +115,12 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     }
 
     /// <summary>The portfolios of a group; an empty page is told apart from a missing group by a second read.</summary>
-    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupAsync(PortfolioGroupRef group, PageRequest? page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupPageAsync(PortfolioGroupRef group, PageRequest page, CancellationToken cancellationToken)
     {
         var key = Guard.Key(group, nameof(group));
-        var result = await memberships.PortfoliosOfGroupAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        var query = Guard.Page(page, Listing.Of(ListingKind.PortfoliosOfGroup).Add(key).Build());
+        var result = await memberships.PortfoliosOfGroupAsync(key, query, cancellationToken).ConfigureAwait(false);
+        if (result.Items.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw key.NotFound(PortfolioGroupRepository.Table);
         }
@@ -127,11 +129,12 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     }
 
     /// <summary>The groups of a portfolio; an empty page is told apart from a missing portfolio by a second read.</summary>
-    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(PortfolioRef portfolio, PageRequest? page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioPageAsync(PortfolioRef portfolio, PageRequest page, CancellationToken cancellationToken)
     {
         var key = Guard.Key(portfolio, nameof(portfolio));
-        var result = await memberships.GroupsOfPortfolioAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        var query = Guard.Page(page, Listing.Of(ListingKind.GroupsOfPortfolio).Add(key).Build());
+        var result = await memberships.GroupsOfPortfolioAsync(key, query, cancellationToken).ConfigureAwait(false);
+        if (result.Items.Count == 0 && await portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw key.NotFound(PortfolioRepository.Table);
         }

@@ -360,6 +360,9 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// Runs one query on a connection of its own and yields its rows as they arrive (nothing is
     /// buffered). The connection is opened at the first row asked for and released when the
     /// enumeration ends, fails, is cancelled or is abandoned early (disposing the enumerator).
+    /// A connection lost before the first row is read is, as for any read, replaced once by a
+    /// fresh one and the query run again: nothing was read and nothing changed. Once rows have
+    /// been handed out, a lost connection is the caller's <see cref="TransientStorageException"/>.
     /// </summary>
     /// <param name="operation">The traced operation name; one activity spans the enumeration.</param>
     /// <param name="query">The unbuffered query: its SQL, parameters and mapping are the caller's.</param>
@@ -367,57 +370,72 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     public async IAsyncEnumerable<T> StreamAsync<T>(string operation, Func<DbConnection, IAsyncEnumerable<T>> query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var activity = StartActivity(operation);
-        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
-        using var measurement = Telemetry.Start(operation, DbSystem);
-        await using (connection.ConfigureAwait(false))
+        for (var attempt = 0; ; attempt++)
         {
-            var rows = query(connection).GetAsyncEnumerator(cancellationToken);
-            await using (rows.ConfigureAwait(false))
+            var retry = false;
+            var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+            using var measurement = Telemetry.Start(operation, DbSystem);
+            await using (connection.ConfigureAwait(false))
             {
-                var first = true;
-                while (true)
+                var rows = query(connection).GetAsyncEnumerator(cancellationToken);
+                await using (rows.ConfigureAwait(false))
                 {
-                    bool more;
-                    try
+                    var first = true;
+                    while (true)
                     {
-                        if (first)
+                        bool more;
+                        try
                         {
-                            // The command starts (and takes its token) at the first row.
-                            using (CommandCancellation.Use(cancellationToken))
+                            if (first)
                             {
+                                // The command starts (and takes its token) at the first row.
+                                using (CommandCancellation.Use(cancellationToken))
+                                {
+                                    more = await rows.MoveNextAsync().ConfigureAwait(false);
+                                }
+                            }
+                            else
+                            {
+                                cancellationToken.ThrowIfCancellationRequested();
                                 more = await rows.MoveNextAsync().ConfigureAwait(false);
                             }
-
-                            first = false;
                         }
-                        else
+                        catch (Exception ex) when (measurement.Failed(ex))
                         {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            more = await rows.MoveNextAsync().ConfigureAwait(false);
+                            throw; // never reached: the filter only notes the failure
                         }
-                    }
-                    catch (Exception ex) when (measurement.Failed(ex))
-                    {
-                        throw; // never reached: the filter only notes the failure
-                    }
-                    catch (DbException ex)
-                    {
-                        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                        if (Classify(ex) is { } error)
+                        catch (DbException ex) when (first && attempt == 0 && Classify(ex) is { Kind: StorageErrorKind.ConnectionLost })
                         {
-                            throw Translate(error, ErrorContext.Read, ex);
+                            // Nothing was read yet: drop the dead idle connections and read again once.
+                            ForgetIdleConnections();
+                            retry = true;
+                            break;
+                        }
+                        catch (DbException ex)
+                        {
+                            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                            if (Classify(ex) is { } error)
+                            {
+                                throw Translate(error, ErrorContext.Read, ex);
+                            }
+
+                            throw;
                         }
 
-                        throw;
-                    }
+                        first = false;
+                        if (!more)
+                        {
+                            yield break;
+                        }
 
-                    if (!more)
-                    {
-                        yield break;
+                        yield return rows.Current;
                     }
-
-                    yield return rows.Current;
                 }
+            }
+
+            if (!retry)
+            {
+                yield break;
             }
         }
     }

@@ -136,14 +136,14 @@ public sealed class BadInputMatrixTests(Db db) : DatabaseTest(db)
 
         foreach (var size in new[] { 0, -1, PageRequest.MaxSize + 1, int.MinValue, int.MaxValue })
         {
-            yield return Invalid($"Portfolio.FilterAsync page size {size}", s => Portfolio.FilterAsync(s, page: new PageRequest { Size = size }), "page.Size");
-            yield return Invalid($"PortfolioGroup.FilterAsync page size {size}", s => PortfolioGroup.FilterAsync(s, page: new PageRequest { Size = size }), "page.Size");
+            yield return Invalid($"Portfolio.FilterAsync page size {size}", s => Portfolio.FilterPageAsync(s, null, new PageRequest { Size = size }), "page.Size");
+            yield return Invalid($"PortfolioGroup.FilterAsync page size {size}", s => PortfolioGroup.FilterPageAsync(s, null, new PageRequest { Size = size }), "page.Size");
         }
 
         foreach (var cursor in new[] { "garbage", "", "////", "eyJ4IjoxfQ", new string('A', 5000), "\0" })
         {
-            yield return Invalid($"Portfolio.FilterAsync cursor {Show(cursor)}", s => Portfolio.FilterAsync(s, page: new PageRequest { After = cursor }), "page.After");
-            yield return Invalid($"PortfolioGroup.FilterAsync cursor {Show(cursor)}", s => PortfolioGroup.FilterAsync(s, page: new PageRequest { After = cursor }), "page.After");
+            yield return Invalid($"Portfolio.FilterAsync cursor {Show(cursor)}", s => Portfolio.FilterPageAsync(s, null, new PageRequest { After = cursor }), "page.After");
+            yield return Invalid($"PortfolioGroup.FilterAsync cursor {Show(cursor)}", s => PortfolioGroup.FilterPageAsync(s, null, new PageRequest { After = cursor }), "page.After");
         }
 
         yield return Invalid("Portfolio.FilterAsync search NUL", s => Portfolio.FilterAsync(s, new PortfolioFilter { Search = "\0" }), "filter.Search");
@@ -194,7 +194,7 @@ public sealed class BadInputMatrixTests(Db db) : DatabaseTest(db)
 
         (await PortfolioGroup.GetAsync(Store, value)).Should().Be(group);
         group.UniqueIdentifier.Should().Be(value);
-        (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Search = value })).Items.Should().Contain(group);
+        (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Search = value })).Should().Contain(group);
         var after = await CountsAsync();
         after.Should().Equal(before[0], before[1] + 1, before[2]);
         await PortfolioGroup.DeleteAsync(Store, group.Uid);

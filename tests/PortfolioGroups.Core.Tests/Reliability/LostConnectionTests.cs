@@ -21,7 +21,7 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
         (await TerminateStoreBackendsAsync()).Should().BeGreaterThan(0);
 
         (await PortfolioGroup.GetAsync(Store, group.Uid)).Should().Be(group);
-        (await PortfolioGroup.FilterAsync(Store)).Items.Should().Contain(group);
+        (await PortfolioGroup.FilterAsync(Store)).Should().Contain(group);
     }
 
     [Test]
@@ -55,7 +55,7 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
         (await TerminateStoreBackendsAsync()).Should().BeGreaterThan(0);
 
         // The first read meets a dead connection, is retried, and drops the other idle ones.
-        (await Portfolio.FilterAsync(Store)).Items.Should().NotBeEmpty();
+        (await Portfolio.FilterAsync(Store)).Should().NotBeEmpty();
         for (var i = 0; i < 6; i++)
         {
             await Portfolio.AddAsync(Store, Unique($"after{i}"));
