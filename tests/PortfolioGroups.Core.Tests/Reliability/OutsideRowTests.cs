@@ -33,9 +33,9 @@ public sealed class OutsideRowTests(Db db) : DatabaseTest(db)
         var listed = await ToListAsync(PortfolioGroup.StreamAsync(store));
         listed.Select(g => g.UniqueIdentifier).Should().BeEquivalentTo(["good", "deep"]);
         Depth(listed.Single(g => g.UniqueIdentifier == "deep").Metadata!.Value).Should().Be(100);
-        (await PortfolioGroup.FilterAsync(store)).Items.Select(g => g.Uid).Should().BeEquivalentTo([good.Uid, deep]);
+        (await PortfolioGroup.FilterAsync(store)).Select(g => g.Uid).Should().BeEquivalentTo([good.Uid, deep]);
         Depth((await PortfolioGroup.GetAsync(store, deep)).Metadata!.Value).Should().Be(100);
-        (await PortfolioGroup.GetGroupsForPortfolioAsync(store, "p")).Items.Should().HaveCount(2);
+        (await PortfolioGroup.GetGroupsForPortfolioAsync(store, "p")).Should().HaveCount(2);
         (await PortfolioGroup.CountPortfoliosAsync(store)).Values.Should().Equal(1, 1);
 
         // A row read can be written: the library's JSON context reads the depth it returns.
@@ -72,9 +72,9 @@ public sealed class OutsideRowTests(Db db) : DatabaseTest(db)
 
         // Calls that do not return the row work.
         (await PortfolioGroup.GetAsync(store, "good")).Uid.Should().Be(good.Uid);
-        (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter { UniqueIdentifiers = ["good"] })).Items.Select(g => g.Uid).Should().Equal(good.Uid);
+        (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter { UniqueIdentifiers = ["good"] })).Select(g => g.Uid).Should().Equal(good.Uid);
         (await PortfolioGroup.CountPortfoliosAsync(store)).Should().BeEquivalentTo(new Dictionary<Guid, long> { [good.Uid] = 1, [bad] = 1 });
-        (await PortfolioGroup.GetPortfoliosAsync(store, "bad")).Items.Select(p => p.Uid).Should().Equal(portfolio.Uid);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "bad")).Select(p => p.Uid).Should().Equal(portfolio.Uid);
         (await ToListAsync(PortfolioGroupMembership.StreamAsync(store))).Should().HaveCount(2);
 
         // The row can still be fixed or deleted through the library.
@@ -113,12 +113,12 @@ public sealed class OutsideRowTests(Db db) : DatabaseTest(db)
         // Calls that do not return the rows work, counts among them.
         (await PortfolioGroup.GetAsync(store, "good")).Uid.Should().Be(good.Uid);
         (await PortfolioGroup.FindAsync(store, "good"))!.Uid.Should().Be(good.Uid);
-        (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter { UniqueIdentifiers = ["good"] })).Items.Select(g => g.Uid).Should().Equal(good.Uid);
+        (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter { UniqueIdentifiers = ["good"] })).Select(g => g.Uid).Should().Equal(good.Uid);
         (await ToListAsync(PortfolioGroup.StreamPortfoliosAsync(store, "good"))).Select(p => p.Uid).Should().Equal(portfolio.Uid);
         (await PortfolioGroup.GetGroupsForPortfoliosAsync(store, ["p"])).Should().NotBeEmpty();
-        (await Portfolio.FilterAsync(store, new PortfolioFilter { UniqueIdentifiers = ["p"] })).Items.Select(p => p.Uid).Should().Equal(portfolio.Uid);
-        (await PortfolioGroup.GetPortfoliosAsync(store, "good")).Items.Select(p => p.Uid).Should().Equal(portfolio.Uid);
-        (await PortfolioGroup.GetGroupsForPortfolioAsync(store, "p")).Items.Select(g => g.Uid).Should().Equal(good.Uid);
+        (await Portfolio.FilterAsync(store, new PortfolioFilter { UniqueIdentifiers = ["p"] })).Select(p => p.Uid).Should().Equal(portfolio.Uid);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "good")).Select(p => p.Uid).Should().Equal(portfolio.Uid);
+        (await PortfolioGroup.GetGroupsForPortfolioAsync(store, "p")).Select(g => g.Uid).Should().Equal(good.Uid);
         (await PortfolioGroup.CountPortfoliosAsync(store, ["good"])).Should().BeEquivalentTo(new Dictionary<Guid, long> { [good.Uid] = 1 });
         (await ToListAsync(PortfolioGroupMembership.StreamAsync(store))).Should().ContainSingle();
 

@@ -89,7 +89,7 @@ public sealed class MembershipStormTests(Db db) : DatabaseTest(db)
                                 await PortfolioGroup.RemovePortfolioAsync(store, group, portfolio);
                                 break;
                             case "delete-membership":
-                                if (await PortfolioGroupMembership.FilterAsync(store, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [group] }) is { Items.Count: > 0 } page)
+                                if (await PortfolioGroupMembership.FilterPageAsync(store, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [group] }, PageRequest.First(1)) is { Items.Count: > 0 } page)
                                 {
                                     await PortfolioGroupMembership.DeleteAsync(store, page.Items[0].Uid);
                                 }
