@@ -9,8 +9,8 @@ internal sealed partial class SchemaMigrator
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken)
     {
         var physical = await database.WithConnectionAsync(
-            connection => PhysicalSchemaReader.ReadAsync(connection, database.Kind, database.Schema, cancellationToken),
+            connection => database.ReadTablesAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return new SchemaCheckResult(SchemaDrift.Compare(physical, database.Kind));
+        return new SchemaCheckResult(SchemaDrift.Compare(physical, database));
     }
 }
