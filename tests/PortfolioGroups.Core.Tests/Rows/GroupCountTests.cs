@@ -59,7 +59,10 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
         error.Table.Should().Be("PortfolioGroup");
         error.KeyName.Should().Be("unique_identifier");
         error.KeyValue.Should().Contain(unknown[0]).And.Contain("7 missing references").And.NotContain(unknown[6]);
+        error.Message.Should().Be(
+            $"No PortfolioGroup row has unique_identifier {string.Join(", ", unknown.Take(4).Select(u => $"'{u}'"))} or '{unknown[4]}'; 2 more are not listed (7 missing references in all).");
         one.KeyName.Should().Be("uid");
+        one.Message.Should().Be($"No PortfolioGroup row has uid '{one.KeyValue}'.");
     }
 
     [Test]
