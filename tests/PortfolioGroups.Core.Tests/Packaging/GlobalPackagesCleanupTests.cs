@@ -17,7 +17,7 @@ public sealed class GlobalPackagesCleanupTests
         var other = "0.1.0-test.20261201120500.43";
         var versions = Lay(folder.Path, ("portfoliogroups.core", mine), ("portfoliogroups.core", other), ("portfoliogroups.cli", mine), ("dapper", "2.1.66"));
 
-        PackedPackages.RemoveVersion(folder.Path, ["PortfolioGroups.Core", "PortfolioGroups.Cli"], mine);
+        PackedPackages.RemoveVersion(folder.Path, ["PortfolioGroups.Core", "PortfolioGroups.Cli", "PortfolioGroups.Hosting"], mine).Should().Be(2);
 
         Remaining(folder.Path).Should().BeEquivalentTo(["portfoliogroups.core/" + other, "dapper/2.1.66"]);
         Directory.Exists(Path.Combine(folder.Path, "portfoliogroups.cli")).Should().BeFalse("an id folder left empty goes too");

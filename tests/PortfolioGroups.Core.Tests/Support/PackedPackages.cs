@@ -78,10 +78,10 @@ internal static class PackedPackages
         // a version made for one run is of no use after it, so it goes when the run ends.
         var globalPackages = await GlobalPackagesFolderAsync(root);
         RemoveStaleTestVersions(globalPackages, DateTime.UtcNow - StaleAfter);
-        RunCleanup.AtEnd($"removing {set.Version} from {globalPackages}", () =>
+        RunCleanup.AtEnd($"removing {set.Version} from {globalPackages}", async () =>
         {
-            RemoveVersion(globalPackages, set.Ids, set.Version);
-            return Task.CompletedTask;
+            var removed = RemoveVersion(globalPackages, set.Ids, set.Version);
+            await TestContext.Progress.WriteLineAsync($"Removed this run's version {set.Version} of {removed} packages from {globalPackages}.");
         });
         return set;
     }
@@ -101,8 +101,10 @@ internal static class PackedPackages
     }
 
     /// <summary>Removes <paramref name="version"/> of each package in <paramref name="ids"/> from a global packages folder (which keeps ids and versions in lower case).</summary>
-    public static void RemoveVersion(string globalPackages, IEnumerable<string> ids, string version)
+    /// <returns>How many packages had that version there.</returns>
+    public static int RemoveVersion(string globalPackages, IEnumerable<string> ids, string version)
     {
+        var removed = 0;
         foreach (var id in ids)
         {
             var idFolder = Path.Combine(globalPackages, id.ToLowerInvariant());
@@ -110,6 +112,7 @@ internal static class PackedPackages
             if (Directory.Exists(versionFolder))
             {
                 Directory.Delete(versionFolder, recursive: true);
+                removed++;
             }
 
             if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
@@ -117,6 +120,8 @@ internal static class PackedPackages
                 Directory.Delete(idFolder);
             }
         }
+
+        return removed;
     }
 
     /// <summary>
