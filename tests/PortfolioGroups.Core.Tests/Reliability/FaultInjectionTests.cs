@@ -158,23 +158,34 @@ public sealed class FaultInjectionTests : TempFolderTest
         return committed;
     }
 
-    /// <summary>Whether another connection holds the write lock: BEGIN IMMEDIATE fails with SQLITE_BUSY after waiting a second.</summary>
+    /// <summary>Whether another connection holds the write lock: BEGIN IMMEDIATE fails with SQLITE_BUSY (after waiting a second).</summary>
     private static async Task<bool> WriteLockIsHeldAsync(string connectionString)
     {
-        // The driver retries a busy statement until the command timeout (0 would wait for ever).
-        await using var connection = new SqliteConnection(connectionString + ";Pooling=False;Default Timeout=1");
+        await using var connection = new SqliteConnection(connectionString + ";Pooling=False");
         await connection.OpenAsync();
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 0");
+        await using (var noWait = connection.CreateCommand())
+        {
+            noWait.CommandText = "PRAGMA busy_timeout = 0";
+            await noWait.ExecuteNonQueryAsync();
+        }
+
+        await using var begin = connection.CreateCommand();
+        // The driver retries a busy statement until the command timeout (0 would wait for ever).
+        begin.CommandTimeout = 1;
+        begin.CommandText = "BEGIN IMMEDIATE";
         try
         {
-            await connection.ExecuteAsync("BEGIN IMMEDIATE");
-            await connection.ExecuteAsync("ROLLBACK");
-            return false;
+            await begin.ExecuteNonQueryAsync();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 5)
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == 5)
         {
             return true;
         }
+
+        await using var rollback = connection.CreateCommand();
+        rollback.CommandText = "ROLLBACK";
+        await rollback.ExecuteNonQueryAsync();
+        return false;
     }
 
     private static void TerminateBackends(string database)
