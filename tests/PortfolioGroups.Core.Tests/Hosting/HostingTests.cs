@@ -189,7 +189,7 @@ public sealed class HostingTests(Db db) : HostedStoreTest(db)
             (await PortfolioGroup.FindAsync(onFirst, "first-wins")).Should().NotBeNull("the store is on the first call's database");
         }
 
-        await using (var onSecond = await OpenStoreAsync(second))
+        await using (var onSecond = await OpenStoreAsync(second, new PortfolioStoreOptions { MigrateOnOpen = false }))
         {
             (await onSecond.GetMigrationStatusAsync()).CurrentVersion.Should().Be(0, "nothing touched the second call's database");
         }
