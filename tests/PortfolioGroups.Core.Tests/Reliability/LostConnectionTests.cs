@@ -65,8 +65,10 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Writes_on_a_pool_whose_backends_all_ended_while_idle_fail_at_most_once_and_write_nothing()
     {
-        // Eight streams open at once leave eight idle connections in the pool: a pool that kept its
-        // dead connections would hand one to each of the writes below, and each would fail.
+        // Eight streams open at once leave eight idle connections in the pool, all ended below. Two
+        // things keep the writes after them off the dead ones: Npgsql drops an idle connection that
+        // has the server's termination notice waiting on its socket, and the store clears the pool
+        // when a call meets a lost connection. Without both, each write below would fail.
         const int pooled = 8;
         await Portfolio.AddAsync(Store, Unique("idle"));
         var streams = Enumerable.Range(0, pooled).Select(_ => Portfolio.StreamAsync(Store).GetAsyncEnumerator()).ToList();
