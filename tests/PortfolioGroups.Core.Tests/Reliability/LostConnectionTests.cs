@@ -68,7 +68,7 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
         // Eight streams open at once leave eight idle connections in the pool, all ended below. Two
         // things keep the writes after them off the dead ones: Npgsql drops an idle connection that
         // has the server's termination notice waiting on its socket, and the store clears the pool
-        // when a call meets a lost connection. Without both, each write below would fail.
+        // when a call meets a lost connection. If neither did, each write below would fail.
         const int pooled = 8;
         await Portfolio.AddAsync(Store, Unique("idle"));
         var streams = Enumerable.Range(0, pooled).Select(_ => Portfolio.StreamAsync(Store).GetAsyncEnumerator()).ToList();
