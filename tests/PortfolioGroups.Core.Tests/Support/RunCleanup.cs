@@ -35,6 +35,7 @@ public sealed class RunCleanup
             try
             {
                 await entry.Action();
+                await TestContext.Progress.WriteLineAsync($"Cleaned up after the run: {entry.What}.");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
