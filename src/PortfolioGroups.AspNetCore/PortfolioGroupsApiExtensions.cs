@@ -16,7 +16,7 @@ public static class PortfolioGroupsApiExtensions
     /// in the host's services.
     /// </summary>
     /// <remarks>
-    /// Paths, operation ids and snake_case fields follow msm's v1 portfolio-group router; trailing
+    /// Paths, operation ids and snake_case fields follow the MainSequenceMarkets v1 portfolio-group API; trailing
     /// slashes are optional. Errors are RFC 9457 problem details: 400 with an <c>errors</c> map
     /// naming each bad field, 404, 409, 413 and 415; an unforeseen error is logged and answered
     /// as a 500 without its details. The routes describe themselves for

@@ -55,7 +55,7 @@ public sealed partial class DocsTests(Db db) : ApiTest(db)
             $"HTTP/1.1 {(int)response.StatusCode}".Should().Be(string.Join(' ', responseHead.Split(' ').Take(2)), $"{what} answered {actualText}");
             if (responseHeaders.TryGetValue("Content-Type", out var contentType))
             {
-                response.Content.Headers.ContentType?.ToString().Should().Be(contentType, what);
+                (response.Content.Headers.ContentType?.ToString()).Should().Be(contentType, what);
             }
 
             if (responseBody.Length > 0)

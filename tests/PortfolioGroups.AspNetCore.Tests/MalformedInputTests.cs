@@ -80,7 +80,7 @@ public sealed class MalformedInputTests(Db db) : ApiTest(db)
         ((int)response.StatusCode).Should().BeLessThan(500, $"{what} answered {text}");
         if ((int)response.StatusCode >= 400)
         {
-            response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", what);
+            (response.Content.Headers.ContentType?.MediaType).Should().Be("application/problem+json", what);
             text.Should().NotContain("   at ", $"{what} must not show a stack trace").And.NotContain("Exception").And.NotContain("Npgsql").And.NotContain("SQLite");
         }
     }

@@ -9,11 +9,11 @@ internal sealed partial class SchemaMigrator
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken)
     {
         var physical = await database.WithConnectionAsync(
-            connection => PhysicalSchemaReader.ReadAsync(connection, database.Kind, database.Schema, cancellationToken),
+            connection => database.ReadTablesAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var rules = await database.WithConnectionAsync(
             connection => database.ReadRulesAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database.Kind), .. SchemaDrift.CompareRules(rules)]);
+        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database), .. SchemaDrift.CompareRules(rules)]);
     }
 }

@@ -18,7 +18,7 @@ namespace PortfolioGroups.Storage;
 /// Only identifiers the library owns (table and column names from the model graph, and a schema
 /// name validated on open) are ever interpolated into SQL; every value is a parameter.
 /// </remarks>
-internal abstract class Database : IAsyncDisposable, IDisposable
+internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the library's <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "PortfolioGroups";
@@ -177,6 +177,17 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// SCRAM credentials apply), which also holds the migration lock.
     /// </summary>
     public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection);
+
+    // ---- the drift check: the tables as this database's own catalog reports them ---------------
+
+    /// <summary>Reads the tables of the library's schema from this database's catalog, on <paramref name="connection"/>.</summary>
+    public abstract Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract string PhysicalType(ColumnModel column);
+
+    /// <inheritdoc/>
+    public abstract bool KeepsForeignKeyNames { get; }
 
     /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>
     public virtual Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -283,6 +283,54 @@ internal sealed partial class SqliteDatabase : Database
         }
     }
 
+    // ---- the drift check ------------------------------------------------------------------------
+
+    public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ReadCatalogAsync(connection, cancellationToken);
+
+    // SQLite reports the declared type: the migrations declare uuids, text and JSON as TEXT.
+    public override string PhysicalType(ColumnModel column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return column.Kind == ColumnKind.WholeNumber ? "INTEGER" : "TEXT";
+    }
+
+    public override bool KeepsForeignKeyNames => false;
+
+    /// <summary>
+    /// Reads every table of a SQLite database from its pragmas. Static, so a test can read a database
+    /// the library did not open.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, PhysicalTable>> ReadCatalogAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var cancellation = CommandCancellation.Use(cancellationToken);
+        var result = new Dictionary<string, PhysicalTable>(StringComparer.Ordinal);
+        var names = await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").ConfigureAwait(false);
+        foreach (var name in names)
+        {
+            var columns = (await connection.QueryAsync<SqliteColumnRow>(
+                    "SELECT name, type, \"notnull\" AS not_null, pk FROM pragma_table_info(@table) ORDER BY cid", new { table = name }).ConfigureAwait(false))
+                .ToList();
+            var foreignKeys = await connection.QueryAsync<SqliteForeignKeyRow>(
+                "SELECT \"from\" AS column_name, \"table\" AS principal_table, \"to\" AS principal_column, on_delete FROM pragma_foreign_key_list(@table) ORDER BY id, seq",
+                new { table = name }).ConfigureAwait(false);
+            var indexColumns = await connection.QueryAsync<SqliteIndexRow>(
+                "SELECT il.name AS index_name, il.\"unique\" AS is_unique, ii.name AS column_name "
+                + "FROM pragma_index_list(@table) il JOIN pragma_index_info(il.name) ii WHERE il.origin <> 'pk' ORDER BY il.name, ii.seqno",
+                new { table = name }).ConfigureAwait(false);
+
+            result[name] = new PhysicalTable(
+                name,
+                [.. columns.Select(c => new PhysicalColumn(c.Name, c.Type, c.NotNull == 0 && c.Pk == 0))],
+                [.. columns.Where(c => c.Pk > 0).OrderBy(c => c.Pk).Select(c => c.Name)],
+                [.. foreignKeys.Select(f => new PhysicalForeignKey(null, f.ColumnName, f.PrincipalTable, f.PrincipalColumn, f.OnDelete.ToUpperInvariant()))],
+                [.. indexColumns.GroupBy(i => i.IndexName, StringComparer.Ordinal).Select(g => new PhysicalIndex(g.Key, [.. g.Select(i => i.ColumnName)], g.First().IsUnique == 1))]);
+        }
+
+        return result;
+    }
+
     // ---- migrations ----------------------------------------------------------------------------
 
     public override string UuidColumnType(string column) => $"TEXT CHECK (length({column}) = 36 AND {column} = lower({column}))";
@@ -578,3 +626,10 @@ internal sealed record SqliteRuleRow(string TableName, string Kind, string Name,
 
 [JsonSerializable(typeof(IEnumerable<string>))]
 internal sealed partial class SqliteJson : JsonSerializerContext;
+
+/// <summary>Rows of SQLite's pragmas read for the drift check (top-level, so the generated Dapper code may name them).</summary>
+internal sealed record SqliteColumnRow(string Name, string Type, long NotNull, long Pk);
+
+internal sealed record SqliteForeignKeyRow(string ColumnName, string PrincipalTable, string PrincipalColumn, string OnDelete);
+
+internal sealed record SqliteIndexRow(string IndexName, long IsUnique, string ColumnName);

@@ -94,7 +94,7 @@ internal static class Calls
 
     public static async Task<JsonNode> ProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
-        response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+        (response.Content.Headers.ContentType?.MediaType).Should().Be("application/problem+json");
         var problem = await response.ReadNodeAsync(expected);
         problem["status"]!.GetValue<int>().Should().Be((int)expected);
         return problem;

@@ -57,6 +57,7 @@ internal static class InstalledTool
         var packed = await PackedPackages.GetAsync();
         var toolPath = Path.Combine(Path.GetTempPath(), "portfoliogroups-tests", "tool-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(toolPath);
+        RunCleanup.DeleteAtEnd(toolPath);
         var install = await ChildProcess.RunAsync("dotnet", packed.ToolInstallArguments(toolPath), toolPath, InstallTimeout);
         if (install.ExitCode != 0)
         {
