@@ -1,16 +1,56 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Extensions;
 
 namespace PortfolioGroups.AspNetCore.Http;
 
-/// <summary>The query parameters the v1 listings share: paging, uid lists, and the next page's URL.</summary>
+/// <summary>The query parameters a route takes, as endpoint metadata: any other is refused by name.</summary>
+internal sealed record QueryParameters(IReadOnlyList<string> Names);
+
+/// <summary>The query parameters the v1 listings share: limit/offset paging, filters, uid lists, and the rule that a route refuses parameters it does not take.</summary>
 internal static class Query
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    /// <summary>The page a listing asks for: <c>limit</c> (1 to 500, default 50) and the opaque <c>cursor</c> of a previous page.</summary>
-    public static PageRequest Page(string? limit, string? cursor, FieldErrors errors)
+    /// <summary>The parameters of an offset-paged listing.</summary>
+    public static readonly string[] Paging = ["limit", "offset"];
+
+    /// <summary>Declares the query parameters the route takes; the error filter refuses any other, and a repeated one.</summary>
+    public static RouteHandlerBuilder Takes(this RouteHandlerBuilder route, params string[] names) =>
+        route.WithMetadata(new QueryParameters(names));
+
+    /// <summary>A 400 naming each query parameter the route does not take, or that is given more than once.</summary>
+    public static void CheckNames(HttpContext context)
+    {
+        if (context.Request.Query.Count == 0)
+        {
+            return;
+        }
+
+        var allowed = context.GetEndpoint()?.Metadata.GetMetadata<QueryParameters>()?.Names ?? [];
+        var errors = new FieldErrors();
+        foreach (var (key, values) in context.Request.Query)
+        {
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+            {
+                errors.Add(key, allowed.Count == 0
+                    ? "Unknown query parameter; this route takes none."
+                    : $"Unknown query parameter; this route takes {string.Join(", ", allowed)}.");
+            }
+            else if (values.Count > 1)
+            {
+                errors.Add(key, "Given more than once.");
+            }
+        }
+
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// The page a listing asks for: <c>limit</c> (1 to 500, default 50) and <c>offset</c> (0 or
+    /// more, default 0, a multiple of the limit, so that it names a page).
+    /// </summary>
+    public static OffsetPageRequest Page(string? limit, string? offset, FieldErrors errors)
     {
         var size = DefaultLimit;
         if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxLimit))
@@ -19,19 +59,31 @@ internal static class Query
             size = DefaultLimit;
         }
 
-        if (cursor is not null && cursor.Length == 0)
+        var skip = 0;
+        if (offset is not null)
         {
-            errors.Add("cursor", "Must not be empty; pass the cursor of a previous page's next URL, or leave it out.");
-            cursor = null;
+            if (!int.TryParse(offset, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out skip))
+            {
+                errors.Add("offset", "Must be a whole number, 0 or more.");
+                skip = 0;
+            }
+            else if (skip % size != 0 && !errors.Has("limit"))
+            {
+                errors.Add("offset", $"Must be a multiple of limit ({size}), so that it names a page.");
+                skip = 0;
+            }
         }
 
-        return new PageRequest { Size = size, After = cursor };
+        return new OffsetPageRequest { Limit = size, Offset = skip };
     }
 
-    /// <summary>A comma-separated list of uids: null when the parameter is absent; an empty value is an empty list.</summary>
+    /// <summary>A filter's value: an absent or empty parameter is no filter, as msm reads it.</summary>
+    public static string? Filter(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A comma-separated list of uids: null when the parameter is absent or empty (no filter).</summary>
     public static List<Guid>? UidList(string? text, string name, FieldErrors errors)
     {
-        if (text is null)
+        if (string.IsNullOrEmpty(text))
         {
             return null;
         }
@@ -53,29 +105,5 @@ internal static class Query
         }
 
         return uids;
-    }
-
-    /// <summary>The absolute URL of the page after <paramref name="page"/>: this request's URL with the cursor replaced; null on the last page.</summary>
-    public static string? NextUrl<T>(HttpRequest request, Page<T> page)
-    {
-        if (page.NextCursor is null)
-        {
-            return null;
-        }
-
-        var query = new QueryBuilder();
-        foreach (var (key, values) in request.Query)
-        {
-            if (!key.Equals("cursor", StringComparison.Ordinal))
-            {
-                foreach (var value in values)
-                {
-                    query.Add(key, value ?? "");
-                }
-            }
-        }
-
-        query.Add("cursor", page.NextCursor);
-        return UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path, query.ToQueryString());
     }
 }
