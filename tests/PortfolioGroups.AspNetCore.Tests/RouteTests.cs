@@ -103,6 +103,33 @@ public sealed class RouteTests(Db db) : ApiTest(db)
     }
 
     [Test]
+    public async Task Discovery_documents_describe_each_list_and_are_routed_before_uids()
+    {
+        var groups = await (await Client.GetAsync($"{Groups}discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(groups);
+        groups["resource"]!.Text("id").Should().Be("portfolio-groups");
+        var action = groups["bulk_actions"]![0]!;
+        action.Text("endpoint").Should().Be($"{Groups}bulk-delete/");
+        action.Text("preflight_endpoint").Should().Be($"{Groups}bulk-delete/preflight/");
+        action["selection_modes"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("explicit");
+        groups["list"]!["controls"]!["filters"]!.AsArray().Select(f => f!.Text("key")).Should().Equal("unique_identifier", "display_name");
+        (await Client.GetAsync($"{Groups}discovery")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Client.GetAsync($"{Groups}discovery/?search=x&unique_identifier=y")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await (await Client.GetAsync($"{Groups}discovery/?limit=5")).ValidationErrorsAsync()).Should().Equal("limit");
+
+        var members = await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/portfolios/discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(members);
+        members["resource"]!.Text("id").Should().Be("portfolios-in-group");
+        members["list"]!["columns"]!.AsArray().Select(c => c!.Text("value_path")).Should().BeSubsetOf(Contract.PortfolioFields);
+
+        var ofPortfolio = await (await Client.GetAsync($"{Groups}by-portfolio/{Guid.NewGuid()}/discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(ofPortfolio);
+        ofPortfolio["resource"]!.Text("id").Should().Be("groups-for-portfolio");
+        ofPortfolio["list"]!["columns"]!.AsArray().Select(c => c!.Text("value_path")).Should().BeSubsetOf(Contract.GroupFields);
+        (await (await Client.GetAsync($"{Groups}by-portfolio/nope/discovery/")).ValidationErrorsAsync()).Should().Equal("portfolio_uid");
+    }
+
+    [Test]
     public async Task Patching_a_group_changes_only_the_fields_given_and_null_clears()
     {
         var id = Unique("patch");
