@@ -105,9 +105,16 @@ internal sealed record ResourceColumn(
     [property: JsonPropertyName("value_path")] string ValuePath,
     [property: JsonPropertyName("data_type")] string DataType,
     [property: JsonPropertyName("default_visible")] bool DefaultVisible,
-    [property: JsonPropertyName("hideable")] bool Hideable,
-    [property: JsonPropertyName("filter_key"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FilterKey,
-    [property: JsonPropertyName("importance"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Importance);
+    [property: JsonPropertyName("hideable")] bool Hideable)
+{
+    /// <summary>The filter (a key of the controls' filters) that filters by this column; absent when none does.</summary>
+    [JsonPropertyName("filter_key"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FilterKey { get; init; }
+
+    /// <summary>primary, secondary or tertiary; absent when not given.</summary>
+    [JsonPropertyName("importance"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Importance { get; init; }
+}
 
 /// <summary>A bulk action the list offers: where to preflight and run it, and how the UI confirms it.</summary>
 internal sealed record BulkActionDefinition(
@@ -137,7 +144,7 @@ internal static class Discovery
     public static readonly string[] PresentationKeys = ["light", "limit", "offset", "ordering", "page", "page_size", "sort"];
 
     private static ResourceColumn Column(string path, string header, string? importance = null, string? filterKey = null) =>
-        new(path.Replace('_', '-'), header, path, "text", DefaultVisible: true, Hideable: true, filterKey, importance);
+        new(path.Replace('_', '-'), header, path, "text", DefaultVisible: true, Hideable: true) { FilterKey = filterKey, Importance = importance };
 
     private static ResourceDiscovery Document(string id, string label, string itemLabel, IReadOnlyList<ResourceColumn> columns, bool search, IReadOnlyList<ResourceFilter> filters, IReadOnlyList<BulkActionDefinition> actions) =>
         new(
