@@ -77,7 +77,7 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
                 responses.Select(r => r.Key).Should().Contain(["413", "415"], $"{method} {path}");
             }
 
-            if (path.Contains("{uid}", StringComparison.Ordinal) && method != "delete" && !path.EndsWith("/discovery/", StringComparison.Ordinal))
+            if (path.Contains("{uid}", StringComparison.Ordinal) && method != "delete" && !path.EndsWith("/discovery", StringComparison.Ordinal))
             {
                 responses.Select(r => r.Key).Should().Contain("404", $"{method} {path}");
             }

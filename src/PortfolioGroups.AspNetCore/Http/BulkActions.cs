@@ -38,14 +38,6 @@ internal static class BulkActions
 
     private static void ReadSelection(JsonElement selection, FieldErrors errors, List<Guid> uids)
     {
-        foreach (var property in selection.EnumerateObject())
-        {
-            if (!SelectionFields.Contains(property.Name, StringComparer.Ordinal))
-            {
-                errors.Add($"selection.{property.Name}", "Unknown field; an explicit selection takes mode and uids.");
-            }
-        }
-
         if (!selection.TryGetProperty("mode", out var mode) || mode.ValueKind != JsonValueKind.String)
         {
             errors.Add("selection.mode", "Must be \"explicit\".");
@@ -58,6 +50,14 @@ internal static class BulkActions
                 ? "This bulk action supports only explicit UID selection."
                 : $"Unknown selection mode '{Uids.Shorten(mode.GetString() ?? "")}'; this bulk action supports only \"explicit\".");
             return;
+        }
+
+        foreach (var property in selection.EnumerateObject())
+        {
+            if (!SelectionFields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                errors.Add($"selection.{property.Name}", "Unknown field; an explicit selection takes mode and uids.");
+            }
         }
 
         if (!selection.TryGetProperty("uids", out var list) || list.ValueKind != JsonValueKind.Array)
