@@ -20,7 +20,7 @@ internal sealed partial class MembershipRepository
             "portfolio_group.portfolios_page",
             ErrorContext.Read,
             c => c.QueryAsync<CountedPortfolioRecord>(sql, new { group = group.Value(db), limit = page.Limit, offset = page.Offset }),
-            cancellationToken).ConfigureAwait(false)).AsList();
+            cancellationToken).ConfigureAwait(false)).ToList();
         return (OffsetPageSql.ToPage(rows, page, r => r.TotalCount, r => r.Row), rows.Count > 0 && rows[0].ParentCount > 0);
     }
 
@@ -38,7 +38,7 @@ internal sealed partial class MembershipRepository
             "portfolio.groups_page",
             ErrorContext.Read,
             c => c.QueryAsync<CountedGroupRecord>(sql, new { portfolio = portfolio.Value(db), limit = page.Limit, offset = page.Offset }),
-            cancellationToken).ConfigureAwait(false)).AsList();
+            cancellationToken).ConfigureAwait(false)).ToList();
         return (OffsetPageSql.ToPage(rows, page, r => r.TotalCount, r => r.Row), rows.Count > 0 && rows[0].ParentCount > 0);
     }
 

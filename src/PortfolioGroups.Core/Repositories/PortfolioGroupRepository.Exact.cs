@@ -19,7 +19,7 @@ internal sealed partial class PortfolioGroupRepository
             ErrorContext.Read,
             c => c.QueryAsync<FoundGroupRecord>(sql, new { uids = Selection.Uids(db, uids) }),
             cancellationToken).ConfigureAwait(false);
-        return rows.AsList();
+        return rows.ToList();
     }
 
     /// <summary>
