@@ -16,10 +16,13 @@ public static class PortfolioGroupsApiExtensions
     /// in the host's services.
     /// </summary>
     /// <remarks>
-    /// Paths, operation ids and snake_case fields follow msm's v1 portfolio-group router; trailing
-    /// slashes are optional. Errors are RFC 9457 problem details: 400 with an <c>errors</c> map
-    /// naming each bad field, 404, 409, 413 and 415; an unforeseen error is logged and answered
-    /// as a 500 without its details. The routes describe themselves for
+    /// Paths, operation ids and snake_case fields follow msm's current v1 portfolio-group router,
+    /// with the Command Center resource contracts (resource collections paged by limit and offset,
+    /// discovery documents, bulk-action preflight and execution); trailing slashes are optional.
+    /// Errors are RFC 9457 problem details with a string <c>detail</c>: 400 with an
+    /// <c>errors</c> map naming each bad field or query parameter, 404, 409, 413 and 415; a lost
+    /// database connection is a 503 with <c>Retry-After</c>; an unforeseen error is logged and
+    /// answered as a 500 without its details. The routes describe themselves for
     /// <c>Microsoft.AspNetCore.OpenApi</c> (<c>builder.Services.AddOpenApi()</c>,
     /// <c>app.MapOpenApi()</c>).
     /// </remarks>
