@@ -98,6 +98,8 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         (await (await Client.GetAsync($"{Groups}?limit=1&limit=2")).ValidationErrorsAsync()).Should().Equal("limit");
         (await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/?x=1")).ValidationErrorsAsync()).Should().Equal("x");
         (await (await Client.GetAsync($"{Portfolios}?in_all_groups=x")).ValidationErrorsAsync()).Should().Equal("in_all_groups[0]");
+        (await (await Client.GetAsync($"{Groups}?unique_identifier=%01")).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+        (await (await Client.GetAsync($"{Portfolios}?unique_identifier=%01")).ValidationErrorsAsync()).Should().Equal("unique_identifier");
         var problem = await (await Client.GetAsync($"{Groups}?limit=0")).ProblemAsync(HttpStatusCode.BadRequest);
         problem.Text("detail").Should().StartWith("limit: Must be a whole number", "detail is a string msm's clients can show");
     }

@@ -74,7 +74,7 @@ internal static class GroupRoutes
             UniqueIdentifiers = Query.Filter(uniqueIdentifier) is { } id ? [id] : null,
             DisplayName = Query.Filter(displayName),
         };
-        Api.RenameFields(context, name => name switch { "Search" => "search", "UniqueIdentifiers" => "unique_identifier", "DisplayName" => "display_name", _ => name });
+        Api.RenameFields(context, name => name == "filter.UniqueIdentifiers" ? "unique_identifier" : name);
         var found = await PortfolioGroup.FilterOffsetPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
         return Api.Json(ResourceCollection<PortfolioGroupResponse>.From(found, PortfolioGroupResponse.From));
     }

@@ -54,7 +54,7 @@ internal static class PortfolioRoutes
             InAnyGroup = any?.ConvertAll(PortfolioGroupRef.ByUid),
             NotInGroups = none?.ConvertAll(PortfolioGroupRef.ByUid),
         };
-        Api.RenameFields(context, name => name switch { "Search" => "search", "UniqueIdentifiers" => "unique_identifier", "InAllGroups" => "in_all_groups", "InAnyGroup" => "in_any_group", "NotInGroups" => "not_in_groups", _ => name });
+        Api.RenameFields(context, name => name == "filter.UniqueIdentifiers" ? "unique_identifier" : name);
         var found = await Portfolio.FilterOffsetPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
         return Api.Json(ResourceCollection<PortfolioResponse>.From(found, PortfolioResponse.From));
     }
