@@ -32,7 +32,7 @@ public sealed class OffsetPageTests(Db db) : DatabaseTest(db)
         past.Items.Should().BeEmpty();
         past.TotalCount.Should().Be(4, "a page past the end still counts the listing");
 
-        var byUid = await PortfolioGroup.FilterOffsetPageAsync(Store, new PortfolioGroupFilter { Search = c.Uid.ToString()[..13].ToUpperInvariant() }, null);
+        var byUid = await PortfolioGroup.FilterOffsetPageAsync(Store, new PortfolioGroupFilter { Search = c.Uid.ToString()[^12..].ToUpperInvariant() }, null);
         byUid.Items.Select(g => g.Uid).Should().Equal(c.Uid);
         var blank = await PortfolioGroup.FilterOffsetPageAsync(Store, new PortfolioGroupFilter { Search = "   ", UniqueIdentifiers = [a.UniqueIdentifier] }, null);
         blank.Items.Select(g => g.Uid).Should().Equal(a.Uid);
