@@ -44,8 +44,8 @@ internal static class GroupRoutes
             .Produces<DeleteResponse>();
         routes.MapGet("/{uid}/portfolios/discovery/", DiscoverPortfoliosInGroup).Describe("discoverPortfoliosInGroup", "Discover portfolios in a group", "The discovery document of a group's portfolio list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
-        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist.")
-            .Takes(Query.Paging).Produces<ResourceCollection<PortfolioResponse>>().NotFound();
+        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page.")
+            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound();
         routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
             .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
         routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")
@@ -178,7 +178,16 @@ internal static class GroupRoutes
         var key = Uids.FromRoute(uid, "uid");
         var errors = new FieldErrors();
         var page = Query.Page(limit, offset, errors);
+        var walk = Query.Walk(context, page, errors);
         errors.ThrowIfAny();
+        if (walk is not null)
+        {
+            var store = Api.Store(context);
+            var counts = await PortfolioGroup.CountPortfoliosAsync(store, [key], cancellationToken).ConfigureAwait(false);
+            var rows = await PortfolioGroup.GetPortfoliosAsync(store, key, walk.Request, cancellationToken).ConfigureAwait(false);
+            return Query.WalkPage(context, walk, rows, counts[key], PortfolioResponse.From);
+        }
+
         var found = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
         return Api.Json(ResourceCollection<PortfolioResponse>.From(found, PortfolioResponse.From));
     }

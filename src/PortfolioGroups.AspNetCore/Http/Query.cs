@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace PortfolioGroups.AspNetCore.Http;
@@ -77,6 +78,65 @@ internal static class Query
         return new OffsetPageRequest { Limit = size, Offset = skip };
     }
 
+    /// <summary>The query parameter of the keyset walk, this API's extension of a resource collection.</summary>
+    public const string CursorName = "cursor";
+
+    /// <summary>
+    /// The keyset walk a listing is asked for: null when <c>cursor</c> is absent (an offset page).
+    /// <c>cursor</c> given empty starts the walk; otherwise it is the value a previous page's
+    /// <c>Link</c> named: the page's index, its limit and Core's cursor, in that order.
+    /// </summary>
+    public static KeysetWalk? Walk(HttpContext context, OffsetPageRequest page, FieldErrors errors)
+    {
+        if (!context.Request.Query.TryGetValue(CursorName, out var values))
+        {
+            return null;
+        }
+
+        if (context.Request.Query.ContainsKey("offset"))
+        {
+            errors.Add("offset", "Give offset or cursor, not both: a cursor names its page itself.");
+        }
+
+        var text = values.ToString();
+        if (text.Length == 0)
+        {
+            return new KeysetWalk(0, new PageRequest { Size = page.Limit });
+        }
+
+        var parts = text.Split('.', 3);
+        if (parts.Length != 3
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index < 1
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size is < 1 or > MaxLimit
+            || parts[2].Length == 0)
+        {
+            errors.Add(CursorName, "Is not a cursor this API gave: start a walk with an empty cursor, then follow each page's Link rel=\"next\".");
+            return null;
+        }
+
+        if (context.Request.Query.ContainsKey("limit") && size != page.Limit && !errors.Has("limit"))
+        {
+            errors.Add("limit", $"The cursor was given for pages of {size}: keep that limit, or start a new walk with an empty cursor.");
+        }
+
+        return new KeysetWalk(index, new PageRequest { Size = size, After = parts[2] });
+    }
+
+    /// <summary>One page of a keyset walk as a resource collection, with <c>Link: &lt;...&gt;; rel="next"</c> while more rows follow.</summary>
+    public static IResult WalkPage<TRow, T>(HttpContext context, KeysetWalk walk, Page<TRow> rows, long total, Func<TRow, T> map)
+    {
+        var size = walk.Request.Size;
+        if (rows.NextCursor is { } next)
+        {
+            var request = context.Request;
+            var cursor = string.Create(CultureInfo.InvariantCulture, $"{walk.Index + 1}.{size}.{next}");
+            context.Response.Headers.Link = $"<{request.PathBase}{request.Path}?{CursorName}={Uri.EscapeDataString(cursor)}&limit={size}>; rel=\"next\"";
+        }
+
+        var info = new PageInfo(walk.Index, size, total, rows.NextCursor is not null, walk.Index > 0);
+        return Api.Json(new ResourceCollection<T>([.. rows.Items.Select(map)], info));
+    }
+
     /// <summary>A filter's value: an absent or empty parameter is no filter, as msm reads it.</summary>
     public static string? Filter(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
@@ -107,3 +167,6 @@ internal static class Query
         return uids;
     }
 }
+
+/// <summary>A page of a keyset walk: its index in the walk and Core's page request.</summary>
+internal sealed record KeysetWalk(int Index, PageRequest Request);
