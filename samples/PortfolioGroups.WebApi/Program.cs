@@ -55,6 +55,7 @@ if (app.Environment.IsDevelopment())
 }
 
 app.MapPortfolioGroupsApi(prefix: "/api/v1");
+app.MapPortfolioGroupsConnectionContract();       // /.well-known/command-center/connection-contract and /health
 app.Run();
 
 /// <summary>The sample's entry point, public so tests can host it (WebApplicationFactory).</summary>

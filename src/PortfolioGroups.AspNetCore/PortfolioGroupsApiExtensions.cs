@@ -37,4 +37,30 @@ public static class PortfolioGroupsApiExtensions
         Api.Map(api);
         return api;
     }
+
+    /// <summary>The OpenAPI document's path that <see cref="MapPortfolioGroupsConnectionContract"/> names unless told otherwise (<c>app.MapOpenApi()</c>'s default).</summary>
+    public const string DefaultOpenApiUrl = "/openapi/v1.json";
+
+    /// <summary>
+    /// Maps, at the root of <paramref name="endpoints"/>, the Command Center connection contract
+    /// (<c>GET /.well-known/command-center/connection-contract</c>, Adapter From API discovery v1)
+    /// and the zero-argument health operation it names (<c>GET /health</c>), as msm serves them.
+    /// </summary>
+    /// <remarks>
+    /// The contract lists every operation <see cref="MapPortfolioGroupsApi"/> mapped, read from the
+    /// endpoints themselves: operation id, method, path (with the API's prefix), kind (reads and
+    /// the bulk-delete preflight are resources, the rest mutations), parameters and response
+    /// contract. It is app-wide, so it is a separate call: a host that serves its own
+    /// <c>/health</c> or well-known documents maps the API without it.
+    /// </remarks>
+    /// <param name="endpoints">The application.</param>
+    /// <param name="openApiUrl">The path (or absolute URL) of the OpenAPI document the contract names.</param>
+    /// <returns>The endpoints, for chaining.</returns>
+    public static IEndpointRouteBuilder MapPortfolioGroupsConnectionContract(this IEndpointRouteBuilder endpoints, string openApiUrl = DefaultOpenApiUrl)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrWhiteSpace(openApiUrl);
+        ConnectionContract.Map(endpoints, openApiUrl);
+        return endpoints;
+    }
 }

@@ -24,6 +24,7 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
         "bulkDeletePortfolioGroupMemberships", "countPortfoliosPerGroup",
         "listPortfolios", "createPortfolio", "getPortfolio", "updatePortfolio", "deletePortfolio", "bulkDeletePortfolios",
         "discoverPortfolioGroups", "discoverGroupsForPortfolio", "discoverPortfoliosInGroup",
+        "getApiHealth", "getCommandCenterConnectionContract",
     ];
 
     private static string CopyPath => Path.Combine(RepositoryFiles.Root(), "docs", "openapi-v1.json");

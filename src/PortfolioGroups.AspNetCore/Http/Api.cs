@@ -21,6 +21,7 @@ internal static class Api
     {
         api.AddEndpointFilter(HandleErrorsAsync);
         api.AddOpenApiOperationTransformer(DescribeParameters);
+        api.WithMetadata(ConnectionContract.Listed.Instance);
         GroupRoutes.Map(api);
         PortfolioRoutes.Map(api);
     }
@@ -64,7 +65,7 @@ internal static class Api
     /// <summary>How this request's fields are named where Core's argument names differ (used when Core refuses a value).</summary>
     public static void RenameFields(HttpContext context, Func<string, string> rename) => context.Items[FieldRenamesKey] = rename;
 
-    private static async ValueTask<object?> HandleErrorsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> HandleErrorsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var context = invocation.HttpContext;
         try
@@ -152,6 +153,9 @@ internal static class Api
                         Default = JsonValue.Create(0),
                     };
                     parameter.Description = "Rows to skip: 0 or more, a multiple of limit (pageIndex = offset / limit); default 0.";
+                    break;
+                case Query.CursorName:
+                    parameter.Description = "Extension: walks the collection in uid order instead of offset pages. Give it empty to start; each page that has a next one names it in a Link header (rel=\"next\"). Not with offset.";
                     break;
                 case "search":
                     parameter.Description = "Text in the unique identifier, display name or uid, ignoring case, matched literally; trimmed; empty means no search.";

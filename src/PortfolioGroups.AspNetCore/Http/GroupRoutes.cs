@@ -173,8 +173,9 @@ internal static class GroupRoutes
         return Api.Json(BulkActions.Preflight(check));
     }
 
-    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? offset, CancellationToken cancellationToken)
+    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? offset, [FromQuery] string? cursor, CancellationToken cancellationToken)
     {
+        _ = cursor; // Declared for the document; its presence, even empty, is read from the query itself.
         var key = Uids.FromRoute(uid, "uid");
         var errors = new FieldErrors();
         var page = Query.Page(limit, offset, errors);

@@ -29,8 +29,80 @@ internal static partial class Contract
     {
         node.Should().BeOfType<JsonObject>($"{what} is an object");
         var keys = node!.AsObject().Select(p => p.Key).ToList();
-        keys.Should().Contain(required, $"{what} has its required fields");
+        if (required.Length > 0)
+        {
+            keys.Should().Contain(required, $"{what} has its required fields");
+        }
+
         keys.Except(required).Except(optional).Should().BeEmpty($"{what} has no field beyond the contract's");
+    }
+
+    /// <summary>
+    /// The Adapter From API discovery contract v1 (served at /.well-known/command-center/connection-contract):
+    /// each object has exactly the contract's fields, operation ids are unique, paths root-relative,
+    /// a query operation names its response contract, and health names one GET operation.
+    /// </summary>
+    public static void ConnectionContract(JsonNode node)
+    {
+        Exactly(node, "the connection contract", ["contractVersion", "adapter", "openapi", "configVariables", "secretVariables", "availableOperations", "health"], "apiBaseUrl", "checksum");
+        node["contractVersion"]!.GetValue<int>().Should().Be(1);
+        Exactly(node["adapter"], "adapter", ["type", "id", "title", "description"], "logo");
+        node["adapter"]!["type"]!.GetValue<string>().Should().Be("adapter-from-api");
+        foreach (var field in new[] { "id", "title", "description" })
+        {
+            node["adapter"]![field]!.GetValue<string>().Should().MatchRegex(NonEmpty());
+        }
+
+        Exactly(node["openapi"], "openapi", ["url"], "version", "checksum", "logo");
+        node["openapi"]!["url"]!.GetValue<string>().Should().MatchRegex("^(https?://|/)");
+        node["configVariables"]!.AsArray().Should().BeEmpty();
+        node["secretVariables"]!.AsArray().Should().BeEmpty();
+
+        var operations = node["availableOperations"]!.AsArray();
+        operations.Should().NotBeEmpty();
+        var kinds = new[] { "query", "resource", "mutation" };
+        foreach (var operation in operations)
+        {
+            var id = operation!["operationId"]!.GetValue<string>();
+            Exactly(operation, id, ["operationId", "method", "path", "kind", "capabilities"],
+                "label", "description", "requiresTimeRange", "supportsVariables", "supportsMaxRows", "parameters", "requestBody", "responseContract", "responseModel", "cache");
+            id.Should().MatchRegex(NonEmpty());
+            operation["method"]!.GetValue<string>().Should().BeOneOf("GET", "POST", "PUT", "PATCH", "DELETE");
+            operation["path"]!.GetValue<string>().Should().StartWith("/");
+            operation["kind"]!.GetValue<string>().Should().BeOneOf(kinds);
+            var capabilities = operation["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+            capabilities.Should().OnlyHaveUniqueItems().And.OnlyContain(c => kinds.Contains(c));
+            if (operation["kind"]!.GetValue<string>() == "query" || capabilities.Contains("query"))
+            {
+                operation["responseContract"]!.GetValue<string>().Should().MatchRegex(NonEmpty(), $"{id} is a query");
+            }
+
+            if (operation["parameters"] is { } parameters)
+            {
+                Exactly(parameters, $"{id} parameters", [], "path", "query", "headers");
+                foreach (var parameter in parameters.AsObject().SelectMany(p => p.Value!.AsArray()))
+                {
+                    Exactly(parameter, $"{id} parameter", ["key", "label", "type"], "name", "description", "required", "defaultValue", "example", "renderAs", "options", "validation");
+                    parameter!["type"]!.GetValue<string>().Should().BeOneOf("string", "number", "boolean", "select", "json");
+                }
+            }
+
+            if (operation["requestBody"] is { } body)
+            {
+                Exactly(body, $"{id} requestBody", [], "required", "contentType", "schema", "description");
+            }
+
+            if (operation["cache"] is { } cache)
+            {
+                Exactly(cache, $"{id} cache", [], "policy", "ttlMs", "dedupeInFlight");
+            }
+        }
+
+        operations.Select(o => o!["operationId"]!.GetValue<string>()).Should().OnlyHaveUniqueItems("operationId values must be unique");
+        Exactly(node["health"], "health", ["operationId"], "expectedStatus", "timeoutMs");
+        var health = node["health"]!["operationId"]!.GetValue<string>();
+        operations.Where(o => o!["operationId"]!.GetValue<string>() == health).Should().ContainSingle()
+            .Which!["method"]!.GetValue<string>().Should().Be("GET", "health names one safe GET operation");
     }
 
     /// <summary>command-center.resource_collection@v1, with items of exactly <paramref name="itemFields"/>.</summary>
