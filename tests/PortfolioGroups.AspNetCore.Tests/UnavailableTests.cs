@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PortfolioGroups.Tests.Support;
 
@@ -48,5 +49,29 @@ public sealed class UnavailableTests(Db db) : ApiTest(db)
         {
             await Task.Delay(10);
         }
+    }
+}
+
+/// <summary>A request that reaches the API after the host closed its store (while it shuts down) is told to come back: 503 with Retry-After.</summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class ClosedStoreTests(Db db) : DatabaseTest(db)
+{
+    [Test]
+    public async Task A_request_after_the_store_was_closed_answers_503_with_retry_after_not_500()
+    {
+        await using var api = new WebApi(Db, ConnectionString);
+        using var client = api.CreateDefaultClient(new OpenApiResponses());
+        (await client.GetAsync("/api/v1/portfolio-group/?limit=1")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // What the host does when it stops: the store is disposed while a request may still run.
+        await api.Services.GetRequiredService<PortfolioStore>().DisposeAsync();
+
+        var read = await client.GetAsync("/api/v1/portfolio-group/?limit=1");
+        (await read.ProblemAsync(HttpStatusCode.ServiceUnavailable)).Text("detail").Should().Contain("send the request again");
+        read.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
+        var write = await client.PostAsync("/api/v1/portfolio-group/", Calls.Json(new { unique_identifier = Unique("closed"), display_name = "Closed" }));
+        await write.ProblemAsync(HttpStatusCode.ServiceUnavailable);
+        (await client.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK, "health does not touch the store");
     }
 }

@@ -144,9 +144,16 @@ internal static partial class Problems
     /// <summary>Seconds a client waits before trying again after a 503.</summary>
     public const int RetryAfterSeconds = 1;
 
-    /// <summary>Whether the failure is the server's temporary state: a lost or refused connection, an exhausted pool, a busy database.</summary>
+    /// <summary>
+    /// Whether the failure is the server's temporary state: a lost or refused connection, an
+    /// exhausted pool, a busy database (Core's <see cref="TransientStorageException"/>, or a driver
+    /// error the driver calls transient), or the store already closed because the host is stopping
+    /// (a request still running then; the next instance will answer it).
+    /// </summary>
     public static bool IsTemporary(Exception exception) =>
-        exception is TransientStorageException || exception is System.Data.Common.DbException { IsTransient: true };
+        exception is TransientStorageException
+        || exception is System.Data.Common.DbException { IsTransient: true }
+        || exception is ObjectDisposedException { ObjectName: var name } && name == typeof(PortfolioStore).FullName;
 
     /// <summary>503 with <c>Retry-After</c>: the request may succeed when sent again; logged as a warning.</summary>
     public static IResult Unavailable(HttpContext context, Exception exception)
