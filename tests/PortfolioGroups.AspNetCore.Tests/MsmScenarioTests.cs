@@ -116,4 +116,19 @@ public sealed class MsmScenarioTests(Db db) : ApiTest(db)
         JsonNode.DeepEquals(body, new JsonObject { ["detail"] = "Deleted 1 portfolio group.", ["deleted_count"] = 1 }).Should().BeTrue(body.ToJsonString());
         (await Client.GetAsync($"{Groups}{group.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Test]
+    public async Task The_scenarios_with_uids_that_name_no_row_differ_by_design()
+    {
+        // msm's scenarios call with random uids against fakes that answer as if they named rows.
+        // Against real rows, a uid that names nothing is a 404 (a 409 for the bulk delete), never
+        // an empty or made-up answer.
+        var nothing = Guid.NewGuid();
+        var portfolio = await CreatePortfolioAsync(Unique("portfolio-alpha"));
+        await (await Client.GetAsync($"{Groups}{nothing}/portfolios/")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"{Groups}by-portfolio/{nothing}/")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.PostAsync($"{Groups}{nothing}/portfolios/", Calls.Json(new { portfolio_uid = portfolio.Uid() }))).ProblemAsync(HttpStatusCode.NotFound);
+        var blocked = await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(new { selection = new { mode = "explicit", uids = new[] { nothing.ToString() } }, options = new { } }))).ProblemAsync(HttpStatusCode.Conflict);
+        blocked.Text("detail").Should().Contain(nothing.ToString());
+    }
 }
