@@ -91,4 +91,15 @@ public sealed class KeysetWalkTests(Db db) : ApiTest(db)
 
         await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/portfolios/?cursor=")).ProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Test]
+    public async Task The_document_describes_the_cursor_parameter_and_the_Link_header()
+    {
+        var document = await (await Client.GetAsync("/openapi/v1.json")).ReadNodeAsync(HttpStatusCode.OK);
+        var operation = document["paths"]!["/api/v1/portfolio-group/{uid}/portfolios"]!["get"]!;
+        operation["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Should().Contain("cursor");
+        operation["responses"]!["200"]!["headers"]!["Link"]!["description"]!.GetValue<string>().Should().Contain("rel=\"next\"");
+        var groups = document["paths"]!["/api/v1/portfolio-group"]!["get"]!;
+        groups["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Should().NotContain("cursor", "only a group's portfolios are walked");
+    }
 }

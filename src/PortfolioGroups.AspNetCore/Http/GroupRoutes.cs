@@ -45,7 +45,7 @@ internal static class GroupRoutes
         routes.MapGet("/{uid}/portfolios/discovery/", DiscoverPortfoliosInGroup).Describe("discoverPortfoliosInGroup", "Discover portfolios in a group", "The discovery document of a group's portfolio list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
         routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page.")
-            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound();
+            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound().NextLink();
         routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
             .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
         routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")

@@ -122,6 +122,23 @@ internal static class Query
         return new KeysetWalk(index, new PageRequest { Size = size, After = parts[2] });
     }
 
+    /// <summary>Describes the <c>Link</c> header of a walk's page on the route's 200 answer.</summary>
+    public static RouteHandlerBuilder NextLink(this RouteHandlerBuilder route) =>
+        route.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is Microsoft.OpenApi.OpenApiResponse response)
+            {
+                response.Headers ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiHeader>();
+                response.Headers["Link"] = new Microsoft.OpenApi.OpenApiHeader
+                {
+                    Description = "With cursor only, while more rows follow: the next page of the walk, as <...?cursor=...&limit=...>; rel=\"next\".",
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                };
+            }
+
+            return Task.CompletedTask;
+        });
+
     /// <summary>One page of a keyset walk as a resource collection, with <c>Link: &lt;...&gt;; rel="next"</c> while more rows follow.</summary>
     public static IResult WalkPage<TRow, T>(HttpContext context, KeysetWalk walk, Page<TRow> rows, long total, Func<TRow, T> map)
     {
