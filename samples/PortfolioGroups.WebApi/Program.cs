@@ -22,7 +22,7 @@ builder.Services.AddPortfolioGroups(o =>
 
     o.MigrateOnStart = true;
 });
-builder.Services.AddHealthChecks().AddPortfolioGroups();   // /health: the store is open and migrated
+builder.Services.AddHealthChecks().AddPortfolioGroups();   // /health/ready: the store is open and migrated
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     // This sample serves without authentication; a host that adds it to the route group
@@ -57,7 +57,8 @@ if (app.Environment.IsDevelopment())
 }
 
 app.MapPortfolioGroupsApi(prefix: "/api/v1");
-app.MapHealthChecks("/health");
+app.MapHealthChecks("/health/ready");                   // the store is open and migrated (readiness)
+app.MapPortfolioGroupsConnectionContract();       // /.well-known/command-center/connection-contract and /health (liveness)
 app.Run();
 
 /// <summary>The sample's entry point, public so tests can host it (WebApplicationFactory).</summary>

@@ -123,6 +123,30 @@ internal static class Guard
         return new PageQuery(page.Size, after, listing);
     }
 
+    /// <summary>An offset page request, checked: offset 0 or more, limit 1 to <see cref="OffsetPageRequest.MaxLimit"/>.</summary>
+    public static OffsetQuery OffsetPage(OffsetPageRequest? page)
+    {
+        page ??= new OffsetPageRequest();
+        if (page.Limit is < 1 or > OffsetPageRequest.MaxLimit)
+        {
+            throw new InvalidValueException("page.Limit", $"must be between 1 and {OffsetPageRequest.MaxLimit} (got {page.Limit}).");
+        }
+
+        if (page.Offset < 0)
+        {
+            throw new InvalidValueException("page.Offset", $"must be 0 or more (got {page.Offset}).");
+        }
+
+        return new OffsetQuery(page.Offset, page.Limit);
+    }
+
+    /// <summary>Search text as a listing takes it: trimmed; empty or blank means no search.</summary>
+    public static string? SearchText(string? value, string field)
+    {
+        var text = OptionalText(value, field)?.Trim();
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
     /// <summary>Checks a unique identifier and returns it trimmed.</summary>
     public static string UniqueIdentifier(string? value, string field)
     {

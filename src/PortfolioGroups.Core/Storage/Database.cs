@@ -112,6 +112,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>The parameter value for <see cref="Contains"/>.</summary>
     public abstract string SearchValue(string text);
 
+    /// <summary>A text column as an ordering key that ignores case, compared the same way on both databases (by code point).</summary>
+    public abstract string SortText(string column);
+
+    /// <summary>A uid column as its 36-character lower-case text, for a search that matches uids.</summary>
+    public abstract string UidText(string column);
+
     /// <summary>
     /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per
     /// named property, so any number of rows is one statement.

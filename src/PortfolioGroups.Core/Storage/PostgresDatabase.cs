@@ -116,6 +116,11 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 
+    // COLLATE "C": by code point, as SQLite compares, whatever the database's default collation.
+    public override string SortText(string column) => $"lower({column}) COLLATE \"C\"";
+
+    public override string UidText(string column) => $"CAST({column} AS text)";
+
     public override string SearchValue(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
                   .Replace("%", "\\%", StringComparison.Ordinal)

@@ -190,6 +190,12 @@ internal sealed partial class SqliteDatabase : Database
 
     public override string SearchValue(string text) => text;
 
+    // SQLite's lower() folds ASCII letters only; its comparison is by code point (BINARY).
+    public override string SortText(string column) => $"lower({column})";
+
+    // Uids are stored as their lower-case "D" text.
+    public override string UidText(string column) => column;
+
     // ---- bulk writes ---------------------------------------------------------------------------
 
     // A batch is one prepared INSERT run for each of its rows, in the call's transaction: SQLite's

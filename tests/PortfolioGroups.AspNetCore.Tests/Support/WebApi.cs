@@ -53,7 +53,7 @@ public abstract class ApiTest(Db db) : DatabaseTest(db)
     public void StartApi()
     {
         _api = new WebApi(Db, ConnectionString);
-        Client = _api.CreateClient();
+        Client = _api.CreateDefaultClient(new OpenApiResponses());
     }
 
     [OneTimeTearDown]
