@@ -37,7 +37,7 @@ public class OffsetPages : DatabaseBenchmark
         string? cursor = null;
         for (var read = 0; read < DeepOffset; read += 9_950)
         {
-            var page = await PortfolioGroup.GetPortfoliosAsync(Database.Store, _group, new PageRequest { Size = 9_950, After = cursor });
+            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, new PageRequest { Size = 9_950, After = cursor });
             cursor = page.NextCursor;
         }
 
@@ -61,7 +61,7 @@ public class OffsetPages : DatabaseBenchmark
     [Benchmark]
     public async Task<int> KeysetPageAtTheSameDepth()
     {
-        var page = await PortfolioGroup.GetPortfoliosAsync(Database.Store, _group, new PageRequest { Size = PageSize, After = _cursor });
+        var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, new PageRequest { Size = PageSize, After = _cursor });
         return Checked(page.Items.Count, Members);
     }
 
@@ -70,7 +70,7 @@ public class OffsetPages : DatabaseBenchmark
     public async Task<int> KeysetPageWithTotal()
     {
         var counts = await PortfolioGroup.CountPortfoliosAsync(Database.Store, [_group]);
-        var page = await PortfolioGroup.GetPortfoliosAsync(Database.Store, _group, new PageRequest { Size = PageSize, After = _cursor });
+        var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, new PageRequest { Size = PageSize, After = _cursor });
         return Checked(page.Items.Count, counts[_group]);
     }
 
