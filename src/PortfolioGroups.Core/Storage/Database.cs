@@ -169,7 +169,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>
     /// The names of the rules the database enforces on the library's tables, by physical table
-    /// name, for the drift check: named CHECK constraints, and on SQLite the rules its triggers
+    /// name, for the drift check: named CHECK constraints, triggers by name, and on SQLite the rules its triggers
     /// carry (<see cref="SchemaModel.Rules"/>).
     /// </summary>
     public abstract Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken);

@@ -244,6 +244,7 @@ internal sealed partial class PostgresDatabase : Database
             ColumnKind.Text => "text",
             ColumnKind.Json => "jsonb",
             ColumnKind.WholeNumber => "bigint",
+            ColumnKind.Instant => "timestamp with time zone",
             _ => throw new ArgumentOutOfRangeException(nameof(column), $"No PostgreSQL type for {column.Kind}."),
         };
     }
@@ -337,7 +338,10 @@ internal sealed partial class PostgresDatabase : Database
     {
         const string sql = "SELECT t.relname AS table_name, c.conname AS rule_name FROM pg_constraint c "
                            + "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-                           + "WHERE c.contype = 'c' AND n.nspname = @schema";
+                           + "WHERE c.contype = 'c' AND n.nspname = @schema "
+                           + "UNION ALL SELECT t.relname, g.tgname FROM pg_trigger g "
+                           + "JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                           + "WHERE NOT g.tgisinternal AND n.nspname = @schema";
         var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<RuleRow>(sql, new { schema = Schema }), cancellationToken).ConfigureAwait(false);
         return rows.GroupBy(r => r.TableName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, IReadOnlySet<string> (g) => g.Select(r => r.RuleName).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);

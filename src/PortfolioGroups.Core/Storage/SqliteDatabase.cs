@@ -360,7 +360,8 @@ internal sealed partial class SqliteDatabase : Database
     public override bool CanAddConstraints => false;
 
     // SQLite keeps no catalog of constraints: named CHECKs are read from each table's CREATE TABLE
-    // text; a rule carried by triggers is there when both of its triggers are.
+    // text; a rule carried by triggers is there when both of its triggers are; a trigger is a rule
+    // by its own name too (the membership history's).
     public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         const string sql = "SELECT tbl_name AS table_name, type AS kind, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND sql IS NOT NULL";
@@ -375,6 +376,7 @@ internal sealed partial class SqliteDatabase : Database
             }
 
             var triggers = table.Where(r => r.Kind == "trigger").Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            names.UnionWith(triggers);
             names.UnionWith(triggers
                 .Where(t => t.EndsWith(SchemaModel.RuleTriggerSuffixes[0], StringComparison.Ordinal))
                 .Select(t => t[..^SchemaModel.RuleTriggerSuffixes[0].Length])
