@@ -37,6 +37,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         Group = Qualify(SchemaModel.PortfolioGroup.PhysicalName);
         Membership = Qualify(SchemaModel.PortfolioGroupMembership.PhysicalName);
         Catalog = Qualify(SchemaModel.Catalog.PhysicalName);
+        MembershipHistory = Qualify(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
         VersionTable = Qualify(SchemaModel.VersionTableName);
     }
 
@@ -62,6 +63,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>The qualified, quoted name of the catalog table.</summary>
     public string Catalog { get; }
+
+    /// <summary>The qualified, quoted name of the membership history table.</summary>
+    public string MembershipHistory { get; }
 
     /// <summary>The qualified, quoted name of the library's migration history table.</summary>
     public string VersionTable { get; }
@@ -117,6 +121,26 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>A uid column as its 36-character lower-case text, for a search that matches uids.</summary>
     public abstract string UidText(string column);
+
+    /// <summary>
+    /// An instant column of the membership history as text, <c>yyyy-MM-dd HH:mm:ss.</c> and its
+    /// fraction, in UTC (<see cref="ParseInstant"/> reads it back).
+    /// </summary>
+    public abstract string InstantText(string column);
+
+    /// <summary>SQL for an instant parameter (a value of <see cref="InstantValue"/>) comparable with the history's instant columns.</summary>
+    public abstract string InstantParameter(string parameter);
+
+    /// <summary>An instant as the parameter value of <see cref="InstantParameter"/>, at the database's precision.</summary>
+    public abstract string InstantValue(DateTimeOffset instant);
+
+    /// <summary>Reads an instant written by <see cref="InstantText"/>.</summary>
+    public static DateTimeOffset ParseInstant(string text) =>
+        DateTimeOffset.ParseExact(
+            text,
+            ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
 
     /// <summary>
     /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per

@@ -121,6 +121,14 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string UidText(string column) => $"CAST({column} AS text)";
 
+    // timestamptz in microseconds; travels as UTC text so the parameter needs no type mapping.
+    public override string InstantText(string column) => $"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+
+    public override string InstantParameter(string parameter) => $"CAST({parameter} AS timestamptz)";
+
+    public override string InstantValue(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture) + "+00";
+
     public override string SearchValue(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
                   .Replace("%", "\\%", StringComparison.Ordinal)

@@ -196,6 +196,15 @@ internal sealed partial class SqliteDatabase : Database
     // Uids are stored as their lower-case "D" text.
     public override string UidText(string column) => column;
 
+    // The history's instants are text in UTC at milliseconds, as strftime('%Y-%m-%d %H:%M:%f') writes
+    // them, and compare as text; an instant is cut to its millisecond.
+    public override string InstantText(string column) => column;
+
+    public override string InstantParameter(string parameter) => parameter;
+
+    public override string InstantValue(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+
     // ---- bulk writes ---------------------------------------------------------------------------
 
     // A batch is one prepared INSERT run for each of its rows, in the call's transaction: SQLite's
