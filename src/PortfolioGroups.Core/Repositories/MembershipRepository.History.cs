@@ -8,6 +8,7 @@ namespace PortfolioGroups.Repositories;
 /// (<see cref="Storage.Database.InstantText"/>).
 /// </summary>
 internal sealed record IntervalRecord(
+    long HistoryId,
     Guid MembershipUid,
     Guid PortfolioGroupUid,
     string GroupUniqueIdentifier,
@@ -33,7 +34,7 @@ internal sealed partial class MembershipRepository
     public string InstantValue(DateTimeOffset instant) => db.InstantValue(instant);
 
     private const string IntervalColumnsNoInstants =
-        "h.membership_uid, h.portfolio_group_uid, h.group_unique_identifier, h.portfolio_uid, h.portfolio_unique_identifier";
+        "h.history_id, h.membership_uid, h.portfolio_group_uid, h.group_unique_identifier, h.portfolio_uid, h.portfolio_unique_identifier";
 
     private string IntervalColumns =>
         $"{IntervalColumnsNoInstants}, {db.InstantText("h.valid_from")} AS valid_from, {db.InstantText("h.valid_to")} AS valid_to";
@@ -65,6 +66,69 @@ internal sealed partial class MembershipRepository
             c => c.QueryAsync<GroupCountAsOfRecord>(sql, new { asOf }),
             cancellationToken).ConfigureAwait(false);
         return rows as IReadOnlyList<GroupCountAsOfRecord> ?? [.. rows];
+    }
+
+    /// <summary>
+    /// The intervals of the history, in the order they were opened (<c>history_id</c>): of a group
+    /// and/or a portfolio when named (by uid, or an identifier they had when the interval opened),
+    /// overlapping [<paramref name="from"/>, <paramref name="to"/>) when given; after
+    /// <paramref name="after"/> and at most <paramref name="limit"/> rows when given. One statement.
+    /// </summary>
+    public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(
+        RowKey? group, RowKey? portfolio, string? from, string? to, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        if (group is { } g)
+        {
+            where.Add(g.IsUid ? "h.portfolio_group_uid = @group" : "h.group_unique_identifier = @group");
+        }
+
+        if (portfolio is { } p)
+        {
+            where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : "h.portfolio_unique_identifier = @portfolio");
+        }
+
+        if (from is not null)
+        {
+            where.Add($"(h.valid_to IS NULL OR h.valid_to > {db.InstantParameter("@from")})");
+        }
+
+        if (to is not null)
+        {
+            where.Add($"h.valid_from < {db.InstantParameter("@to")}");
+        }
+
+        if (after is not null)
+        {
+            where.Add("h.history_id > @after");
+        }
+
+        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h"
+                  + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
+                  + " ORDER BY h.history_id"
+                  + (limit is null ? "" : " LIMIT @limit");
+        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
+        var groupValue = group?.Value(db) ?? "";
+        var portfolioValue = portfolio?.Value(db) ?? "";
+        var fromValue = from ?? "";
+        var toValue = to ?? "";
+        var afterValue = after ?? 0;
+        var limitValue = limit ?? 0;
+        return db.StreamAsync(
+            "portfolio_group_membership.history",
+            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { group = groupValue, portfolio = portfolioValue, from = fromValue, to = toValue, after = afterValue, limit = limitValue }),
+            cancellationToken);
+    }
+
+    /// <summary>Deletes the intervals that ended before <paramref name="before"/>; open intervals are kept. One statement; returns how many.</summary>
+    public Task<int> PruneHistoryAsync(string before, CancellationToken cancellationToken)
+    {
+        var sql = $"DELETE FROM {db.MembershipHistory} WHERE valid_to IS NOT NULL AND valid_to < {db.InstantParameter("@before")}";
+        return db.RunAsync(
+            "portfolio_group_membership.prune_history",
+            ErrorContext.Read,
+            c => c.ExecuteAsync(sql, new { before }),
+            cancellationToken);
     }
 
     /// <summary>True for an interval in force at the instant parameter: opened at or before it, not closed by then.</summary>

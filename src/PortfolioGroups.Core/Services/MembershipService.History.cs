@@ -57,4 +57,66 @@ internal sealed partial class MembershipService
 
         return counts;
     }
+
+    /// <summary>The intervals a history filter selects, in the order they were opened, streamed.</summary>
+    public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken);
+    }
+
+    /// <summary>One page of the intervals a history filter selects; the cursor's position is the last interval's history id.</summary>
+    public async Task<Page<MembershipInterval>> HistoryPageAsync(MembershipHistoryFilter? filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        var listing = Listing.Of(ListingKind.MembershipHistory)
+            .Add(group?.Column).Add(group?.ToString()).Add(portfolio?.Column).Add(portfolio?.ToString()).Add(from).Add(to).Build();
+        var query = Guard.Page(page, listing);
+        var rows = new List<IntervalRecord>();
+        var after = query.After is { } position ? HistoryPosition.FromCursor(position) : (long?)null;
+        await foreach (var row in memberships.StreamHistoryAsync(group, portfolio, from, to, after, query.Limit, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(MembershipInterval.From);
+    }
+
+    /// <summary>Removes the intervals that ended before <paramref name="before"/>.</summary>
+    public Task<int> PruneHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        memberships.PruneHistoryAsync(memberships.InstantValue(before), cancellationToken);
+
+    private (RowKey? Group, RowKey? Portfolio, string? From, string? To) CheckHistoryFilter(MembershipHistoryFilter? filter)
+    {
+        filter ??= new MembershipHistoryFilter();
+        RowKey? group = filter.Group is { } g ? Guard.Key(g, "filter.Group") : null;
+        RowKey? portfolio = filter.Portfolio is { } p ? Guard.Key(p, "filter.Portfolio") : null;
+        if (filter.From is { } start && filter.To is { } end && end < start)
+        {
+            throw new InvalidValueException("filter.To", "must not be earlier than filter.From.");
+        }
+
+        return (group, portfolio, filter.From is { } f ? memberships.InstantValue(f) : null, filter.To is { } t ? memberships.InstantValue(t) : null);
+    }
+}
+
+/// <summary>
+/// A history page's position in the page cursor, whose position slot holds a uid: the interval's
+/// history id, big-endian in the slot's last eight bytes.
+/// </summary>
+internal static class HistoryPosition
+{
+    public static Guid ToCursor(long historyId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes[8..], historyId);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    public static long FromCursor(Guid position)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        position.TryWriteBytes(bytes, bigEndian: true, out _);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
+    }
 }
