@@ -17,6 +17,29 @@ internal sealed record IntervalRecord(
     string ValidFrom,
     string? ValidTo);
 
+/// <summary>Turns history records into the rows the callers get.</summary>
+internal static class IntervalRecords
+{
+    public static MembershipInterval ToInterval(this IntervalRecord r) => new(
+        r.MembershipUid,
+        r.PortfolioGroupUid,
+        r.GroupUniqueIdentifier,
+        r.PortfolioUid,
+        r.PortfolioUniqueIdentifier,
+        Database.ParseInstant(r.ValidFrom),
+        r.ValidTo is { } to ? Database.ParseInstant(to) : null);
+
+    public static async IAsyncEnumerable<MembershipInterval> ToIntervals(
+        this IAsyncEnumerable<IntervalRecord> records,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return record.ToInterval();
+        }
+    }
+}
+
 /// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
 internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
 

@@ -1,6 +1,3 @@
-using PortfolioGroups.Repositories;
-using PortfolioGroups.Storage;
-
 namespace PortfolioGroups;
 
 /// <summary>
@@ -23,24 +20,4 @@ public sealed record MembershipInterval(
     Guid PortfolioUid,
     string PortfolioUniqueIdentifier,
     DateTimeOffset ValidFrom,
-    DateTimeOffset? ValidTo)
-{
-    internal static MembershipInterval From(IntervalRecord r) => new(
-        r.MembershipUid,
-        r.PortfolioGroupUid,
-        r.GroupUniqueIdentifier,
-        r.PortfolioUid,
-        r.PortfolioUniqueIdentifier,
-        Database.ParseInstant(r.ValidFrom),
-        r.ValidTo is { } to ? Database.ParseInstant(to) : null);
-
-    internal static async IAsyncEnumerable<MembershipInterval> FromStream(
-        IAsyncEnumerable<IntervalRecord> records,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return From(record);
-        }
-    }
-}
+    DateTimeOffset? ValidTo);

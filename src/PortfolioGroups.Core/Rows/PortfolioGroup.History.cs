@@ -31,7 +31,7 @@ public sealed partial class PortfolioGroup
     /// <returns>The intervals in force at <paramref name="asOf"/>.</returns>
     /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
     public static IAsyncEnumerable<MembershipInterval> StreamPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
-        MembershipInterval.FromStream(PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsOfAsync(group, asOf, cancellationToken), cancellationToken);
+        PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsOfAsync(group, asOf, cancellationToken);
 
     /// <summary>Reads the groups a portfolio was in at an instant, in group uid order.</summary>
     /// <remarks>One statement reads every row. The uid and unique identifier of each group are the ones it had then, also for a group deleted since.</remarks>
@@ -53,7 +53,7 @@ public sealed partial class PortfolioGroup
     /// <returns>The intervals in force at <paramref name="asOf"/>.</returns>
     /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
     public static IAsyncEnumerable<MembershipInterval> StreamGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
-        MembershipInterval.FromStream(PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsOfAsync(portfolio, asOf, cancellationToken), cancellationToken);
+        PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsOfAsync(portfolio, asOf, cancellationToken);
 
     /// <summary>Counts the portfolios each group had at an instant, in one query.</summary>
     /// <param name="store">The store.</param>

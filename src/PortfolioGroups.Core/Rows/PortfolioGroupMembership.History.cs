@@ -21,7 +21,7 @@ public sealed partial class PortfolioGroupMembership
     /// <returns>The intervals, in the order they were opened.</returns>
     /// <exception cref="InvalidValueException">The filter is invalid; the field is named.</exception>
     public static IAsyncEnumerable<MembershipInterval> StreamHistoryAsync(PortfolioStore store, MembershipHistoryFilter? filter = null, CancellationToken cancellationToken = default) =>
-        MembershipInterval.FromStream(PortfolioStore.Usable(store).Memberships.StreamHistoryAsync(filter, cancellationToken), cancellationToken);
+        PortfolioStore.Usable(store).Memberships.StreamHistoryAsync(filter, cancellationToken);
 
     /// <summary>Reads one page of the intervals of the membership history a filter selects, in the order they were opened.</summary>
     /// <param name="store">The store.</param>

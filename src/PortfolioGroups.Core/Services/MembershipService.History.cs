@@ -10,17 +10,17 @@ namespace PortfolioGroups.Services;
 internal sealed partial class MembershipService
 {
     /// <summary>The intervals of a group in force at <paramref name="asOf"/>, in portfolio uid order, streamed; nothing when it had no members then.</summary>
-    public IAsyncEnumerable<IntervalRecord> StreamPortfoliosOfGroupAsOfAsync(PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken)
+    public IAsyncEnumerable<MembershipInterval> StreamPortfoliosOfGroupAsOfAsync(PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(group, nameof(group));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken);
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
     }
 
     /// <summary>The intervals of a portfolio in force at <paramref name="asOf"/>, in group uid order, streamed; nothing when it had no groups then.</summary>
-    public IAsyncEnumerable<IntervalRecord> StreamGroupsOfPortfolioAsOfAsync(PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken)
+    public IAsyncEnumerable<MembershipInterval> StreamGroupsOfPortfolioAsOfAsync(PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(portfolio, nameof(portfolio));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken);
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
     }
 
     /// <summary>
@@ -59,10 +59,10 @@ internal sealed partial class MembershipService
     }
 
     /// <summary>The intervals a history filter selects, in the order they were opened, streamed.</summary>
-    public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
+    public IAsyncEnumerable<MembershipInterval> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
     {
         var (group, portfolio, from, to) = CheckHistoryFilter(filter);
-        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken);
+        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken).ToIntervals(cancellationToken);
     }
 
     /// <summary>One page of the intervals a history filter selects; the cursor's position is the last interval's history id.</summary>
@@ -79,7 +79,7 @@ internal sealed partial class MembershipService
             rows.Add(row);
         }
 
-        return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(MembershipInterval.From);
+        return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(IntervalRecords.ToInterval);
     }
 
     /// <summary>Removes the intervals that ended before <paramref name="before"/>.</summary>
