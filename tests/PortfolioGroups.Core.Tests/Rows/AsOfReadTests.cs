@@ -131,9 +131,9 @@ public sealed class AsOfReadTests(Db db) : DatabaseTest(db)
                     break;
             }
 
-            snapshots.Add((await DatabaseNowAsync(plain), [.. members]));
-
-            // The next change falls in a later tick of the database clock than the recorded instant.
+            // The instant of the step's last change, as the database stamped it; the next step's
+            // changes fall in a later tick of its clock.
+            snapshots.Add((await LastChangeAsync(plain) ?? DateTimeOffset.UnixEpoch, [.. members]));
             await Task.Delay(3);
         }
 
@@ -176,10 +176,8 @@ public sealed class AsOfReadTests(Db db) : DatabaseTest(db)
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
         var portfolio = await Portfolio.AddAsync(Store, Unique("p"));
         await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, portfolio.Uid);
-        await using var plain = await OpenPlainConnectionAsync();
-        var before = await DatabaseNowAsync(plain);
-        await Task.Delay(3);
-        var member = await DatabaseNowAsync(plain);
+        var member = (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = group.Uid })).Single().ValidFrom;
+        var before = member.AddMilliseconds(-1);
         await Task.Delay(3);
 
         (await Portfolio.DeleteAsync(Store, portfolio.Uid)).Should().BeTrue();
@@ -207,13 +205,15 @@ public sealed class AsOfReadTests(Db db) : DatabaseTest(db)
         (await act.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("group");
     }
 
-    private async Task<DateTimeOffset> DatabaseNowAsync(System.Data.Common.DbConnection connection)
+    /// <summary>The latest instant the history holds (an opening or a closing).</summary>
+    private async Task<DateTimeOffset?> LastChangeAsync(System.Data.Common.DbConnection connection)
     {
-        string now = (await connection.QueryAsync<string>(Db == Db.Postgres
-            ? "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-            : "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).Single();
-        return DateTimeOffset.ParseExact(
-            now,
+        var text = Db == Db.Postgres ? "to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')" : "x";
+        string? last = (await connection.QueryAsync<string>(
+            $"SELECT {text} FROM (SELECT max(valid_from) AS x FROM {Table("portfolio_group_membership_history")} "
+            + $"UNION ALL SELECT max(valid_to) FROM {Table("portfolio_group_membership_history")}) t WHERE x IS NOT NULL ORDER BY x DESC LIMIT 1")).SingleOrDefault();
+        return last is null ? null : DateTimeOffset.ParseExact(
+            last,
             ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
             System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
