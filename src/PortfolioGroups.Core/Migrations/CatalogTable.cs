@@ -21,7 +21,7 @@ internal sealed class CatalogTable(Database db)
     /// <summary>The catalog rows the model graph calls for, ordered by identifier.</summary>
     public static IReadOnlyList<CatalogEntry> Expected(long schemaVersion) =>
     [
-        .. SchemaModel.MetaTables
+        .. LibraryMigrationSource.CatalogTables(schemaVersion)
             .Select(t => new CatalogEntry(t.Identifier, t.PhysicalName, t.Description, [.. t.Columns.Select(ToCatalogColumn)], schemaVersion))
             .OrderBy(e => e.MetaTableIdentifier, StringComparer.Ordinal),
     ];

@@ -11,13 +11,20 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>Every migration version the library ships, in order.</summary>
     public static IReadOnlyList<long> Versions { get; } =
         [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
-        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version];
+        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
 
     /// <summary>The version that creates the catalog table.</summary>
     public static long CatalogVersion => M2026112302_CreateCatalog.Version;
+
+    /// <summary>The version that creates the membership history.</summary>
+    public static long HistoryVersion => M2026120102_MembershipHistory.Version;
+
+    /// <summary>The tables the catalog describes at <paramref name="schemaVersion"/>: the MetaTables, and the membership history once it exists.</summary>
+    public static IEnumerable<TableModel> CatalogTables(long schemaVersion) =>
+        schemaVersion >= HistoryVersion ? [.. SchemaModel.MetaTables, SchemaModel.PortfolioGroupMembershipHistory] : SchemaModel.MetaTables;
 
     public IEnumerable<IMigration> GetMigrations() =>
     [
@@ -26,6 +33,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         new M2026112901_DropMembershipGroupIndex(target),
         new M2026112902_DatabaseEnforcesRowRules(target),
         new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
+        new M2026120102_MembershipHistory(target),
     ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

@@ -219,7 +219,9 @@ internal sealed partial class SchemaMigrator(Database database)
                 await _catalog.ReplaceAsync(connection, transaction, status.CurrentVersion, cancellationToken).ConfigureAwait(false);
             }
 
-            var tables = SchemaModel.AllTables.Where(t => t == SchemaModel.Catalog ? hasCatalog : hasMetaTables);
+            var hasHistory = status.AppliedVersions.Contains(LibraryMigrationSource.HistoryVersion);
+            var tables = SchemaModel.AllTables.Where(t =>
+                t == SchemaModel.Catalog ? hasCatalog : t == SchemaModel.PortfolioGroupMembershipHistory ? hasHistory : hasMetaTables);
             await database.WriteDescriptionsAsync(connection, transaction, tables, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

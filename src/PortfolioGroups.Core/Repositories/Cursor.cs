@@ -13,6 +13,7 @@ internal enum ListingKind : byte
     Memberships = 3,
     PortfoliosOfGroup = 4,
     GroupsOfPortfolio = 5,
+    MembershipHistory = 6,
 }
 
 /// <summary>

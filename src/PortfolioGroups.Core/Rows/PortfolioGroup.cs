@@ -167,7 +167,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
         PortfolioStore.Usable(store).Memberships.RemoveAsync(group, portfolio, cancellationToken);
 
     /// <summary>Reads every portfolio in a group, in portfolio uid order.</summary>
-    /// <remarks>Nothing is cut: one statement reads every member (as <see cref="StreamPortfoliosAsync"/> does). For one page at a time use <see cref="GetPortfoliosPageAsync(PortfolioStore, PortfolioGroupRef, PageRequest, CancellationToken)"/>.</remarks>
+    /// <remarks>Nothing is cut: one statement reads every member (as <see cref="StreamPortfoliosAsync(PortfolioStore, PortfolioGroupRef, CancellationToken)"/> does). For one page at a time use <see cref="GetPortfoliosPageAsync(PortfolioStore, PortfolioGroupRef, PageRequest, CancellationToken)"/>.</remarks>
     /// <returns>Every portfolio of the group.</returns>
     /// <exception cref="RowNotFoundException">The group does not exist.</exception>
     public static Task<IReadOnlyList<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
@@ -184,7 +184,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
         Portfolio.FromPage(store, PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupPageAsync(group, page, cancellationToken));
 
     /// <summary>Reads every group a portfolio belongs to, in group uid order.</summary>
-    /// <remarks>Nothing is cut: one statement reads every group of the portfolio (as <see cref="StreamGroupsForPortfolioAsync"/> does).</remarks>
+    /// <remarks>Nothing is cut: one statement reads every group of the portfolio (as <see cref="StreamGroupsForPortfolioAsync(PortfolioStore, PortfolioRef, CancellationToken)"/> does).</remarks>
     /// <returns>Every group of the portfolio.</returns>
     /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
     public static Task<IReadOnlyList<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>

@@ -71,6 +71,35 @@ public static class SchemaModel
             new("ix_portfolio_group_membership_portfolio", ["portfolio_uid"], IsUnique: false),
         ]);
 
+    /// <summary>
+    /// The <c>PortfolioGroupMembershipHistory</c> table: one row per interval during which a
+    /// membership existed, kept by database triggers (migration 2026120102).
+    /// </summary>
+    public static TableModel PortfolioGroupMembershipHistory { get; } = new(
+        identifier: "PortfolioGroupMembershipHistory",
+        physicalName: "portfolio_group_membership_history",
+        description: "The membership history: one row per interval during which a portfolio was in a group, written by database triggers for every insert, delete or update of portfolio_group_membership, whoever makes it (the library, a cascade from deleting a group or portfolio, plain SQL). It has no foreign keys, so it outlives deleted groups and portfolios. Memberships that existed when the history was created start at that instant (known since, not necessarily added then).",
+        columns:
+        [
+            new("history_id", "History id", "Primary key of the interval; ascending in the order the intervals were opened, which orders the changes within one clock tick.", ColumnKind.WholeNumber, IsNullable: false),
+            new("membership_uid", "Membership", "The uid the membership row had (portfolio_group_membership.uid); not a foreign key.", ColumnKind.Uuid, IsNullable: false),
+            new("portfolio_group_uid", "Portfolio group", "The group's uid; not a foreign key, so the row outlives the group.", ColumnKind.Uuid, IsNullable: false),
+            new("portfolio_uid", "Portfolio", "The portfolio's uid; not a foreign key, so the row outlives the portfolio.", ColumnKind.Uuid, IsNullable: false),
+            new("group_unique_identifier", "Group unique identifier", "The group's unique identifier when the interval opened.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("portfolio_unique_identifier", "Portfolio unique identifier", "The portfolio's unique identifier when the interval opened.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("valid_from", "Valid from", "When the membership appeared (inclusive), by the database clock in UTC: the transaction's instant on PostgreSQL (microseconds), the statement's millisecond on SQLite.", ColumnKind.Instant, IsNullable: false),
+            new("valid_to", "Valid to", "When the membership disappeared (exclusive), by the same clock; null while it exists.", ColumnKind.Instant, IsNullable: true),
+        ],
+        primaryKeyName: "pk_portfolio_group_membership_history",
+        primaryKeyColumn: "history_id",
+        foreignKeys: [],
+        indexes:
+        [
+            new("ix_portfolio_group_membership_history_group", ["portfolio_group_uid", "valid_from"], IsUnique: false),
+            new("ix_portfolio_group_membership_history_portfolio", ["portfolio_uid", "valid_from"], IsUnique: false),
+            new("ix_portfolio_group_membership_history_membership", ["membership_uid"], IsUnique: false),
+        ]);
+
     /// <summary>The catalog table, refreshed after every migration, that describes the MetaTables from inside the database.</summary>
     public static TableModel Catalog { get; } = new(
         identifier: "PortfolioGroupsCatalog",
@@ -92,12 +121,24 @@ public static class SchemaModel
     /// <summary>The three MetaTables (portfolio, group, membership), in dependency order.</summary>
     public static IReadOnlyList<TableModel> MetaTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership];
 
-    /// <summary>Every table the library creates besides its version table: the MetaTables and the catalog.</summary>
-    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, Catalog];
+    /// <summary>Every table the library creates besides its version table: the MetaTables, the membership history and the catalog.</summary>
+    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, PortfolioGroupMembershipHistory, Catalog];
+
+    /// <summary>
+    /// The triggers on portfolio_group_membership that keep the membership history (migration
+    /// 2026120102): after insert, after delete, after update; PostgreSQL has one more, after truncate.
+    /// </summary>
+    internal static IReadOnlyList<string> HistoryTriggers { get; } =
+    [
+        "portfolio_group_membership_history_on_insert",
+        "portfolio_group_membership_history_on_delete",
+        "portfolio_group_membership_history_on_update",
+    ];
 
     /// <summary>
     /// The named rules the migrations make the database enforce on each table (CHECK constraints,
-    /// or on SQLite triggers where a CHECK cannot hold the rule), by physical table name: the
+    /// or on SQLite triggers where a CHECK cannot hold the rule; the triggers that keep the
+    /// membership history), by physical table name: the
     /// drift check reports a missing one. Type-level rules (a uuid or jsonb column, a JSON object
     /// check) are part of the column's type and not listed.
     /// </summary>
@@ -105,6 +146,7 @@ public static class SchemaModel
     {
         [Portfolio.PhysicalName] = ["ck_portfolio_unique_identifier", "ck_portfolio_display_name"],
         [PortfolioGroup.PhysicalName] = ["ck_portfolio_group_unique_identifier", "ck_portfolio_group_display_name", MetadataDepthRule],
+        [PortfolioGroupMembership.PhysicalName] = HistoryTriggers,
     };
 
     /// <summary>

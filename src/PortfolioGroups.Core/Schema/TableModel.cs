@@ -19,6 +19,12 @@ public enum ColumnKind
 
     /// <summary>A 64-bit integer: <c>bigint</c> on PostgreSQL, <c>INTEGER</c> on SQLite.</summary>
     WholeNumber,
+
+    /// <summary>
+    /// An instant in UTC: <c>timestamp with time zone</c> on PostgreSQL (microseconds); on SQLite
+    /// text <c>YYYY-MM-DD HH:MM:SS.SSS</c> in UTC (milliseconds), which sorts as the instants do.
+    /// </summary>
+    Instant,
 }
 
 /// <summary>What the database does to referencing rows when the referenced row is deleted.</summary>

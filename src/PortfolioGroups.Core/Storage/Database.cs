@@ -37,6 +37,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         Group = Qualify(SchemaModel.PortfolioGroup.PhysicalName);
         Membership = Qualify(SchemaModel.PortfolioGroupMembership.PhysicalName);
         Catalog = Qualify(SchemaModel.Catalog.PhysicalName);
+        MembershipHistory = Qualify(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
         VersionTable = Qualify(SchemaModel.VersionTableName);
     }
 
@@ -62,6 +63,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>The qualified, quoted name of the catalog table.</summary>
     public string Catalog { get; }
+
+    /// <summary>The qualified, quoted name of the membership history table.</summary>
+    public string MembershipHistory { get; }
 
     /// <summary>The qualified, quoted name of the library's migration history table.</summary>
     public string VersionTable { get; }
@@ -119,6 +123,26 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public abstract string UidText(string column);
 
     /// <summary>
+    /// An instant column of the membership history as text, <c>yyyy-MM-dd HH:mm:ss.</c> and its
+    /// fraction, in UTC (<see cref="ParseInstant"/> reads it back).
+    /// </summary>
+    public abstract string InstantText(string column);
+
+    /// <summary>SQL for an instant parameter (a value of <see cref="InstantValue"/>) comparable with the history's instant columns.</summary>
+    public abstract string InstantParameter(string parameter);
+
+    /// <summary>An instant as the parameter value of <see cref="InstantParameter"/>, at the database's precision.</summary>
+    public abstract string InstantValue(DateTimeOffset instant);
+
+    /// <summary>Reads an instant written by <see cref="InstantText"/>.</summary>
+    public static DateTimeOffset ParseInstant(string text) =>
+        DateTimeOffset.ParseExact(
+            text,
+            ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>
     /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per
     /// named property, so any number of rows is one statement.
     /// </summary>
@@ -169,7 +193,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>
     /// The names of the rules the database enforces on the library's tables, by physical table
-    /// name, for the drift check: named CHECK constraints, and on SQLite the rules its triggers
+    /// name, for the drift check: named CHECK constraints, triggers by name, and on SQLite the rules its triggers
     /// carry (<see cref="SchemaModel.Rules"/>).
     /// </summary>
     public abstract Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken);

@@ -121,6 +121,14 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string UidText(string column) => $"CAST({column} AS text)";
 
+    // timestamptz in microseconds; travels as UTC text so the parameter needs no type mapping.
+    public override string InstantText(string column) => $"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+
+    public override string InstantParameter(string parameter) => $"CAST({parameter} AS timestamptz)";
+
+    public override string InstantValue(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture) + "+00";
+
     public override string SearchValue(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
                   .Replace("%", "\\%", StringComparison.Ordinal)
@@ -244,6 +252,7 @@ internal sealed partial class PostgresDatabase : Database
             ColumnKind.Text => "text",
             ColumnKind.Json => "jsonb",
             ColumnKind.WholeNumber => "bigint",
+            ColumnKind.Instant => "timestamp with time zone",
             _ => throw new ArgumentOutOfRangeException(nameof(column), $"No PostgreSQL type for {column.Kind}."),
         };
     }
@@ -337,7 +346,10 @@ internal sealed partial class PostgresDatabase : Database
     {
         const string sql = "SELECT t.relname AS table_name, c.conname AS rule_name FROM pg_constraint c "
                            + "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-                           + "WHERE c.contype = 'c' AND n.nspname = @schema";
+                           + "WHERE c.contype = 'c' AND n.nspname = @schema "
+                           + "UNION ALL SELECT t.relname, g.tgname FROM pg_trigger g "
+                           + "JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                           + "WHERE NOT g.tgisinternal AND n.nspname = @schema";
         var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<RuleRow>(sql, new { schema = Schema }), cancellationToken).ConfigureAwait(false);
         return rows.GroupBy(r => r.TableName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, IReadOnlySet<string> (g) => g.Select(r => r.RuleName).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);

@@ -196,6 +196,15 @@ internal sealed partial class SqliteDatabase : Database
     // Uids are stored as their lower-case "D" text.
     public override string UidText(string column) => column;
 
+    // The history's instants are text in UTC at milliseconds, as strftime('%Y-%m-%d %H:%M:%f') writes
+    // them, and compare as text; an instant is cut to its millisecond.
+    public override string InstantText(string column) => column;
+
+    public override string InstantParameter(string parameter) => parameter;
+
+    public override string InstantValue(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+
     // ---- bulk writes ---------------------------------------------------------------------------
 
     // A batch is one prepared INSERT run for each of its rows, in the call's transaction: SQLite's
@@ -360,7 +369,8 @@ internal sealed partial class SqliteDatabase : Database
     public override bool CanAddConstraints => false;
 
     // SQLite keeps no catalog of constraints: named CHECKs are read from each table's CREATE TABLE
-    // text; a rule carried by triggers is there when both of its triggers are.
+    // text; a rule carried by triggers is there when both of its triggers are; a trigger is a rule
+    // by its own name too (the membership history's).
     public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         const string sql = "SELECT tbl_name AS table_name, type AS kind, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND sql IS NOT NULL";
@@ -375,6 +385,7 @@ internal sealed partial class SqliteDatabase : Database
             }
 
             var triggers = table.Where(r => r.Kind == "trigger").Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            names.UnionWith(triggers);
             names.UnionWith(triggers
                 .Where(t => t.EndsWith(SchemaModel.RuleTriggerSuffixes[0], StringComparison.Ordinal))
                 .Select(t => t[..^SchemaModel.RuleTriggerSuffixes[0].Length])

@@ -162,6 +162,7 @@ public sealed class MigratedSchemaTests(Db db, string? postgresSchema) : Databas
         (Db.Postgres, ColumnKind.Text) => "text",
         (Db.Postgres, ColumnKind.Json) => "jsonb",
         (Db.Postgres, ColumnKind.WholeNumber) => "bigint",
+        (Db.Postgres, ColumnKind.Instant) => "timestamp with time zone",
         _ => throw new ArgumentOutOfRangeException(nameof(column)),
     };
 }

@@ -53,8 +53,28 @@ public sealed class SchemaDriftTests(Db db) : DatabaseTest(db)
 
         result.Differences.Should().Equal("portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.");
         await store.MigrateDownAsync(2026112902);
-        (await store.CheckSchemaAsync()).Differences.Should().Equal("portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.");
+        (await store.CheckSchemaAsync()).Differences.Should().Equal(
+            "portfolio_group_membership_history: the table is missing.",
+            "portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.",
+            "portfolio_group_membership: the rule portfolio_group_membership_history_on_insert is missing.",
+            "portfolio_group_membership: the rule portfolio_group_membership_history_on_delete is missing.",
+            "portfolio_group_membership: the rule portfolio_group_membership_history_on_update is missing.");
         await store.MigrateAsync();
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_dropped_history_trigger_is_reported_by_name()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            await connection.ExecuteAsync(Db == Db.Postgres
+                ? $"DROP TRIGGER portfolio_group_membership_history_on_delete ON {Table("portfolio_group_membership")}"
+                : "DROP TRIGGER portfolio_group_membership_history_on_delete");
+        }
+
+        (await store.CheckSchemaAsync()).Differences.Should().Equal("portfolio_group_membership: the rule portfolio_group_membership_history_on_delete is missing.");
     }
 }

@@ -1,0 +1,160 @@
+using Dapper;
+using PortfolioGroups.Storage;
+
+namespace PortfolioGroups.Repositories;
+
+/// <summary>
+/// A membership interval as the history table holds it; the instants as the database's text
+/// (<see cref="Storage.Database.InstantText"/>).
+/// </summary>
+internal sealed record IntervalRecord(
+    long HistoryId,
+    Guid MembershipUid,
+    Guid PortfolioGroupUid,
+    string GroupUniqueIdentifier,
+    Guid PortfolioUid,
+    string PortfolioUniqueIdentifier,
+    string ValidFrom,
+    string? ValidTo);
+
+/// <summary>Turns history records into the rows the callers get.</summary>
+internal static class IntervalRecords
+{
+    public static MembershipInterval ToInterval(this IntervalRecord r) => new(
+        r.MembershipUid,
+        r.PortfolioGroupUid,
+        r.GroupUniqueIdentifier,
+        r.PortfolioUid,
+        r.PortfolioUniqueIdentifier,
+        Database.ParseInstant(r.ValidFrom),
+        r.ValidTo is { } to ? Database.ParseInstant(to) : null);
+
+    public static async IAsyncEnumerable<MembershipInterval> ToIntervals(
+        this IAsyncEnumerable<IntervalRecord> records,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return record.ToInterval();
+        }
+    }
+}
+
+/// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
+internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
+
+/// <summary>Reads of the membership history (<c>portfolio_group_membership_history</c>), which the database's triggers keep.</summary>
+internal sealed partial class MembershipRepository
+{
+    /// <summary>Which side of the history a read names: the group, or the portfolio.</summary>
+    public enum HistorySide
+    {
+        Group,
+        Portfolio,
+    }
+
+    /// <summary>An instant as the history's reads take it, at the database's precision.</summary>
+    public string InstantValue(DateTimeOffset instant) => db.InstantValue(instant);
+
+    private const string IntervalColumnsNoInstants =
+        "h.history_id, h.membership_uid, h.portfolio_group_uid, h.group_unique_identifier, h.portfolio_uid, h.portfolio_unique_identifier";
+
+    private string IntervalColumns =>
+        $"{IntervalColumnsNoInstants}, {db.InstantText("h.valid_from")} AS valid_from, {db.InstantText("h.valid_to")} AS valid_to";
+
+    /// <summary>
+    /// The intervals in force at <paramref name="asOf"/> (a value of <see cref="Storage.Database.InstantValue"/>) of one group or
+    /// portfolio, named by uid or by a unique identifier it had when the interval opened; ordered by
+    /// the other side's uid; streamed.
+    /// </summary>
+    public IAsyncEnumerable<IntervalRecord> StreamInForceAsync(HistorySide side, RowKey key, string asOf, CancellationToken cancellationToken)
+    {
+        var (uidColumn, identifierColumn, order, operation) = side == HistorySide.Group
+            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid", "portfolio_group.stream_portfolios_as_of")
+            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid", "portfolio.stream_groups_as_of");
+        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h "
+                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf")} ORDER BY {order}";
+        var value = key.Value(db);
+        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { key = value, asOf }), cancellationToken);
+    }
+
+    /// <summary>The number of intervals in force at <paramref name="asOf"/> of every group that had any then, by group uid and identifier. One statement.</summary>
+    public async Task<IReadOnlyList<GroupCountAsOfRecord>> CountInForceAsync(string asOf, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT h.portfolio_group_uid, h.group_unique_identifier, count(*) AS members FROM {db.MembershipHistory} h "
+                  + $"WHERE {InForce("@asOf")} GROUP BY h.portfolio_group_uid, h.group_unique_identifier";
+        var rows = await db.RunAsync(
+            "portfolio_group.count_portfolios_as_of",
+            ErrorContext.Read,
+            c => c.QueryAsync<GroupCountAsOfRecord>(sql, new { asOf }),
+            cancellationToken).ConfigureAwait(false);
+        return rows as IReadOnlyList<GroupCountAsOfRecord> ?? [.. rows];
+    }
+
+    /// <summary>
+    /// The intervals of the history, in the order they were opened (<c>history_id</c>): of a group
+    /// and/or a portfolio when named (by uid, or an identifier they had when the interval opened),
+    /// overlapping [<paramref name="from"/>, <paramref name="to"/>) when given; after
+    /// <paramref name="after"/> and at most <paramref name="limit"/> rows when given. One statement.
+    /// </summary>
+    public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(
+        RowKey? group, RowKey? portfolio, string? from, string? to, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        if (group is { } g)
+        {
+            where.Add(g.IsUid ? "h.portfolio_group_uid = @group" : "h.group_unique_identifier = @group");
+        }
+
+        if (portfolio is { } p)
+        {
+            where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : "h.portfolio_unique_identifier = @portfolio");
+        }
+
+        if (from is not null)
+        {
+            where.Add($"(h.valid_to IS NULL OR h.valid_to > {db.InstantParameter("@from")})");
+        }
+
+        if (to is not null)
+        {
+            where.Add($"h.valid_from < {db.InstantParameter("@to")}");
+        }
+
+        if (after is not null)
+        {
+            where.Add("h.history_id > @after");
+        }
+
+        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h"
+                  + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
+                  + " ORDER BY h.history_id"
+                  + (limit is null ? "" : " LIMIT @limit");
+        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
+        var groupValue = group?.Value(db) ?? "";
+        var portfolioValue = portfolio?.Value(db) ?? "";
+        var fromValue = from ?? "";
+        var toValue = to ?? "";
+        var afterValue = after ?? 0;
+        var limitValue = limit ?? 0;
+        return db.StreamAsync(
+            "portfolio_group_membership.history",
+            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { group = groupValue, portfolio = portfolioValue, from = fromValue, to = toValue, after = afterValue, limit = limitValue }),
+            cancellationToken);
+    }
+
+    /// <summary>Deletes the intervals that ended before <paramref name="before"/>; open intervals are kept. One statement; returns how many.</summary>
+    public Task<int> PruneHistoryAsync(string before, CancellationToken cancellationToken)
+    {
+        var sql = $"DELETE FROM {db.MembershipHistory} WHERE valid_to IS NOT NULL AND valid_to < {db.InstantParameter("@before")}";
+        return db.RunAsync(
+            "portfolio_group_membership.prune_history",
+            ErrorContext.Read,
+            c => c.ExecuteAsync(sql, new { before }),
+            cancellationToken);
+    }
+
+    /// <summary>True for an interval in force at the instant parameter: opened at or before it, not closed by then.</summary>
+    private string InForce(string parameter) =>
+        $"h.valid_from <= {db.InstantParameter(parameter)} AND (h.valid_to IS NULL OR h.valid_to > {db.InstantParameter(parameter)})";
+}

@@ -1,0 +1,74 @@
+namespace PortfolioGroups;
+
+/// <summary>
+/// Reads as of an instant, from the membership history the database keeps (see docs/history.md):
+/// what a group held, or which groups a portfolio was in, at a given time.
+/// </summary>
+public sealed partial class PortfolioGroup
+{
+    /// <summary>Reads the portfolios that were in a group at an instant, in portfolio uid order.</summary>
+    /// <remarks>
+    /// One statement reads every row (as <see cref="StreamPortfoliosAsync(PortfolioStore, PortfolioGroupRef, DateTimeOffset, CancellationToken)"/> does).
+    /// Each interval in force at <paramref name="asOf"/> is returned, with the uid and unique
+    /// identifier the portfolio had then, also for a portfolio deleted since. On SQLite the instant
+    /// is cut to its millisecond and sees every change of that millisecond.
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="group">The group, by uid, or by a unique identifier it had then (also after it was deleted or renamed).</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The intervals in force at <paramref name="asOf"/>; empty when the group had no members then, or no group had that identifier.</returns>
+    /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
+    public static Task<IReadOnlyList<MembershipInterval>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamPortfoliosAsync(store, group, asOf, cancellationToken), cancellationToken);
+
+    /// <summary>Reads the portfolios that were in a group at an instant, in portfolio uid order, as the rows arrive.</summary>
+    /// <remarks>One unbuffered statement; the connection is held only while the caller enumerates. The reference is checked when the method is called.</remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="group">The group, by uid, or by a unique identifier it had then.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The intervals in force at <paramref name="asOf"/>.</returns>
+    /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
+    public static IAsyncEnumerable<MembershipInterval> StreamPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsOfAsync(group, asOf, cancellationToken);
+
+    /// <summary>Reads the groups a portfolio was in at an instant, in group uid order.</summary>
+    /// <remarks>One statement reads every row. The uid and unique identifier of each group are the ones it had then, also for a group deleted since.</remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="portfolio">The portfolio, by uid, or by a unique identifier it had then (also after it was deleted or renamed).</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The intervals in force at <paramref name="asOf"/>; empty when the portfolio was in no group then.</returns>
+    /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
+    public static Task<IReadOnlyList<MembershipInterval>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamGroupsForPortfolioAsync(store, portfolio, asOf, cancellationToken), cancellationToken);
+
+    /// <summary>Reads the groups a portfolio was in at an instant, in group uid order, as the rows arrive.</summary>
+    /// <remarks>One unbuffered statement; the connection is held only while the caller enumerates. The reference is checked when the method is called.</remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="portfolio">The portfolio, by uid, or by a unique identifier it had then.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The intervals in force at <paramref name="asOf"/>.</returns>
+    /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
+    public static IAsyncEnumerable<MembershipInterval> StreamGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsOfAsync(portfolio, asOf, cancellationToken);
+
+    /// <summary>Counts the portfolios each group had at an instant, in one query.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="groups">
+    /// The groups (by uid, or by a unique identifier they had then); null counts every group that
+    /// had members then, an empty collection none.
+    /// </param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>
+    /// The number of portfolios of each group at <paramref name="asOf"/>, keyed by group uid. A group
+    /// named by uid is always a key (0 when it had no members then); one named by identifier is a key
+    /// when a group had members under that identifier then.
+    /// </returns>
+    /// <exception cref="InvalidValueException">A reference is invalid; the field is named.</exception>
+    public static Task<IReadOnlyDictionary<Guid, long>> CountPortfoliosAsync(PortfolioStore store, IEnumerable<PortfolioGroupRef>? groups, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.CountPortfoliosAsOfAsync(groups, asOf, cancellationToken);
+}

@@ -1,0 +1,122 @@
+using PortfolioGroups.Repositories;
+
+namespace PortfolioGroups.Services;
+
+/// <summary>
+/// Reads of the membership history as of an instant: the portfolios of a group, the groups of a
+/// portfolio, member counts. A group or portfolio is named by uid, or by a unique identifier it had
+/// when the interval opened, so one deleted or renamed since is still found.
+/// </summary>
+internal sealed partial class MembershipService
+{
+    /// <summary>The intervals of a group in force at <paramref name="asOf"/>, in portfolio uid order, streamed; nothing when it had no members then.</summary>
+    public IAsyncEnumerable<MembershipInterval> StreamPortfoliosOfGroupAsOfAsync(PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(group, nameof(group));
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
+    }
+
+    /// <summary>The intervals of a portfolio in force at <paramref name="asOf"/>, in group uid order, streamed; nothing when it had no groups then.</summary>
+    public IAsyncEnumerable<MembershipInterval> StreamGroupsOfPortfolioAsOfAsync(PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(portfolio, nameof(portfolio));
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
+    }
+
+    /// <summary>
+    /// The member count at <paramref name="asOf"/> of each named group (every group that had members
+    /// then when <paramref name="groups"/> is null), keyed by group uid: a group named by uid is a key,
+    /// zero when it had no members; one named by an identifier is a key when a group had that
+    /// identifier in an interval in force then.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, long>> CountPortfoliosAsOfAsync(IEnumerable<PortfolioGroupRef>? groups, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var keys = Guard.Keys(groups, g => Guard.Key(g, nameof(groups)));
+        if (keys.IsGiven && keys.IsEmpty)
+        {
+            return new Dictionary<Guid, long>();
+        }
+
+        var rows = await memberships.CountInForceAsync(memberships.InstantValue(asOf), cancellationToken).ConfigureAwait(false);
+        var uids = keys.Uids?.ToHashSet() ?? [];
+        var identifiers = keys.UniqueIdentifiers?.ToHashSet(StringComparer.Ordinal) ?? [];
+
+        // A group is named when its uid is, or any identifier it had in an interval in force then; it counts all of them.
+        var named = rows.Where(r => !keys.IsGiven || uids.Contains(r.PortfolioGroupUid) || identifiers.Contains(r.GroupUniqueIdentifier))
+            .Select(r => r.PortfolioGroupUid).ToHashSet();
+        var counts = new Dictionary<Guid, long>();
+        foreach (var row in rows.Where(r => named.Contains(r.PortfolioGroupUid)))
+        {
+            counts[row.PortfolioGroupUid] = counts.GetValueOrDefault(row.PortfolioGroupUid) + row.Members;
+        }
+
+        foreach (var uid in uids)
+        {
+            counts.TryAdd(uid, 0);
+        }
+
+        return counts;
+    }
+
+    /// <summary>The intervals a history filter selects, in the order they were opened, streamed.</summary>
+    public IAsyncEnumerable<MembershipInterval> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken).ToIntervals(cancellationToken);
+    }
+
+    /// <summary>One page of the intervals a history filter selects; the cursor's position is the last interval's history id.</summary>
+    public async Task<Page<MembershipInterval>> HistoryPageAsync(MembershipHistoryFilter? filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        var listing = Listing.Of(ListingKind.MembershipHistory)
+            .Add(group?.Column).Add(group?.ToString()).Add(portfolio?.Column).Add(portfolio?.ToString()).Add(from).Add(to).Build();
+        var query = Guard.Page(page, listing);
+        var rows = new List<IntervalRecord>();
+        var after = query.After is { } position ? HistoryPosition.FromCursor(position) : (long?)null;
+        await foreach (var row in memberships.StreamHistoryAsync(group, portfolio, from, to, after, query.Limit, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>Removes the intervals that ended before <paramref name="before"/>.</summary>
+    public Task<int> PruneHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        memberships.PruneHistoryAsync(memberships.InstantValue(before), cancellationToken);
+
+    private (RowKey? Group, RowKey? Portfolio, string? From, string? To) CheckHistoryFilter(MembershipHistoryFilter? filter)
+    {
+        filter ??= new MembershipHistoryFilter();
+        RowKey? group = filter.Group is { } g ? Guard.Key(g, "filter.Group") : null;
+        RowKey? portfolio = filter.Portfolio is { } p ? Guard.Key(p, "filter.Portfolio") : null;
+        if (filter.From is { } start && filter.To is { } end && end < start)
+        {
+            throw new InvalidValueException("filter.To", "must not be earlier than filter.From.");
+        }
+
+        return (group, portfolio, filter.From is { } f ? memberships.InstantValue(f) : null, filter.To is { } t ? memberships.InstantValue(t) : null);
+    }
+}
+
+/// <summary>
+/// A history page's position in the page cursor, whose position slot holds a uid: the interval's
+/// history id, big-endian in the slot's last eight bytes.
+/// </summary>
+internal static class HistoryPosition
+{
+    public static Guid ToCursor(long historyId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes[8..], historyId);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    public static long FromCursor(Guid position)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        position.TryWriteBytes(bytes, bigEndian: true, out _);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
+    }
+}

@@ -1,0 +1,221 @@
+using Dapper;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Rows;
+
+/// <summary>
+/// Reads as of an instant (<c>PortfolioGroup.GetPortfoliosAsync(store, group, asOf)</c> and its
+/// kin), held against a model: random sequences of adds, removes, SetPortfolios, bulk adds, group
+/// and portfolio deletes (and re-creations under the same identifier) and plain-SQL writes, with the
+/// database's instant recorded after each step; then at every recorded instant the as-of reads equal
+/// the model's state then.
+/// </summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class AsOfReadTests(Db db) : DatabaseTest(db)
+{
+    private sealed record Member(Guid Group, string GroupId, Guid Portfolio, string PortfolioId);
+
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task As_of_reads_equal_the_model_at_every_recorded_instant(int seed)
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await using var plain = await OpenPlainConnectionAsync(connectionString);
+        var random = new Random(seed);
+
+        var groups = new Dictionary<string, Guid>();     // live groups by identifier
+        var portfolios = new Dictionary<string, Guid>(); // live portfolios by identifier
+        var members = new HashSet<Member>();
+        var everGroups = new HashSet<(Guid Uid, string Id)>();
+        var everPortfolios = new HashSet<(Guid Uid, string Id)>();
+        var snapshots = new List<(DateTimeOffset At, Member[] State)>();
+
+        async Task EnsureGroupAsync(string id)
+        {
+            if (!groups.ContainsKey(id))
+            {
+                groups[id] = (await PortfolioGroup.AddAsync(store, id, id)).Uid;
+                everGroups.Add((groups[id], id));
+            }
+        }
+
+        async Task EnsurePortfolioAsync(string id)
+        {
+            if (!portfolios.ContainsKey(id))
+            {
+                portfolios[id] = (await Portfolio.AddAsync(store, id)).Uid;
+                everPortfolios.Add((portfolios[id], id));
+            }
+        }
+
+        Member Pair(string g, string p) => new(groups[g], g, portfolios[p], p);
+        string AnyGroup() => $"g{random.Next(4)}";
+        string AnyPortfolio() => $"p{random.Next(12)}";
+
+        for (var step = 0; step < 45; step++)
+        {
+            var g = AnyGroup();
+            var p = AnyPortfolio();
+            await EnsureGroupAsync(g);
+            await EnsurePortfolioAsync(p);
+            switch (random.Next(8))
+            {
+                case 0 or 1:
+                    if (members.Add(Pair(g, p)))
+                    {
+                        await PortfolioGroup.AddPortfolioAsync(store, groups[g], portfolios[p]);
+                    }
+
+                    break;
+                case 2:
+                    if (members.Remove(Pair(g, p)))
+                    {
+                        (await PortfolioGroup.RemovePortfolioAsync(store, g, p)).Should().BeTrue();
+                    }
+
+                    break;
+                case 3:
+                    var chosen = Enumerable.Range(0, 12).Where(_ => random.Next(3) == 0).Select(i => $"p{i}").ToList();
+                    foreach (var id in chosen)
+                    {
+                        await EnsurePortfolioAsync(id);
+                    }
+
+                    await PortfolioGroup.SetPortfoliosAsync(store, g, chosen.Select(id => (PortfolioRef)id));
+                    members.RemoveWhere(m => m.GroupId == g);
+                    members.UnionWith(chosen.Select(id => Pair(g, id)));
+                    break;
+                case 4:
+                    var adds = new List<Member>();
+                    foreach (var id in Enumerable.Range(0, 12).Where(_ => random.Next(4) == 0).Select(i => $"p{i}"))
+                    {
+                        await EnsurePortfolioAsync(id);
+                        var group = AnyGroup();
+                        await EnsureGroupAsync(group);
+                        if (!members.Contains(Pair(group, id)) && adds.All(a => a != Pair(group, id)))
+                        {
+                            adds.Add(Pair(group, id));
+                        }
+                    }
+
+                    await PortfolioGroupMembership.AddManyAsync(store, adds.Select(a => ((PortfolioGroupRef)a.Group, (PortfolioRef)a.Portfolio)));
+                    members.UnionWith(adds);
+                    break;
+                case 5:
+                    // Deleting a group cascades to its memberships; the identifier may come back as another group.
+                    (await PortfolioGroup.DeleteAsync(store, g)).Should().BeTrue();
+                    members.RemoveWhere(m => m.GroupId == g);
+                    groups.Remove(g);
+                    break;
+                case 6:
+                    (await Portfolio.DeleteAsync(store, p)).Should().BeTrue();
+                    members.RemoveWhere(m => m.PortfolioId == p);
+                    portfolios.Remove(p);
+                    break;
+                default:
+                    // Another client, with plain SQL.
+                    var pair = Pair(g, p);
+                    if (members.Remove(pair))
+                    {
+                        await plain.ExecuteAsync($"DELETE FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid = '{pair.Group:D}' AND portfolio_uid = '{pair.Portfolio:D}'");
+                    }
+                    else
+                    {
+                        members.Add(pair);
+                        await plain.ExecuteAsync(
+                            $"INSERT INTO {Table("portfolio_group_membership")} (uid, portfolio_group_uid, portfolio_uid) VALUES ('{Guid.CreateVersion7():D}', '{pair.Group:D}', '{pair.Portfolio:D}')");
+                    }
+
+                    break;
+            }
+
+            // The instant of the step's last change, as the database stamped it; the next step's
+            // changes fall in a later tick of its clock.
+            snapshots.Add((await LastChangeAsync(plain) ?? DateTimeOffset.UnixEpoch, [.. members]));
+            await Task.Delay(3);
+        }
+
+        snapshots.Select(s => s.State.Length).Distinct().Should().HaveCountGreaterThan(3, "the sequence must change the state");
+        foreach (var (at, state) in snapshots)
+        {
+            foreach (var (uid, id) in everGroups)
+            {
+                var expected = state.Where(m => m.Group == uid).Select(m => (m.Portfolio, m.PortfolioId)).OrderBy(x => x.Portfolio).ToList();
+                var byUid = await PortfolioGroup.GetPortfoliosAsync(store, uid, at);
+                byUid.Select(i => (i.PortfolioUid, i.PortfolioUniqueIdentifier)).Should().Equal(expected, $"group {id} ({uid}) as of {at:O}");
+                byUid.All(i => i.ValidFrom <= at && (i.ValidTo == null || i.ValidTo > at) && i.GroupUid == uid).Should().BeTrue("each interval is in force then");
+
+                // By the identifier it had then: the group of that name at that instant, whichever it was.
+                var expectedById = state.Where(m => m.GroupId == id).Select(m => (m.Portfolio, m.PortfolioId)).OrderBy(x => x.Portfolio).ToList();
+                var byId = new List<(Guid, string)>();
+                await foreach (var i in PortfolioGroup.StreamPortfoliosAsync(store, id, at))
+                {
+                    byId.Add((i.PortfolioUid, i.PortfolioUniqueIdentifier));
+                }
+
+                byId.Should().Equal(expectedById, $"group identifier {id} as of {at:O}");
+            }
+
+            foreach (var (uid, id) in everPortfolios)
+            {
+                var expected = state.Where(m => m.Portfolio == uid).Select(m => (m.Group, m.GroupId)).OrderBy(x => x.Group).ToList();
+                (await PortfolioGroup.GetGroupsForPortfolioAsync(store, uid, at)).Select(i => (i.GroupUid, i.GroupUniqueIdentifier))
+                    .Should().Equal(expected, $"portfolio {id} ({uid}) as of {at:O}");
+            }
+
+            var counts = await PortfolioGroup.CountPortfoliosAsync(store, null, at);
+            counts.Should().BeEquivalentTo(state.GroupBy(m => m.Group).ToDictionary(x => x.Key, x => (long)x.Count()), $"the counts as of {at:O}");
+        }
+    }
+
+    [Test]
+    public async Task An_as_of_read_of_a_deleted_portfolio_returns_its_uid_and_identifier_as_they_were_and_counts_name_groups_by_uid()
+    {
+        var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
+        var portfolio = await Portfolio.AddAsync(Store, Unique("p"));
+        await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, portfolio.Uid);
+        var member = (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = group.Uid })).Single().ValidFrom;
+        var before = member.AddMilliseconds(-1);
+        await Task.Delay(3);
+
+        (await Portfolio.DeleteAsync(Store, portfolio.Uid)).Should().BeTrue();
+        (await PortfolioGroup.GetPortfoliosAsync(Store, group.Uid)).Should().BeEmpty();
+
+        var then = (await PortfolioGroup.GetPortfoliosAsync(Store, group.UniqueIdentifier, member)).Should().ContainSingle().Subject;
+        then.PortfolioUid.Should().Be(portfolio.Uid);
+        then.PortfolioUniqueIdentifier.Should().Be(portfolio.UniqueIdentifier);
+        then.ValidTo.Should().NotBeNull().And.BeAfter(member);
+        (await PortfolioGroup.GetGroupsForPortfolioAsync(Store, portfolio.UniqueIdentifier, member)).Should().ContainSingle().Which.GroupUid.Should().Be(group.Uid);
+        (await PortfolioGroup.GetGroupsForPortfolioAsync(Store, portfolio.UniqueIdentifier, DateTimeOffset.UtcNow.AddMinutes(1))).Should().BeEmpty();
+
+        var other = Guid.CreateVersion7();
+        (await PortfolioGroup.CountPortfoliosAsync(Store, [group.Uid, other], member)).Should().BeEquivalentTo(new Dictionary<Guid, long> { [group.Uid] = 1, [other] = 0 });
+        (await PortfolioGroup.CountPortfoliosAsync(Store, [group.UniqueIdentifier], member)).Should().BeEquivalentTo(new Dictionary<Guid, long> { [group.Uid] = 1 });
+        (await PortfolioGroup.CountPortfoliosAsync(Store, [group.UniqueIdentifier], before.AddDays(-1))).Should().BeEmpty();
+        (await PortfolioGroup.CountPortfoliosAsync(Store, [], member)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_bad_reference_is_refused_naming_the_field()
+    {
+        var act = () => PortfolioGroup.GetPortfoliosAsync(Store, "  ", DateTimeOffset.UtcNow);
+
+        (await act.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("group");
+    }
+
+    /// <summary>The latest instant the history holds (an opening or a closing).</summary>
+    private async Task<DateTimeOffset?> LastChangeAsync(System.Data.Common.DbConnection connection)
+    {
+        var text = Db == Db.Postgres ? "to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')" : "x";
+        string? last = (await connection.QueryAsync<string>(
+            $"SELECT {text} FROM (SELECT max(valid_from) AS x FROM {Table("portfolio_group_membership_history")} "
+            + $"UNION ALL SELECT max(valid_to) FROM {Table("portfolio_group_membership_history")}) t WHERE x IS NOT NULL ORDER BY x DESC LIMIT 1")).SingleOrDefault();
+        return last is null ? null : DateTimeOffset.ParseExact(
+            last,
+            ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+    }
+}
