@@ -80,6 +80,26 @@ internal sealed partial class PostgresDatabase : Database
     public static PostgresDatabase Over(NpgsqlDataSource dataSource, string? schema) =>
         new(dataSource, ownsDataSource: false, CheckSchema(schema));
 
+    // ---- a host's transaction ------------------------------------------------------------------
+
+    // A failed statement aborts a PostgreSQL transaction: each write of a bound store runs behind a savepoint.
+    public override bool FailedStatementAbortsTransaction => true;
+
+    public override void PrepareJoin(DbTransaction transaction)
+    {
+        if (transaction.Connection is not NpgsqlConnection connection)
+        {
+            throw new InvalidOperationException(
+                $"The transaction is a {transaction.GetType().Name} on {transaction.Connection?.GetType().Name ?? "no connection"}, but this store is on PostgreSQL: join an Npgsql transaction on the store's database.");
+        }
+
+        var database = new NpgsqlConnectionStringBuilder(_connectionString).Database;
+        if (database is not null && !string.Equals(connection.Database, database, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The transaction is on the PostgreSQL database '{connection.Database}', but this store is on '{database}': join a transaction on the store's database.");
+        }
+    }
+
     // ---- SQL fragments -------------------------------------------------------------------------
 
     public override string VersionTableExists =>
