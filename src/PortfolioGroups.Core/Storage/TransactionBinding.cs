@@ -90,12 +90,14 @@ internal sealed class TransactionBinding
 
     /// <summary>
     /// True while <paramref name="transaction"/> is neither committed nor rolled back: drivers then
-    /// detach it from its connection (Npgsql throws when asked for the connection of a completed one).
+    /// detach it from its connection, or refuse to say its isolation level (Npgsql).
     /// </summary>
     public static bool IsActive(DbTransaction transaction)
     {
         try
         {
+            // Npgsql keeps the connection of a completed transaction, but refuses its isolation level.
+            _ = transaction.IsolationLevel;
             return transaction.Connection is not null;
         }
         catch (InvalidOperationException)
