@@ -357,7 +357,7 @@ internal abstract class Database : IAsyncDisposable, IDisposable
         }
         catch (DbException ex) when (Classify(ex) is { } error)
         {
-            throw Translate(error, ErrorContext.Read, ex);
+            throw Translate(error, ErrorContext.Open, ex);
         }
     }
 
@@ -637,7 +637,7 @@ internal sealed class WriteTransaction
 
     /// <summary>Runs one command in the transaction.</summary>
     public Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken) =>
-        _database.RunAsync(Connection, operation, context, command, cancellationToken);
+        _database.RunAsync(Connection, operation, ReferenceEquals(context, ErrorContext.Read) ? ErrorContext.InWriteTransaction : context, command, cancellationToken);
 
     /// <summary>Creates a temporary table for this transaction, empty.</summary>
     public async Task CreateTempTableAsync(TempTable table, CancellationToken cancellationToken)

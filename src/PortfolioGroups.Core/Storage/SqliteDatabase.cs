@@ -32,6 +32,7 @@ internal sealed class SqliteDatabase : Database
     private const int SqliteError = 1;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqliteCantOpen = 14;
     private const int SqliteConstraint = 19;
     private const int ConstraintUnique = 2067;
     private const int ConstraintPrimaryKey = 1555;
@@ -105,6 +106,14 @@ internal sealed class SqliteDatabase : Database
         try
         {
             first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && lockPath is not null && !File.Exists(Path.GetFullPath(builder.DataSource)))
+        {
+            // Mode=ReadWrite or ReadOnly: SQLite may not create the file.
+            throw ErrorTranslator.Translate(
+                new StorageError(StorageErrorKind.DatabaseMissing, Message: $"there is no SQLite file at '{Path.GetFullPath(builder.DataSource)}', and the connection string's Mode={builder.Mode} does not create one"),
+                ErrorContext.Open,
+                ex);
         }
         catch (SqliteException ex)
         {
