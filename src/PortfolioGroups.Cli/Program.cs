@@ -45,6 +45,7 @@ static (int Code, string Message) Explain(Exception ex) => ex switch
     RowNotFoundException => (ExitCodes.NotFound, ex.Message),
     InvalidValueException or DuplicateKeyException => (ExitCodes.InvalidInput, ex.Message + " Nothing was written."),
     TransientStorageException => (ExitCodes.DatabaseUnavailable, $"Cannot reach the database: {ex.Message}"),
+    StoreOpenException => (ExitCodes.DatabaseUnavailable, $"Cannot use the database: {ex.Message}"),
     PortfolioGroupsException => (ExitCodes.Failure, ex.Message),
     PostgresException { SqlState: ['0', '8', ..] or ['2', '8', ..] or "3D000" or "57P03" } pg => (ExitCodes.DatabaseUnavailable, $"Cannot use the database: {pg.MessageText}"),
     PostgresException pg => (ExitCodes.Failure, $"The database refused the command: {pg.SqlState}: {pg.MessageText}"),
