@@ -95,6 +95,17 @@ public sealed class ContainerTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Options_from_the_container_that_name_no_database_fail_the_start()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddPortfolioGroups((_, o) => o.MigrateOnStart = true);
+        using var host = builder.Build();
+
+        var start = () => host.StartAsync();
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*UseSqlite*UsePostgres*");
+    }
+
+    [Test]
     public async Task Keyed_stores_each_have_their_own_database_lifetime_and_health_check()
     {
         var second = await NewDatabaseAsync();
