@@ -231,19 +231,25 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
         await using var otherTransaction = await other.BeginTransactionAsync();
         Store.Invoking(s => s.JoinTransaction(otherTransaction)).Should().Throw<InvalidOperationException>().WithMessage("*store's database*");
 
+        // A transaction of the other driver.
         var directory = Path.Combine(Path.GetTempPath(), "portfoliogroups-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        DbConnection foreign = Db == Db.Sqlite
-            ? new NpgsqlConnection("Host=127.0.0.1")
+        await using DbConnection foreign = Db == Db.Sqlite
+            ? new NpgsqlConnection(await TestDatabases.CreatePostgresDatabaseAsync("foreign"))
             : new SqliteConnection($"Data Source={Path.Combine(directory, "other.db")}");
-        if (Db == Db.Postgres)
+        await foreign.OpenAsync();
+        await using (var foreignTransaction = await foreign.BeginTransactionAsync())
         {
-            await foreign.OpenAsync();
-            await using var foreignTransaction = await foreign.BeginTransactionAsync();
-            Store.Invoking(s => s.JoinTransaction(foreignTransaction)).Should().Throw<InvalidOperationException>().WithMessage("*this store is on PostgreSQL*");
+            Store.Invoking(s => s.JoinTransaction(foreignTransaction)).Should().Throw<InvalidOperationException>()
+                .WithMessage(Db == Db.Sqlite ? "*this store is on SQLite*" : "*this store is on PostgreSQL*");
         }
 
-        await foreign.DisposeAsync();
+        // A transaction whose connection was closed under it.
+        await using var closing = await OpenPlainConnectionAsync();
+        var orphan = await closing.BeginTransactionAsync();
+        await closing.CloseAsync();
+        Store.Invoking(s => s.JoinTransaction(orphan)).Should().Throw<InvalidOperationException>();
+
         Store.Invoking(s => s.JoinTransaction(null!)).Should().Throw<ArgumentNullException>();
     }
 }
