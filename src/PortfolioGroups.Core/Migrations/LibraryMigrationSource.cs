@@ -18,13 +18,26 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>The version that creates the catalog table.</summary>
     public static long CatalogVersion => M2026112302_CreateCatalog.Version;
 
-    public IEnumerable<IMigration> GetMigrations() =>
-    [
-        new M2026112301_CreatePortfolioTables(target),
-        new M2026112302_CreateCatalog(target),
-        new M2026112901_DropMembershipGroupIndex(target),
-        new M2026112902_DatabaseEnforcesRowRules(target),
-    ];
+    /// <remarks>
+    /// The one place that picks the set: where the portfolios are a host's table
+    /// (<see cref="PortfolioTable.Existing"/>), the versions that touch the portfolio table are
+    /// their host-mode twins (<c>HostPortfolioMigrations.cs</c>), which leave the host's table alone.
+    /// </remarks>
+    public IEnumerable<IMigration> GetMigrations() => target.Database.OwnsPortfolioTable
+        ?
+        [
+            new M2026112301_CreatePortfolioTables(target),
+            new M2026112302_CreateCatalog(target),
+            new M2026112901_DropMembershipGroupIndex(target),
+            new M2026112902_DatabaseEnforcesRowRules(target),
+        ]
+        :
+        [
+            new H2026112301_CreateGroupTables(target),
+            new M2026112302_CreateCatalog(target),
+            new M2026112901_DropMembershipGroupIndex(target),
+            new H2026112902_DatabaseEnforcesRowRules(target),
+        ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>
         GetMigrations().Where(m => predicate(m.GetType()));

@@ -197,7 +197,10 @@ internal sealed partial class SchemaMigrator(Database database)
                 await _catalog.ReplaceAsync(connection, transaction, status.CurrentVersion, cancellationToken).ConfigureAwait(false);
             }
 
-            var tables = SchemaModel.AllTables.Where(t => t == SchemaModel.Catalog ? hasCatalog : hasMetaTables);
+            // A host's portfolio table is the host's: the library writes no description on it.
+            var tables = SchemaModel.AllTables
+                .Where(t => t == SchemaModel.Catalog ? hasCatalog : hasMetaTables)
+                .Where(t => t != SchemaModel.Portfolio || database.OwnsPortfolioTable);
             await database.WriteDescriptionsAsync(connection, transaction, tables, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -76,7 +76,7 @@ internal sealed partial class MembershipRepository(Database db)
             cancellationToken);
 
         static string UidOf(RowKey? key, string table, string parameter) =>
-            key is { } k ? $"(SELECT uid FROM {table} WHERE {k.Column} = {parameter})" : "NULL";
+            key is { } k ? $"(SELECT uid FROM {table} t WHERE {k.Column} = {parameter})" : "NULL";
     }
 
     public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken)
@@ -108,8 +108,8 @@ internal sealed partial class MembershipRepository(Database db)
 
         if (portfolio is { } p)
         {
-            set.Add($"portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
-            where.Add($"EXISTS (SELECT 1 FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
+            set.Add($"portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {p.Column} = @portfolio)");
+            where.Add($"EXISTS (SELECT 1 FROM {db.Portfolio} pt WHERE {p.Column} = @portfolio)");
             context = context.WithReference("portfolio_uid", p.Column, p.ToString());
         }
 
@@ -131,7 +131,7 @@ internal sealed partial class MembershipRepository(Database db)
     public Task<int> RemoveAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
     {
         var sql = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) "
-                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio)";
+                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
         return db.RunAsync(
             "portfolio_group_membership.remove",
             new ErrorContext(Table),
@@ -189,7 +189,7 @@ internal sealed partial class MembershipRepository(Database db)
     public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(RowKey portfolio, PageQuery page, CancellationToken cancellationToken)
     {
         var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
-                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio){Selection.Page(page, "m.portfolio_group_uid", "g.uid")}";
+                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio){Selection.Page(page, "m.portfolio_group_uid", "g.uid")}";
         var rows = await db.RunAsync(
             "portfolio.groups",
             ErrorContext.Read,

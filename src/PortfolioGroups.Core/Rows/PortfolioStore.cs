@@ -341,6 +341,8 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         try
         {
             StoreLog.Opened(store._logger, database.SystemName, database.Schema ?? "main", options.MigrateOnOpen);
+            database.UsePortfolioTable(options.PortfolioTable);
+            await store._migrator.CheckPortfolioTableAsync(cancellationToken).ConfigureAwait(false);
             if (options.MigrateOnOpen)
             {
                 await store.MigrateAsync(cancellationToken).ConfigureAwait(false);

@@ -11,11 +11,17 @@ public enum StoreOpenFailure
 
     /// <summary>The PostgreSQL schema the store's tables live in does not exist, and could not be created.</summary>
     SchemaMissing,
+
+    /// <summary>
+    /// The host's portfolio table (<see cref="PortfolioStoreOptions.PortfolioTable"/>) is missing, or a
+    /// mapped column is missing, of the wrong type, nullable or not unique; the message names the table and column.
+    /// </summary>
+    PortfolioTableMismatch,
 }
 
 /// <summary>
 /// The database cannot be used as the connection string and options say: it does not exist, the
-/// credentials are refused, or the schema is missing. The driver's exception is
+/// credentials are refused, the schema is missing, or the host's portfolio table does not fit. The driver's exception is
 /// <see cref="Exception.InnerException"/>.
 /// </summary>
 /// <remarks>

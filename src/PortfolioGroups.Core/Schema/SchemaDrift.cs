@@ -9,10 +9,16 @@ namespace PortfolioGroups.Schema;
 internal static class SchemaDrift
 {
     /// <summary>Each difference, as one sentence naming the table and what differs; empty when none.</summary>
-    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, DatabaseKind kind)
+    /// <remarks>
+    /// With a host's portfolio table (<paramref name="portfolioTable"/> not the library's), the
+    /// library's <c>portfolio</c> table is not expected (opening checks the host's key columns), and
+    /// the membership's portfolio foreign key is expected to point at the host's table and uid column.
+    /// </remarks>
+    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, DatabaseKind kind, PortfolioTable? portfolioTable = null)
     {
         var differences = new List<string>();
-        foreach (var model in SchemaModel.AllTables)
+        var host = portfolioTable is { IsLibrary: false } ? portfolioTable : null;
+        foreach (var model in SchemaModel.AllTables.Where(t => host is null || t != SchemaModel.Portfolio))
         {
             if (!physical.TryGetValue(model.PhysicalName, out var table))
             {
@@ -26,7 +32,12 @@ internal static class SchemaDrift
                 differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({model.PrimaryKeyColumn}).");
             }
 
-            var expectedKeys = model.ForeignKeys.Select(f => Describe(kind == DatabaseKind.Postgres ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
+            var expectedKeys = model.ForeignKeys.Select(f => Describe(
+                kind == DatabaseKind.Postgres ? f.Name : null,
+                f.Column,
+                host is not null && f.PrincipalTable == SchemaModel.Portfolio.PhysicalName ? host.Table! : f.PrincipalTable,
+                host is not null && f.PrincipalTable == SchemaModel.Portfolio.PhysicalName ? host.UidColumn : f.PrincipalColumn,
+                f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
             var actualKeys = table.ForeignKeys.Select(f => Describe(f.Name, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete));
             CompareSets(model.PhysicalName, "foreign key", expectedKeys, actualKeys, differences);
 

@@ -116,8 +116,54 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>The schema that holds the tables (PostgreSQL); null on SQLite.</summary>
     public string? Schema { get; }
 
-    /// <summary>The qualified, quoted name of the <c>portfolio</c> table.</summary>
-    public string Portfolio { get; }
+    /// <summary>
+    /// The portfolios as a FROM item: the qualified, quoted name of the library's <c>portfolio</c>
+    /// table, or, for a host's table (<see cref="UsePortfolioTable"/>), a derived table that renames
+    /// its mapped columns to <c>uid</c>, <c>unique_identifier</c> and <c>display_name</c> (every
+    /// statement gives it an alias: PostgreSQL requires one on a subquery).
+    /// </summary>
+    public string Portfolio { get; private set; }
+
+    /// <summary>Which table holds the portfolios; <see cref="PortfolioTable.Library"/> unless the store maps a host's table.</summary>
+    public PortfolioTable PortfolioTable { get; private set; } = PortfolioTable.Library;
+
+    /// <summary>True when the portfolios are the library's own table, which it creates, migrates and writes.</summary>
+    public bool OwnsPortfolioTable => PortfolioTable.IsLibrary;
+
+    /// <summary>The schema of the table that holds the portfolios (PostgreSQL); null on SQLite.</summary>
+    public string? PortfolioTableSchema => Schema is null ? null : PortfolioTable.Schema ?? Schema;
+
+    /// <summary>The physical name of the table that holds the portfolios.</summary>
+    public string PortfolioTableName => PortfolioTable.Table ?? SchemaModel.Portfolio.PhysicalName;
+
+    /// <summary>
+    /// Reads the portfolios from <paramref name="table"/> from now on. Called once, while the store
+    /// opens, before any statement runs. A schema on SQLite is refused: its foreign keys cannot
+    /// reach another database.
+    /// </summary>
+    /// <exception cref="InvalidValueException">A host's table names a schema on SQLite.</exception>
+    public void UsePortfolioTable(PortfolioTable table)
+    {
+        if (table.Schema is not null && Schema is null)
+        {
+            throw new InvalidValueException("PortfolioTable.schema", "is PostgreSQL only: on SQLite the host's table must be in the store's own database (pass no schema).");
+        }
+
+        PortfolioTable = table;
+        if (table.IsLibrary)
+        {
+            Portfolio = Qualify(SchemaModel.Portfolio.PhysicalName);
+            return;
+        }
+
+        var displayName = table.DisplayNameColumn is { } column ? Quote(column) : "CAST(NULL AS TEXT)";
+        Portfolio = $"(SELECT {Quote(table.UidColumn)} AS uid, {Quote(table.UniqueIdentifierColumn)} AS unique_identifier, {displayName} AS display_name "
+                    + $"FROM {QualifiedPortfolioTable})";
+    }
+
+    /// <summary>The qualified, quoted name of the table that holds the portfolios (the host's, when mapped).</summary>
+    public string QualifiedPortfolioTable =>
+        PortfolioTableSchema is { } schema ? Quote(schema) + "." + Quote(PortfolioTableName) : Quote(PortfolioTableName);
 
     /// <summary>The qualified, quoted name of the <c>portfolio_group</c> table.</summary>
     public string Group { get; }
