@@ -60,6 +60,7 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, CreateFields, cancellationToken).ConfigureAwait(false);
         var uniqueIdentifier = body.String("unique_identifier", required: true);
         var displayName = body.String("display_name");
@@ -86,6 +87,7 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> UpdateAsync(HttpContext context, string uid, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var key = Uids.FromRoute(uid, "uid");
         var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, UpdateFields, cancellationToken).ConfigureAwait(false);
         var changes = new PortfolioChanges { DisplayName = body.StringChange("display_name") };
@@ -96,14 +98,33 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string uid, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var deleted = await Portfolio.DeleteAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
         return Api.Json(Api.Deleted(deleted ? 1 : 0, "portfolio"));
     }
 
     private static async Task<IResult> BulkDeleteAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "");
         var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
         var deleted = await Portfolio.BulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
         return Api.Json(Api.Deleted(deleted, "portfolio"));
+    }
+
+    /// <summary>
+    /// A store whose portfolios are a host's table (<see cref="PortfolioTable.Existing"/>) only reads
+    /// them: a write route answers 405 Method Not Allowed (with the methods the route still allows),
+    /// before reading the body, and nothing is written.
+    /// </summary>
+    private static void RefuseWritesToHostTable(HttpContext context, string allow)
+    {
+        var table = Api.Store(context).PortfolioTable;
+        if (!table.IsLibrary)
+        {
+            context.Response.Headers.Allow = allow;
+            throw new HttpProblemException(
+                StatusCodes.Status405MethodNotAllowed,
+                $"Portfolios are read-only here: they live in the host application's table {table.Table}, which the host writes (PortfolioTable.Existing).");
+        }
     }
 }

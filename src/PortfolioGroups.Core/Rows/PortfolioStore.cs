@@ -63,6 +63,12 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// <summary>The PostgreSQL schema holding the tables; null on SQLite.</summary>
     public string? Schema => _database.Schema;
 
+    /// <summary>
+    /// Which table holds the portfolios (<see cref="PortfolioStoreOptions.PortfolioTable"/>): the
+    /// library's own, or a host's table that the library reads and never writes.
+    /// </summary>
+    public PortfolioTable PortfolioTable => _database.PortfolioTable;
+
     /// <summary>Every migration version this library ships, ascending; an applied version above the last is from a newer library.</summary>
     public static IReadOnlyList<long> LibraryMigrationVersions => LibraryMigrationSource.Versions;
 
