@@ -9,6 +9,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     Settings.Connection,
     Settings.Provider,
     Settings.Schema,
+    Settings.PortfolioTableOption,
     Settings.Json,
     MigrateCommands.Create(),
     CatalogCommands.Create(),
@@ -41,6 +42,7 @@ catch (Exception ex)
 static (int Code, string Message) Explain(Exception ex) => ex switch
 {
     CliException cli => (cli.ExitCode, cli.Message),
+    StoreOpenException { Failure: StoreOpenFailure.PortfolioTableMismatch } => (ExitCodes.InvalidInput, $"The host's portfolio table does not fit: {ex.Message}"),
     OperationCanceledException => (ExitCodes.Cancelled, "Cancelled; the interrupted write was rolled back."),
     RowNotFoundException => (ExitCodes.NotFound, ex.Message),
     InvalidValueException or DuplicateKeyException => (ExitCodes.InvalidInput, ex.Message + " Nothing was written."),
