@@ -13,7 +13,7 @@ namespace PortfolioGroups.Tests.HostTable;
 /// </summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
-public sealed class HostPortfolioTableTests(Db db) : DatabaseTest(db)
+public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
 {
     private const string HostTable = "host_portfolio";
     private Guid _calendar;
