@@ -8,7 +8,8 @@ namespace PortfolioGroups.HostApp;
 
 /// <summary>
 /// The sample: a host with its own EF Core tables and the PortfolioGroups store in the same
-/// database, both configured from appsettings.json (or the command line: <c>--ConnectionStrings:Main=...</c>,
+/// database, both configured from appsettings.json; the application's strategy table is the
+/// store's portfolio table (<see cref="PortfolioTable.Existing"/>) (or the command line: <c>--ConnectionStrings:Main=...</c>,
 /// <c>--PortfolioGroups:Provider=Postgres</c>); a new strategy and its group memberships are saved
 /// in one transaction, and a failed one leaves nothing behind.
 /// </summary>
@@ -51,12 +52,12 @@ public static class HostApp
             var identifier = "btc-momentum-" + Guid.NewGuid().ToString("N")[..6];
             await using (var transaction = await db.Database.BeginTransactionAsync())
             {
-                db.Strategies.Add(new Strategy { Uid = Guid.CreateVersion7(), PortfolioIdentifier = identifier, CalendarUid = calendar.Uid });
+                // The strategy is the portfolio: the application writes it, the library only reads it.
+                db.Strategies.Add(new Strategy { Uid = Guid.CreateVersion7(), PortfolioIdentifier = identifier, Name = "BTC momentum", CalendarUid = calendar.Uid });
                 await db.SaveChangesAsync();
 
                 await using (var joined = store.JoinTransaction(transaction.GetDbTransaction()))
                 {
-                    await Portfolio.AddAsync(joined.Store, identifier, "BTC momentum");
                     await PortfolioGroup.AddAsync(joined.Store, "crypto", "Crypto portfolios");
                     await PortfolioGroup.AddAsync(joined.Store, "production", "Production");
                     await PortfolioGroupMembership.AddManyAsync(joined.Store, [("crypto", identifier), ("production", identifier)]);
@@ -76,7 +77,6 @@ public static class HostApp
                 db.Strategies.Add(new Strategy { Uid = Guid.CreateVersion7(), PortfolioIdentifier = failed, CalendarUid = calendar.Uid });
                 await db.SaveChangesAsync();
                 await using var joined = store.JoinTransaction(transaction.GetDbTransaction());
-                await Portfolio.AddAsync(joined.Store, failed);
                 await PortfolioGroup.AddPortfolioAsync(joined.Store, "no-such-group", failed);   // RowNotFoundException
                 await transaction.CommitAsync();
             }

@@ -28,6 +28,22 @@ internal sealed class PortfolioGroupsSettings
     public SqliteSynchronousMode? SqliteSynchronous { get; set; }
 
     public int? SqliteCacheSizeKiB { get; set; }
+
+    public PortfolioTableSettings? PortfolioTable { get; set; }
+}
+
+/// <summary>The <c>PortfolioTable</c> subsection: a host's portfolio table (<see cref="PortfolioGroups.PortfolioTable.Existing"/>); absent for the library's own.</summary>
+internal sealed class PortfolioTableSettings
+{
+    public string? Table { get; set; }
+
+    public string? UidColumn { get; set; }
+
+    public string? UniqueIdentifierColumn { get; set; }
+
+    public string? DisplayNameColumn { get; set; }
+
+    public string? Schema { get; set; }
 }
 
 /// <summary>Turns a configuration section into <see cref="PortfolioGroupsOptions"/>, naming the key of any bad value.</summary>
@@ -62,6 +78,19 @@ internal static class PortfolioGroupsConfiguration
         if (settings.SqliteCacheSizeKiB is { } cache)
         {
             store = store with { SqliteCacheSizeKiB = cache };
+        }
+
+        if (settings.PortfolioTable is { } table)
+        {
+            store = store with
+            {
+                PortfolioTable = PortfolioTable.Existing(
+                    table.Table ?? throw new InvalidValueException(path + ":PortfolioTable:Table", "is missing: name the host's portfolio table, or remove the PortfolioTable section."),
+                    table.UidColumn ?? "uid",
+                    table.UniqueIdentifierColumn ?? "unique_identifier",
+                    table.DisplayNameColumn,
+                    table.Schema),
+            };
         }
 
         options.Store = store;

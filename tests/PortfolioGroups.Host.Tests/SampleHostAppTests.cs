@@ -24,17 +24,24 @@ public sealed class SampleHostAppTests(Db db) : DatabaseTest(db)
         lines[1].Should().Be("rolled back: No PortfolioGroup row has unique_identifier 'no-such-group'.");
         lines[2].Should().Be("after the rollback: strategy gone, portfolio gone");
 
-        // The application's table and the library's, side by side in one database: one strategy, one portfolio.
+        // The application's strategy table is the portfolio table: the library made none of its own,
+        // and the memberships point at the strategy (deleting it with plain SQL removes them).
         await using var connection = await OpenPlainConnectionAsync(database);
         (await CountAsync(connection, "app_strategy")).Should().Be(1);
-        (await CountAsync(connection, "portfolio")).Should().Be(1);
         (await CountAsync(connection, "portfolio_group_membership")).Should().Be(2);
+        (await ScalarAsync(connection, "SELECT count(*) FROM " + (Db == Db.Postgres ? "information_schema.tables WHERE table_name = 'portfolio'" : "sqlite_master WHERE name = 'portfolio'"))).Should().Be(0);
+        await ScalarAsync(connection, "DELETE FROM app_strategy");
+        (await CountAsync(connection, "portfolio_group_membership")).Should().Be(0);
+        (await CountAsync(connection, "portfolio_group")).Should().Be(2);
     }
 
-    private static async Task<long> CountAsync(System.Data.Common.DbConnection connection, string table)
+    private static Task<long> CountAsync(System.Data.Common.DbConnection connection, string table) =>
+        ScalarAsync(connection, $"SELECT count(*) FROM {table}");
+
+    private static async Task<long> ScalarAsync(System.Data.Common.DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM {table}";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
     }
 }
