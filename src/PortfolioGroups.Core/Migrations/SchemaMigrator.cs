@@ -66,7 +66,9 @@ internal sealed partial class SchemaMigrator(Database database)
                 {
                     throw new InvalidValueException(
                         nameof(allowDataLoss),
-                        $"reverting to {targetVersion} drops the portfolio, group and membership tables with every row in them; pass allowDataLoss: true to do that.");
+                        database.OwnsPortfolioTable
+                            ? $"reverting to {targetVersion} drops the portfolio, group and membership tables with every row in them; pass allowDataLoss: true to do that."
+                            : $"reverting to {targetVersion} drops the group and membership tables with every row in them (the host's portfolio table stays as it is); pass allowDataLoss: true to do that.");
                 }
 
                 return [.. status.AppliedVersions.Where(v => v > targetVersion).OrderDescending()];

@@ -151,6 +151,22 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         }
 
         streamed.Should().BeEquivalentTo([rows[1].Code, rows[2].Code]);
+        var groupsStreamed = new List<string>();
+        await foreach (var g in PortfolioGroup.StreamGroupsForPortfolioAsync(Host, rows[1].Uid))
+        {
+            groupsStreamed.Add(g.UniqueIdentifier);
+        }
+
+        groupsStreamed.Should().BeEquivalentTo([a, b]);
+        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUniqueIdentifiers = [rows[1].Code] })).Items.Should().HaveCount(2);
+        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUids = [rows[2].Uid] })).Items.Should().ContainSingle();
+        var byPortfolio = await PortfolioGroup.GetGroupsForPortfoliosAsync(Host, [rows[1].Code, rows[3].Uid]);
+        byPortfolio[rows[1].Uid].Select(g => g.UniqueIdentifier).Should().BeEquivalentTo([a, b]);
+        byPortfolio[rows[3].Uid].Should().BeEmpty();
+        await PortfolioGroup.SetPortfoliosAsync(Host, b, [rows[3].Code]);
+        (await PortfolioGroup.GetPortfoliosAsync(Host, b)).Items.Select(p => p.Uid).Should().Equal(rows[3].Uid);
+        var membership = (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [b] })).Items.Single();
+        (await PortfolioGroupMembership.UpdateAsync(Host, membership.Uid, new PortfolioGroupMembershipChanges { Portfolio = rows[2].Code })).PortfolioUid.Should().Be(rows[2].Uid);
         (await PortfolioGroup.RemovePortfolioAsync(Host, a, rows[0].Code)).Should().BeTrue();
         var missing = () => PortfolioGroupMembership.AddAsync(Host, a, Unique("nobody"));
         (await missing.Should().ThrowAsync<RowNotFoundException>()).Which.Table.Should().Be("Portfolio");
@@ -249,6 +265,8 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             await PortfolioGroup.CreateAsync(store, "g", "G");
             await PortfolioGroup.AddPortfolioAsync(store, "g", "m-0000");
 
+            var refused = () => store.MigrateDownAsync(0);
+            (await refused.Should().ThrowAsync<InvalidValueException>()).Which.Message.Should().Contain("the host's portfolio table stays as it is");
             (await store.MigrateDownAsync(0, allowDataLoss: true)).Status.AppliedVersions.Should().BeEmpty();
             (await LibraryTablesAsync(connectionString)).Should().BeEquivalentTo("portfoliogroups_version_info");
             (await HostTablesAsync(connectionString)).Should().BeEquivalentTo(hostBefore);
