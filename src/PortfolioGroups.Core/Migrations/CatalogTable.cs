@@ -21,34 +21,15 @@ internal sealed class CatalogTable(Database db)
     /// <summary>The catalog rows the model graph calls for, ordered by identifier.</summary>
     /// <remarks>
     /// With a host's portfolio table (<paramref name="portfolioTable"/>), the <c>Portfolio</c> entry
-    /// describes the mapping: the host's table as its physical name, the host's columns as its
-    /// columns (a display name the host does not have is left out).
+    /// describes the mapping (<see cref="SchemaModel.MetaTablesFor"/>): the host's table as its
+    /// physical name, the host's mapped columns as its columns.
     /// </remarks>
     public static IReadOnlyList<CatalogEntry> Expected(long schemaVersion, PortfolioTable? portfolioTable = null) =>
     [
-        .. SchemaModel.MetaTables
-            .Select(t => portfolioTable is { IsLibrary: false } host && t == SchemaModel.Portfolio
-                ? HostPortfolioEntry(host, schemaVersion)
-                : new CatalogEntry(t.Identifier, t.PhysicalName, t.Description, [.. t.Columns.Select(ToCatalogColumn)], schemaVersion))
+        .. SchemaModel.MetaTablesFor(portfolioTable ?? PortfolioTable.Library)
+            .Select(t => new CatalogEntry(t.Identifier, t.PhysicalName, t.Description, [.. t.Columns.Select(ToCatalogColumn)], schemaVersion))
             .OrderBy(e => e.MetaTableIdentifier, StringComparer.Ordinal),
     ];
-
-    private static CatalogEntry HostPortfolioEntry(PortfolioTable host, long schemaVersion)
-    {
-        var model = SchemaModel.Portfolio;
-        string? Mapped(string column) => column switch
-        {
-            "uid" => host.UidColumn,
-            "unique_identifier" => host.UniqueIdentifierColumn,
-            _ => host.DisplayNameColumn,
-        };
-        return new CatalogEntry(
-            model.Identifier,
-            host.Schema is null ? host.Table! : $"{host.Schema}.{host.Table}",
-            $"{model.Description} The host application's table, which it owns and writes; the library reads it (columns mapped: {host}).",
-            [.. model.Columns.Where(c => Mapped(c.Name) is not null).Select(c => ToCatalogColumn(c) with { Name = Mapped(c.Name)! })],
-            schemaVersion);
-    }
 
     public async Task<IReadOnlyList<CatalogEntry>> ReadAsync(DbConnection connection, CancellationToken cancellationToken, string operation = "catalog.read")
     {

@@ -18,7 +18,10 @@ internal static class SchemaDrift
     {
         var differences = new List<string>();
         var host = portfolioTable is { IsLibrary: false } ? portfolioTable : null;
-        foreach (var model in SchemaModel.AllTables.Where(t => host is null || t != SchemaModel.Portfolio))
+        var models = host is null
+            ? SchemaModel.AllTables
+            : [.. SchemaModel.MetaTablesFor(host).Where(t => t.Identifier != SchemaModel.Portfolio.Identifier), SchemaModel.Catalog];
+        foreach (var model in models)
         {
             if (!physical.TryGetValue(model.PhysicalName, out var table))
             {
@@ -32,12 +35,7 @@ internal static class SchemaDrift
                 differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({model.PrimaryKeyColumn}).");
             }
 
-            var expectedKeys = model.ForeignKeys.Select(f => Describe(
-                kind == DatabaseKind.Postgres ? f.Name : null,
-                f.Column,
-                host is not null && f.PrincipalTable == SchemaModel.Portfolio.PhysicalName ? host.Table! : f.PrincipalTable,
-                host is not null && f.PrincipalTable == SchemaModel.Portfolio.PhysicalName ? host.UidColumn : f.PrincipalColumn,
-                f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
+            var expectedKeys = model.ForeignKeys.Select(f => Describe(kind == DatabaseKind.Postgres ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
             var actualKeys = table.ForeignKeys.Select(f => Describe(f.Name, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete));
             CompareSets(model.PhysicalName, "foreign key", expectedKeys, actualKeys, differences);
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.HostTable;
@@ -261,6 +262,10 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             var catalog = (await store.ReadCatalogAsync()).Single(e => e.MetaTableIdentifier == "Portfolio");
             catalog.PhysicalName.Should().Be(QualifiedHostTable);
             catalog.Columns.Select(c => c.Name).Should().Equal("id", "code", "title");
+            var model = SchemaModel.MetaTablesFor(store.PortfolioTable);
+            model.Single(t => t.Identifier == "Portfolio").PhysicalName.Should().Be(QualifiedHostTable);
+            model.Single(t => t.Identifier == "PortfolioGroupMembership").ForeignKeys.Should().Contain(f => f.PrincipalTable == HostTable && f.PrincipalColumn == "id");
+            SchemaModel.MetaTablesFor(PortfolioTable.Library).Should().BeSameAs(SchemaModel.MetaTables);
 
             await PortfolioGroup.CreateAsync(store, "g", "G");
             await PortfolioGroup.AddPortfolioAsync(store, "g", "m-0000");
