@@ -88,6 +88,21 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         FluentActions.Invoking(() => new PortfolioStoreOptions { PortfolioTable = null! }).Should().Throw<InvalidValueException>().Which.Field.Should().Be("PortfolioTable");
     }
 
+    [Test]
+    public async Task A_schema_is_refused_on_sqlite_and_names_a_missing_one_on_postgres()
+    {
+        var open = () => OpenStoreAsync(_hostConnectionString, new PortfolioStoreOptions { PortfolioTable = PortfolioTable.Existing(HostTable, "id", "code", schema: "elsewhere") });
+
+        if (Db == Db.Sqlite)
+        {
+            (await open.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PortfolioTable.schema");
+        }
+        else
+        {
+            (await open.Should().ThrowAsync<StoreOpenException>()).Which.Message.Should().Contain("elsewhere.host_portfolio does not exist");
+        }
+    }
+
     // ---- reads ------------------------------------------------------------------------------
 
     [Test]
