@@ -36,7 +36,7 @@ public class AddPortfolioToGroup : DatabaseBenchmark
         var groupUid = (await Database.SeedRowsAsync("portfolio_group", "add-group", 1))[0];
         var portfolioUids = await Database.SeedRowsAsync("portfolio", "add-portfolio", Count);
         _group = await PortfolioGroup.GetAsync(Database.Store, groupUid);
-        _portfolios = (await Portfolio.FilterAsync(Database.Store, new PortfolioFilter { Uids = portfolioUids }, PageRequest.First(Count))).Items;
+        _portfolios = await Portfolio.FilterAsync(Database.Store, new PortfolioFilter { Uids = portfolioUids });
         if (_portfolios.Count != Count)
         {
             throw new InvalidOperationException($"Seeded {_portfolios.Count} portfolios, expected {Count}.");

@@ -44,8 +44,8 @@ public class FilterByManyUids : DatabaseBenchmark
     [Benchmark]
     public async Task<int> LibraryFilter()
     {
-        var page = await PortfolioGroup.FilterAsync(Database.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
-        return Checked(page.Count);
+        var page = await PortfolioGroup.FilterPageAsync(Database.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
+        return Checked(page.Items.Count);
     }
 
     [Benchmark(Baseline = true)]

@@ -67,7 +67,7 @@ public static class HostApp
             }
 
             var groups = await PortfolioGroup.GetGroupsForPortfolioAsync(store, identifier);
-            output.WriteLine($"committed: strategy {identifier} in {string.Join(", ", groups.Items.Select(g => g.UniqueIdentifier).Order(StringComparer.Ordinal))}");
+            output.WriteLine($"committed: strategy {identifier} in {string.Join(", ", groups.Select(g => g.UniqueIdentifier).Order(StringComparer.Ordinal))}");
 
             // A failure before the commit undoes both sides.
             var failed = "eth-carry-" + Guid.NewGuid().ToString("N")[..6];

@@ -3,6 +3,7 @@ using Scalar.AspNetCore;
 // The PortfolioGroups HTTP API v1 on a SQLite file next to this project, or on PostgreSQL when
 // ConnectionStrings:Postgres is set (appsettings.json, an environment variable
 // ConnectionStrings__Postgres, or --ConnectionStrings:Postgres=...).
+Interrupts.Restore();                               // Ctrl+C stops the server, even when started in the background
 var builder = WebApplication.CreateBuilder(args);
 
 var postgres = builder.Configuration.GetConnectionString("Postgres");
@@ -21,6 +22,7 @@ builder.Services.AddPortfolioGroups(o =>
 
     o.MigrateOnStart = true;
 });
+builder.Services.AddHealthChecks().AddPortfolioGroups();   // /health/ready: the store is open and migrated
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     // This sample serves without authentication; a host that adds it to the route group
@@ -55,6 +57,8 @@ if (app.Environment.IsDevelopment())
 }
 
 app.MapPortfolioGroupsApi(prefix: "/api/v1");
+app.MapHealthChecks("/health/ready");                   // the store is open and migrated (readiness)
+app.MapPortfolioGroupsConnectionContract();       // /.well-known/command-center/connection-contract and /health (liveness)
 app.Run();
 
 /// <summary>The sample's entry point, public so tests can host it (WebApplicationFactory).</summary>

@@ -1,138 +1,40 @@
-using System.Runtime.CompilerServices;
-using System.Text;
-
 namespace PortfolioGroups.Cli;
 
 /// <summary>
-/// Reads a CSV file of <c>group,portfolio</c> pairs: one pair a line, by unique identifiers; an
-/// optional header line <c>group,portfolio</c>; blank lines skipped; RFC 4180 quoting for an
-/// identifier that holds a comma or a quote. A malformed line fails the whole file, naming it.
+/// The CSV files of <c>import</c>: one <c>group,portfolio</c> pair a line, by unique identifiers; an
+/// optional header line <c>group,portfolio</c> (the format and its errors: <see cref="CsvFile"/>).
 /// </summary>
 internal static class CsvPairs
 {
-    public static async IAsyncEnumerable<(PortfolioGroupRef Group, PortfolioRef Portfolio)> ReadAsync(string path, [EnumeratorCancellation] CancellationToken ct)
-    {
-        using var reader = Open(path);
-        long lineNumber = 0;
-        var first = true;
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
+    private static readonly string[] Header = ["group", "portfolio"];
 
-            var fields = Split(line, path, lineNumber);
-            var isHeader = first
-                && string.Equals(fields[0].Trim(), "group", StringComparison.OrdinalIgnoreCase)
-                && string.Equals(fields[1].Trim(), "portfolio", StringComparison.OrdinalIgnoreCase);
-            first = false;
-            if (!isHeader)
-            {
-                yield return (fields[0], fields[1]);
-            }
-        }
-    }
+    /// <summary>The pairs, read as they are asked for.</summary>
+    public static IEnumerable<(PortfolioGroupRef Group, PortfolioRef Portfolio)> Read(string path, CancellationToken ct) =>
+        CsvFile.Read(path, Header, minFields: 2, ct).Select(line => ((PortfolioGroupRef)line.Fields[0], (PortfolioRef)line.Fields[1]));
 
     /// <summary>Reads the whole file once, checking every line, and counts the pairs.</summary>
-    public static async Task<long> CountAsync(string path, CancellationToken ct)
-    {
-        long count = 0;
-        await foreach (var _ in ReadAsync(path, ct))
-        {
-            count++;
-        }
+    public static long Count(string path, CancellationToken ct) => CsvFile.Read(path, Header, minFields: 2, ct).LongCount();
 
-        return count;
-    }
+    /// <summary>The line number of the pair at <paramref name="index"/> (from 0).</summary>
+    public static long LineOf(string path, long index, CancellationToken ct) => CsvFile.Read(path, Header, minFields: 2, ct).Skip(checked((int)index)).First().Number;
+}
 
-    private static StreamReader Open(string path)
-    {
-        try
-        {
-            return new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new CliException(ExitCodes.InvalidInput, $"Cannot read '{path}': {ex.Message}");
-        }
-    }
+/// <summary>
+/// The CSV files of <c>portfolios import</c>: one portfolio a line, <c>unique_identifier,display_name</c>
+/// (the display name may be empty or left out); an optional header line <c>unique_identifier,display_name</c>.
+/// </summary>
+internal static class CsvPortfolios
+{
+    private static readonly string[] Header = ["unique_identifier", "display_name"];
 
-    private static string[] Split(string line, string path, long lineNumber)
-    {
-        var fields = new List<string>(2);
-        var field = new StringBuilder();
-        var i = 0;
-        while (true)
-        {
-            field.Clear();
-            if (i < line.Length && line[i] == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= line.Length)
-                    {
-                        throw Malformed(path, lineNumber, "a quoted field is not closed");
-                    }
+    /// <summary>The portfolios, read as they are asked for; an empty display name is none.</summary>
+    public static IEnumerable<PortfolioUpsert> Read(string path, CancellationToken ct) =>
+        CsvFile.Read(path, Header, minFields: 1, ct).Select(line =>
+            new PortfolioUpsert(line.Fields[0], line.Fields.Length > 1 && !string.IsNullOrWhiteSpace(line.Fields[1]) ? line.Fields[1] : null));
 
-                    if (line[i] == '"')
-                    {
-                        if (i + 1 < line.Length && line[i + 1] == '"')
-                        {
-                            field.Append('"');
-                            i += 2;
-                            continue;
-                        }
+    /// <summary>Reads the whole file once, checking every line, and counts the portfolios.</summary>
+    public static long Count(string path, CancellationToken ct) => CsvFile.Read(path, Header, minFields: 1, ct).LongCount();
 
-                        i++;
-                        break;
-                    }
-
-                    field.Append(line[i++]);
-                }
-
-                if (i < line.Length && line[i] != ',')
-                {
-                    throw Malformed(path, lineNumber, "text follows a closing quote");
-                }
-            }
-            else
-            {
-                while (i < line.Length && line[i] != ',')
-                {
-                    if (line[i] == '"')
-                    {
-                        throw Malformed(path, lineNumber, "a quote inside an unquoted field");
-                    }
-
-                    field.Append(line[i++]);
-                }
-            }
-
-            fields.Add(field.ToString());
-            if (i >= line.Length)
-            {
-                break;
-            }
-
-            i++; // the comma
-        }
-
-        if (fields.Count != 2)
-        {
-            throw Malformed(path, lineNumber, $"expected 2 fields (group,portfolio), found {fields.Count}");
-        }
-
-        if (string.IsNullOrWhiteSpace(fields[0]) || string.IsNullOrWhiteSpace(fields[1]))
-        {
-            throw Malformed(path, lineNumber, string.IsNullOrWhiteSpace(fields[0]) ? "the group is empty" : "the portfolio is empty");
-        }
-
-        return [.. fields];
-    }
-
-    private static CliException Malformed(string path, long lineNumber, string reason) =>
-        new(ExitCodes.InvalidInput, $"{path} line {lineNumber}: {reason}. Nothing was imported.");
+    /// <summary>The line number of the portfolio at <paramref name="index"/> (from 0).</summary>
+    public static long LineOf(string path, long index, CancellationToken ct) => CsvFile.Read(path, Header, minFields: 1, ct).Skip(checked((int)index)).First().Number;
 }

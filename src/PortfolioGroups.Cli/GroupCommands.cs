@@ -11,9 +11,9 @@ internal static class GroupCommands
         list.SetAction(ListAsync);
 
         var id = new Argument<string>("group") { Description = "The group's unique identifier." };
-        var name = new Option<string?>("--name") { Description = "The display name (default: the identifier)." };
-        var description = new Option<string?>("--description") { Description = "What the group is for." };
-        var add = new Command("add", "Create a group, or update the one with this identifier (idempotent).") { id, name, description };
+        var name = new Option<string?>("--name") { Description = "The display name (a new group: default the identifier; an existing group keeps its own when not given)." };
+        var description = new Option<string?>("--description") { Description = "What the group is for (an existing group keeps its own when not given)." };
+        var add = new Command("add", "Create a group, or change the given fields of the one with this identifier (idempotent; options not given are kept).") { id, name, description };
         add.SetAction((parse, ct) => AddAsync(parse, parse.GetRequiredValue(id), parse.GetValue(name), parse.GetValue(description), ct));
 
         var ids = new Argument<string[]>("groups") { Description = "The unique identifiers of the groups to delete.", Arity = ArgumentArity.OneOrMore };
@@ -68,7 +68,7 @@ internal static class GroupCommands
     private static async Task<int> AddAsync(ParseResult parse, string id, string? name, string? description, CancellationToken ct)
     {
         await using var store = await Settings.OpenAsync(parse, forMigrate: false, ct);
-        var group = await PortfolioGroup.AddAsync(store, id, name ?? id.Trim(), description, cancellationToken: ct);
+        var group = await PortfolioGroup.AddAsync(store, id, name, description, cancellationToken: ct);
         if (Output.IsJson(parse))
         {
             await Output.WriteJsonAsync(

@@ -26,7 +26,7 @@ internal static class MigrateCommands
 
     private static async Task<int> StatusAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var store = await Settings.OpenAsync(parse, forMigrate: true, ct);
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Inspect, ct);
         var status = await store.GetMigrationStatusAsync(ct);
         if (Output.IsJson(parse))
         {
@@ -52,7 +52,7 @@ internal static class MigrateCommands
 
     private static async Task<int> UpAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var store = await Settings.OpenAsync(parse, forMigrate: true, ct);
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Create, ct);
         var result = await store.MigrateAsync(ct);
         await WriteResultAsync(parse, result, "Applied", ct);
         return ExitCodes.Success;
@@ -60,7 +60,7 @@ internal static class MigrateCommands
 
     private static async Task<int> DownAsync(ParseResult parse, long to, bool allowDataLoss, CancellationToken ct)
     {
-        await using var store = await Settings.OpenAsync(parse, forMigrate: true, ct);
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Change, ct);
         MigrationResult result;
         try
         {
@@ -81,7 +81,7 @@ internal static class MigrateCommands
 
     private static async Task<int> ScriptAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var store = await Settings.OpenAsync(parse, forMigrate: true, ct);
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Inspect, ct);
         var script = await store.ScriptMigrationsAsync(ct);
         if (Output.IsJson(parse))
         {

@@ -7,7 +7,9 @@ namespace PortfolioGroups.Cli;
 /// <summary>Where a verb writes its result: text lines, or JSON with --json.</summary>
 internal static class Output
 {
-    private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Stored metadata can nest up to 1,000 levels (rows written by plain SQL before the database refused
+    // more than 64), inside the output's own array and object.
+    private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = 1_024 };
 
     public static bool IsJson(ParseResult parse) => parse.GetValue(Settings.Json);
 

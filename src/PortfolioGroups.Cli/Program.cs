@@ -4,7 +4,7 @@ using Npgsql;
 using PortfolioGroups;
 using PortfolioGroups.Cli;
 
-var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGroups database, edit its groups and members, import memberships from CSV.")
+var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGroups database, edit its portfolios, groups and members, import portfolios and memberships from CSV.")
 {
     Settings.Connection,
     Settings.Provider,
@@ -15,6 +15,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     CatalogCommands.Create(),
     SchemaCommands.Create(),
     GroupCommands.Create(),
+    PortfolioCommands.Create(),
     MemberCommands.Create(),
     ImportCommand.Create(),
 };

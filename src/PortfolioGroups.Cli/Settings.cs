@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace PortfolioGroups.Cli;
 
@@ -47,18 +48,25 @@ internal static class Settings
         Provider.AcceptOnlyFromAmong("sqlite", "postgres");
     }
 
+    /// <summary>Opens the store for a verb that uses the rows (<see cref="OpenFor.Use"/>), or for <c>migrate up</c>.</summary>
+    public static Task<PortfolioStore> OpenAsync(ParseResult parse, bool forMigrate, CancellationToken ct) =>
+        OpenAsync(parse, forMigrate ? OpenFor.Create : OpenFor.Use, ct);
+
     /// <summary>
-    /// Opens the store without migrating. Unless <paramref name="forMigrate"/>, a database that is
-    /// missing or not at this tool's schema version is refused, naming the command that fixes it.
+    /// Opens the store without migrating, for <paramref name="purpose"/>. Only <see cref="OpenFor.Create"/>
+    /// creates a SQLite file; <see cref="OpenFor.Use"/> refuses a database that is missing or not at
+    /// this tool's schema version, naming the command that fixes it (or, on PostgreSQL, that the
+    /// schema named does not exist).
     /// </summary>
-    public static async Task<PortfolioStore> OpenAsync(ParseResult parse, bool forMigrate, CancellationToken ct)
+    public static async Task<PortfolioStore> OpenAsync(ParseResult parse, OpenFor purpose, CancellationToken ct)
     {
         var provider = parse.GetValue(Provider) ?? Environment.GetEnvironmentVariable(ProviderVariable) ?? "sqlite";
         var connection = parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
+        var schema = parse.GetValue(Schema) ?? PortfolioStoreOptions.DefaultPostgresSchema;
         var options = new PortfolioStoreOptions
         {
             MigrateOnOpen = false,
-            PostgresSchema = parse.GetValue(Schema) ?? PortfolioStoreOptions.DefaultPostgresSchema,
+            PostgresSchema = schema,
             PortfolioTable = ParsePortfolioTable(parse.GetValue(PortfolioTableOption)),
         };
 
@@ -67,7 +75,7 @@ internal static class Settings
         {
             store = provider switch
             {
-                "sqlite" => await OpenSqliteAsync(connection ?? DefaultSqliteFile, options, forMigrate, ct),
+                "sqlite" => await OpenSqliteAsync(connection ?? DefaultSqliteFile, options, purpose, ct),
                 "postgres" => await PortfolioStore.OpenPostgresAsync(
                     connection ?? throw new CliException(ExitCodes.Usage, $"--provider postgres needs --connection (or ${ConnectionVariable}) with a PostgreSQL connection string."),
                     options,
@@ -75,12 +83,16 @@ internal static class Settings
                 _ => throw new CliException(ExitCodes.Usage, $"--provider must be sqlite or postgres, not '{provider}' (from ${ProviderVariable})."),
             };
         }
+        catch (InvalidValueException ex) when (ex.Field == nameof(PortfolioStoreOptions.PostgresSchema))
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"Invalid --schema: {ex.Reason} Nothing was changed.");
+        }
         catch (Exception ex) when (ex is ArgumentException or InvalidValueException)
         {
             throw new CliException(ExitCodes.DatabaseUnavailable, $"The connection string is not valid for {provider}: {ex.Message}");
         }
 
-        if (forMigrate)
+        if (purpose != OpenFor.Use)
         {
             return store;
         }
@@ -90,6 +102,12 @@ internal static class Settings
             var status = await store.GetMigrationStatusAsync(ct);
             if (!status.IsUpToDate)
             {
+                if (provider == "postgres" && status.AppliedVersions.Count == 0 && !await PostgresSchemaExistsAsync(connection!, schema, ct))
+                {
+                    // Advising `migrate up` here would create tables under a mistyped name.
+                    throw new CliException(ExitCodes.InvalidInput, $"The schema '{schema}' does not exist in this database; check --schema{await SchemasWithTablesAsync(connection!, ct)}.");
+                }
+
                 throw new CliException(
                     ExitCodes.SchemaNotCurrent,
                     $"The database's schema is not up to date (pending migrations: {string.Join(", ", status.PendingVersions)}); run 'portfolio-groups migrate up' first.");
@@ -101,6 +119,21 @@ internal static class Settings
         {
             await store.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a portfolio write (<paramref name="verb"/>) when the store's portfolios are the host's
+    /// table (<c>--portfolio-table</c>): the host owns and writes those rows; the tool only reads them.
+    /// </summary>
+    public static void RefusePortfolioWrites(PortfolioStore store, string verb)
+    {
+        if (store.PortfolioTable is { IsLibrary: false } host)
+        {
+            var table = host.Schema is null ? host.Table : $"{host.Schema}.{host.Table}";
+            throw new CliException(
+                ExitCodes.HostOwnsPortfolios,
+                $"Cannot {verb} portfolios: they are the host's table '{table}' (--portfolio-table), which the host application writes; the tool only reads it. Nothing was written.");
         }
     }
 
@@ -135,19 +168,83 @@ internal static class Settings
         }
     }
 
-    private static Task<PortfolioStore> OpenSqliteAsync(string connection, PortfolioStoreOptions options, bool forMigrate, CancellationToken ct)
+    private static async Task<bool> PostgresSchemaExistsAsync(string connection, string schema, CancellationToken ct)
+    {
+        await using var data = NpgsqlDataSource.Create(connection);
+        await using var command = data.CreateCommand("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>", where the library's tables are: a, b", or nothing when no schema has them.</summary>
+    private static async Task<string> SchemasWithTablesAsync(string connection, CancellationToken ct)
+    {
+        await using var data = NpgsqlDataSource.Create(connection);
+        await using var command = data.CreateCommand(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'portfolio_group_membership' ORDER BY table_schema");
+        var schemas = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            schemas.Add(reader.GetString(0));
+        }
+
+        return schemas.Count == 0 ? "" : $" (the library's tables are in: {string.Join(", ", schemas)})";
+    }
+
+    private static Task<PortfolioStore> OpenSqliteAsync(string connection, PortfolioStoreOptions options, OpenFor purpose, CancellationToken ct)
     {
         // A bare path is a file; anything with '=' is a connection string.
         var builder = connection.Contains('=', StringComparison.Ordinal)
             ? new SqliteConnectionStringBuilder(connection)
             : new SqliteConnectionStringBuilder { DataSource = connection };
         var isFile = builder.Mode != SqliteOpenMode.Memory && builder.DataSource is not ("" or ":memory:");
-        if (!forMigrate && isFile && !File.Exists(builder.DataSource))
+        if (isFile && Directory.Exists(builder.DataSource))
         {
-            // Opening would create an empty file; nothing but `migrate up` should do that.
-            throw new CliException(ExitCodes.SchemaNotCurrent, $"There is no database at '{builder.DataSource}'; create it with 'portfolio-groups migrate up'.");
+            throw new CliException(ExitCodes.DatabaseUnavailable, $"'{builder.DataSource}' is a folder, not a SQLite database file.");
+        }
+
+        if (isFile && !File.Exists(builder.DataSource))
+        {
+            switch (purpose)
+            {
+                case OpenFor.Create:
+                    // `migrate up` creates the file, and the folder it goes in.
+                    var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+                    if (folder is not null && !File.Exists(folder))
+                    {
+                        Directory.CreateDirectory(folder);
+                    }
+
+                    break;
+                case OpenFor.Inspect:
+                    // Reading the status of a database that is not there yet: it is empty, and stays absent.
+                    var empty = new SqliteConnectionStringBuilder { DataSource = "portfolio-groups-" + Guid.NewGuid().ToString("N"), Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared };
+                    return PortfolioStore.OpenSqliteAsync(empty.ToString(), options, ct);
+                case OpenFor.Change:
+                    throw new CliException(ExitCodes.SchemaNotCurrent, $"There is no database at '{builder.DataSource}'; nothing to revert.");
+                default:
+                    // Opening would create an empty file; nothing but `migrate up` should do that.
+                    throw new CliException(ExitCodes.SchemaNotCurrent, $"There is no database at '{builder.DataSource}'; create it with 'portfolio-groups migrate up'.");
+            }
         }
 
         return PortfolioStore.OpenSqliteAsync(builder.ToString(), options, ct);
     }
+}
+
+/// <summary>What a verb opens the database for, which decides what it may create.</summary>
+internal enum OpenFor
+{
+    /// <summary>Reading or editing rows: the database must exist, at this tool's schema version.</summary>
+    Use,
+
+    /// <summary><c>migrate status</c> and <c>script</c>: nothing is created; a missing SQLite file reads as an empty database.</summary>
+    Inspect,
+
+    /// <summary><c>migrate up</c>: creates a missing SQLite file (and its folder).</summary>
+    Create,
+
+    /// <summary><c>migrate down</c>: the database must exist; any schema version.</summary>
+    Change,
 }

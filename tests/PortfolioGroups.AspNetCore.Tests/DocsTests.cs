@@ -23,6 +23,8 @@ public sealed partial class DocsTests(Db db) : ApiTest(db)
 
     private readonly Dictionary<Guid, Guid> _docToReal = [];
     private readonly Dictionary<Guid, Guid> _realToDoc = [];
+    private readonly Dictionary<string, string> _cursorToReal = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _cursorToDoc = new(StringComparer.Ordinal);
 
     [Test]
     public async Task Every_example_in_the_http_api_doc_runs_as_documented()
@@ -53,7 +55,7 @@ public sealed partial class DocsTests(Db db) : ApiTest(db)
             $"HTTP/1.1 {(int)response.StatusCode}".Should().Be(string.Join(' ', responseHead.Split(' ').Take(2)), $"{what} answered {actualText}");
             if (responseHeaders.TryGetValue("Content-Type", out var contentType))
             {
-                response.Content.Headers.ContentType?.ToString().Should().Be(contentType, what);
+                (response.Content.Headers.ContentType?.ToString()).Should().Be(contentType, what);
             }
 
             if (responseBody.Length > 0)
@@ -88,11 +90,16 @@ public sealed partial class DocsTests(Db db) : ApiTest(db)
         return (lines[0], headers, body);
     }
 
-    /// <summary>Walks the documented and the actual JSON together, pairing each documented uid with the actual one at its place.</summary>
+    /// <summary>Walks the documented and the actual JSON together, pairing each documented uid (and opaque page cursor) with the actual one at its place.</summary>
     private void Learn(JsonNode? expected, JsonNode? actual)
     {
         switch (expected)
         {
+            case JsonValue value when value.TryGetValue<string>(out var url) && Cursor(url) is { } docCursor
+                                      && actual is JsonValue other && other.TryGetValue<string>(out var actualUrl) && Cursor(actualUrl) is { } realCursor:
+                _cursorToReal.TryAdd(docCursor, realCursor);
+                _cursorToDoc.TryAdd(realCursor, docCursor);
+                break;
             case JsonValue value when value.TryGetValue<string>(out var text) && Guid.TryParseExact(text, "D", out var docUid)
                                       && actual is JsonValue other && other.TryGetValue<string>(out var actualText) && Guid.TryParseExact(actualText, "D", out var realUid):
                 if (!_docToReal.ContainsKey(docUid) && !_realToDoc.ContainsKey(realUid))
@@ -158,10 +165,23 @@ public sealed partial class DocsTests(Db db) : ApiTest(db)
         }
     }
 
-    /// <summary>Text with the document's uids (in both forms: hyphenated, and 32 digits as in cursors) replaced by the run's.</summary>
-    private string ToReal(string text) => Replace(text, _docToReal);
+    /// <summary>Text with the document's uids (hyphenated or as 32 digits) and page cursors replaced by the run's.</summary>
+    private string ToReal(string text) => Replace(Replace(text, _cursorToReal), _docToReal);
 
-    private string ToDoc(string text) => Replace(text, _realToDoc);
+    private string ToDoc(string text) => Replace(Replace(text, _cursorToDoc), _realToDoc);
+
+    /// <summary>The <c>cursor</c> query parameter of a URL, or null.</summary>
+    private static string? Cursor(string url) => Regex.Match(url, "[?&]cursor=([^&]+)") is { Success: true } m ? m.Groups[1].Value : null;
+
+    private static string Replace(string text, Dictionary<string, string> map)
+    {
+        foreach (var (from, to) in map)
+        {
+            text = text.Replace(from, to, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
 
     private static string Replace(string text, Dictionary<Guid, Guid> map)
     {

@@ -73,12 +73,14 @@ public sealed class KestrelTests(Db db) : DatabaseTest(db)
             .Should().BeEquivalentTo(expected.ToDictionary(e => e.Uid, e => e.Count));
 
         long portfolios = 0;
-        string? next = $"/api/v1/portfolio/?search={run}&limit=500";
-        while (next is not null)
+        for (var offset = 0; ; offset += 500)
         {
-            var page = await (await client.GetAsync(next)).ReadNodeAsync(HttpStatusCode.OK);
-            portfolios += page["results"]!.AsArray().Count;
-            next = page["next"]?.GetValue<string>();
+            var page = await (await client.GetAsync($"/api/v1/portfolio/?search={run}&limit=500&offset={offset}")).ReadNodeAsync(HttpStatusCode.OK);
+            portfolios += page["items"]!.AsArray().Count;
+            if (!page["pageInfo"]!["hasNextPage"]!.GetValue<bool>())
+            {
+                break;
+            }
         }
 
         portfolios.Should().Be(models.Sum(m => m.Portfolios.Count));
@@ -200,7 +202,7 @@ public sealed class KestrelTests(Db db) : DatabaseTest(db)
                 if (Expect(HttpStatusCode.OK))
                 {
                     body = await response.ReadNodeAsync(HttpStatusCode.OK);
-                    if (body["results"]!.AsArray().Select(x => x!.Text("unique_identifier")).ToHashSet().SetEquals(model.Members[g]))
+                    if (body["items"]!.AsArray().Select(x => x!.Text("unique_identifier")).ToHashSet().SetEquals(model.Members[g]))
                     {
                         continue;
                     }

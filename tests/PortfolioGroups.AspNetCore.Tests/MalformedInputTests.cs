@@ -33,6 +33,9 @@ public sealed class MalformedInputTests(Db db) : ApiTest(db)
         ("PATCH", "/api/v1/portfolio/{p}/"),
         ("DELETE", "/api/v1/portfolio/{p}/"),
         ("POST", "/api/v1/portfolio/bulk-delete/"),
+        ("GET", "/api/v1/portfolio-group/discovery/"),
+        ("GET", "/api/v1/portfolio-group/{g}/portfolios/discovery/"),
+        ("GET", "/api/v1/portfolio-group/by-portfolio/{p}/discovery/"),
     ];
 
     private static readonly string[] Bodies =
@@ -54,6 +57,9 @@ public sealed class MalformedInputTests(Db db) : ApiTest(db)
         "{\"unique_identifier\":\"ok\",\"display_name\":\"ok\",\"metadata_json\":{\"k\":\"\\u0000\"}}",
         "{\"display_name\":1e999,\"description\":[],\"metadata_json\":12}",
         "{\"limit\":5,\"cursor\":\"x\"}",
+        "{\"selection\":{\"mode\":\"explicit\",\"uids\":[1.5,null,{},\" \",\"00000000-0000-0000-0000-000000000000\"]},\"options\":[]}",
+        "{\"selection\":{\"mode\":7,\"query\":{\"filters\":{\"limit\":1}}},\"options\":{\"a\":{}}}",
+        "{\"selection\":[],\"options\":null}",
         new string('[', 5000) + new string(']', 5000),
         "{\"unique_identifier\":\"ok\",\"display_name\":\"ok\",\"metadata_json\":" + string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1" + new string('}', 100) + "}",
         "{\"unique_identifier\":\"" + new string('u', 300) + "\",\"display_name\":\"" + new string('d', 300) + "\"}",
@@ -63,7 +69,7 @@ public sealed class MalformedInputTests(Db db) : ApiTest(db)
     [
         "?limit=-1", "?limit=99999999999999", "?limit=1.5", "?limit=", "?cursor=", "?cursor=%00", "?cursor=00000000000000000000000000000000",
         "?group_uids=,,", "?group_uids=nope", "?in_all_groups=nope&in_any_group=&not_in_groups=%ZZ", "?search=%00", "?search=\\%_",
-        "?unique_identifier=%00", "?limit=1&limit=2",
+        "?unique_identifier=%00", "?limit=1&limit=2", "?offset=-1", "?offset=1e3", "?offset=2147483647&limit=1", "?offset=", "?limit=3&offset=7", "?unknown=1",
     ];
 
     private async Task<(Guid Group, Guid Portfolio)> SeedAsync()
@@ -80,7 +86,7 @@ public sealed class MalformedInputTests(Db db) : ApiTest(db)
         ((int)response.StatusCode).Should().BeLessThan(500, $"{what} answered {text}");
         if ((int)response.StatusCode >= 400)
         {
-            response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", what);
+            (response.Content.Headers.ContentType?.MediaType).Should().Be("application/problem+json", what);
             text.Should().NotContain("   at ", $"{what} must not show a stack trace").And.NotContain("Exception").And.NotContain("Npgsql").And.NotContain("SQLite");
         }
     }

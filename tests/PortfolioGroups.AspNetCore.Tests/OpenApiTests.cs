@@ -23,6 +23,8 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
         "setPortfoliosOfGroup", "addPortfoliosToGroup", "removePortfolioFromGroup", "listGroupsForPortfolio",
         "bulkDeletePortfolioGroupMemberships", "countPortfoliosPerGroup",
         "listPortfolios", "createPortfolio", "getPortfolio", "updatePortfolio", "deletePortfolio", "bulkDeletePortfolios",
+        "discoverPortfolioGroups", "discoverGroupsForPortfolio", "discoverPortfoliosInGroup",
+        "getApiHealth", "getCommandCenterConnectionContract",
     ];
 
     private static string CopyPath => Path.Combine(RepositoryFiles.Root(), "docs", "openapi-v1.json");
@@ -65,7 +67,7 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
         foreach (var (path, method, operation) in operations)
         {
             var responses = operation["responses"]!.AsObject();
-            responses.Select(r => r.Key).Should().Contain(["400", "500"], $"{method} {path}");
+            responses.Select(r => r.Key).Should().Contain(["400", "500", "503"], $"{method} {path}");
             foreach (var error in responses.Where(r => r.Key[0] is '4' or '5'))
             {
                 error.Value!["content"]!.AsObject().Select(c => c.Key).Should().Equal(["application/problem+json"], $"{method} {path} {error.Key}");
@@ -76,11 +78,39 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
                 responses.Select(r => r.Key).Should().Contain(["413", "415"], $"{method} {path}");
             }
 
-            if (path.Contains("{uid}", StringComparison.Ordinal) && method != "delete")
+            if (path.Contains("{uid}", StringComparison.Ordinal) && method != "delete" && !path.EndsWith("/discovery", StringComparison.Ordinal))
             {
                 responses.Select(r => r.Key).Should().Contain("404", $"{method} {path}");
             }
         }
+    }
+
+    [Test]
+    public async Task Metadata_is_an_object_or_null_and_the_command_center_shapes_are_described()
+    {
+        var document = JsonNode.Parse(await ServedAsync())!;
+        var schemas = document["components"]!["schemas"]!;
+        foreach (var name in new[] { "PortfolioGroupResponse", "PortfolioGroupCreateRequest", "PortfolioGroupUpdateRequest" })
+        {
+            var metadata = schemas[name]!["properties"]!["metadata_json"]!;
+            metadata["type"]!.AsArray().Select(t => t!.GetValue<string>()).Should().BeEquivalentTo(["object", "null"], name);
+            metadata["oneOf"].Should().BeNull($"{name}: a oneOf with a branch that accepts anything lets null match twice");
+        }
+
+        schemas["PageInfo"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Should().BeEquivalentTo("pageIndex", "pageSize", "totalItems", "hasNextPage", "hasPreviousPage");
+        schemas["ResourceCollectionOfPortfolioGroupResponse"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Should().BeEquivalentTo("items", "pageInfo");
+        schemas["BulkActionExecutionRequest"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Should().BeEquivalentTo("selection", "options");
+        schemas["BulkActionPreflightResponse"]!["properties"]!.AsObject().Select(p => p.Key).Should().Contain(["allowed", "detail", "matched_count", "blockers", "warnings", "membership_count"]);
+        schemas["ResourceDiscovery"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Should().BeEquivalentTo("contract", "resource", "list", "bulk_actions");
+    }
+
+    [Test]
+    public async Task Answers_are_checked_against_the_document_by_the_test_client()
+    {
+        // Every fixture's client (ApiTest) validates each answer of /api/v1 with OpenApiResponses.
+        var before = OpenApiResponses.Checked;
+        (await Client.GetAsync("/api/v1/portfolio-group/?limit=1")).StatusCode.Should().Be(HttpStatusCode.OK);
+        OpenApiResponses.Checked.Should().BeGreaterThan(before);
     }
 
     [Test]

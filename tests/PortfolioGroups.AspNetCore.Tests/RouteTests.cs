@@ -19,7 +19,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.Created);
 
     [Test]
-    public async Task Creating_a_group_answers_201_with_its_location_and_the_same_identifier_again_updates_it_with_200()
+    public async Task Creating_a_group_answers_201_with_its_location_and_the_same_identifier_again_changes_only_what_it_gives_with_200()
     {
         var id = Unique("crypto");
         var created = await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"Crypto","description":"d","metadata_json":{"region":"EU"}}"""));
@@ -32,10 +32,16 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         var again = await (await Client.PostAsync(Groups, Calls.Json(new { unique_identifier = id, display_name = "Crypto 2" }))).ReadNodeAsync(HttpStatusCode.OK);
         again.Uid().Should().Be(group.Uid());
         again.Text("display_name").Should().Be("Crypto 2");
-        again["description"].Should().BeNull("an upsert leaves the row with exactly the values given");
+        again.Text("description").Should().Be("d", "a field the body leaves out keeps its stored value");
+        again["metadata_json"]!["region"]!.GetValue<string>().Should().Be("EU");
+
+        var nulls = await (await Client.PostAsync(Groups, Calls.Json($$$"""{"unique_identifier":"{{{id}}}","display_name":"Crypto 3","description":null,"metadata_json":null}"""))).ReadNodeAsync(HttpStatusCode.OK);
+        nulls.Text("description").Should().Be("d", "null is \"not given\" on create; PATCH clears");
+        nulls["metadata_json"]!["region"]!.GetValue<string>().Should().Be("EU");
 
         var read = await (await Client.GetAsync($"{Groups}{group.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
-        read.Text("display_name").Should().Be("Crypto 2");
+        read.Text("display_name").Should().Be("Crypto 3");
+        read.Text("description").Should().Be("d");
     }
 
     [Test]
@@ -49,45 +55,86 @@ public sealed class RouteTests(Db db) : ApiTest(db)
     }
 
     [Test]
-    public async Task Listing_groups_pages_with_a_next_url_until_null()
+    public async Task Listing_groups_pages_by_limit_and_offset_in_display_name_order_with_page_info()
     {
         var prefix = Unique("page");
+        var created = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
-            await CreateGroupAsync($"{prefix}-{i}");
+            created.Add((await CreateGroupAsync($"{prefix}-{i}", $"{prefix} {(char)('E' - i)}")).Uid());
         }
 
-        var seen = new List<string>();
-        string? next = $"{Groups}?search={prefix}&limit=2";
-        var pages = 0;
-        while (next is not null)
+        // Display names E..A, created in that order: the listing follows the display names.
+        var seen = new List<Guid>();
+        for (var offset = 0; offset < 6; offset += 2)
         {
-            var page = await (await Client.GetAsync(next)).ReadNodeAsync(HttpStatusCode.OK);
-            seen.AddRange(page["results"]!.AsArray().Select(g => g!.Text("unique_identifier")));
-            next = page["next"]?.GetValue<string>();
-            pages++;
+            var page = await (await Client.GetAsync($"{Groups}?search={prefix}&limit=2&offset={offset}")).ReadNodeAsync(HttpStatusCode.OK);
+            Contract.ResourceCollection(page, Contract.GroupFields);
+            page["pageInfo"]!.Long("pageIndex").Should().Be(offset / 2);
+            page["pageInfo"]!.Long("totalItems").Should().Be(5);
+            page["pageInfo"]!["hasNextPage"]!.GetValue<bool>().Should().Be(offset < 4);
+            page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>().Should().Be(offset > 0);
+            seen.AddRange(page["items"]!.AsArray().Select(g => g!.Uid()));
         }
 
-        pages.Should().Be(3);
-        seen.Should().Equal(Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}"));
+        seen.Should().Equal(Enumerable.Reverse(created));
 
         await Client.PatchAsync($"{Groups}{(await CreateGroupAsync($"{prefix}-named")).Uid()}/", Calls.Json(new { display_name = $"{prefix} Named" }));
         var named = await (await Client.GetAsync($"{Groups}?display_name={Uri.EscapeDataString($"{prefix} Named")}")).ReadNodeAsync(HttpStatusCode.OK);
-        named["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-named");
+        named["items"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-named");
 
-        var one = await (await Client.GetAsync($"{Groups}?unique_identifier={prefix}-3")).ReadNodeAsync(HttpStatusCode.OK);
-        one["results"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-3");
-        one["next"].Should().BeNull();
+        var one = await (await Client.GetAsync($"{Groups}?unique_identifier={prefix}-3&display_name=&search=")).ReadNodeAsync(HttpStatusCode.OK);
+        one["items"]!.AsArray().Select(g => g!.Text("unique_identifier")).Should().Equal($"{prefix}-3");
+        one["pageInfo"]!["hasNextPage"]!.GetValue<bool>().Should().BeFalse();
+
+        var empty = await (await Client.GetAsync($"{Groups}?unique_identifier=&search={prefix}")).ReadNodeAsync(HttpStatusCode.OK);
+        empty["pageInfo"]!.Long("totalItems").Should().Be(6, "an empty filter value is no filter");
     }
 
     [Test]
-    public async Task Bad_paging_and_a_foreign_cursor_are_400_naming_the_parameter()
+    public async Task Bad_paging_and_unknown_query_parameters_are_400_naming_the_parameter()
     {
         (await (await Client.GetAsync($"{Groups}?limit=0")).ValidationErrorsAsync()).Should().Equal("limit");
         (await (await Client.GetAsync($"{Groups}?limit=501")).ValidationErrorsAsync()).Should().Equal("limit");
         (await (await Client.GetAsync($"{Groups}?limit=ten")).ValidationErrorsAsync()).Should().Equal("limit");
-        (await (await Client.GetAsync($"{Groups}?cursor=not-a-cursor")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Groups}?offset=-50")).ValidationErrorsAsync()).Should().Equal("offset");
+        (await (await Client.GetAsync($"{Groups}?limit=10&offset=15")).ValidationErrorsAsync()).Should().Equal("offset");
+        (await (await Client.GetAsync($"{Groups}?cursor=abc")).ValidationErrorsAsync()).Should().Equal("cursor");
+        (await (await Client.GetAsync($"{Groups}?unique_identifiers=a")).ValidationErrorsAsync()).Should().Equal("unique_identifiers");
+        (await (await Client.GetAsync($"{Groups}?limit=1&limit=2")).ValidationErrorsAsync()).Should().Equal("limit");
+        (await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/?x=1")).ValidationErrorsAsync()).Should().Equal("x");
         (await (await Client.GetAsync($"{Portfolios}?in_all_groups=x")).ValidationErrorsAsync()).Should().Equal("in_all_groups[0]");
+        (await (await Client.GetAsync($"{Groups}?unique_identifier=%01")).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+        (await (await Client.GetAsync($"{Portfolios}?unique_identifier=%01")).ValidationErrorsAsync()).Should().Equal("unique_identifier");
+        var problem = await (await Client.GetAsync($"{Groups}?limit=0")).ProblemAsync(HttpStatusCode.BadRequest);
+        problem.Text("detail").Should().StartWith("limit: Must be a whole number", "detail is a string msm's clients can show");
+    }
+
+    [Test]
+    public async Task Discovery_documents_describe_each_list_and_are_routed_before_uids()
+    {
+        var groups = await (await Client.GetAsync($"{Groups}discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(groups);
+        groups["resource"]!.Text("id").Should().Be("portfolio-groups");
+        var action = groups["bulk_actions"]![0]!;
+        action.Text("endpoint").Should().Be($"{Groups}bulk-delete/");
+        action.Text("preflight_endpoint").Should().Be($"{Groups}bulk-delete/preflight/");
+        action["selection_modes"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("explicit");
+        groups["list"]!["controls"]!["filters"]!.AsArray().Select(f => f!.Text("key")).Should().Equal("unique_identifier", "display_name");
+        (await Client.GetAsync($"{Groups}discovery")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await Client.GetAsync($"{Groups}discovery/?search=x&unique_identifier=y")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await (await Client.GetAsync($"{Groups}discovery/?limit=5")).ValidationErrorsAsync()).Should().Equal("limit");
+
+        var members = await (await Client.GetAsync($"{Groups}{Guid.NewGuid()}/portfolios/discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(members);
+        members["resource"]!.Text("id").Should().Be("portfolios-in-group");
+        members["list"]!["columns"]!.AsArray().Select(c => c!.Text("value_path")).Should().BeSubsetOf(Contract.PortfolioFields);
+
+        var ofPortfolio = await (await Client.GetAsync($"{Groups}by-portfolio/{Guid.NewGuid()}/discovery/")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Discovery(ofPortfolio);
+        ofPortfolio["resource"]!.Text("id").Should().Be("groups-for-portfolio");
+        ofPortfolio["list"]!["columns"]!.AsArray().Select(c => c!.Text("value_path")).Should().BeSubsetOf(Contract.GroupFields);
+        (await (await Client.GetAsync($"{Groups}by-portfolio/nope/discovery/")).ValidationErrorsAsync()).Should().Equal("portfolio_uid");
     }
 
     [Test]
@@ -136,27 +183,55 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         (await Client.GetAsync($"{Portfolios}{portfolio.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    private static object Explicit(params Guid[] uids) => new { selection = new { mode = "explicit", uids }, options = new { } };
+
     [Test]
-    public async Task Preflight_counts_what_bulk_delete_then_deletes()
+    public async Task Preflight_lists_the_blockers_and_the_execution_deletes_all_or_nothing()
     {
         var a = await CreateGroupAsync(Unique("bulk-a"));
         var b = await CreateGroupAsync(Unique("bulk-b"));
         var p = await CreatePortfolioAsync(Unique("bulk-p"));
         await Client.PostAsync($"{Groups}{a.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p.Uid() }));
         await Client.PostAsync($"{Groups}{b.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p.Uid() }));
-        var body = new { uids = new[] { a.Uid() }, unique_identifiers = new[] { b.Text("unique_identifier") } };
+        var missing = Guid.NewGuid();
 
-        var preflight = await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json(body))).ReadNodeAsync(HttpStatusCode.OK);
-        preflight.Long("group_count").Should().Be(2);
+        var preflight = await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json(Explicit(a.Uid(), b.Uid())))).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Preflight(preflight);
+        preflight["allowed"]!.GetValue<bool>().Should().BeTrue();
+        preflight.Long("matched_count").Should().Be(2);
         preflight.Long("membership_count").Should().Be(2);
+        preflight.Text("detail").Should().Be("2 portfolio groups are ready for deletion.");
         (await Client.GetAsync($"{Groups}{a.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK, "the preflight deletes nothing");
 
-        var deleted = await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(body))).ReadNodeAsync(HttpStatusCode.OK);
-        deleted.Long("deleted_count").Should().Be(2);
+        var blocked = await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json(Explicit(a.Uid(), missing)))).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.Preflight(blocked);
+        blocked["allowed"]!.GetValue<bool>().Should().BeFalse();
+        blocked["blockers"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal($"Portfolio group {missing} was not found.");
 
-        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json("{}"))).ValidationErrorsAsync()).Should().BeEquivalentTo("uids", "unique_identifiers");
-        (await (await Client.PostAsync($"{Groups}bulk-delete/preflight/", Calls.Json("{}"))).ValidationErrorsAsync()).Should().BeEquivalentTo("uids", "unique_identifiers");
-        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json("""{"unique_identifiers":["ok"," "]}"""))).ValidationErrorsAsync()).Should().ContainSingle().Which.Should().StartWith("unique_identifiers");
+        var conflict = await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(Explicit(a.Uid(), missing)))).ProblemAsync(HttpStatusCode.Conflict);
+        conflict.Text("detail").Should().Be($"Portfolio group {missing} was not found.");
+        (await Client.GetAsync($"{Groups}{a.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK, "a blocked execution deletes nothing");
+
+        var deleted = await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(Explicit(a.Uid(), b.Uid())))).ReadNodeAsync(HttpStatusCode.OK);
+        deleted.Long("deleted_count").Should().Be(2);
+        deleted.Text("detail").Should().Be("Deleted 2 portfolio groups.");
+        (await Client.GetAsync($"{Portfolios}{p.Uid()}/")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task Bulk_action_bodies_other_than_an_explicit_selection_without_options_are_400_saying_so()
+    {
+        async Task<JsonNode> RefusedAsync(string json) =>
+            await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json(json))).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var uid = Guid.NewGuid();
+        (await RefusedAsync("{}"))["errors"]!.AsObject().Select(e => e.Key).Should().BeEquivalentTo("selection", "options");
+        (await RefusedAsync("""{"selection":{"mode":"all_matching","query":{"filters":{}}},"options":{}}""")).Text("detail").Should().Contain("supports only explicit UID selection");
+        (await RefusedAsync($$$"""{"selection":{"mode":"explicit","uids":["{{{uid}}}"]},"options":{"cascade":true}}""")).Text("detail").Should().Contain("does not support options: cascade");
+        (await RefusedAsync("""{"selection":{"mode":"explicit","uids":[]},"options":{}}"""))["errors"]!.AsObject().Select(e => e.Key).Should().Equal("selection.uids");
+        (await RefusedAsync("""{"selection":{"mode":"explicit","uids":["nope"]},"options":{}}""")).Text("detail").Should().Contain("'nope' is not a UUID");
+        (await RefusedAsync($$$"""{"selection":{"mode":"explicit","uids":["{{{uid}}}","{{{uid}}}"]},"options":{}}""")).Text("detail").Should().Contain("unique");
+        (await RefusedAsync("""{"uids":[],"unique_identifiers":["a"]}"""))["errors"]!.AsObject().Select(e => e.Key).Should().Contain(["uids", "unique_identifiers"]);
     }
 
     [Test]
@@ -184,9 +259,10 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         added.Long("added").Should().Be(1);
         added.Long("already_present").Should().Be(1);
 
-        var listed = await (await Client.GetAsync($"{url}?limit=1")).ReadNodeAsync(HttpStatusCode.OK);
-        listed["results"]!.AsArray().Should().HaveCount(1);
-        listed["next"]!.GetValue<string>().Should().Contain("limit=1").And.Contain("cursor=");
+        var listed = await (await Client.GetAsync($"{url}?limit=1&offset=1")).ReadNodeAsync(HttpStatusCode.OK);
+        Contract.ResourceCollection(listed, Contract.PortfolioFields);
+        listed["items"]!.AsArray().Select(i => i!.Uid()).Should().Equal([p2.Uid()], "portfolios are listed by unique identifier");
+        listed["pageInfo"]!.Long("totalItems").Should().Be(2);
 
         var set = await (await Client.PutAsync(url, Calls.Json(new { portfolio_unique_identifiers = new[] { p2.Text("unique_identifier"), p3.Text("unique_identifier") } }))).ReadNodeAsync(HttpStatusCode.OK);
         (set.Long("added"), set.Long("removed"), set.Long("unchanged")).Should().Be((1L, 1L, 1L));
@@ -198,7 +274,8 @@ public sealed class RouteTests(Db db) : ApiTest(db)
             .Should().Equal("portfolio_unique_identifiers[0]");
 
         var groupsOfP3 = await (await Client.GetAsync($"{Groups}by-portfolio/{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
-        groupsOfP3["results"]!.AsArray().Select(g => g!.Uid()).Should().Equal(group.Uid());
+        Contract.ResourceCollection(groupsOfP3, Contract.GroupFields);
+        groupsOfP3["items"]!.AsArray().Select(g => g!.Uid()).Should().Equal(group.Uid());
         (await Client.GetAsync($"{Groups}by-portfolio/{Guid.NewGuid()}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         var removed = await (await Client.DeleteAsync($"{url}{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK);
@@ -206,11 +283,11 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         (await (await Client.DeleteAsync($"{url}{p3.Uid()}/")).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(0);
 
         var remaining = await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK);
-        remaining["results"]!.AsArray().Select(p => p!.Uid()).Should().Equal(p2.Uid());
+        remaining["items"]!.AsArray().Select(p => p!.Uid()).Should().Equal(p2.Uid());
     }
 
     [Test]
-    public async Task Memberships_are_bulk_deleted_by_uid_or_by_group_and_portfolio()
+    public async Task Memberships_are_bulk_deleted_by_uid_and_by_group_and_portfolio_together()
     {
         var g1 = await CreateGroupAsync(Unique("mbd-1"));
         var g2 = await CreateGroupAsync(Unique("mbd-2"));
@@ -226,8 +303,19 @@ public sealed class RouteTests(Db db) : ApiTest(db)
             .Long("deleted_count").Should().Be(1);
         (await (await Client.PostAsync(url, Calls.Json(new { portfolio_group_uids = new[] { g1.Uid(), g2.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK))
             .Long("deleted_count").Should().Be(2);
-        (await (await Client.PostAsync(url, Calls.Json("""{"uids":[],"portfolio_group_uids":[],"portfolio_uids":[]}"""))).ValidationErrorsAsync())
-            .Should().BeEquivalentTo("uids", "portfolio_group_uids", "portfolio_uids");
+
+        // The union: one membership by uid, and g1 ∩ p1, in one call.
+        var m21 = await (await Client.PostAsync($"{Groups}{g2.Uid()}/portfolios/", Calls.Json(new { portfolio_uid = p1.Uid() }))).ReadNodeAsync(HttpStatusCode.OK);
+        await Client.PostAsync($"{Groups}{g1.Uid()}/portfolios/bulk-add/", Calls.Json(new { portfolio_uids = new[] { p1.Uid(), p2.Uid() } }));
+        var union = await (await Client.PostAsync(url, Calls.Json(new { uids = new[] { m21.Uid() }, portfolio_group_uids = new[] { g1.Uid() }, portfolio_uids = new[] { p1.Uid() } }))).ReadNodeAsync(HttpStatusCode.OK);
+        union.Long("deleted_count").Should().Be(2);
+        union.Text("detail").Should().Be("Deleted 2 portfolio group memberships.");
+        var left = await (await Client.GetAsync($"{Groups}{g1.Uid()}/portfolios/")).ReadNodeAsync(HttpStatusCode.OK);
+        left["items"]!.AsArray().Select(i => i!.Uid()).Should().Equal(p2.Uid());
+        var none = await (await Client.PostAsync(url, Calls.Json("""{"uids":[],"portfolio_group_uids":[],"portfolio_uids":[]}"""))).ReadNodeAsync(HttpStatusCode.OK);
+        none.Long("deleted_count").Should().Be(0, "naming nothing deletes nothing");
+        none.Text("detail").Should().Be("No portfolio group memberships matched the deletion request.");
+        (await (await Client.PostAsync(url, Calls.Json("{}"))).ReadNodeAsync(HttpStatusCode.OK)).Long("deleted_count").Should().Be(0);
     }
 
     [Test]
@@ -257,6 +345,9 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         var updated = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id, display_name = "P2" }))).ReadNodeAsync(HttpStatusCode.OK);
         updated.Uid().Should().Be(portfolio.Uid());
 
+        var again = await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = id }))).ReadNodeAsync(HttpStatusCode.OK);
+        again.Text("display_name").Should().Be("P2", "a create without display_name keeps the stored one");
+
         var url = $"{Portfolios}{portfolio.Uid()}/";
         (await (await Client.GetAsync(url)).ReadNodeAsync(HttpStatusCode.OK)).Text("display_name").Should().Be("P2");
         (await (await Client.PatchAsync(url, Calls.Json("""{"display_name":null}"""))).ReadNodeAsync(HttpStatusCode.OK))["display_name"].Should().BeNull();
@@ -270,7 +361,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         await Client.PutAsync($"{Groups}{g2.Uid()}/portfolios/", Calls.Json(new { portfolio_uids = new[] { portfolio.Uid() } }));
 
         async Task<Guid[]> ListAsync(string query) =>
-            [.. (await (await Client.GetAsync($"{Portfolios}?{query}")).ReadNodeAsync(HttpStatusCode.OK))["results"]!.AsArray().Select(p => p!.Uid())];
+            [.. (await (await Client.GetAsync($"{Portfolios}?{query}")).ReadNodeAsync(HttpStatusCode.OK))["items"]!.AsArray().Select(p => p!.Uid())];
 
         (await ListAsync($"in_all_groups={g1.Uid()},{g2.Uid()}")).Should().Equal(portfolio.Uid());
         (await ListAsync($"in_any_group={g1.Uid()}")).Should().BeEquivalentTo([portfolio.Uid(), other.Uid()]);
@@ -299,7 +390,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         (await (await Client.PostAsync(Portfolios, Calls.Json(new { unique_identifier = "a\u0001b" }))).ValidationErrorsAsync()).Should().Equal("unique_identifier");
 
         var list = await (await Client.GetAsync($"{Groups}?unique_identifier={id}")).ReadNodeAsync(HttpStatusCode.OK);
-        list["results"]!.AsArray().Should().BeEmpty();
+        list["items"]!.AsArray().Should().BeEmpty();
     }
 
     [Test]
@@ -308,7 +399,7 @@ public sealed class RouteTests(Db db) : ApiTest(db)
         var tooLarge = new string(' ', (int)(1024 * 1024) + 1);
         (await Client.PostAsync(Groups, Calls.Json($$"""{"unique_identifier":"x","display_name":"y"}{{tooLarge}}"""))).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         var hugeBulk = new string(' ', 12 * 1024 * 1024 + 1);
-        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json($$"""{"uids":[]}{{hugeBulk}}"""))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge))
+        (await (await Client.PostAsync($"{Groups}bulk-delete/", Calls.Json($$$"""{"selection":{}}{{{hugeBulk}}}"""))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge))
             .Text("detail").Should().Contain("limit");
 
         var uids = Enumerable.Range(0, 40_000).Select(_ => Guid.NewGuid()).ToArray();

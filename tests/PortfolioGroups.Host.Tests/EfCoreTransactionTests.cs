@@ -33,7 +33,7 @@ public sealed class EfCoreTransactionTests(Db db) : DatabaseTest(db)
         }
 
         (await context.Notes.AsNoTracking().CountAsync(n => n.Id == note)).Should().Be(1);
-        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Items.Select(x => x.UniqueIdentifier).Should().Equal(p);
+        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Select(x => x.UniqueIdentifier).Should().Equal(p);
     }
 
     [Test]

@@ -46,8 +46,8 @@ public class FilterGroupsByUidsComparison : DatabaseBenchmark
     [Benchmark]
     public async Task<int> Library()
     {
-        var page = await PortfolioGroup.FilterAsync(Database.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
-        return Checked(page.Count);
+        var page = await PortfolioGroup.FilterPageAsync(Database.Store, new PortfolioGroupFilter { Uids = _uids }, PageRequest.First(PageSize));
+        return Checked(page.Items.Count);
     }
 
     [Benchmark]

@@ -62,7 +62,7 @@ public class GroupPortfolioPages : DatabaseBenchmark
             var page = PageRequest.First(PageSize);
             for (var i = 0; i < (Members / PageSize) - 1; i++)
             {
-                page = (await PortfolioGroup.GetPortfoliosAsync(Database.Store, _group, page)).Next!;
+                page = (await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, page)).Next!;
             }
 
             _libraryAfter = page.After;
@@ -76,8 +76,8 @@ public class GroupPortfolioPages : DatabaseBenchmark
         PageRequest? request = _libraryAfter is null ? PageRequest.First(PageSize) : new PageRequest { Size = PageSize, After = _libraryAfter };
         do
         {
-            var page = await PortfolioGroup.GetPortfoliosAsync(Database.Store, _group, request);
-            read += page.Count;
+            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request);
+            read += page.Items.Count;
             request = Read == "all pages" ? page.Next : null;
         }
         while (request is not null);

@@ -38,8 +38,8 @@ public class GroupsOfPortfolio : DatabaseBenchmark
     [Benchmark]
     public async Task<int> Library()
     {
-        var page = await PortfolioGroup.GetGroupsForPortfolioAsync(Database.Store, _portfolio, PageRequest.First(PageSize));
-        return Checked(page.Count);
+        var page = await PortfolioGroup.GetGroupsForPortfolioPageAsync(Database.Store, _portfolio, PageRequest.First(PageSize));
+        return Checked(page.Items.Count);
     }
 
     [Benchmark]

@@ -82,8 +82,8 @@ public class SetQueries : DatabaseBenchmark
             "in any of a, b" => new PortfolioFilter { InAnyGroup = ab },
             _ => new PortfolioFilter { NotInGroups = ab },
         };
-        var page = await Portfolio.FilterAsync(Database.Store, filter, PageRequest.First(PageSize));
-        return Checked(page.Select(p => p.Uid).ToList(), page.Next is not null);
+        var page = await Portfolio.FilterPageAsync(Database.Store, filter, PageRequest.First(PageSize));
+        return Checked(page.Items.Select(p => p.Uid).ToList(), page.Next is not null);
     }
 
     [Benchmark]

@@ -15,12 +15,17 @@ internal static class Api
     private static readonly object FieldRenamesKey = new();
 
     /// <summary>The wire format: names come from the contracts' attributes; nothing depends on the host's JSON settings.</summary>
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    /// <remarks>
+    /// Stored metadata may nest up to 1,000 levels (rows written by plain SQL before the database
+    /// refused more than 64): every row the library reads can be answered.
+    /// </remarks>
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { MaxDepth = 1_024 };
 
     public static void Map(RouteGroupBuilder api)
     {
         api.AddEndpointFilter(HandleErrorsAsync);
         api.AddOpenApiOperationTransformer(DescribeParameters);
+        api.WithMetadata(ConnectionContract.Listed.Instance);
         GroupRoutes.Map(api);
         PortfolioRoutes.Map(api);
     }
@@ -39,8 +44,9 @@ internal static class Api
         return Json(value, StatusCodes.Status201Created);
     }
 
+    /// <summary>msm's answer to a delete: "Deleted 2 portfolio groups." or "No portfolio groups matched the deletion request.".</summary>
     public static DeleteResponse Deleted(long count, string rows) =>
-        new($"Deleted {count} {rows}{(count == 1 ? "" : "s")}.", count);
+        new(count == 0 ? $"No {rows}s matched the deletion request." : $"Deleted {count} {rows}{(count == 1 ? "" : "s")}.", count);
 
     /// <summary>The body of the bulk deletes of groups and portfolios: uids and/or unique_identifiers, not neither.</summary>
     public static async Task<(List<Guid>? Uids, List<string>? Identifiers)> ReadNamedRowsAsync(HttpContext context, CancellationToken cancellationToken)
@@ -63,16 +69,21 @@ internal static class Api
     /// <summary>How this request's fields are named where Core's argument names differ (used when Core refuses a value).</summary>
     public static void RenameFields(HttpContext context, Func<string, string> rename) => context.Items[FieldRenamesKey] = rename;
 
-    private static async ValueTask<object?> HandleErrorsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> HandleErrorsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var context = invocation.HttpContext;
         try
         {
+            Query.CheckNames(context);
             return await next(invocation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (Problems.IsTemporary(ex))
+        {
+            return Problems.Unavailable(context, ex);
         }
         catch (Exception ex) when (Problems.TryFrom(ex, context.Items[FieldRenamesKey] as Func<string, string>, out var problem))
         {
@@ -92,7 +103,8 @@ internal static class Api
             .WithSummary(summary)
             .WithDescription(description)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status500InternalServerError);
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>A JSON body and its problem answers (too large, not JSON).</summary>
     public static RouteHandlerBuilder Body<T>(this RouteHandlerBuilder route, bool bulk = false)
@@ -136,22 +148,32 @@ internal static class Api
                     };
                     parameter.Description = $"Page size, 1 to {Query.MaxLimit}; default {Query.DefaultLimit}.";
                     break;
-                case "cursor":
-                    parameter.Description = "Opaque: the cursor of the previous page's next URL.";
+                case "offset":
+                    parameter.Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Integer,
+                        Format = "int32",
+                        Minimum = "0",
+                        Default = JsonValue.Create(0),
+                    };
+                    parameter.Description = "Rows to skip: 0 or more, a multiple of limit (pageIndex = offset / limit); default 0.";
+                    break;
+                case Query.CursorName:
+                    parameter.Description = "Extension: walks the collection in uid order instead of offset pages. Give it empty to start; each page that has a next one names it in a Link header (rel=\"next\"). Not with offset.";
                     break;
                 case "search":
-                    parameter.Description = "Text in the unique identifier or display name, ignoring case, matched literally.";
+                    parameter.Description = "Text in the unique identifier, display name or uid, ignoring case, matched literally; trimmed; empty means no search.";
                     break;
                 case "unique_identifier":
                     parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 };
-                    parameter.Description = "Exactly this unique identifier.";
+                    parameter.Description = "Exactly this unique identifier; empty means no filter.";
                     break;
                 case "display_name":
                     parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 };
-                    parameter.Description = "Exactly this display name.";
+                    parameter.Description = "Exactly this display name; empty means no filter.";
                     break;
                 case "group_uids":
-                    parameter.Description = "Comma-separated group uids; every group when absent.";
+                    parameter.Description = "Comma-separated group uids; every group when absent or empty.";
                     break;
                 case "in_all_groups":
                     parameter.Description = "Comma-separated group uids: portfolios in every one of them.";

@@ -16,10 +16,10 @@ internal sealed record PortfolioGroupResponse(
     [property: JsonPropertyName("unique_identifier"), MaxLength(255)] string UniqueIdentifier,
     [property: JsonPropertyName("display_name"), MaxLength(255)] string DisplayName,
     [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata_json")] JsonElement? MetadataJson)
+    [property: JsonPropertyName("metadata_json"), Description("A JSON object, or null.")] IReadOnlyDictionary<string, JsonElement>? MetadataJson)
 {
     public static PortfolioGroupResponse From(PortfolioGroup group) =>
-        new(group.Uid, group.UniqueIdentifier, group.DisplayName, group.Description, group.Metadata);
+        new(group.Uid, group.UniqueIdentifier, group.DisplayName, group.Description, group.Metadata is { } metadata ? metadata.EnumerateObject().ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal) : null);
 }
 
 /// <summary>A portfolio.</summary>
@@ -41,25 +41,10 @@ internal sealed record MembershipResponse(
         new(membership.Uid, membership.PortfolioGroupUid, membership.PortfolioUid);
 }
 
-/// <summary>A page of groups, in uid order.</summary>
-internal sealed record PortfolioGroupPage(
-    [property: JsonPropertyName("results")] IReadOnlyList<PortfolioGroupResponse> Results,
-    [property: JsonPropertyName("next"), Description("The URL of the next page; null on the last page.")] string? Next);
-
-/// <summary>A page of portfolios, in uid order.</summary>
-internal sealed record PortfolioPage(
-    [property: JsonPropertyName("results")] IReadOnlyList<PortfolioResponse> Results,
-    [property: JsonPropertyName("next"), Description("The URL of the next page; null on the last page.")] string? Next);
-
 /// <summary>What a delete removed.</summary>
 internal sealed record DeleteResponse(
     [property: JsonPropertyName("detail")] string Detail,
     [property: JsonPropertyName("deleted_count")] long DeletedCount);
-
-/// <summary>What a bulk delete of groups would remove.</summary>
-internal sealed record PreflightResponse(
-    [property: JsonPropertyName("group_count")] long GroupCount,
-    [property: JsonPropertyName("membership_count")] long MembershipCount);
 
 /// <summary>What a replace of a group's portfolios changed.</summary>
 internal sealed record SetPortfoliosResponse(
@@ -88,7 +73,7 @@ internal sealed class PortfolioGroupCreateRequest
     public string? Description { get; init; }
 
     [JsonPropertyName("metadata_json"), Description("A JSON object, or null.")]
-    public JsonElement? MetadataJson { get; init; }
+    public IReadOnlyDictionary<string, JsonElement>? MetadataJson { get; init; }
 }
 
 /// <summary>Changes a group: an absent field is unchanged; null clears description and metadata_json.</summary>
@@ -101,7 +86,7 @@ internal sealed class PortfolioGroupUpdateRequest
     public string? Description { get; init; }
 
     [JsonPropertyName("metadata_json"), Description("A JSON object, or null to clear.")]
-    public JsonElement? MetadataJson { get; init; }
+    public IReadOnlyDictionary<string, JsonElement>? MetadataJson { get; init; }
 }
 
 /// <summary>Creates a portfolio, or updates the portfolio with this unique identifier.</summary>

@@ -18,28 +18,34 @@ internal static class GroupRoutes
     {
         var routes = api.MapGroup("/portfolio-group").WithTags("portfolio-group");
 
-        routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "Groups in uid order, filtered by search text (in the unique identifier or display name, ignoring case), unique identifier and display name (exactly); every condition given must hold.")
-            .Produces<PortfolioGroupPage>();
-        routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing group was updated (its uid kept).")
+        routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "A resource collection (command-center.resource_collection@v1) of groups, ordered by display name, then unique identifier (each ignoring case), then uid; filtered by search text (in the unique identifier, display name or uid, ignoring case), unique identifier and display name (exactly); every condition given must hold, and an empty one is no condition.")
+            .Takes(["search", "unique_identifier", "display_name", .. Query.Paging]).Produces<ResourceCollection<PortfolioGroupResponse>>();
+        routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created; 200 when the group existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
             .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
+        routes.MapGet("/discovery/", DiscoverGroups).Describe("discoverPortfolioGroups", "Discover portfolio groups", "The group list's discovery document (command-center.resource_discovery@v1): identity, search and filters, columns, and the bulk delete with its preflight.")
+            .Takes("search", "unique_identifier", "display_name").Produces<ResourceDiscovery>();
         routes.MapGet("/counts/", CountsAsync).Describe("countPortfoliosPerGroup", "Count portfolios per group", "Member counts keyed by group uid, for the groups named in group_uids, or for every group.")
-            .Produces<Dictionary<string, long>>().NotFound();
-        routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolioGroups", "Delete many groups", "Deletes the groups named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their portfolios remain.")
-            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
-        routes.MapPost("/bulk-delete/preflight/", PreflightAsync).Describe("preflightBulkDeletePortfolioGroups", "Count what a bulk delete would remove", "Same body as bulk-delete; deletes nothing.")
-            .Body<BulkDeleteRequest>(bulk: true).Produces<PreflightResponse>();
-        routes.MapPost("/membership/bulk-delete/", BulkDeleteMembershipsAsync).Describe("bulkDeletePortfolioGroupMemberships", "Delete many memberships", "By membership uids, or by the memberships of portfolio_group_uids and/or portfolio_uids (both given: both must match). Groups and portfolios remain.")
+            .Takes("group_uids").Produces<Dictionary<string, long>>().NotFound();
+        routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolioGroups", "Delete many groups", "Takes a bulk-action request (command-center.bulk_action_execution@v1) with an explicit selection of group uids. Checks again, in the delete's own transaction, that every uid names a group: if one does not, answers 409 with the blockers in detail and deletes nothing. The groups' memberships go with them; their portfolios remain.")
+            .Body<BulkActionExecutionRequest>(bulk: true).Produces<DeleteResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        routes.MapPost("/bulk-delete/preflight/", PreflightAsync).Describe("preflightBulkDeletePortfolioGroups", "Preflight a bulk delete of groups", "Same body as bulk-delete; deletes nothing. Answers command-center.bulk_action_preflight@v1: allowed, detail, matched_count, one blocker per uid that names no group, warnings, and membership_count (the memberships that would go with the groups).")
+            .Body<BulkActionExecutionRequest>(bulk: true).Produces<BulkActionPreflightResponse>();
+        routes.MapPost("/membership/bulk-delete/", BulkDeleteMembershipsAsync).Describe("bulkDeletePortfolioGroupMemberships", "Delete many memberships", "Deletes the memberships named in uids together with those whose group is in portfolio_group_uids and whose portfolio is in portfolio_uids (a list left empty does not restrict, but both left empty add nothing), in one statement. Each list defaults to empty; naming nothing deletes nothing. Groups and portfolios remain.")
             .Body<MembershipBulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
-        routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "The groups a portfolio is in, paged.")
-            .Produces<PortfolioGroupPage>().NotFound();
+        routes.MapGet("/by-portfolio/{portfolio_uid}/discovery/", DiscoverGroupsForPortfolio).Describe("discoverGroupsForPortfolio", "Discover groups for a portfolio", "The discovery document of a portfolio's group list (command-center.resource_discovery@v1).")
+            .Produces<ResourceDiscovery>();
+        routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "A resource collection of the groups a portfolio is in, ordered by display name (ignoring case), then uid. 404 when the portfolio does not exist.")
+            .Takes(Query.Paging).Produces<ResourceCollection<PortfolioGroupResponse>>().NotFound();
         routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolioGroup", "Get a group", "One group by uid.")
             .Produces<PortfolioGroupResponse>().NotFound();
         routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolioGroup", "Change a group", "An absent field is unchanged; null clears description and metadata_json; display_name cannot be null.")
             .Body<PortfolioGroupUpdateRequest>().Produces<PortfolioGroupResponse>().NotFound();
         routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolioGroup", "Delete a group", "Its memberships go with it; its portfolios remain. deleted_count is 0 when it was not there.")
             .Produces<DeleteResponse>();
-        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "The portfolios in a group, paged.")
-            .Produces<PortfolioPage>().NotFound();
+        routes.MapGet("/{uid}/portfolios/discovery/", DiscoverPortfoliosInGroup).Describe("discoverPortfoliosInGroup", "Discover portfolios in a group", "The discovery document of a group's portfolio list (command-center.resource_discovery@v1).")
+            .Produces<ResourceDiscovery>();
+        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page.")
+            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound().NextLink();
         routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
             .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
         routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")
@@ -56,20 +62,41 @@ internal static class GroupRoutes
         [FromQuery(Name = "unique_identifier")] string? uniqueIdentifier,
         [FromQuery(Name = "display_name")] string? displayName,
         [FromQuery] string? limit,
-        [FromQuery] string? cursor,
+        [FromQuery] string? offset,
         CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var page = Query.Page(limit, cursor, errors);
+        var page = Query.Page(limit, offset, errors);
         errors.ThrowIfAny();
         var filter = new PortfolioGroupFilter
         {
-            Search = search,
-            UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
-            DisplayName = displayName,
+            Search = Query.Filter(search),
+            UniqueIdentifiers = Query.Filter(uniqueIdentifier) is { } id ? [id] : null,
+            DisplayName = Query.Filter(displayName),
         };
-        var found = await PortfolioGroup.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+        Api.RenameFields(context, name => name == "filter.UniqueIdentifiers" ? "unique_identifier" : name);
+        var found = await PortfolioGroup.FilterOffsetPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(ResourceCollection<PortfolioGroupResponse>.From(found, PortfolioGroupResponse.From));
+    }
+
+    private static IResult DiscoverGroups(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var groups = path[..(path.LastIndexOf("/discovery", StringComparison.Ordinal) is var i and >= 0 ? i : path.Length)];
+        return Api.Json(Discovery.Groups($"{request.PathBase}{groups}"));
+    }
+
+    private static IResult DiscoverGroupsForPortfolio(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid)
+    {
+        Uids.FromRoute(portfolioUid, "portfolio_uid");
+        return Api.Json(Discovery.GroupsForPortfolio);
+    }
+
+    private static IResult DiscoverPortfoliosInGroup(HttpContext context, string uid)
+    {
+        Uids.FromRoute(uid, "uid");
+        return Api.Json(Discovery.PortfoliosInGroup);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
@@ -89,7 +116,8 @@ internal static class GroupRoutes
         }
         catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
         {
-            var updated = await PortfolioGroup.UpsertAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The group exists: change only the fields the body gives (absent or null keeps the stored value).
+            var updated = await PortfolioGroup.AddAsync(store, uniqueIdentifier!, displayName!, description, metadata, cancellationToken).ConfigureAwait(false);
             return Api.Json(PortfolioGroupResponse.From(updated));
         }
     }
@@ -129,26 +157,41 @@ internal static class GroupRoutes
 
     private static async Task<IResult> BulkDeleteAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
-        var deleted = await PortfolioGroup.BulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
-        return Api.Json(Api.Deleted(deleted, "portfolio group"));
+        var uids = await BulkActions.ReadExplicitUidsAsync(context, cancellationToken).ConfigureAwait(false);
+        var result = await PortfolioGroup.BulkDeleteAllOrNoneAsync(Api.Store(context), uids, cancellationToken).ConfigureAwait(false);
+        if (result.Missing.Count > 0)
+        {
+            throw new HttpProblemException(StatusCodes.Status409Conflict, string.Join(" ", BulkActions.Blockers(result)));
+        }
+
+        return Api.Json(Api.Deleted(result.DeletedCount, "portfolio group"));
     }
 
     private static async Task<IResult> PreflightAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
-        var preview = await PortfolioGroup.PreviewBulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PreflightResponse(preview.GroupCount, preview.MembershipCount));
+        var uids = await BulkActions.ReadExplicitUidsAsync(context, cancellationToken).ConfigureAwait(false);
+        var check = await PortfolioGroup.PreflightBulkDeleteAsync(Api.Store(context), uids, cancellationToken).ConfigureAwait(false);
+        return Api.Json(BulkActions.Preflight(check));
     }
 
-    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? offset, [FromQuery] string? cursor, CancellationToken cancellationToken)
     {
+        _ = cursor; // Declared for the document; its presence, even empty, is read from the query itself.
         var key = Uids.FromRoute(uid, "uid");
         var errors = new FieldErrors();
-        var page = Query.Page(limit, cursor, errors);
+        var page = Query.Page(limit, offset, errors);
+        var walk = Query.Walk(context, page, errors);
         errors.ThrowIfAny();
-        var found = await PortfolioGroup.GetPortfoliosAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+        if (walk is not null)
+        {
+            var store = Api.Store(context);
+            var counts = await PortfolioGroup.CountPortfoliosAsync(store, [key], cancellationToken).ConfigureAwait(false);
+            var rows = await PortfolioGroup.GetPortfoliosPageAsync(store, key, walk.Request, cancellationToken).ConfigureAwait(false);
+            return Query.WalkPage(context, walk, rows, counts[key], PortfolioResponse.From);
+        }
+
+        var found = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(ResourceCollection<PortfolioResponse>.From(found, PortfolioResponse.From));
     }
 
     private static async Task<IResult> AddPortfolioAsync(HttpContext context, string uid, CancellationToken cancellationToken)
@@ -210,17 +253,17 @@ internal static class GroupRoutes
         var key = Uids.FromRoute(uid, "uid");
         var portfolio = Uids.FromRoute(portfolioUid, "portfolio_uid");
         var removed = await PortfolioGroup.RemovePortfolioAsync(Api.Store(context), key, portfolio, cancellationToken).ConfigureAwait(false);
-        return Api.Json(Api.Deleted(removed ? 1 : 0, "membership"));
+        return Api.Json(Api.Deleted(removed ? 1 : 0, "portfolio group membership"));
     }
 
-    private static async Task<IResult> ListForPortfolioAsync(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid, [FromQuery] string? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListForPortfolioAsync(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid, [FromQuery] string? limit, [FromQuery] string? offset, CancellationToken cancellationToken)
     {
         var key = Uids.FromRoute(portfolioUid, "portfolio_uid");
         var errors = new FieldErrors();
-        var page = Query.Page(limit, cursor, errors);
+        var page = Query.Page(limit, offset, errors);
         errors.ThrowIfAny();
-        var found = await PortfolioGroup.GetGroupsForPortfolioAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioGroupPage([.. found.Select(PortfolioGroupResponse.From)], Query.NextUrl(context.Request, found)));
+        var found = await PortfolioGroup.GetGroupsForPortfolioOffsetPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(ResourceCollection<PortfolioGroupResponse>.From(found, PortfolioGroupResponse.From));
     }
 
     private static async Task<IResult> BulkDeleteMembershipsAsync(HttpContext context, CancellationToken cancellationToken)
@@ -229,31 +272,16 @@ internal static class GroupRoutes
         var uids = body.UidList("uids") ?? [];
         var groups = body.UidList("portfolio_group_uids") ?? [];
         var portfolios = body.UidList("portfolio_uids") ?? [];
-        if (!body.Errors.Any)
-        {
-            if (uids.Count == 0 && groups.Count == 0 && portfolios.Count == 0)
-            {
-                foreach (var field in MembershipDeleteFields)
-                {
-                    body.Errors.Add(field, "Give at least one non-empty list: a bulk delete that names nothing never means \"everything\".");
-                }
-            }
-            else if (uids.Count > 0 && (groups.Count > 0 || portfolios.Count > 0))
-            {
-                body.Errors.Add("uids", "Give either membership uids or portfolio_group_uids/portfolio_uids, not both.");
-            }
-        }
-
         body.ThrowIfInvalid();
-        var store = Api.Store(context);
-        var deleted = uids.Count > 0
-            ? await PortfolioGroupMembership.BulkDeleteAsync(store, uids, cancellationToken).ConfigureAwait(false)
-            : await PortfolioGroupMembership.BulkDeleteAsync(store, new PortfolioGroupMembershipScope
+        var scope = groups.Count == 0 && portfolios.Count == 0
+            ? null
+            : new PortfolioGroupMembershipScope
             {
                 Groups = groups.Count > 0 ? groups.ConvertAll(PortfolioGroupRef.ByUid) : null,
                 Portfolios = portfolios.Count > 0 ? portfolios.ConvertAll(PortfolioRef.ByUid) : null,
-            }, cancellationToken).ConfigureAwait(false);
-        return Api.Json(Api.Deleted(deleted, "membership"));
+            };
+        var deleted = await PortfolioGroupMembership.BulkDeleteAsync(Api.Store(context), uids, scope, cancellationToken).ConfigureAwait(false);
+        return Api.Json(Api.Deleted(deleted, "portfolio group membership"));
     }
 
     private static async Task<IResult> CountsAsync(HttpContext context, [FromQuery(Name = "group_uids")] string? groupUids, CancellationToken cancellationToken)

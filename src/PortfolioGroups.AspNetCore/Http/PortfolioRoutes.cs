@@ -15,9 +15,9 @@ internal static class PortfolioRoutes
     {
         var routes = api.MapGroup("/portfolio").WithTags("portfolio");
 
-        routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "Portfolios in uid order, filtered by search text, unique identifier and group membership (every condition given must hold).")
-            .Produces<PortfolioPage>();
-        routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created, 200 when an existing portfolio was updated (its uid kept).")
+        routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "A resource collection (command-center.resource_collection@v1) of portfolios, ordered by unique identifier (ignoring case), then uid; filtered by search text (in the unique identifier, display name or uid, ignoring case), unique identifier and group membership (every condition given must hold; an empty one is no condition).")
+            .Takes(["search", "unique_identifier", "in_all_groups", "in_any_group", "not_in_groups", .. Query.Paging]).Produces<ResourceCollection<PortfolioResponse>>();
+        routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created; 200 when the portfolio existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
             .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>();
         routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolios", "Delete many portfolios", "Deletes the portfolios named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their groups remain.")
             .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
@@ -37,25 +37,26 @@ internal static class PortfolioRoutes
         [FromQuery(Name = "in_any_group")] string? inAnyGroup,
         [FromQuery(Name = "not_in_groups")] string? notInGroups,
         [FromQuery] string? limit,
-        [FromQuery] string? cursor,
+        [FromQuery] string? offset,
         CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var page = Query.Page(limit, cursor, errors);
+        var page = Query.Page(limit, offset, errors);
         var all = Query.UidList(inAllGroups, "in_all_groups", errors);
         var any = Query.UidList(inAnyGroup, "in_any_group", errors);
         var none = Query.UidList(notInGroups, "not_in_groups", errors);
         errors.ThrowIfAny();
         var filter = new PortfolioFilter
         {
-            Search = search,
-            UniqueIdentifiers = uniqueIdentifier is null ? null : [uniqueIdentifier],
+            Search = Query.Filter(search),
+            UniqueIdentifiers = Query.Filter(uniqueIdentifier) is { } id ? [id] : null,
             InAllGroups = all?.ConvertAll(PortfolioGroupRef.ByUid),
             InAnyGroup = any?.ConvertAll(PortfolioGroupRef.ByUid),
             NotInGroups = none?.ConvertAll(PortfolioGroupRef.ByUid),
         };
-        var found = await Portfolio.FilterAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
-        return Api.Json(new PortfolioPage([.. found.Select(PortfolioResponse.From)], Query.NextUrl(context.Request, found)));
+        Api.RenameFields(context, name => name == "filter.UniqueIdentifiers" ? "unique_identifier" : name);
+        var found = await Portfolio.FilterOffsetPageAsync(Api.Store(context), filter, page, cancellationToken).ConfigureAwait(false);
+        return Api.Json(ResourceCollection<PortfolioResponse>.From(found, PortfolioResponse.From));
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
@@ -74,7 +75,8 @@ internal static class PortfolioRoutes
         }
         catch (DuplicateKeyException duplicate) when (duplicate.KeyName == "unique_identifier")
         {
-            var updated = await Portfolio.UpsertAsync(store, uniqueIdentifier!, displayName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The portfolio exists: a display name absent or null keeps the stored one.
+            var updated = await Portfolio.AddAsync(store, uniqueIdentifier!, displayName, cancellationToken).ConfigureAwait(false);
             return Api.Json(PortfolioResponse.From(updated));
         }
     }

@@ -42,8 +42,11 @@ internal sealed class FieldErrors
         }
     }
 
-    public HttpProblemException ToException() =>
-        new(StatusCodes.Status400BadRequest, Problems.ValidationDetail, _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+    public HttpProblemException ToException()
+    {
+        var errors = _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+        return new(StatusCodes.Status400BadRequest, Problems.Summary(errors), errors);
+    }
 
     public static HttpProblemException Single(string field, string message)
     {
@@ -75,7 +78,19 @@ internal static class Uids
 /// </summary>
 internal static partial class Problems
 {
-    public const string ValidationDetail = "One or more fields are invalid.";
+    /// <summary>The most fields a 400's <c>detail</c> names; the <c>errors</c> map names them all.</summary>
+    private const int DetailFields = 5;
+
+    /// <summary>
+    /// A 400's <c>detail</c>: the bad fields and their messages as one string ("limit: Must be ..."),
+    /// since msm's clients read <c>detail</c> as a string; the <c>errors</c> map has them one by one.
+    /// </summary>
+    public static string Summary(IReadOnlyDictionary<string, string[]> errors)
+    {
+        var named = errors.Take(DetailFields).Select(e => $"{e.Key}: {string.Join(" ", e.Value)}");
+        var more = errors.Count > DetailFields ? $" (and {errors.Count - DetailFields} more fields; see errors)" : "";
+        return string.Join(" ", named) + more;
+    }
 
     public static IResult From(HttpProblemException problem) =>
         problem.Errors is { } errors
@@ -97,13 +112,18 @@ internal static partial class Problems
                     errors[ClientField(field, fields)] = [Capitalize(invalid.Reason)];
                 }
 
-                result = TypedResults.ValidationProblem(errors, detail: ValidationDetail);
+                result = TypedResults.ValidationProblem(errors, detail: Summary(errors));
                 return true;
             case RowNotFoundException notFound:
                 result = TypedResults.Problem(detail: notFound.Message, statusCode: StatusCodes.Status404NotFound);
                 return true;
             case DuplicateKeyException duplicate:
                 result = TypedResults.Problem(detail: duplicate.Message, statusCode: StatusCodes.Status409Conflict);
+                return true;
+            case UnreadableRowException unreadable:
+                // A stored row (written by plain SQL) the answer would include but cannot represent:
+                // the resource's state, not the request, is at fault, and only this answer fails.
+                result = TypedResults.Problem(detail: unreadable.Message, statusCode: StatusCodes.Status409Conflict);
                 return true;
             default:
                 result = null;
@@ -125,6 +145,38 @@ internal static partial class Problems
             : "The server could not complete the request.";
         return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status500InternalServerError);
     }
+
+    /// <summary>Seconds a client waits before trying again after a 503.</summary>
+    public const int RetryAfterSeconds = 1;
+
+    /// <summary>
+    /// Whether the failure is the server's temporary state: a lost or refused connection, an
+    /// exhausted pool, a busy database (Core's <see cref="TransientStorageException"/>, or a driver
+    /// error the driver calls transient), or the store already closed because the host is stopping
+    /// (a request still running then; the next instance will answer it).
+    /// </summary>
+    public static bool IsTemporary(Exception exception) =>
+        exception is TransientStorageException
+        || exception is System.Data.Common.DbException { IsTransient: true }
+        || exception is ObjectDisposedException { ObjectName: var name } && name == typeof(PortfolioStore).FullName;
+
+    /// <summary>503 with <c>Retry-After</c>: the request may succeed when sent again; logged as a warning.</summary>
+    public static IResult Unavailable(HttpContext context, Exception exception)
+    {
+        var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("PortfolioGroups.AspNetCore");
+        if (logger is not null)
+        {
+            LogUnavailable(logger, exception, context.Request.Method, context.Request.Path);
+        }
+
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            detail: "The database is unavailable for the moment (a lost connection, a busy server or an exhausted pool); send the request again. A write that answered 503 may or may not have been applied, and every write is safe to repeat.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable in {Method} {Path}")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string method, PathString path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);

@@ -159,6 +159,27 @@ internal sealed class RequestBody
     /// <summary>A field for a partial update: unset when absent, else its string value or null.</summary>
     public Change<string?> StringChange(string name) => Has(name) ? Change.To(String(name)) : default;
 
+    /// <summary>A JSON object field: null (and an error) when absent, null or not an object.</summary>
+    public JsonElement? RequiredObject(string name)
+    {
+        if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Errors.Add(name, "This field is required.");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            Errors.Add(name, $"Must be a JSON object, not a JSON {Kind(value)}.");
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>The kind of a JSON value as an error message names it.</summary>
+    public static string KindOf(JsonElement element) => Kind(element);
+
     /// <summary>A JSON value field (metadata): null when absent or null; Core checks it is an object.</summary>
     public JsonElement? Json(string name) =>
         _root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;

@@ -10,7 +10,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
 {
     /// <summary>Every migration version the library ships, in order.</summary>
     public static IReadOnlyList<long> Versions { get; } =
-        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version];
+        [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
+        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -21,7 +22,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <remarks>
     /// The one place that picks the set: where the portfolios are a host's table
     /// (<see cref="PortfolioTable.Existing"/>), the versions that touch the portfolio table are
-    /// their host-mode twins (<c>HostPortfolioMigrations.cs</c>), which leave the host's table alone.
+    /// their host-mode twins (<c>HostPortfolioMigrations.cs</c>), which leave the host's table alone;
+    /// 2026120101 is one class for both, its SQLite rebuild leaving out the host's table.
     /// </remarks>
     public IEnumerable<IMigration> GetMigrations() => target.Database.OwnsPortfolioTable
         ?
@@ -30,6 +32,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026112302_CreateCatalog(target),
             new M2026112901_DropMembershipGroupIndex(target),
             new M2026112902_DatabaseEnforcesRowRules(target),
+            new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
         ]
         :
         [
@@ -37,6 +40,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026112302_CreateCatalog(target),
             new M2026112901_DropMembershipGroupIndex(target),
             new H2026112902_DatabaseEnforcesRowRules(target),
+            new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

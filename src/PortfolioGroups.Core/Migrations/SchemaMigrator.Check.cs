@@ -9,9 +9,12 @@ internal sealed partial class SchemaMigrator
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken)
     {
         var physical = await database.WithConnectionAsync(
-            connection => PhysicalSchemaReader.ReadAsync(connection, database.Kind, database.Schema, cancellationToken),
+            connection => database.ReadTablesAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return new SchemaCheckResult(SchemaDrift.Compare(physical, database.Kind, database.PortfolioTable));
+        var rules = await database.WithConnectionAsync(
+            connection => database.ReadRulesAsync(connection, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database, database.PortfolioTable), .. SchemaDrift.CompareRules(rules, database.PortfolioTable)]);
     }
 
     /// <summary>For a host's portfolio table: checks that it fits (<see cref="PortfolioTableCheck"/>); nothing for the library's own.</summary>
@@ -23,7 +26,7 @@ internal sealed partial class SchemaMigrator
         }
 
         var physical = await database.WithConnectionAsync(
-            connection => PhysicalSchemaReader.ReadAsync(connection, database.Kind, database.PortfolioTableSchema, cancellationToken),
+            connection => database.ReadPortfolioTableSchemaAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var name = database.PortfolioTableSchema is { } schema ? $"{schema}.{database.PortfolioTableName}" : database.PortfolioTableName;
         PortfolioTableCheck.ThrowIfMismatched(physical.GetValueOrDefault(database.PortfolioTableName), database.PortfolioTable, name, database.Kind);

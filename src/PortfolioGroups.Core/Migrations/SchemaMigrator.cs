@@ -108,7 +108,15 @@ internal sealed partial class SchemaMigrator(Database database)
                     var ran = toRun(before);
                     if (ran.Count > 0)
                     {
-                        await Task.Run(() => RunFluentMigrator(connection, migrate), CancellationToken.None).ConfigureAwait(false);
+                        try
+                        {
+                            await Task.Run(() => RunFluentMigrator(connection, migrate), CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (StoppedByRow(ex) is { } stopped)
+                        {
+                            throw stopped;
+                        }
+
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
@@ -122,6 +130,20 @@ internal sealed partial class SchemaMigrator(Database database)
                 }
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The library's error when a stored row broke a rule a migration adds (FluentMigrator wraps the driver's error); null for anything else.</summary>
+    private PortfolioGroupsException? StoppedByRow(Exception failure)
+    {
+        for (var inner = failure; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DbException driver && database.Classify(driver) is { Kind: StorageErrorKind.InvalidValue } error)
+            {
+                return ErrorTranslator.MigrationStoppedByRow(error, driver, failure);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

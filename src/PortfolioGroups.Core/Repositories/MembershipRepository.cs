@@ -7,6 +7,9 @@ namespace PortfolioGroups.Repositories;
 /// <summary>A membership as read from the <c>portfolio_group_membership</c> table.</summary>
 internal sealed record MembershipRecord(Guid Uid, Guid PortfolioGroupUid, Guid PortfolioUid);
 
+/// <summary>What <see cref="MembershipRepository.InsertLockedAsync"/> did: the pair's row, or which side was missing.</summary>
+internal sealed record LockedInsert(MembershipRecord? Row, bool GroupMissing, bool PortfolioMissing);
+
 /// <summary>The uids a resolving read found: each null when that row does not exist (or was not asked for).</summary>
 internal sealed record ResolvedRecord(Guid? GroupUid, Guid? PortfolioUid, Guid? MembershipUid);
 
@@ -32,17 +35,7 @@ internal sealed partial class MembershipRepository(Database db)
     /// </summary>
     public Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
-        var sql = $"INSERT INTO {db.Membership} ({Columns}) "
-                  + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
-                  // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
-                  // or found it, so no concurrent delete can slip between finding a pair and reading it.
-                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
-                  + $" RETURNING {Columns}";
-        var context = new ErrorContext(Table)
-            .WithKey("uid", uid.ToString())
-            .WithKey(PairKey, $"{group}, {portfolio}")
-            .WithReference("portfolio_group_uid", group.Column, group.ToString())
-            .WithReference("portfolio_uid", portfolio.Column, portfolio.ToString());
+        var (sql, context) = Insert(uid, group, portfolio, ignoreExisting);
         return db.RunAsync(
             ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
             context,
@@ -50,18 +43,64 @@ internal sealed partial class MembershipRepository(Database db)
             cancellationToken);
     }
 
-    /// <summary>Resolves both sides and the membership of the pair, in one statement.</summary>
-    public Task<ResolvedRecord> ResolvePairAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
-    {
-        var sql = "SELECT g.uid AS group_uid, p.uid AS portfolio_uid, m.uid AS membership_uid FROM (SELECT 1 AS one) x "
-                  + $"LEFT JOIN {db.Group} g ON g.{group.Column} = @group "
-                  + $"LEFT JOIN {db.Portfolio} p ON p.{portfolio.Column} = @portfolio "
-                  + $"LEFT JOIN {db.Membership} m ON m.portfolio_group_uid = g.uid AND m.portfolio_uid = p.uid";
-        return db.RunAsync(
-            "portfolio_group_membership.resolve",
-            ErrorContext.Read,
-            c => c.QuerySingleAsync<ResolvedRecord>(sql, new { group = group.Value(db), portfolio = portfolio.Value(db) }),
+    /// <summary>
+    /// The single-pair insert in one transaction that first finds both sides and locks them
+    /// against delete (PostgreSQL: <c>FOR KEY SHARE</c>; SQLite's write transaction excludes every
+    /// other writer), so the insert cannot miss a side that was there: the answer is the pair's row,
+    /// or which side is missing. For when the single statement found a side missing, which a
+    /// concurrent delete and re-creation of the group or portfolio can make momentary.
+    /// </summary>
+    public Task<LockedInsert> InsertLockedAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(
+            async tx =>
+            {
+                var groupUid = await LockAsync(tx, db.Group, "portfolio_group.lock", group, cancellationToken).ConfigureAwait(false);
+                var portfolioUid = await LockAsync(tx, db.Portfolio, "portfolio.lock", portfolio, cancellationToken).ConfigureAwait(false);
+                if (groupUid is null || portfolioUid is null)
+                {
+                    return new LockedInsert(null, GroupMissing: groupUid is null, PortfolioMissing: portfolioUid is null);
+                }
+
+                // By the uids just locked; the error context still names the rows as the caller did.
+                var (sql, context) = Insert(uid, new RowKey(groupUid, null), new RowKey(portfolioUid, null), ignoreExisting, group, portfolio);
+                var row = await tx.RunAsync(
+                    ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
+                    context,
+                    c => c.QuerySingleAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = db.Uid(groupUid.Value), portfolio = db.Uid(portfolioUid.Value) }, transaction: tx.Transaction),
+                    cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new LockedInsert(row, GroupMissing: false, PortfolioMissing: false);
+            },
             cancellationToken);
+
+    private async Task<Guid?> LockAsync(WriteTransaction tx, string table, string operation, RowKey key, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT uid FROM {table} WHERE {key.Column} = @key{db.LockAgainstDelete}";
+        var found = await tx.RunAsync(
+            operation,
+            ErrorContext.Read,
+            c => c.QuerySingleOrDefaultAsync<UidRecord>(sql, new { key = key.Value(db) }, transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false);
+        return found?.Uid;
+    }
+
+    /// <summary>The insert statement of a pair, both sides resolved in it, and its error context (naming the sides as the caller did).</summary>
+    private (string Sql, ErrorContext Context) Insert(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, RowKey? namedGroup = null, RowKey? namedPortfolio = null)
+    {
+        var sql = $"INSERT INTO {db.Membership} ({Columns}) "
+                  + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
+                  // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
+                  // or found it, so no concurrent delete can slip between finding a pair and reading it.
+                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
+                  + $" RETURNING {Columns}";
+        var groupName = namedGroup ?? group;
+        var portfolioName = namedPortfolio ?? portfolio;
+        var context = new ErrorContext(Table)
+            .WithKey("uid", uid.ToString())
+            .WithKey(PairKey, $"{groupName}, {portfolioName}")
+            .WithReference("portfolio_group_uid", groupName.Column, groupName.ToString())
+            .WithReference("portfolio_uid", portfolioName.Column, portfolioName.ToString());
+        return (sql, context);
     }
 
     /// <summary>Resolves the membership by uid and the sides given (a side not given is null), in one statement.</summary>

@@ -1,7 +1,10 @@
 namespace PortfolioGroups.Repositories;
 
-/// <summary>A validated page request: the page size and the keyset cursor (the last uid of the previous page). Made by the services' guard.</summary>
-internal readonly record struct PageQuery(int Size, Guid? After)
+/// <summary>
+/// A validated page request: the page size, the keyset cursor (the last uid of the previous page)
+/// and the listing it pages, whose cursor the next page gets. Made by the services' guard.
+/// </summary>
+internal readonly record struct PageQuery(int Size, Guid? After, Listing Listing)
 {
     /// <summary>How many rows a page statement fetches: one more than the page, to know whether more follow.</summary>
     public int Limit => Size + 1;
@@ -16,6 +19,6 @@ internal readonly record struct PageQuery(int Size, Guid? After)
         }
 
         rows.RemoveAt(rows.Count - 1);
-        return new Page<T>(rows, Size, orderKey(rows[^1]).ToString("N"));
+        return new Page<T>(rows, Size, Cursor.Encode(Listing, orderKey(rows[^1])));
     }
 }

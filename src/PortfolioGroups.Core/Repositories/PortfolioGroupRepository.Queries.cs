@@ -11,7 +11,7 @@ internal sealed partial class PortfolioGroupRepository
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Group, "g");
         var sql = $"SELECT {Columns("g.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName, joined)} ORDER BY g.uid";
-        var parameters = Selection.FilterParameters(db, keys, search, new PageQuery(1, null), displayName) with { Limit = 0 };
+        var parameters = Selection.FilterParameters(db, keys, search, page: null, displayName);
         return db.StreamAsync("portfolio_group.stream", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, parameters), cancellationToken);
     }
 }

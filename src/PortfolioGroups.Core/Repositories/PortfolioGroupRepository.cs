@@ -8,7 +8,16 @@ namespace PortfolioGroups.Repositories;
 /// <summary>A group as read from the <c>portfolio_group</c> table; the metadata as the database returns its JSON text.</summary>
 internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, string DisplayName, string? Description, string? MetadataJson)
 {
+    /// <summary>
+    /// How deep stored metadata is read. The library writes at most 64 levels, and the database
+    /// refuses deeper from migration 2026120101 on; a row written before, by plain SQL, may be
+    /// deeper, and is read as it is up to SQLite's own limit (1,000 levels), so one such row never
+    /// breaks a listing. Deeper still (only PostgreSQL can hold it) is an <see cref="UnreadableRowException"/>.
+    /// </summary>
+    public const int MetadataReadDepth = 1_000;
+
     /// <summary>The metadata, parsed.</summary>
+    /// <exception cref="UnreadableRowException">The stored text is not JSON this library can read.</exception>
     public JsonElement? Metadata
     {
         get
@@ -18,8 +27,15 @@ internal sealed record PortfolioGroupRecord(Guid Uid, string UniqueIdentifier, s
                 return null;
             }
 
-            using var document = JsonDocument.Parse(MetadataJson);
-            return document.RootElement.Clone();
+            try
+            {
+                using var document = JsonDocument.Parse(MetadataJson, new JsonDocumentOptions { MaxDepth = MetadataReadDepth });
+                return document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new UnreadableRowException(PortfolioGroupRepository.Table, Uid.ToString("D"), "metadata_json", $"is not JSON the library can read ({ex.Message})", ex);
+            }
         }
     }
 }
@@ -33,16 +49,28 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     public static string Columns(string alias = "") =>
         $"{alias}uid, {alias}unique_identifier, {alias}display_name, {alias}description, {alias}metadata_json";
 
-    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? description, string? metadata, bool upsert, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a group; when its unique identifier exists, what <paramref name="mode"/> says, in the
+    /// same statement (so a concurrent insert or delete cannot come between a read and a write).
+    /// <see cref="InsertMode.Add"/> keeps each stored field whose given value is null:
+    /// <paramref name="givenDisplayName"/> is the display name the caller passed (null when not),
+    /// <paramref name="displayName"/> the one a new row gets.
+    /// </summary>
+    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? givenDisplayName, string? description, string? metadata, InsertMode mode, CancellationToken cancellationToken)
     {
-        var sql = $"INSERT INTO {db.Group} ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")})"
-                  + (upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json" : "")
-                  + $" RETURNING {Columns()}";
+        var conflict = mode switch
+        {
+            InsertMode.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
+            InsertMode.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
+                              + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
+            _ => "",
+        };
+        var sql = $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")}){conflict} RETURNING {Columns()}";
         var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
         return db.RunAsync(
-            upsert ? "portfolio_group.upsert" : "portfolio_group.create",
+            mode switch { InsertMode.Upsert => "portfolio_group.upsert", InsertMode.Add => "portfolio_group.add", _ => "portfolio_group.create" },
             context,
-            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, description, metadata }),
+            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, givenDisplayName, description, metadata }),
             cancellationToken);
     }
 

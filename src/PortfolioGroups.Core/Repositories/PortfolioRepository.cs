@@ -18,14 +18,22 @@ internal sealed partial class PortfolioRepository(Database db)
     /// <summary>The columns a <see cref="PortfolioRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") => $"{alias}uid, {alias}unique_identifier, {alias}display_name";
 
-    public Task<PortfolioRecord> InsertAsync(Guid uid, string uniqueIdentifier, string? displayName, bool upsert, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a portfolio; when its unique identifier exists, what <paramref name="mode"/> says, in
+    /// the same statement. <see cref="InsertMode.Add"/> keeps the stored display name when none is given.
+    /// </summary>
+    public Task<PortfolioRecord> InsertAsync(Guid uid, string uniqueIdentifier, string? displayName, InsertMode mode, CancellationToken cancellationToken)
     {
-        var sql = $"INSERT INTO {db.Portfolio} ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName)"
-                  + (upsert ? " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name" : "")
-                  + $" RETURNING {Columns()}";
+        var conflict = mode switch
+        {
+            InsertMode.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name",
+            InsertMode.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(excluded.display_name, t.display_name)",
+            _ => "",
+        };
+        var sql = $"INSERT INTO {db.Portfolio} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName){conflict} RETURNING {Columns()}";
         var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
         return db.RunAsync(
-            upsert ? "portfolio.upsert" : "portfolio.create",
+            mode switch { InsertMode.Upsert => "portfolio.upsert", InsertMode.Add => "portfolio.add", _ => "portfolio.create" },
             context,
             c => c.QuerySingleAsync<PortfolioRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName }),
             cancellationToken);

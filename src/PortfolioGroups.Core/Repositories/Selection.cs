@@ -309,9 +309,9 @@ internal static class Selection
         return string.Join(" AND ", where);
     }
 
-    /// <summary>The parameters of <see cref="NamedOrSearched"/> followed by <see cref="Page"/>.</summary>
-    public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery page, string? displayName = null) =>
-        new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), After(database, page), page.Limit, displayName);
+    /// <summary>The parameters of <see cref="NamedOrSearched"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
+    public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery? page, string? displayName = null) =>
+        new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), page is { } p ? After(database, p) : null, page?.Limit ?? 0, displayName);
 
     /// <summary>The parameters of a portfolio filter: <see cref="NamedOrSearched"/> and <see cref="InGroups"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
     public static PortfolioFilterParameters PortfolioFilterParameters(Database database, KeySet keys, string? search, GroupConditions groups, PageQuery? page) =>

@@ -40,14 +40,53 @@ public sealed class RowNotFoundException : PortfolioGroupsException
         KeyValue = keyValue;
     }
 
-    /// <summary>The MetaTable identifier of the table, such as <c>PortfolioGroup</c>.</summary>
+    private RowNotFoundException(string table, string keyName, string keyValue, string message)
+        : base(message)
+    {
+        Table = table;
+        KeyName = keyName;
+        KeyValue = keyValue;
+    }
+
+    /// <summary>The MetaTable identifier of the table, such as <c>PortfolioGroup</c> (both, joined with "or", when a bulk call missed rows of both).</summary>
     public string Table { get; }
 
-    /// <summary>The key the row was looked up by: <c>uid</c> or <c>unique_identifier</c>.</summary>
+    /// <summary>The key the row was looked up by: <c>uid</c> or <c>unique_identifier</c> (both, joined with "or", when a bulk call used both).</summary>
     public string KeyName { get; }
 
     /// <summary>The value that was looked up.</summary>
+    /// <remarks>For a call that named many rows, the first few missing values and how many are missing in all.</remarks>
     public string KeyValue { get; }
+
+    /// <summary>
+    /// One exception for the references a call named that no row has. The message says, table by
+    /// table and key by key, which values are missing, and how many in all.
+    /// </summary>
+    /// <param name="listed">The first few missing references, in the order to report them.</param>
+    /// <param name="total">How many references are missing in all (at least <c>listed.Count</c>).</param>
+    /// <param name="table">The <see cref="Table"/> property.</param>
+    /// <param name="keyName">The <see cref="KeyName"/> property.</param>
+    /// <param name="keyValue">The <see cref="KeyValue"/> property.</param>
+    internal static RowNotFoundException Missing(IReadOnlyList<(string Table, string KeyName, string KeyValue)> listed, long total, string table, string keyName, string keyValue)
+    {
+        var clauses = listed
+            .GroupBy(m => m.Table, StringComparer.Ordinal)
+            .Select(t => $"no {t.Key} row has "
+                + OrList(t.GroupBy(m => m.KeyName, StringComparer.Ordinal).Select(k => $"{k.Key} {OrList(k.Select(m => $"'{m.KeyValue}'"))}")));
+        var sentence = string.Join("; ", clauses);
+        sentence = char.ToUpperInvariant(sentence[0]) + sentence[1..];
+        var unlisted = total - listed.Count;
+        var message = total <= 1 ? sentence + "."
+            : unlisted > 0 ? $"{sentence}; {unlisted} more are not listed ({total} missing references in all)."
+            : $"{sentence} ({total} missing references in all).";
+        return new RowNotFoundException(table, keyName, keyValue, message);
+    }
+
+    private static string OrList(IEnumerable<string> items)
+    {
+        var all = items.ToList();
+        return all.Count == 1 ? all[0] : $"{string.Join(", ", all[..^1])} or {all[^1]}";
+    }
 }
 
 /// <summary>A create would duplicate an existing key (a unique identifier, a uid, or a membership pair).</summary>
@@ -115,4 +154,40 @@ public sealed class TransientStorageException : PortfolioGroupsException
 
     /// <summary>True when the connection was lost or could not be made; false when the database was busy.</summary>
     public bool ConnectionLost { get; }
+}
+
+/// <summary>
+/// A row the database holds cannot be read as a library row: it was written outside the library
+/// (plain SQL, another program) before the database refused such rows, and breaks a rule the
+/// library's reads rely on, such as a uid that is not a UUID or metadata that is not readable JSON.
+/// </summary>
+/// <remarks>
+/// Only a call that returns the row fails: other rows, listings that do not include it, and counts
+/// still work. The message names the table, the row's uid (as stored) and what is wrong; fix or
+/// delete the row with SQL. The database refuses such rows from migration 2026120101 on. See
+/// docs/reliability.md.
+/// </remarks>
+public sealed class UnreadableRowException : PortfolioGroupsException
+{
+    /// <summary>Creates the exception for a table, the row's uid as stored, the column and what is wrong with it.</summary>
+    public UnreadableRowException(string table, string uid, string column, string reason, Exception? innerException = null)
+        : base($"A {table} row (uid '{uid}') cannot be read: its {column} {reason} Fix or delete the row with SQL.", innerException)
+    {
+        Table = table;
+        Uid = uid;
+        Column = column;
+        Reason = reason;
+    }
+
+    /// <summary>The MetaTable identifier of the table, such as <c>PortfolioGroup</c>.</summary>
+    public string Table { get; }
+
+    /// <summary>The row's uid as the database stores it (it may not be a UUID).</summary>
+    public string Uid { get; }
+
+    /// <summary>The column that cannot be read, such as <c>metadata_json</c>.</summary>
+    public string Column { get; }
+
+    /// <summary>What is wrong with the value.</summary>
+    public string Reason { get; }
 }

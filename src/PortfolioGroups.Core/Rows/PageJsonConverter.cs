@@ -6,8 +6,8 @@ namespace PortfolioGroups;
 
 /// <summary>
 /// Writes a <see cref="Page{T}"/> as an object, <c>{"Items": [...], "NextCursor": "..." | null}</c>
-/// (names through the serializer's naming policy), rather than as the bare array its
-/// <see cref="IReadOnlyList{T}"/> interface would give, which would lose the cursor.
+/// (names through the serializer's naming policy): the rows and the cursor, without the members
+/// derived from them.
 /// </summary>
 /// <remarks>
 /// Each item is written with the type information the options resolve for <typeparamref name="T"/>,

@@ -1,16 +1,20 @@
-using System.Collections;
 using System.Text.Json.Serialization;
 
 namespace PortfolioGroups;
 
 /// <summary>
-/// Which page of a listing to read: a size and a keyset cursor. Start with <see cref="First"/>
-/// (or pass null), then continue with <see cref="Page{T}.Next"/> until it is null.
+/// Which page of a listing to read: a size and a keyset cursor. Start with <see cref="First"/>,
+/// then continue with <see cref="Page{T}.Next"/> until it is null. Only the paged calls
+/// (<c>FilterPageAsync</c>, <c>GetPortfoliosPageAsync</c>, ...) take one; the same calls without
+/// <c>Page</c> in their name return every row.
 /// </summary>
 /// <remarks>
-/// Listings are ordered by uid (time-ordered for uids the library makes). The cursor is the last
-/// uid of the previous page, so rows inserted or deleted between pages neither repeat nor shift
-/// the rest: every row present throughout is reached exactly once.
+/// Listings are ordered by uid (time-ordered for uids the library makes). The cursor continues
+/// after the last row of the previous page, so rows inserted or deleted between pages neither
+/// repeat nor shift the rest: every row present throughout is reached exactly once. A cursor is
+/// opaque: it names the listing it continues (the call, with its filter, group or portfolio) and
+/// carries a check value, so a cursor given to another listing, or altered, is refused with an
+/// <see cref="InvalidValueException"/> for <c>page.After</c>.
 /// </remarks>
 public sealed record PageRequest
 {
@@ -32,12 +36,13 @@ public sealed record PageRequest
 
 /// <summary>One page of a listing, with the cursor to the next one.</summary>
 /// <remarks>
-/// In System.Text.Json a page is an object, <c>{"Items": [...], "NextCursor": ...}</c>, not the
-/// bare array its list interface would make it.
+/// A page is not a collection: its rows are in <see cref="Items"/>, so a call site that reads a
+/// page says so (<c>page.Items</c>), and is never mistaken for one that reads every row. In
+/// System.Text.Json a page is an object, <c>{"Items": [...], "NextCursor": ...}</c>.
 /// </remarks>
 /// <typeparam name="T">The row type.</typeparam>
 [JsonConverter(typeof(PageJsonConverterFactory))]
-public sealed class Page<T> : IReadOnlyList<T>
+public sealed class Page<T>
 {
     internal Page(IReadOnlyList<T> items, int size, string? nextCursor)
     {
@@ -60,17 +65,6 @@ public sealed class Page<T> : IReadOnlyList<T>
 
     /// <summary>The request for the next page, or null when this is the last page.</summary>
     public PageRequest? Next => NextCursor is null ? null : new PageRequest { Size = Size, After = NextCursor };
-
-    /// <inheritdoc />
-    public int Count => Items.Count;
-
-    /// <inheritdoc />
-    public T this[int index] => Items[index];
-
-    /// <inheritdoc />
-    public IEnumerator<T> GetEnumerator() => Items.GetEnumerator();
-
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The same page with each row mapped (the cursor is unchanged).</summary>
     internal Page<TOut> Map<TOut>(Func<T, TOut> map) => new([.. Items.Select(map)], Size, NextCursor);

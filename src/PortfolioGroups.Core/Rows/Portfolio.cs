@@ -36,15 +36,23 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     [JsonIgnore]
     public PortfolioStore Store { get; }
 
-    /// <summary>Creates the portfolio, or updates its display name if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <summary>
+    /// Creates the portfolio when its unique identifier is absent; when it exists, sets its display
+    /// name only if one is passed. Idempotent and safe to repeat: a null display name means "not given", never "clear".
+    /// </summary>
     /// <remarks>
-    /// The row ends with exactly the values passed: on an existing portfolio, a display name left
-    /// null is cleared. To change a portfolio without restating it, use <see cref="UpdateAsync(PortfolioStore, PortfolioRef, PortfolioChanges, CancellationToken)"/>.
+    /// One statement, so a concurrent add, update or delete cannot come between a read and a write.
+    /// To clear the display name, say so: <see cref="UpdateAsync(PortfolioStore, PortfolioRef, PortfolioChanges, CancellationToken)"/>,
+    /// or <see cref="UpsertAsync"/>, which sets exactly the value given.
     /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">The display name; when null, a new portfolio has none and an existing one keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, CancellationToken cancellationToken = default) =>
-        UpsertAsync(store, uniqueIdentifier, displayName, uid: null, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.AddAsync(uniqueIdentifier, displayName, cancellationToken));
 
     /// <summary>Creates a portfolio; fails if the unique identifier (or the given uid) exists.</summary>
     /// <param name="store">The store.</param>
@@ -55,7 +63,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> CreateAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, uid, upsert: false, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.CreateAsync(uniqueIdentifier, displayName, uid, cancellationToken));
 
     /// <summary>Inserts the portfolio, or updates the display name of the one with this unique identifier; one statement.</summary>
     /// <param name="store">The store.</param>
@@ -65,7 +73,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<Portfolio> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, uid, upsert: true, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Portfolios.UpsertAsync(uniqueIdentifier, displayName, uid, cancellationToken));
 
     /// <summary>Changes the fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row.</returns>
@@ -88,14 +96,29 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     public static Task<Portfolio?> FindAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
         FromOptional(store, PortfolioStore.Usable(store).Portfolios.FindAsync(portfolio, cancellationToken));
 
+    /// <summary>Reads every portfolio a filter selects, in uid order.</summary>
+    /// <remarks>
+    /// Nothing is cut: the result holds every selected row, read in one statement (as
+    /// <see cref="StreamAsync"/> reads them). For one page at a time use
+    /// <see cref="FilterPageAsync"/>; to read any number of rows in constant memory, <see cref="StreamAsync"/>.
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every portfolio.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Every selected portfolio, in uid order.</returns>
+    /// <exception cref="InvalidValueException">The filter is invalid; the field is named.</exception>
+    public static Task<IReadOnlyList<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamAsync(store, filter, cancellationToken), cancellationToken);
+
     /// <summary>Reads one page of the portfolios a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
     /// <param name="filter">What to select; null selects every portfolio.</param>
-    /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
-    public static Task<Page<Portfolio>> FilterAsync(PortfolioStore store, PortfolioFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        FromPage(store, PortfolioStore.Usable(store).Portfolios.FilterAsync(filter, page, cancellationToken));
+    /// <returns>The page; its rows are in <see cref="Page{T}.Items"/>.</returns>
+    /// <exception cref="InvalidValueException">The filter or the page request is invalid, or the cursor belongs to another listing; the field is named.</exception>
+    public static Task<Page<Portfolio>> FilterPageAsync(PortfolioStore store, PortfolioFilter? filter, PageRequest page, CancellationToken cancellationToken = default) =>
+        FromPage(store, PortfolioStore.Usable(store).Portfolios.FilterPageAsync(filter, page, cancellationToken));
 
     /// <summary>Changes this portfolio's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
@@ -107,9 +130,19 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(Store).Portfolios.DeleteAsync(this, cancellationToken);
 
-    /// <summary>Reads one page of the groups this portfolio belongs to.</summary>
-    public Task<Page<PortfolioGroup>> GetGroupsAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        PortfolioGroup.FromPage(Store, PortfolioStore.Usable(Store).Memberships.GroupsOfPortfolioAsync(this, page, cancellationToken));
+    /// <summary>Reads every group this portfolio belongs to, in group uid order.</summary>
+    /// <returns>Every group of the portfolio; nothing is cut.</returns>
+    /// <exception cref="RowNotFoundException">This portfolio no longer exists.</exception>
+    public Task<IReadOnlyList<PortfolioGroup>> GetGroupsAsync(CancellationToken cancellationToken = default) =>
+        PortfolioGroup.GetGroupsForPortfolioAsync(Store, this, cancellationToken);
+
+    /// <summary>Reads one page of the groups this portfolio belongs to, in group uid order.</summary>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="RowNotFoundException">This portfolio no longer exists.</exception>
+    /// <exception cref="InvalidValueException">The page request is invalid, or the cursor belongs to another listing.</exception>
+    public Task<Page<PortfolioGroup>> GetGroupsPageAsync(PageRequest page, CancellationToken cancellationToken = default) =>
+        PortfolioGroup.GetGroupsForPortfolioPageAsync(Store, this, page, cancellationToken);
 
     /// <inheritdoc />
     public bool Equals(Portfolio? other) =>
@@ -131,6 +164,4 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
 
     internal static Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) => RowBinding.Page(page, r => new Portfolio(store, r));
 
-    private static Task<Portfolio> InsertAsync(PortfolioStore store, string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
-        From(store, PortfolioStore.Usable(store).Portfolios.InsertAsync(uniqueIdentifier, displayName, uid, upsert, cancellationToken));
 }

@@ -46,15 +46,28 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     [JsonIgnore]
     public PortfolioStore Store { get; }
 
-    /// <summary>Creates the group, or updates it if the unique identifier exists. Idempotent; delegates to <see cref="UpsertAsync"/>.</summary>
+    /// <summary>
+    /// Creates the group when its unique identifier is absent; when it exists, changes only the
+    /// fields passed. Idempotent and safe to repeat: a null argument means "not given", never "clear".
+    /// </summary>
     /// <remarks>
-    /// The row ends with exactly the values passed: on an existing group, a description or metadata
-    /// left null is cleared. To change some fields and keep the others, use <see cref="UpdateAsync(PortfolioStore, PortfolioGroupRef, PortfolioGroupChanges, CancellationToken)"/>.
+    /// One statement (an insert whose conflict branch keeps each stored field not given), so a
+    /// concurrent add, update or delete of the same group cannot come between a read and a write.
+    /// <c>AddAsync(store, "crypto", "Crypto", description: "digital")</c> followed by
+    /// <c>AddAsync(store, "crypto", "Crypto")</c> leaves the description "digital". To clear a
+    /// field, say so: <see cref="UpdateAsync(PortfolioStore, PortfolioGroupRef, PortfolioGroupChanges, CancellationToken)"/>
+    /// with a change set, or <see cref="UpsertAsync"/>, which sets exactly the values given.
     /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="uniqueIdentifier">The natural key; trimmed.</param>
+    /// <param name="displayName">The display name; when null, a new group takes its unique identifier and an existing one keeps its own.</param>
+    /// <param name="description">The description; when null, a new group has none and an existing one keeps its own.</param>
+    /// <param name="metadata">The metadata, a JSON object; when null, a new group has none and an existing one keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The row as stored; adding the same identifier twice gives the same uid.</returns>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
-    public static Task<PortfolioGroup> AddAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, CancellationToken cancellationToken = default) =>
-        UpsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid: null, cancellationToken);
+    public static Task<PortfolioGroup> AddAsync(PortfolioStore store, string uniqueIdentifier, string? displayName = null, string? description = null, JsonElement? metadata = null, CancellationToken cancellationToken = default) =>
+        From(store, PortfolioStore.Usable(store).Groups.AddAsync(uniqueIdentifier, displayName, description, metadata, cancellationToken));
 
     /// <summary>Creates a group; fails if the unique identifier (or the given uid) exists.</summary>
     /// <param name="store">The store.</param>
@@ -67,7 +80,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <exception cref="DuplicateKeyException">The unique identifier or uid is taken.</exception>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> CreateAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, upsert: false, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.CreateAsync(uniqueIdentifier, displayName, description, metadata, uid, cancellationToken));
 
     /// <summary>
     /// Inserts the group, or, when its unique identifier exists, sets that group's display name,
@@ -82,7 +95,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidValueException">An argument is invalid; the field is named.</exception>
     public static Task<PortfolioGroup> UpsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description = null, JsonElement? metadata = null, Guid? uid = null, CancellationToken cancellationToken = default) =>
-        InsertAsync(store, uniqueIdentifier, displayName, description, metadata, uid, upsert: true, cancellationToken);
+        From(store, PortfolioStore.Usable(store).Groups.UpsertAsync(uniqueIdentifier, displayName, description, metadata, uid, cancellationToken));
 
     /// <summary>Changes the fields set in <paramref name="changes"/>: display name, description, metadata.</summary>
     /// <returns>The updated row.</returns>
@@ -105,14 +118,28 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     public static Task<PortfolioGroup?> FindAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
         FromOptional(store, PortfolioStore.Usable(store).Groups.FindAsync(group, cancellationToken));
 
+    /// <summary>Reads every group a filter selects, in uid order.</summary>
+    /// <remarks>
+    /// Nothing is cut: the result holds every selected row, read in one statement (as
+    /// <see cref="StreamAsync"/> reads them). For one page at a time use <see cref="FilterPageAsync"/>.
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every group.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Every selected group, in uid order.</returns>
+    /// <exception cref="InvalidValueException">The filter is invalid; the field is named.</exception>
+    public static Task<IReadOnlyList<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamAsync(store, filter, cancellationToken), cancellationToken);
+
     /// <summary>Reads one page of the groups a filter selects, in uid order.</summary>
     /// <param name="store">The store.</param>
     /// <param name="filter">What to select; null selects every group.</param>
-    /// <param name="page">Which page; null for the first page of <see cref="PageRequest.DefaultSize"/> rows.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
-    public static Task<Page<PortfolioGroup>> FilterAsync(PortfolioStore store, PortfolioGroupFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        FromPage(store, PortfolioStore.Usable(store).Groups.FilterAsync(filter, page, cancellationToken));
+    /// <returns>The page; its rows are in <see cref="Page{T}.Items"/>.</returns>
+    /// <exception cref="InvalidValueException">The filter or the page request is invalid, or the cursor belongs to another listing; the field is named.</exception>
+    public static Task<Page<PortfolioGroup>> FilterPageAsync(PortfolioStore store, PortfolioGroupFilter? filter, PageRequest page, CancellationToken cancellationToken = default) =>
+        FromPage(store, PortfolioStore.Usable(store).Groups.FilterPageAsync(filter, page, cancellationToken));
 
     /// <summary>
     /// Deletes many groups, named by uids and/or unique identifiers, in one statement and one
@@ -139,15 +166,39 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     public static Task<bool> RemovePortfolioAsync(PortfolioStore store, PortfolioGroupRef group, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(store).Memberships.RemoveAsync(group, portfolio, cancellationToken);
 
-    /// <summary>Reads one page of the portfolios in a group, in portfolio uid order.</summary>
+    /// <summary>Reads every portfolio in a group, in portfolio uid order.</summary>
+    /// <remarks>Nothing is cut: one statement reads every member (as <see cref="StreamPortfoliosAsync"/> does). For one page at a time use <see cref="GetPortfoliosPageAsync(PortfolioStore, PortfolioGroupRef, PageRequest, CancellationToken)"/>.</remarks>
+    /// <returns>Every portfolio of the group.</returns>
     /// <exception cref="RowNotFoundException">The group does not exist.</exception>
-    public static Task<Page<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        Portfolio.FromPage(store, PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupAsync(group, page, cancellationToken));
+    public static Task<IReadOnlyList<Portfolio>> GetPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamPortfoliosAsync(store, group, cancellationToken), cancellationToken);
+
+    /// <summary>Reads one page of the portfolios in a group, in portfolio uid order.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="group">The group, by row, uid or unique identifier.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="RowNotFoundException">The group does not exist.</exception>
+    /// <exception cref="InvalidValueException">The page request is invalid, or the cursor belongs to another listing.</exception>
+    public static Task<Page<Portfolio>> GetPortfoliosPageAsync(PortfolioStore store, PortfolioGroupRef group, PageRequest page, CancellationToken cancellationToken = default) =>
+        Portfolio.FromPage(store, PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupPageAsync(group, page, cancellationToken));
+
+    /// <summary>Reads every group a portfolio belongs to, in group uid order.</summary>
+    /// <remarks>Nothing is cut: one statement reads every group of the portfolio (as <see cref="StreamGroupsForPortfolioAsync"/> does).</remarks>
+    /// <returns>Every group of the portfolio.</returns>
+    /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
+    public static Task<IReadOnlyList<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamGroupsForPortfolioAsync(store, portfolio, cancellationToken), cancellationToken);
 
     /// <summary>Reads one page of the groups a portfolio belongs to, in group uid order.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="portfolio">The portfolio, by row, uid or unique identifier.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="RowNotFoundException">The portfolio does not exist.</exception>
-    public static Task<Page<PortfolioGroup>> GetGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        FromPage(store, PortfolioStore.Usable(store).Memberships.GroupsOfPortfolioAsync(portfolio, page, cancellationToken));
+    /// <exception cref="InvalidValueException">The page request is invalid, or the cursor belongs to another listing.</exception>
+    public static Task<Page<PortfolioGroup>> GetGroupsForPortfolioPageAsync(PortfolioStore store, PortfolioRef portfolio, PageRequest page, CancellationToken cancellationToken = default) =>
+        FromPage(store, PortfolioStore.Usable(store).Memberships.GroupsOfPortfolioPageAsync(portfolio, page, cancellationToken));
 
     /// <summary>Changes this group's fields set in <paramref name="changes"/>.</summary>
     /// <returns>The updated row; this instance is unchanged.</returns>
@@ -168,9 +219,18 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
     public Task<bool> RemovePortfolioAsync(PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(Store).Memberships.RemoveAsync(this, portfolio, cancellationToken);
 
-    /// <summary>Reads one page of the portfolios in this group.</summary>
-    public Task<Page<Portfolio>> GetPortfoliosAsync(PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        Portfolio.FromPage(Store, PortfolioStore.Usable(Store).Memberships.PortfoliosOfGroupAsync(this, page, cancellationToken));
+    /// <summary>Reads every portfolio in this group, in portfolio uid order; nothing is cut.</summary>
+    /// <exception cref="RowNotFoundException">This group no longer exists.</exception>
+    public Task<IReadOnlyList<Portfolio>> GetPortfoliosAsync(CancellationToken cancellationToken = default) =>
+        GetPortfoliosAsync(Store, this, cancellationToken);
+
+    /// <summary>Reads one page of the portfolios in this group, in portfolio uid order.</summary>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="RowNotFoundException">This group no longer exists.</exception>
+    /// <exception cref="InvalidValueException">The page request is invalid, or the cursor belongs to another listing.</exception>
+    public Task<Page<Portfolio>> GetPortfoliosPageAsync(PageRequest page, CancellationToken cancellationToken = default) =>
+        GetPortfoliosPageAsync(Store, this, page, cancellationToken);
 
     /// <inheritdoc />
     public bool Equals(PortfolioGroup? other) =>
@@ -197,6 +257,4 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
 
     internal static Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) => RowBinding.Page(page, r => new PortfolioGroup(store, r));
 
-    private static Task<PortfolioGroup> InsertAsync(PortfolioStore store, string uniqueIdentifier, string displayName, string? description, JsonElement? metadata, Guid? uid, bool upsert, CancellationToken cancellationToken) =>
-        From(store, PortfolioStore.Usable(store).Groups.InsertAsync(uniqueIdentifier, displayName, description, metadata, uid, upsert, cancellationToken));
 }

@@ -78,10 +78,24 @@ public sealed partial class PortfolioGroupMembership : IEquatable<PortfolioGroup
     public static Task<PortfolioGroupMembership?> FindAsync(PortfolioStore store, Guid uid, CancellationToken cancellationToken = default) =>
         FromOptional(store, PortfolioStore.Usable(store).Memberships.FindAsync(uid, cancellationToken));
 
+    /// <summary>Reads every membership a filter selects, in uid order; nothing is cut (one statement, as <see cref="StreamAsync"/> reads them).</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every membership.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Every selected membership, in uid order.</returns>
+    /// <exception cref="InvalidValueException">The filter is invalid; the field is named.</exception>
+    public static Task<IReadOnlyList<PortfolioGroupMembership>> FilterAsync(PortfolioStore store, PortfolioGroupMembershipFilter? filter = null, CancellationToken cancellationToken = default) =>
+        RowBinding.All(StreamAsync(store, filter, cancellationToken), cancellationToken);
+
     /// <summary>Reads one page of the memberships a filter selects, in uid order.</summary>
-    /// <exception cref="InvalidValueException">The filter or the page request is invalid; the field is named.</exception>
-    public static Task<Page<PortfolioGroupMembership>> FilterAsync(PortfolioStore store, PortfolioGroupMembershipFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default) =>
-        FromPage(store, PortfolioStore.Usable(store).Memberships.FilterAsync(filter, page, cancellationToken));
+    /// <param name="store">The store.</param>
+    /// <param name="filter">What to select; null selects every membership.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page; its rows are in <see cref="Page{T}.Items"/>.</returns>
+    /// <exception cref="InvalidValueException">The filter or the page request is invalid, or the cursor belongs to another listing; the field is named.</exception>
+    public static Task<Page<PortfolioGroupMembership>> FilterPageAsync(PortfolioStore store, PortfolioGroupMembershipFilter? filter, PageRequest page, CancellationToken cancellationToken = default) =>
+        FromPage(store, PortfolioStore.Usable(store).Memberships.FilterPageAsync(filter, page, cancellationToken));
 
     /// <summary>Deletes memberships by uid, in one statement and one transaction, whatever the number of uids.</summary>
     /// <returns>The number deleted; unknown uids are ignored.</returns>

@@ -16,6 +16,9 @@ namespace PortfolioGroups;
 /// A row serializes as its columns (its <c>Store</c> is left out); a page as an object with its
 /// items and next cursor. Property names follow the options' naming policy, PascalCase by default.
 /// </remarks>
+// Metadata written by plain SQL before the database refused it may nest deeper than the default 64
+// levels, and is read up to 1,000 (PortfolioGroupRecord.MetadataReadDepth): a row read can be written.
+[JsonSourceGenerationOptions(MaxDepth = 1_024)]
 [JsonSerializable(typeof(Portfolio))]
 [JsonSerializable(typeof(PortfolioGroup))]
 [JsonSerializable(typeof(PortfolioGroupMembership))]

@@ -13,4 +13,19 @@ internal static class RowBinding
 
     public static async Task<Page<TRow>> Page<TRecord, TRow>(Task<Page<TRecord>> page, Func<TRecord, TRow> bind) =>
         (await page.ConfigureAwait(false)).Map(bind);
+
+    /// <summary>
+    /// Every row of a stream, in a list: what a listing called without a page returns. The stream
+    /// is read in one statement, so nothing is cut and memory is the result's.
+    /// </summary>
+    public static async Task<IReadOnlyList<TRow>> All<TRow>(IAsyncEnumerable<TRow> rows, CancellationToken cancellationToken)
+    {
+        var list = new List<TRow>();
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(row);
+        }
+
+        return list;
+    }
 }

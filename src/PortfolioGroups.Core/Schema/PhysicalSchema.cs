@@ -1,5 +1,18 @@
 namespace PortfolioGroups.Schema;
 
+/// <summary>
+/// How a database reports the model's tables in its own catalog: what the drift check
+/// (<see cref="SchemaDrift"/>) expects to find there. Each database class answers for its database.
+/// </summary>
+internal interface IPhysicalConventions
+{
+    /// <summary>The type the database reports for a column of the model (the migrations create these).</summary>
+    string PhysicalType(ColumnModel column);
+
+    /// <summary>Whether the catalog keeps the names of foreign keys, so the check compares them too (SQLite keeps none).</summary>
+    bool KeepsForeignKeyNames { get; }
+}
+
 /// <summary>A column as the database reports it.</summary>
 internal sealed record PhysicalColumn(string Name, string Type, bool IsNullable);
 

@@ -4,7 +4,7 @@ namespace PortfolioGroups.Schema;
 /// The check, on opening a store, that a host's portfolio table (<see cref="PortfolioTable.Existing"/>)
 /// fits: the uid column its primary key, or unique and not null, of type <c>uuid</c> (PostgreSQL) or
 /// text (SQLite); the unique-identifier column unique and not null; a mapped display-name column present.
-/// The physical side is read by <c>Storage/PhysicalSchemaReader</c>.
+/// The physical side is read by the database classes (<c>Storage/SqliteDatabase</c>, <c>Storage/PostgresDatabase</c>).
 /// </summary>
 internal static class PortfolioTableCheck
 {

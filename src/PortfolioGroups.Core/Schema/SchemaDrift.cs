@@ -4,7 +4,8 @@ namespace PortfolioGroups.Schema;
 /// The drift check: the library's tables as the database has them, against the model graph
 /// (columns with their types and nullability, primary keys, foreign keys with their delete rule,
 /// indexes). Tables the library does not own are not looked at: a host's tables may share the database.
-/// The physical side is read by <c>Storage/PhysicalSchemaReader</c>.
+/// The physical side is read, and what each database reports for the model is said, by the database classes
+/// (<c>Storage/SqliteDatabase</c>, <c>Storage/PostgresDatabase</c>) through <see cref="IPhysicalConventions"/>.
 /// </summary>
 internal static class SchemaDrift
 {
@@ -14,8 +15,9 @@ internal static class SchemaDrift
     /// library's <c>portfolio</c> table is not expected (opening checks the host's key columns), and
     /// the membership's portfolio foreign key is expected to point at the host's table and uid column.
     /// </remarks>
-    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, DatabaseKind kind, PortfolioTable? portfolioTable = null)
+    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, IPhysicalConventions database, PortfolioTable? portfolioTable = null)
     {
+        ArgumentNullException.ThrowIfNull(database);
         var differences = new List<string>();
         var host = portfolioTable is { IsLibrary: false } ? portfolioTable : null;
         var models = host is null
@@ -29,13 +31,13 @@ internal static class SchemaDrift
                 continue;
             }
 
-            CompareColumns(model, table, kind, differences);
+            CompareColumns(model, table, database, differences);
             if (!table.PrimaryKey.SequenceEqual([model.PrimaryKeyColumn]))
             {
                 differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({model.PrimaryKeyColumn}).");
             }
 
-            var expectedKeys = model.ForeignKeys.Select(f => Describe(kind == DatabaseKind.Postgres ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
+            var expectedKeys = model.ForeignKeys.Select(f => Describe(database.KeepsForeignKeyNames ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
             var actualKeys = table.ForeignKeys.Select(f => Describe(f.Name, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete));
             CompareSets(model.PhysicalName, "foreign key", expectedKeys, actualKeys, differences);
 
@@ -47,29 +49,24 @@ internal static class SchemaDrift
         return differences;
     }
 
-    /// <summary>The type each database reports for a column of the model (the migrations create these).</summary>
-    public static string PhysicalType(ColumnModel column, DatabaseKind kind)
-    {
-        ArgumentNullException.ThrowIfNull(column);
-        return (kind, column.Kind) switch
-        {
-            (DatabaseKind.Sqlite, ColumnKind.WholeNumber) => "INTEGER",
-            (DatabaseKind.Sqlite, _) => "TEXT",
-            (DatabaseKind.Postgres, ColumnKind.Uuid) => "uuid",
-            (DatabaseKind.Postgres, ColumnKind.BoundedText) => $"varchar({column.MaxLength})",
-            (DatabaseKind.Postgres, ColumnKind.Text) => "text",
-            (DatabaseKind.Postgres, ColumnKind.Json) => "jsonb",
-            (DatabaseKind.Postgres, ColumnKind.WholeNumber) => "bigint",
-            _ => throw new ArgumentOutOfRangeException(nameof(column), $"No physical type for {column.Kind} on {kind}."),
-        };
-    }
+    /// <summary>
+    /// Each rule of the model graph (<see cref="SchemaModel.Rules"/>) the database does not enforce,
+    /// as one sentence; <paramref name="rules"/> holds the rule names the database has, by table.
+    /// Rules the model does not list (a host's own, the type checks) are not reported; with a host's
+    /// portfolio table (<paramref name="portfolioTable"/> not the library's), none is expected on it.
+    /// </summary>
+    public static IReadOnlyList<string> CompareRules(IReadOnlyDictionary<string, IReadOnlySet<string>> rules, PortfolioTable? portfolioTable = null) =>
+        [.. SchemaModel.RulesFor(portfolioTable ?? PortfolioTable.Library)
+            .SelectMany(table => table.Value
+                .Where(rule => !(rules.TryGetValue(table.Key, out var found) && found.Contains(rule)))
+                .Select(rule => $"{table.Key}: the rule {rule} is missing."))];
 
-    private static void CompareColumns(TableModel model, PhysicalTable table, DatabaseKind kind, List<string> differences)
+    private static void CompareColumns(TableModel model, PhysicalTable table, IPhysicalConventions database, List<string> differences)
     {
         foreach (var column in model.Columns)
         {
             var actual = table.Column(column.Name);
-            var expectedType = PhysicalType(column, kind);
+            var expectedType = database.PhysicalType(column);
             if (actual is null)
             {
                 differences.Add($"{model.PhysicalName}.{column.Name}: the column is missing.");

@@ -140,6 +140,36 @@ public static class SchemaModel
         return [portfolio, PortfolioGroup, membership];
     }
 
+    /// <summary>
+    /// The named rules the migrations make the database enforce on each table (CHECK constraints,
+    /// or on SQLite triggers where a CHECK cannot hold the rule), by physical table name: the
+    /// drift check reports a missing one. Type-level rules (a uuid or jsonb column, a JSON object
+    /// check) are part of the column's type and not listed.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> Rules { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    {
+        [Portfolio.PhysicalName] = ["ck_portfolio_unique_identifier", "ck_portfolio_display_name"],
+        [PortfolioGroup.PhysicalName] = ["ck_portfolio_group_unique_identifier", "ck_portfolio_group_display_name", MetadataDepthRule],
+    };
+
+    /// <summary>
+    /// Where a rule is two triggers (SQLite, whose CHECK cannot hold a subquery), their names: the
+    /// rule's name with these suffixes, the BEFORE INSERT trigger first, then the BEFORE UPDATE one.
+    /// </summary>
+    internal static IReadOnlyList<string> RuleTriggerSuffixes { get; } = ["_on_insert", "_on_update"];
+
+    /// <summary>The rule that metadata nests at most 64 levels (migration 2026120101).</summary>
+    internal const string MetadataDepthRule = "ck_portfolio_group_metadata_json_depth";
+
+    /// <summary>
+    /// The named rules of <see cref="Rules"/> a store whose portfolios are in <paramref name="portfolioTable"/>
+    /// expects: for a host's table, none on the portfolio table (the host owns its rules; the migrations never add one there).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> RulesFor(PortfolioTable portfolioTable) =>
+        portfolioTable.IsLibrary
+            ? Rules
+            : Rules.Where(rule => rule.Key != Portfolio.PhysicalName).ToDictionary(rule => rule.Key, rule => rule.Value, StringComparer.Ordinal);
+
     /// <summary>Finds a table by MetaTable identifier or physical name (ordinal comparison).</summary>
     /// <returns>The table, or null when there is none by that name.</returns>
     public static TableModel? FindTable(string name) =>

@@ -110,27 +110,41 @@ internal static class Guard
         }
     }
 
-    /// <summary>Checks a page request (null is the first page of the default size).</summary>
-    public static PageQuery Page(PageRequest? page)
+    /// <summary>Checks a page request of <paramref name="listing"/>: its size, and that its cursor (if any) continues this very listing.</summary>
+    public static PageQuery Page(PageRequest page, Listing listing)
     {
-        page ??= new PageRequest();
+        NotNull(page);
         if (page.Size is < 1 or > PageRequest.MaxSize)
         {
             throw new InvalidValueException("page.Size", $"must be between 1 and {PageRequest.MaxSize} (got {page.Size}).");
         }
 
-        Guid? after = null;
-        if (page.After is not null)
-        {
-            if (!Guid.TryParseExact(page.After, "N", out var cursor))
-            {
-                throw new InvalidValueException("page.After", "is not a cursor returned by a previous page.");
-            }
+        Guid? after = page.After is null ? null : Cursor.Decode(page.After, listing, "page.After");
+        return new PageQuery(page.Size, after, listing);
+    }
 
-            after = cursor;
+    /// <summary>An offset page request, checked: offset 0 or more, limit 1 to <see cref="OffsetPageRequest.MaxLimit"/>.</summary>
+    public static OffsetQuery OffsetPage(OffsetPageRequest? page)
+    {
+        page ??= new OffsetPageRequest();
+        if (page.Limit is < 1 or > OffsetPageRequest.MaxLimit)
+        {
+            throw new InvalidValueException("page.Limit", $"must be between 1 and {OffsetPageRequest.MaxLimit} (got {page.Limit}).");
         }
 
-        return new PageQuery(page.Size, after);
+        if (page.Offset < 0)
+        {
+            throw new InvalidValueException("page.Offset", $"must be 0 or more (got {page.Offset}).");
+        }
+
+        return new OffsetQuery(page.Offset, page.Limit);
+    }
+
+    /// <summary>Search text as a listing takes it: trimmed; empty or blank means no search.</summary>
+    public static string? SearchText(string? value, string field)
+    {
+        var text = OptionalText(value, field)?.Trim();
+        return string.IsNullOrEmpty(text) ? null : text;
     }
 
     /// <summary>Checks a unique identifier and returns it trimmed.</summary>
@@ -291,7 +305,18 @@ internal static class Guard
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    CheckUnicode(property.Name, field);
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // An escaped lone surrogate (\udc00) cannot be decoded to a .NET string.
+                        throw new InvalidValueException(field, $"contains a JSON property name that is not valid Unicode ({ex.Message})");
+                    }
+
+                    CheckUnicode(name, field);
                     CheckJsonStrings(property.Value, field);
                 }
 

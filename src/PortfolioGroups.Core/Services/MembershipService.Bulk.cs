@@ -74,6 +74,6 @@ internal sealed partial class MembershipService
         var value = first.Total == 1 ? listed
             : more > 0 ? $"{listed} and {more} more: {first.Total} missing references"
             : $"{listed}: {first.Total} missing references";
-        return new RowNotFoundException(table, keyName, value);
+        return RowNotFoundException.Missing([.. missing.Select(m => (m.TableName, m.KeyName, m.KeyValue))], first.Total, table, keyName, value);
     }
 }

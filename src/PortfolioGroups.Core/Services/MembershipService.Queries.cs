@@ -146,6 +146,7 @@ internal sealed partial class MembershipService
         var value = total == 1 ? listed
             : total > ListedMissing ? $"{listed} and {total - ListedMissing} more: {total} missing references"
             : $"{listed}: {total} missing references";
-        throw new RowNotFoundException(table, keyName, value);
+        var listedKeys = missingUids.Select(u => (table, "uid", u)).Concat(missingIds.Select(i => (table, "unique_identifier", i))).Take(ListedMissing).ToList();
+        throw RowNotFoundException.Missing(listedKeys, total, table, keyName, value);
     }
 }

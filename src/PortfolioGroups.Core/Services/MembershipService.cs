@@ -9,45 +9,28 @@ namespace PortfolioGroups.Services;
 /// </summary>
 internal sealed partial class MembershipService(MembershipRepository memberships, PortfolioRepository portfolios, PortfolioGroupRepository groups)
 {
-    // The insert returns nothing only when a side was missing as it ran; if the read after it
-    // finds both sides, one was created in between, and the insert is tried again.
-    private const int RaceAttempts = 3;
-
     /// <summary>
     /// Puts the pair in, resolving both sides in the statement, which returns the pair's row (new,
     /// or with <paramref name="failIfExists"/> false the existing one; an existing pair is a
-    /// <see cref="DuplicateKeyException"/> otherwise). When it returns nothing, a second statement
-    /// names the missing side.
+    /// <see cref="DuplicateKeyException"/> otherwise). When it returns nothing, a side was missing
+    /// as it ran: the add runs once more in a transaction that locks both sides against delete
+    /// first, whose answer is final (the row, or <see cref="RowNotFoundException"/> for the missing
+    /// side). A delete of the membership beside the add never fails it; only a delete of its group
+    /// or portfolio does.
     /// </summary>
     public async Task<MembershipRecord> AddAsync(PortfolioGroupRef group, PortfolioRef portfolio, Guid? uid, bool failIfExists, CancellationToken cancellationToken)
     {
         var groupKey = Guard.Key(group, nameof(group));
         var portfolioKey = Guard.Key(portfolio, nameof(portfolio));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        for (var attempt = 1; ; attempt++)
+        if (await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false) is { } row)
         {
-            var row = await memberships.InsertAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
-            if (row is not null)
-            {
-                return row;
-            }
-
-            var found = await memberships.ResolvePairAsync(groupKey, portfolioKey, cancellationToken).ConfigureAwait(false);
-            if (found.GroupUid is null)
-            {
-                throw groupKey.NotFound(PortfolioGroupRepository.Table);
-            }
-
-            if (found.PortfolioUid is null)
-            {
-                throw portfolioKey.NotFound(PortfolioRepository.Table);
-            }
-
-            if (attempt == RaceAttempts)
-            {
-                throw new PortfolioGroupsException("The membership could not be added: its group or portfolio kept being created and deleted concurrently.");
-            }
+            return row;
         }
+
+        var locked = await memberships.InsertLockedAsync(newUid, groupKey, portfolioKey, ignoreExisting: !failIfExists, cancellationToken).ConfigureAwait(false);
+        return locked.Row
+            ?? throw (locked.GroupMissing ? groupKey.NotFound(PortfolioGroupRepository.Table) : portfolioKey.NotFound(PortfolioRepository.Table));
     }
 
     /// <summary>Takes a portfolio out of a group; whether a membership was deleted.</summary>
@@ -98,12 +81,13 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken) =>
         memberships.FindAsync(Guard.Uid(uid, nameof(uid)), cancellationToken);
 
-    public Task<Page<MembershipRecord>> FilterAsync(PortfolioGroupMembershipFilter? filter, PageRequest? page, CancellationToken cancellationToken)
+    public Task<Page<MembershipRecord>> FilterPageAsync(PortfolioGroupMembershipFilter? filter, PageRequest page, CancellationToken cancellationToken)
     {
         filter ??= new PortfolioGroupMembershipFilter();
         var groupKeys = Guard.Keys(filter.GroupUids, filter.GroupUniqueIdentifiers, "filter.GroupUids", "filter.GroupUniqueIdentifiers");
         var portfolioKeys = Guard.Keys(filter.PortfolioUids, filter.PortfolioUniqueIdentifiers, "filter.PortfolioUids", "filter.PortfolioUniqueIdentifiers");
-        return memberships.FilterAsync(groupKeys, portfolioKeys, Guard.Page(page), cancellationToken);
+        var listing = Listing.Of(ListingKind.Memberships).Add(groupKeys).Add(portfolioKeys).Build();
+        return memberships.FilterAsync(groupKeys, portfolioKeys, Guard.Page(page, listing), cancellationToken);
     }
 
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
@@ -131,11 +115,12 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     }
 
     /// <summary>The portfolios of a group; an empty page is told apart from a missing group by a second read.</summary>
-    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupAsync(PortfolioGroupRef group, PageRequest? page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioRecord>> PortfoliosOfGroupPageAsync(PortfolioGroupRef group, PageRequest page, CancellationToken cancellationToken)
     {
         var key = Guard.Key(group, nameof(group));
-        var result = await memberships.PortfoliosOfGroupAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        var query = Guard.Page(page, Listing.Of(ListingKind.PortfoliosOfGroup).Add(key).Build());
+        var result = await memberships.PortfoliosOfGroupAsync(key, query, cancellationToken).ConfigureAwait(false);
+        if (result.Items.Count == 0 && await groups.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw key.NotFound(PortfolioGroupRepository.Table);
         }
@@ -144,11 +129,12 @@ internal sealed partial class MembershipService(MembershipRepository memberships
     }
 
     /// <summary>The groups of a portfolio; an empty page is told apart from a missing portfolio by a second read.</summary>
-    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(PortfolioRef portfolio, PageRequest? page, CancellationToken cancellationToken)
+    public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioPageAsync(PortfolioRef portfolio, PageRequest page, CancellationToken cancellationToken)
     {
         var key = Guard.Key(portfolio, nameof(portfolio));
-        var result = await memberships.GroupsOfPortfolioAsync(key, Guard.Page(page), cancellationToken).ConfigureAwait(false);
-        if (result.Count == 0 && await portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        var query = Guard.Page(page, Listing.Of(ListingKind.GroupsOfPortfolio).Add(key).Build());
+        var result = await memberships.GroupsOfPortfolioAsync(key, query, cancellationToken).ConfigureAwait(false);
+        if (result.Items.Count == 0 && await portfolios.FindAsync(key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw key.NotFound(PortfolioRepository.Table);
         }

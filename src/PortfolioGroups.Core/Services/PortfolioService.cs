@@ -5,13 +5,23 @@ namespace PortfolioGroups.Services;
 /// <summary>The rules behind <c>Portfolio</c>'s helpers: validation, key resolution, not-found errors.</summary>
 internal sealed partial class PortfolioService(PortfolioRepository portfolios)
 {
-    public Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, bool upsert, CancellationToken cancellationToken)
+    public Task<PortfolioRecord> CreateAsync(string uniqueIdentifier, string? displayName, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid, InsertMode.Create, cancellationToken);
+
+    public Task<PortfolioRecord> UpsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid, InsertMode.Upsert, cancellationToken);
+
+    /// <summary>Creates the portfolio, or sets the display name of the existing one only when one is given.</summary>
+    public Task<PortfolioRecord> AddAsync(string uniqueIdentifier, string? displayName, CancellationToken cancellationToken) =>
+        InsertAsync(uniqueIdentifier, displayName, uid: null, InsertMode.Add, cancellationToken);
+
+    private Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
     {
-        ThrowIfHostOwned(upsert ? "upsert" : "create");
+        ThrowIfHostOwned(mode switch { InsertMode.Upsert => "upsert", InsertMode.Add => "add", _ => "create" });
         var identifier = Guard.UniqueIdentifier(Guard.NotNull(uniqueIdentifier), nameof(uniqueIdentifier));
         var name = Guard.OptionalDisplayName(displayName, nameof(displayName));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
-        return portfolios.InsertAsync(newUid, identifier, name, upsert, cancellationToken);
+        return portfolios.InsertAsync(newUid, identifier, name, mode, cancellationToken);
     }
 
     public async Task<PortfolioRecord> UpdateAsync(PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken)
@@ -60,11 +70,13 @@ internal sealed partial class PortfolioService(PortfolioRepository portfolios)
     public Task<PortfolioRecord?> FindAsync(PortfolioRef portfolio, CancellationToken cancellationToken) =>
         portfolios.FindAsync(Guard.Key(portfolio, nameof(portfolio)), cancellationToken);
 
-    public Task<Page<PortfolioRecord>> FilterAsync(PortfolioFilter? filter, PageRequest? page, CancellationToken cancellationToken)
+    public Task<Page<PortfolioRecord>> FilterPageAsync(PortfolioFilter? filter, PageRequest page, CancellationToken cancellationToken)
     {
         filter ??= new PortfolioFilter();
         var keys = Guard.Keys(filter.Uids, filter.UniqueIdentifiers, "filter.Uids", "filter.UniqueIdentifiers");
         var search = Guard.OptionalText(filter.Search, "filter.Search");
-        return portfolios.FilterAsync(keys, search, GroupConditionsOf(filter), Guard.Page(page), cancellationToken);
+        var groups = GroupConditionsOf(filter);
+        var listing = Listing.Of(ListingKind.Portfolios).Add(keys).Add(search).Add(groups.All).Add(groups.Any).Add(groups.None).Build();
+        return portfolios.FilterAsync(keys, search, groups, Guard.Page(page, listing), cancellationToken);
     }
 }

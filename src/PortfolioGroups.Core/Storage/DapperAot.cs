@@ -1,4 +1,7 @@
+using System.Data.Common;
+using System.Globalization;
 using Dapper;
+using PortfolioGroups.Schema;
 
 // Every Dapper call in this assembly is intercepted at build time by Dapper.AOT's generator, so data
 // access needs no run-time code generation (file-based apps and NativeAOT turn it off). Each call
@@ -10,6 +13,9 @@ using Dapper;
 // (Database.RunAsync), not from the parameter object: Dapper.AOT 1.1.0 generates code that does
 // not compile for a token in the parameter object of a statement built at run time.
 [module: CommandFactory<PortfolioGroups.Storage.CancellableCommandFactory<object>>]
+
+// Every uid column is read through one handler, so a uid the library cannot read is the library's error.
+[module: TypeHandler(typeof(Guid), typeof(PortfolioGroups.Storage.UidValueHandler))]
 
 namespace PortfolioGroups.Storage;
 
@@ -65,5 +71,74 @@ internal static class CommandCancellation
     public readonly struct TransactionScope(Database? previous) : IDisposable
     {
         public void Dispose() => Bound.Value = previous;
+    }
+}
+
+/// <summary>
+/// Reads every uid column (Dapper.AOT calls it for each <see cref="Guid"/> it maps). PostgreSQL's
+/// uuid columns always hold a UUID; SQLite's text columns hold whatever an outside writer put there
+/// before the database checked the shape, and a value that is not a UUID is an
+/// <see cref="UnreadableRowException"/> naming the table and the row's uid, not a raw
+/// <see cref="FormatException"/>: only the calls that return that row fail.
+/// </summary>
+internal sealed class UidValueHandler : DbValueHandler<Guid>
+{
+    private const int NativeUuid = 1;
+
+    public override int Tokenize(DbDataReader reader, int columnOffset) =>
+        reader.GetFieldType(columnOffset) == typeof(Guid) ? NativeUuid : 0;
+
+    public override Guid Parse(DbDataReader reader, int columnOffset, int token)
+    {
+        if (token == NativeUuid)
+        {
+            return reader.GetGuid(columnOffset);
+        }
+
+        var value = reader.GetValue(columnOffset);
+        if (value is string text && Guid.TryParseExact(text, "D", out var uid))
+        {
+            return uid;
+        }
+
+        throw Unreadable(reader, columnOffset, value);
+    }
+
+    protected override Guid Parse(object? value) => value switch
+    {
+        Guid uid => uid,
+        string text => Guid.ParseExact(text, "D"),
+        _ => throw new InvalidCastException($"A {value?.GetType().Name ?? "null"} is not a uid."),
+    };
+
+    protected override void SetValueCore(DbParameter parameter, Guid value) => parameter.Value = value;
+
+    /// <summary>The error for a stored uid that is not a UUID: the table and the row's uid from the reader's column metadata.</summary>
+    private static UnreadableRowException Unreadable(DbDataReader reader, int columnOffset, object value)
+    {
+        var stored = value is byte[] bytes ? "0x" + Convert.ToHexString(bytes) : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+        var column = reader.GetName(columnOffset);
+        var table = "(unknown table)";
+        var rowUid = stored;
+        try
+        {
+            var columns = reader.GetColumnSchema();
+            if (columns[columnOffset] is { BaseTableName: { Length: > 0 } baseTable } failed)
+            {
+                table = SchemaModel.FindTable(baseTable)?.Identifier ?? baseTable;
+                column = failed.BaseColumnName ?? column;
+                if (columns.FirstOrDefault(c => c.BaseTableName == baseTable && c.BaseColumnName == "uid") is { ColumnOrdinal: { } uidOrdinal }
+                    && reader.GetValue(uidOrdinal) is { } uidValue and not DBNull)
+                {
+                    rowUid = Convert.ToString(uidValue, CultureInfo.InvariantCulture) ?? stored;
+                }
+            }
+        }
+        catch (NotSupportedException)
+        {
+            // A driver without column metadata: the value itself is all there is to name.
+        }
+
+        return new UnreadableRowException(table, rowUid, column, $"'{stored}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).");
     }
 }

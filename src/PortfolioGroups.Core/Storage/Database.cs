@@ -18,7 +18,7 @@ namespace PortfolioGroups.Storage;
 /// Only identifiers the library owns (table and column names from the model graph, and a schema
 /// name validated on open) are ever interpolated into SQL; every value is a parameter.
 /// </remarks>
-internal abstract class Database : IAsyncDisposable, IDisposable
+internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the library's <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "PortfolioGroups";
@@ -223,6 +223,12 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>The parameter value for <see cref="Contains"/>.</summary>
     public abstract string SearchValue(string text);
 
+    /// <summary>A text column as an ordering key that ignores case, compared the same way on both databases (by code point).</summary>
+    public abstract string SortText(string column);
+
+    /// <summary>A uid column as its 36-character lower-case text, for a search that matches uids.</summary>
+    public abstract string UidText(string column);
+
     /// <summary>
     /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per
     /// named property, so any number of rows is one statement.
@@ -257,6 +263,28 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// <summary>SQL for a new random uid, as a column default (an outside writer need not supply one).</summary>
     public abstract string RandomUidDefault { get; }
 
+    /// <summary>
+    /// SQL that is true when <paramref name="column"/> holds a uid in the canonical form
+    /// (<c>xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx</c>, lower-case hex); null where the column's type
+    /// already holds nothing else (PostgreSQL's uuid).
+    /// </summary>
+    public abstract string? UuidShapeRule(string column);
+
+    /// <summary>
+    /// SQL that is true when the JSON in <paramref name="column"/> (not null) nests deeper than
+    /// <paramref name="depth"/> levels of objects and arrays, counted as System.Text.Json counts
+    /// them (<c>{}</c> is one level). On SQLite it holds a subquery, so it can only be a trigger's
+    /// condition, never a CHECK.
+    /// </summary>
+    public abstract string JsonDeeperThan(string column, int depth);
+
+    /// <summary>
+    /// The names of the rules the database enforces on the library's tables, by physical table
+    /// name, for the drift check: named CHECK constraints, and on SQLite the rules its triggers
+    /// carry (<see cref="SchemaModel.Rules"/>).
+    /// </summary>
+    public abstract Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>True where a CHECK constraint can be added to an existing table; false where the table must be rebuilt (SQLite).</summary>
     public abstract bool CanAddConstraints { get; }
 
@@ -266,6 +294,23 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// SCRAM credentials apply), which also holds the migration lock.
     /// </summary>
     public abstract void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection);
+
+    // ---- the drift check: the tables as this database's own catalog reports them ---------------
+
+    /// <summary>Reads the tables of the library's schema from this database's catalog, on <paramref name="connection"/>.</summary>
+    public abstract Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the tables of the schema that holds the portfolio table (a host's table may be in a
+    /// schema of its own on PostgreSQL), for the check that a host's table fits.
+    /// </summary>
+    public abstract Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract string PhysicalType(ColumnModel column);
+
+    /// <inheritdoc/>
+    public abstract bool KeepsForeignKeyNames { get; }
 
     /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>
     public virtual Task BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -288,6 +333,13 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// already excludes every other writer (SQLite).
     /// </summary>
     public abstract string LockForUpdate { get; }
+
+    /// <summary>
+    /// SQL after a SELECT of one row inside a transaction: keeps the row from being deleted (or its
+    /// key changed) until the transaction ends, and nothing more (PostgreSQL); empty where the write
+    /// transaction already excludes every other writer (SQLite).
+    /// </summary>
+    public abstract string LockAgainstDelete { get; }
 
     /// <summary>The qualified, quoted name of a temporary table.</summary>
     public abstract string TempTableName(TempTable table);
@@ -513,6 +565,9 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     /// Runs one query on a connection of its own and yields its rows as they arrive (nothing is
     /// buffered). The connection is opened at the first row asked for and released when the
     /// enumeration ends, fails, is cancelled or is abandoned early (disposing the enumerator).
+    /// A connection lost before the first row is read is, as for any read, replaced once by a
+    /// fresh one and the query run again: nothing was read and nothing changed. Once rows have
+    /// been handed out, a lost connection is the caller's <see cref="TransientStorageException"/>.
     /// </summary>
     /// <param name="operation">The traced operation name; one activity spans the enumeration.</param>
     /// <param name="query">The unbuffered query: its SQL, parameters and mapping are the caller's.</param>
@@ -521,58 +576,73 @@ internal abstract class Database : IAsyncDisposable, IDisposable
     {
         using var activity = StartActivity(operation);
         using var lease = _binding is { } binding ? await binding.EnterAsync(cancellationToken, stream: true).ConfigureAwait(false) : null;
-        var connection = _binding?.Connection ?? await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
-        using var measurement = Telemetry.Start(operation, DbSystem);
-        using var bound = CommandCancellation.UseTransaction(this);
-        await using (new ConnectionRelease(_binding is null ? connection : null).ConfigureAwait(false))
+        for (var attempt = 0; ; attempt++)
         {
-            var rows = query(connection).GetAsyncEnumerator(cancellationToken);
-            await using (rows.ConfigureAwait(false))
+            var retry = false;
+            var connection = _binding?.Connection ?? await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+            using var measurement = Telemetry.Start(operation, DbSystem);
+            using var bound = CommandCancellation.UseTransaction(this);
+            await using (new ConnectionRelease(_binding is null ? connection : null).ConfigureAwait(false))
             {
-                var first = true;
-                while (true)
+                var rows = query(connection).GetAsyncEnumerator(cancellationToken);
+                await using (rows.ConfigureAwait(false))
                 {
-                    bool more;
-                    try
+                    var first = true;
+                    while (true)
                     {
-                        if (first)
+                        bool more;
+                        try
                         {
-                            // The command starts (and takes its token) at the first row.
-                            using (CommandCancellation.Use(cancellationToken))
+                            if (first)
                             {
+                                // The command starts (and takes its token) at the first row.
+                                using (CommandCancellation.Use(cancellationToken))
+                                {
+                                    more = await rows.MoveNextAsync().ConfigureAwait(false);
+                                }
+                            }
+                            else
+                            {
+                                cancellationToken.ThrowIfCancellationRequested();
                                 more = await rows.MoveNextAsync().ConfigureAwait(false);
                             }
-
-                            first = false;
                         }
-                        else
+                        catch (Exception ex) when (measurement.Failed(ex))
                         {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            more = await rows.MoveNextAsync().ConfigureAwait(false);
+                            throw; // never reached: the filter only notes the failure
                         }
-                    }
-                    catch (Exception ex) when (measurement.Failed(ex))
-                    {
-                        throw; // never reached: the filter only notes the failure
-                    }
-                    catch (DbException ex)
-                    {
-                        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                        if (Classify(ex) is { } error)
+                        catch (DbException ex) when (first && attempt == 0 && _binding is null && Classify(ex) is { Kind: StorageErrorKind.ConnectionLost })
                         {
-                            throw Translate(error, ErrorContext.Read, ex);
+                            // Nothing was read yet: drop the dead idle connections and read again once.
+                            ForgetIdleConnections();
+                            retry = true;
+                            break;
+                        }
+                        catch (DbException ex)
+                        {
+                            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                            if (Classify(ex) is { } error)
+                            {
+                                throw Translate(error, ErrorContext.Read, ex);
+                            }
+
+                            throw;
                         }
 
-                        throw;
-                    }
+                        first = false;
+                        if (!more)
+                        {
+                            yield break;
+                        }
 
-                    if (!more)
-                    {
-                        yield break;
+                        yield return rows.Current;
                     }
-
-                    yield return rows.Current;
                 }
+            }
+
+            if (!retry)
+            {
+                yield break;
             }
         }
     }

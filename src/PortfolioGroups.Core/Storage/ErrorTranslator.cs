@@ -132,6 +132,17 @@ internal static class ErrorTranslator
             + "unless the connection was lost while committing; every library call is one statement or one transaction, so nothing was half-applied.";
     }
 
+    /// <summary>
+    /// A migration that a stored row stops (the row breaks a rule the migration adds): the
+    /// library's error instead of FluentMigrator's, saying what to do. FluentMigrator runs each
+    /// migration in a transaction, so the failed one changed nothing.
+    /// </summary>
+    public static PortfolioGroupsException MigrationStoppedByRow(StorageError error, DbException exception, Exception failure) =>
+        new(
+            $"A migration could not be applied: a row in the database breaks a rule it adds ({error.Message ?? exception.Message}). "
+            + "The migration changed nothing. Fix or delete the row with SQL (docs/reliability.md says how to find it), then migrate again.",
+            failure);
+
     /// <summary>The name a key goes by in errors: the column, or the columns in parentheses.</summary>
     public static string KeyName(IReadOnlyList<string> columns) =>
         columns.Count == 1 ? columns[0] : "(" + string.Join(", ", columns) + ")";

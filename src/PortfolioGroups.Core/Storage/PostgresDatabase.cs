@@ -141,6 +141,11 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 
+    // COLLATE "C": by code point, as SQLite compares, whatever the database's default collation.
+    public override string SortText(string column) => $"lower({column}) COLLATE \"C\"";
+
+    public override string UidText(string column) => $"CAST({column} AS text)";
+
     public override string SearchValue(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal)
                   .Replace("%", "\\%", StringComparison.Ordinal)
@@ -172,6 +177,9 @@ internal sealed partial class PostgresDatabase : Database
     // NO KEY UPDATE: excludes other SetPortfolios calls and deletes of the row, not the FOR KEY
     // SHARE locks that foreign-key checks of concurrent membership inserts take.
     public override string LockForUpdate => " FOR NO KEY UPDATE";
+
+    // KEY SHARE: what a foreign-key check takes; it holds off deletes only, not other adds or updates.
+    public override string LockAgainstDelete => " FOR KEY SHARE";
 
     public override string TempTableName(TempTable table) => "pg_temp." + Quote(table.Name);
 
@@ -249,6 +257,87 @@ internal sealed partial class PostgresDatabase : Database
 
     protected override void ForgetIdleConnections() => _npgsqlDataSource.Clear();
 
+    // ---- the drift check ------------------------------------------------------------------------
+
+    public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ReadCatalogAsync(connection, Schema!, cancellationToken);
+
+    public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ReadCatalogAsync(connection, PortfolioTableSchema ?? Schema!, cancellationToken);
+
+    public override string PhysicalType(ColumnModel column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return column.Kind switch
+        {
+            ColumnKind.Uuid => "uuid",
+            ColumnKind.BoundedText => $"varchar({column.MaxLength})",
+            ColumnKind.Text => "text",
+            ColumnKind.Json => "jsonb",
+            ColumnKind.WholeNumber => "bigint",
+            _ => throw new ArgumentOutOfRangeException(nameof(column), $"No PostgreSQL type for {column.Kind}."),
+        };
+    }
+
+    public override bool KeepsForeignKeyNames => true;
+
+    /// <summary>
+    /// Reads every table of <paramref name="schema"/> from pg_catalog and information_schema. Static, so a
+    /// test can read a database the library did not open.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, PhysicalTable>> ReadCatalogAsync(DbConnection connection, string schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(schema);
+        using var cancellation = CommandCancellation.Use(cancellationToken);
+        var result = new Dictionary<string, PhysicalTable>(StringComparer.Ordinal);
+        var names = await connection.QueryAsync<string>(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = @schema AND table_type = 'BASE TABLE' ORDER BY table_name", new { schema }).ConfigureAwait(false);
+        foreach (var name in names)
+        {
+            var columns = await connection.QueryAsync<PostgresColumnRow>(
+                "SELECT column_name, CASE WHEN data_type = 'character varying' THEN 'varchar(' || character_maximum_length || ')' ELSE data_type END AS type, is_nullable "
+                + "FROM information_schema.columns WHERE table_schema = @schema AND table_name = @name ORDER BY ordinal_position",
+                new { schema, name }).ConfigureAwait(false);
+
+            var foreignKeys = await connection.QueryAsync<PostgresForeignKeyRow>(
+                "SELECT c.conname AS constraint_name, a.attname AS column_name, rt.relname AS principal_table, ra.attname AS principal_column, "
+                + "CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END AS on_delete "
+                + "FROM pg_constraint c "
+                + "JOIN pg_class t ON t.oid = c.conrelid "
+                + "JOIN pg_namespace n ON n.oid = t.relnamespace "
+                + "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                + "JOIN pg_class rt ON rt.oid = c.confrelid "
+                + "JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] "
+                + "WHERE c.contype = 'f' AND n.nspname = @schema AND t.relname = @name ORDER BY c.conname",
+                new { schema, name }).ConfigureAwait(false);
+
+            // The column list travels as one comma-separated text: the library's column names hold no comma.
+            var indexes = (await connection.QueryAsync<PostgresIndexRow>(
+                    "SELECT i.relname AS index_name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary, "
+                    + "array_to_string(array(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
+                    + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS column_list "
+                    + "FROM pg_index ix "
+                    + "JOIN pg_class t ON t.oid = ix.indrelid "
+                    + "JOIN pg_class i ON i.oid = ix.indexrelid "
+                    + "JOIN pg_namespace n ON n.oid = t.relnamespace "
+                    + "WHERE n.nspname = @schema AND t.relname = @name ORDER BY i.relname",
+                    new { schema, name }).ConfigureAwait(false))
+                .ToList();
+
+            result[name] = new PhysicalTable(
+                name,
+                [.. columns.Select(c => new PhysicalColumn(c.ColumnName, c.Type, c.IsNullable == "YES"))],
+                indexes.Where(i => i.IsPrimary).Select(i => Split(i.ColumnList)).FirstOrDefault() ?? [],
+                [.. foreignKeys.Select(f => new PhysicalForeignKey(f.ConstraintName, f.ColumnName, f.PrincipalTable, f.PrincipalColumn, f.OnDelete))],
+                [.. indexes.Where(i => !i.IsPrimary).Select(i => new PhysicalIndex(i.IndexName, Split(i.ColumnList), i.IsUnique))]);
+        }
+
+        return result;
+    }
+
+    private static string[] Split(string columns) => columns.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
     // ---- migrations ----------------------------------------------------------------------------
 
     public override string UuidColumnType(string column) => "uuid";
@@ -264,7 +353,26 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string RandomUidDefault => "gen_random_uuid()";
 
+    public override string? UuidShapeRule(string column) => null;
+
+    // `.**{n}` visits the items exactly n levels below the root (the root is level 0), so a JSON
+    // nests deeper than `depth` levels when an object or an array sits at level `depth`. Strict
+    // mode: lax mode would also unwrap arrays and count their items at the array's own level.
+    // jsonb_path_exists is immutable, so it may stand in a CHECK.
+    public override string JsonDeeperThan(string column, int depth) =>
+        $"jsonb_path_exists({column}, 'strict $.**{{{depth}}} ? (@.type() == \"object\" || @.type() == \"array\")')";
+
     public override bool CanAddConstraints => true;
+
+    public override async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> ReadRulesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT t.relname AS table_name, c.conname AS rule_name FROM pg_constraint c "
+                           + "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                           + "WHERE c.contype = 'c' AND n.nspname = @schema";
+        var rows = await RunAsync(connection, "schema.rules", ErrorContext.Read, c => c.QueryAsync<RuleRow>(sql, new { schema = Schema }), cancellationToken).ConfigureAwait(false);
+        return rows.GroupBy(r => r.TableName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, IReadOnlySet<string> (g) => g.Select(r => r.RuleName).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
 
     // FluentMigrator finds the driver's factory by name, through reflection: kept for trimmed and
     // NativeAOT hosts, where it would otherwise be removed.
@@ -388,3 +496,13 @@ internal sealed partial class PostgresDatabase : Database
         }
     }
 }
+
+/// <summary>A named CHECK constraint of a table, read for the drift check's rules.</summary>
+internal sealed record RuleRow(string TableName, string RuleName);
+
+/// <summary>Rows of PostgreSQL's catalogs read for the drift check (top-level, so the generated Dapper code may name them).</summary>
+internal sealed record PostgresColumnRow(string ColumnName, string Type, string IsNullable);
+
+internal sealed record PostgresForeignKeyRow(string ConstraintName, string ColumnName, string PrincipalTable, string PrincipalColumn, string OnDelete);
+
+internal sealed record PostgresIndexRow(string IndexName, bool IsUnique, bool IsPrimary, string ColumnList);

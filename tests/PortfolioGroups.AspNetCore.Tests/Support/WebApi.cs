@@ -53,7 +53,7 @@ public abstract class ApiTest(Db db) : DatabaseTest(db)
     public void StartApi()
     {
         _api = new WebApi(Db, ConnectionString);
-        Client = _api.CreateClient();
+        Client = _api.CreateDefaultClient(new OpenApiResponses());
     }
 
     [OneTimeTearDown]
@@ -94,7 +94,7 @@ internal static class Calls
 
     public static async Task<JsonNode> ProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
-        response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+        (response.Content.Headers.ContentType?.MediaType).Should().Be("application/problem+json");
         var problem = await response.ReadNodeAsync(expected);
         problem["status"]!.GetValue<int>().Should().Be((int)expected);
         return problem;

@@ -150,6 +150,22 @@ public sealed class LayeringTests
         AssemblyReferences.Core.Types.Contains(PostgresDatabase).Should().BeTrue("the rule is about {0}, and passes vacuously without it", PostgresDatabase);
     }
 
+    [Test]
+    public void Only_the_database_classes_ask_which_database_it_is()
+    {
+        // A switch or an if on DatabaseKind reads a DatabaseKind value (a parameter, a field or the
+        // database's Kind), and each of those references the type; so does a call returning it.
+        const string kind = "PortfolioGroups.DatabaseKind";
+        var offences = Offences(
+            from => from.FullName is not (SqliteDatabase or PostgresDatabase or kind)
+                // The base class declares Kind for the two to answer; the store reports it to its users.
+                && from.FullName is not ("PortfolioGroups.Storage.Database" or Store),
+            to => to.FullName == kind);
+
+        offences.Should().BeEmpty("what differs between the databases is a member of the two database classes, not a branch on {0}; {1}", kind, Listed(offences));
+        Dependencies.Should().Contain(d => d.From.FullName == SqliteDatabase && d.To.FullName == kind, "the rule is about {0}, and passes vacuously without it", kind);
+    }
+
     /// <summary>The distinct "type -> referenced type" pairs where a type <paramref name="from"/> picks references a type <paramref name="forbidden"/> picks.</summary>
     private static List<string> Offences(Func<TypeName, bool> from, Func<TypeName, bool> forbidden, Func<TypeName, TypeName, bool>? allowed = null) =>
         Dependencies

@@ -22,7 +22,7 @@ public sealed class TransactionsDocTests : TempFolderTest
         }   // disposing without a commit rolls back
         // </own>
 
-        (await PortfolioGroup.GetPortfoliosAsync(store, "crypto")).Items.Select(x => x.UniqueIdentifier).Should().Equal("btc-momentum");
+        (await PortfolioGroup.GetPortfoliosAsync(store, "crypto")).Select(x => x.UniqueIdentifier).Should().Equal("btc-momentum");
         var guide = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "docs", "transactions.md")).ReplaceLineEndings("\n");
         var shown = RepositoryFiles.Between(RepositoryFiles.Between(guide, "## The store's own transaction\n", "\n## "), "```csharp\n", "```\n");
         shown.Should().Be(Ran("own"));

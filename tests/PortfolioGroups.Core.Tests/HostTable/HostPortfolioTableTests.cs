@@ -137,8 +137,8 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             streamed.Add(p.Uid);
         }
 
-        bySearch.Items.Select(p => p.Uid).Should().BeEquivalentTo(uids);
-        byKeys.Items.Select(p => p.Uid).Should().BeEquivalentTo([uids[0], uids[1]]);
+        bySearch.Select(p => p.Uid).Should().BeEquivalentTo(uids);
+        byKeys.Select(p => p.Uid).Should().BeEquivalentTo([uids[0], uids[1]]);
         streamed.Should().BeEquivalentTo(uids).And.BeInAscendingOrder();
     }
 
@@ -155,11 +155,11 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         await PortfolioGroup.AddPortfolioAsync(Host, a, rows[1].Code);
         await PortfolioGroup.AddPortfoliosAsync(Host, b, [rows[1].Code, rows[2].Uid]);
 
-        (await PortfolioGroup.GetPortfoliosAsync(Host, a)).Items.Select(p => p.UniqueIdentifier).Should().BeEquivalentTo([rows[0].Code, rows[1].Code]);
-        (await PortfolioGroup.GetGroupsForPortfolioAsync(Host, rows[1].Code)).Items.Select(g => g.UniqueIdentifier).Should().BeEquivalentTo([a, b]);
-        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, InAllGroups = [a, b] })).Items.Select(p => p.Uid).Should().Equal(rows[1].Uid);
-        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, InAnyGroup = [a, b] })).Items.Should().HaveCount(3);
-        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, NotInGroups = [a, b] })).Items.Select(p => p.Uid).Should().Equal(rows[3].Uid);
+        (await PortfolioGroup.GetPortfoliosAsync(Host, a)).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo([rows[0].Code, rows[1].Code]);
+        (await PortfolioGroup.GetGroupsForPortfolioAsync(Host, rows[1].Code)).Select(g => g.UniqueIdentifier).Should().BeEquivalentTo([a, b]);
+        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, InAllGroups = [a, b] })).Select(p => p.Uid).Should().Equal(rows[1].Uid);
+        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, InAnyGroup = [a, b] })).Should().HaveCount(3);
+        (await Portfolio.FilterAsync(Host, new PortfolioFilter { Search = prefix, NotInGroups = [a, b] })).Select(p => p.Uid).Should().Equal(rows[3].Uid);
         var streamed = new List<string>();
         await foreach (var p in PortfolioGroup.StreamPortfoliosAsync(Host, b))
         {
@@ -174,14 +174,14 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         }
 
         groupsStreamed.Should().BeEquivalentTo([a, b]);
-        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUniqueIdentifiers = [rows[1].Code] })).Items.Should().HaveCount(2);
-        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUids = [rows[2].Uid] })).Items.Should().ContainSingle();
+        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUniqueIdentifiers = [rows[1].Code] })).Should().HaveCount(2);
+        (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { PortfolioUids = [rows[2].Uid] })).Should().ContainSingle();
         var byPortfolio = await PortfolioGroup.GetGroupsForPortfoliosAsync(Host, [rows[1].Code, rows[3].Uid]);
         byPortfolio[rows[1].Uid].Select(g => g.UniqueIdentifier).Should().BeEquivalentTo([a, b]);
         byPortfolio[rows[3].Uid].Should().BeEmpty();
         await PortfolioGroup.SetPortfoliosAsync(Host, b, [rows[3].Code]);
-        (await PortfolioGroup.GetPortfoliosAsync(Host, b)).Items.Select(p => p.Uid).Should().Equal(rows[3].Uid);
-        var membership = (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [b] })).Items.Single();
+        (await PortfolioGroup.GetPortfoliosAsync(Host, b)).Select(p => p.Uid).Should().Equal(rows[3].Uid);
+        var membership = (await PortfolioGroupMembership.FilterAsync(Host, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [b] })).Single();
         (await PortfolioGroupMembership.UpdateAsync(Host, membership.Uid, new PortfolioGroupMembershipChanges { Portfolio = rows[2].Code })).PortfolioUid.Should().Be(rows[2].Uid);
         (await PortfolioGroup.RemovePortfolioAsync(Host, a, rows[0].Code)).Should().BeTrue();
         var missing = () => PortfolioGroupMembership.AddAsync(Host, a, Unique("nobody"));
@@ -246,7 +246,7 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             await connection.ExecuteAsync($"DELETE FROM {QualifiedHostTable} WHERE id = @id", new { id = Uid(rows[0].Uid) });
         }
 
-        (await PortfolioGroup.GetPortfoliosAsync(Host, group)).Items.Select(p => p.Uid).Should().Equal(rows[1].Uid);
+        (await PortfolioGroup.GetPortfoliosAsync(Host, group)).Select(p => p.Uid).Should().Equal(rows[1].Uid);
         (await PortfolioGroup.FindAsync(Host, group)).Should().NotBeNull();
         (await Portfolio.FindAsync(Host, rows[1].Uid)).Should().NotBeNull();
     }

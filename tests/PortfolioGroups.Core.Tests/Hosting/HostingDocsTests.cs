@@ -53,7 +53,7 @@ public sealed class HostingDocsTests : TempFolderTest
         var eth = await Portfolio.CreateAsync(store, "eth-carry", uid: Guid.Parse("01938c1e-0000-7000-8000-000000000002"));
 
         // <json>
-        var page = await Portfolio.FilterAsync(store, page: PageRequest.First(1));
+        var page = await Portfolio.FilterPageAsync(store, null, PageRequest.First(1));
         var json = JsonSerializer.Serialize(page, PortfolioGroupsJsonContext.Default.PagePortfolio);
         // </json>
 

@@ -167,6 +167,34 @@ public sealed class HostingTests(Db db) : HostedStoreTest(db)
         services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
     }
 
+    [Test]
+    public async Task Registering_twice_with_different_options_keeps_the_first_call()
+    {
+        var first = await NewDatabaseAsync();
+        var second = await NewDatabaseAsync();
+        using var host = BuildHost(first, o => o.MigrateOnStart = true, services => services.AddPortfolioGroups(o =>
+        {
+            UseDatabase(o, second);
+            o.MigrateOnStart = false;
+        }));
+
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<PortfolioStore>();
+        (await store.GetMigrationStatusAsync()).PendingVersions.Should().BeEmpty("the first call asked to migrate at start; the second did not");
+        await PortfolioGroup.AddAsync(store, "first-wins", "First");
+        await host.StopAsync();
+
+        await using (var onFirst = await OpenStoreAsync(first))
+        {
+            (await PortfolioGroup.FindAsync(onFirst, "first-wins")).Should().NotBeNull("the store is on the first call's database");
+        }
+
+        await using (var onSecond = await OpenStoreAsync(second, new PortfolioStoreOptions { MigrateOnOpen = false }))
+        {
+            (await onSecond.GetMigrationStatusAsync()).CurrentVersion.Should().Be(0, "nothing touched the second call's database");
+        }
+    }
+
     /// <summary>What a generic host does at start, for a bare service provider.</summary>
     private static async Task StartHostedServicesAsync(IServiceProvider provider)
     {

@@ -88,13 +88,13 @@ public sealed class JsonShapeTests(Db db) : DatabaseTest(db)
             await group.AddPortfolioAsync(portfolios[^1]);
         }
 
-        var first = await group.GetPortfoliosAsync(PageRequest.First(2));
-        var last = await group.GetPortfoliosAsync(first.Next);
+        var first = await group.GetPortfoliosPageAsync(PageRequest.First(2));
+        var last = await group.GetPortfoliosPageAsync(first.Next!);
 
         var firstJson = Serialize(first, path);
         var lastJson = Serialize(last, path);
 
-        firstJson["items"]!.AsArray().Select(i => i!["uid"]!.GetValue<Guid>()).Should().Equal(first.Select(p => p.Uid));
+        firstJson["items"]!.AsArray().Select(i => i!["uid"]!.GetValue<Guid>()).Should().Equal(first.Items.Select(p => p.Uid));
         firstJson["nextCursor"]!.GetValue<string>().Should().Be(first.NextCursor).And.NotBeNullOrEmpty();
         firstJson.AsObject().Select(p => p.Key).Should().Equal("items", "nextCursor");
         lastJson["items"]!.AsArray().Should().ContainSingle();
@@ -110,8 +110,8 @@ public sealed class JsonShapeTests(Db db) : DatabaseTest(db)
         var group = await PortfolioGroup.AddAsync(Store, Unique("json-pg"), "G");
         await group.AddPortfolioAsync(await Portfolio.AddAsync(Store, Unique("json-pgp")));
 
-        var groups = Serialize(await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Uids = [group.Uid] }), path);
-        var memberships = Serialize(await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUids = [group.Uid] }), path);
+        var groups = Serialize(await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { Uids = [group.Uid] }, PageRequest.First()), path);
+        var memberships = Serialize(await PortfolioGroupMembership.FilterPageAsync(Store, new PortfolioGroupMembershipFilter { GroupUids = [group.Uid] }, PageRequest.First()), path);
 
         groups["items"]![0]!["uid"]!.GetValue<Guid>().Should().Be(group.Uid);
         memberships["items"]![0]!["portfolioGroupUid"]!.GetValue<Guid>().Should().Be(group.Uid);

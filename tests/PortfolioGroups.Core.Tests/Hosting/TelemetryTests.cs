@@ -26,9 +26,9 @@ public sealed class TelemetryTests(Db db) : HostedStoreTest(db)
         await Portfolio.GetAsync(Store, portfolio.Uid);
 
         var commands = meter.Of("portfoliogroups.commands");
-        commands.Select(m => (m.Operation, m.System, m.Value)).Should().Equal(("portfolio.upsert", System, 1d), ("portfolio.get", System, 1d));
+        commands.Select(m => (m.Operation, m.System, m.Value)).Should().Equal(("portfolio.add", System, 1d), ("portfolio.get", System, 1d));
         var durations = meter.Of("portfoliogroups.command.duration");
-        durations.Select(m => m.Operation).Should().Equal("portfolio.upsert", "portfolio.get");
+        durations.Select(m => m.Operation).Should().Equal("portfolio.add", "portfolio.get");
         durations.Should().OnlyContain(m => m.Value > 0 && m.Value < 60, "durations are in seconds");
         meter.Of("portfoliogroups.command.errors").Should().BeEmpty();
         meter.Units.Should().Contain(new KeyValuePair<string, string?>("portfoliogroups.command.duration", "s"));
@@ -97,7 +97,7 @@ public sealed class TelemetryTests(Db db) : HostedStoreTest(db)
         migrated.Message.Should().Contain(string.Join(", ", PortfolioStore.LibraryMigrationVersions));
         var slow = entries.Where(e => e.EventId.Name == "SlowCommand").ToList();
         slow.Should().OnlyContain(e => e.Category == "PortfolioGroups.Commands" && e.Level == LogLevel.Warning);
-        slow.Should().Contain(e => e.Message.Contains("portfolio.upsert", StringComparison.Ordinal) && e.Message.Contains("threshold 0.0 ms", StringComparison.Ordinal));
+        slow.Should().Contain(e => e.Message.Contains("portfolio.add", StringComparison.Ordinal) && e.Message.Contains("threshold 0.0 ms", StringComparison.Ordinal));
         slow.Select(e => e.State.Single(kv => kv.Key == "Operation").Value).Should().Contain("migrate.status");
     }
 

@@ -41,9 +41,9 @@ public sealed class PackageContentTests
             var readme = Element(metadata, "readme")?.Value;
             readme.Should().NotBeNullOrEmpty($"{name} names its README");
             Text(package, readme!).Should().Contain("#", $"{name}'s README is packed and has a heading");
-            Element(metadata, "license")?.Value.Should().Be("MIT", $"{name} carries its license expression");
-            Element(metadata, "description")?.Value.Should().NotBeNullOrWhiteSpace($"{name} has a description");
-            Element(metadata, "authors")?.Value.Should().NotBeNullOrWhiteSpace($"{name} has authors");
+            (Element(metadata, "license")?.Value).Should().Be("MIT", $"{name} carries its license expression");
+            (Element(metadata, "description")?.Value).Should().NotBeNullOrWhiteSpace($"{name} has a description");
+            (Element(metadata, "authors")?.Value).Should().NotBeNullOrWhiteSpace($"{name} has authors");
 
             var own = OwnAssemblies(package, PackedPackages.IdOf(path, packed.Version));
             own.Should().NotBeEmpty($"{name} carries its own assembly");
@@ -112,8 +112,8 @@ public sealed class PackageContentTests
             else
             {
                 repository.Should().NotBeNull($"{name} was packed where git has a hosted remote");
-                repository!.Attribute("url")?.Value.Should().NotBeNullOrWhiteSpace();
-                repository.Attribute("commit")?.Value.Should().Be(head, $"{name} names the commit it was packed from");
+                (repository!.Attribute("url")?.Value).Should().NotBeNullOrWhiteSpace();
+                (repository.Attribute("commit")?.Value).Should().Be(head, $"{name} names the commit it was packed from");
             }
         }
     }

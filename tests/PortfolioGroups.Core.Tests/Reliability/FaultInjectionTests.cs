@@ -8,7 +8,7 @@ namespace PortfolioGroups.Tests.Reliability;
 
 /// <summary>
 /// Faults injected while calls run: a PostgreSQL backend ended in the middle of a bulk call, and a
-/// SQLite writer process killed with SIGKILL mid-transaction, again and again. Nothing is half
+/// SQLite writer process killed with SIGKILL inside a transaction (checked: it holds the write lock), again and again. Nothing is half
 /// applied and the database stays consistent.
 /// </summary>
 [NonParallelizable]
@@ -87,11 +87,17 @@ public sealed class FaultInjectionTests : TempFolderTest
         await PortfolioGroup.AddAsync(store, "after-kills", "After");
     }
 
-    /// <summary>Starts a writer, lets it commit a few steps, kills it with SIGKILL in its next one; returns the steps it reported.</summary>
+    /// <summary>
+    /// Starts a writer, lets it commit a few steps, and kills it with SIGKILL inside its next step's
+    /// bulk transaction: the writer says when it is inside, and the test checks that it holds the
+    /// database's write lock before killing it, and that the lock is free afterwards. Returns the
+    /// steps it committed.
+    /// </summary>
     private static async Task<int> RunWriterUntilKilledAsync(string connectionString, int seed)
     {
         var start = new ProcessStartInfo(Worker.DotnetHost)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -105,11 +111,11 @@ public sealed class FaultInjectionTests : TempFolderTest
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var committed = 0;
+        var target = 2 + (seed % 3);
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            // Killed right after its second (then third, ...) commit: inside the next step's transactions.
-            while (committed < 2 + (seed % 3))
+            while (true)
             {
                 var line = await process.StandardOutput.ReadLineAsync(deadline.Token);
                 if (line is null)
@@ -121,10 +127,19 @@ public sealed class FaultInjectionTests : TempFolderTest
                 {
                     committed++;
                 }
-            }
+                else if (line.StartsWith("inside ", StringComparison.Ordinal))
+                {
+                    if (committed < target)
+                    {
+                        await process.StandardInput.WriteLineAsync();
+                        await process.StandardInput.FlushAsync();
+                        continue;
+                    }
 
-            // Into the middle of the next step's bulk transaction (each step takes tens of milliseconds).
-            await Task.Delay(5 + (seed * 7 % 30), deadline.Token);
+                    (await WriteLockIsHeldAsync(connectionString)).Should().BeTrue("the writer is inside its bulk transaction when it is killed");
+                    break;
+                }
+            }
         }
         finally
         {
@@ -132,7 +147,45 @@ public sealed class FaultInjectionTests : TempFolderTest
             await process.WaitForExitAsync(CancellationToken.None);
         }
 
+        (await WriteLockIsHeldAsync(connectionString)).Should().BeFalse("a killed writer's lock is gone with it");
+        await using (var connection = new SqliteConnection(connectionString + ";Pooling=False"))
+        {
+            await connection.OpenAsync();
+            (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM portfolio WHERE unique_identifier LIKE @step", new { step = $"p-{seed:D2}-{committed:D5}-%" }))
+                .Should().Be(0, "nothing of the killed transaction is in the database");
+        }
+
         return committed;
+    }
+
+    /// <summary>Whether another connection holds the write lock: BEGIN IMMEDIATE fails with SQLITE_BUSY (after waiting a second).</summary>
+    private static async Task<bool> WriteLockIsHeldAsync(string connectionString)
+    {
+        await using var connection = new SqliteConnection(connectionString + ";Pooling=False");
+        await connection.OpenAsync();
+        await using (var noWait = connection.CreateCommand())
+        {
+            noWait.CommandText = "PRAGMA busy_timeout = 0";
+            await noWait.ExecuteNonQueryAsync();
+        }
+
+        await using var begin = connection.CreateCommand();
+        // The driver retries a busy statement until the command timeout (0 would wait for ever).
+        begin.CommandTimeout = 1;
+        begin.CommandText = "BEGIN IMMEDIATE";
+        try
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == 5)
+        {
+            return true;
+        }
+
+        await using var rollback = connection.CreateCommand();
+        rollback.CommandText = "ROLLBACK";
+        await rollback.ExecuteNonQueryAsync();
+        return false;
     }
 
     private static void TerminateBackends(string database)

@@ -42,6 +42,6 @@ public sealed class ServerRestartTests
 
         (await PortfolioGroup.GetAsync(store, group.Uid)).Should().Be(group);
         await Portfolio.AddAsync(store, "after");
-        (await Portfolio.FilterAsync(store)).Items.Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p0", "p1", "p2", "p3", "after"]);
+        (await Portfolio.FilterAsync(store)).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p0", "p1", "p2", "p3", "after"]);
     }
 }

@@ -18,9 +18,10 @@ public static class Worker
         {
             ["sqlite-open-rounds", var folder, var id, var workers, var rounds] =>
                 await SqliteOpenRoundsAsync(folder, id, int.Parse(workers, CultureInfo.InvariantCulture), int.Parse(rounds, CultureInfo.InvariantCulture)),
-            ["sqlite-migrate", var connectionString] => await OpenOnceAsync(() => PortfolioStore.OpenSqliteAsync(connectionString)),
-            ["postgres-migrate", var connectionString, var schema] =>
-                await OpenOnceAsync(() => PortfolioStore.OpenPostgresAsync(connectionString, new PortfolioStoreOptions { PostgresSchema = schema })),
+            ["sqlite-migrate", var connectionString, var folder, var id, var workers] =>
+                await OpenOnceAsync(folder, id, int.Parse(workers, CultureInfo.InvariantCulture), () => PortfolioStore.OpenSqliteAsync(connectionString)),
+            ["postgres-migrate", var connectionString, var schema, var folder, var id, var workers] =>
+                await OpenOnceAsync(folder, id, int.Parse(workers, CultureInfo.InvariantCulture), () => PortfolioStore.OpenPostgresAsync(connectionString, new PortfolioStoreOptions { PostgresSchema = schema })),
             ["sqlite-writer", var connectionString, var seed] => await SqliteWriterAsync(connectionString, int.Parse(seed, CultureInfo.InvariantCulture)),
             _ => Usage(args),
         };
@@ -42,12 +43,22 @@ public static class Worker
         return 64;
     }
 
-    private static async Task<int> OpenOnceAsync(Func<Task<PortfolioStore>> open)
+    /// <summary>
+    /// Waits at a file barrier in <paramref name="folder"/> until all <paramref name="workers"/> have
+    /// arrived, then opens (and so migrates) once. Prints when the open started and when it ended
+    /// (UTC ticks), so the test can see the opens overlap.
+    /// </summary>
+    private static async Task<int> OpenOnceAsync(string folder, string id, int workers, Func<Task<PortfolioStore>> open)
     {
+        await ArriveAsync(folder, "migrate", id, workers);
         try
         {
-            await using var store = await open();
-            Console.WriteLine("ok");
+            var started = DateTime.UtcNow.Ticks;
+            await using (var store = await open())
+            {
+                Console.WriteLine($"ok {started} {DateTime.UtcNow.Ticks}");
+            }
+
             return 0;
         }
         catch (Exception ex)
@@ -66,12 +77,7 @@ public static class Worker
         var failures = 0;
         for (var round = 0; round < rounds; round++)
         {
-            await File.WriteAllTextAsync(Path.Combine(folder, $"ready-{round}-{id}"), "");
-            var pattern = $"ready-{round}-*";
-            while (Directory.GetFiles(folder, pattern).Length < workers)
-            {
-                await Task.Delay(1);
-            }
+            await ArriveAsync(folder, round.ToString(CultureInfo.InvariantCulture), id, workers);
 
             try
             {
@@ -89,8 +95,39 @@ public static class Worker
     }
 
     /// <summary>
+    /// The step's rows, read by the bulk call inside its transaction: halfway through, the worker says
+    /// it is inside the transaction (<c>inside N</c>) and waits for a line on stdin before going on,
+    /// so the test can check the write lock is held and kill it there.
+    /// </summary>
+    private static IEnumerable<PortfolioUpsert> PausedHalfway(string[] names, int step)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (i == names.Length / 2)
+            {
+                Console.WriteLine($"inside {step}");
+                _ = Console.ReadLine();
+            }
+
+            yield return new PortfolioUpsert(names[i]);
+        }
+    }
+
+    /// <summary>A barrier across processes: leaves a file for <paramref name="id"/>, then waits until all <paramref name="workers"/> have left theirs.</summary>
+    private static async Task ArriveAsync(string folder, string barrier, string id, int workers)
+    {
+        await File.WriteAllTextAsync(Path.Combine(folder, $"ready-{barrier}-{id}"), "");
+        var pattern = $"ready-{barrier}-*";
+        while (Directory.GetFiles(folder, pattern).Length < workers)
+        {
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>
     /// Writes until killed: each step a bulk call of 500 portfolios and 500 memberships in one
-    /// transaction, then a delete of a group (cascading). Prints the step it committed.
+    /// transaction, then a delete of a group (cascading). Prints the step it committed; pauses inside
+    /// each step's first bulk transaction (<see cref="PausedHalfway"/>).
     /// </summary>
     private static async Task<int> SqliteWriterAsync(string connectionString, int seed)
     {
@@ -99,7 +136,7 @@ public static class Worker
         {
             var group = await PortfolioGroup.AddAsync(store, $"g-{seed}-{step}", "Group");
             var names = Enumerable.Range(0, 500).Select(i => string.Create(CultureInfo.InvariantCulture, $"p-{seed:D2}-{step:D5}-{i:D3}")).ToArray();
-            await Portfolio.UpsertManyAsync(store, names.Select(n => new PortfolioUpsert(n)));
+            await Portfolio.UpsertManyAsync(store, PausedHalfway(names, step));
             await group.AddPortfoliosAsync(names.Select(n => (PortfolioRef)n));
             if (step % 3 == 2)
             {

@@ -21,7 +21,8 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("store", _ => Portfolio.AddAsync(NoStore, "p"), "Null store");
         yield return Case("uniqueIdentifier", s => Portfolio.CreateAsync(s, null!), "Null portfolio identifier");
         yield return Case("uniqueIdentifier", s => PortfolioGroup.UpsertAsync(s, null!, "G"), "Null group identifier");
-        yield return Case("displayName", s => PortfolioGroup.AddAsync(s, "g", null!), "Null group display name");
+        yield return Case("displayName", s => PortfolioGroup.UpsertAsync(s, "g", null!), "Null group display name");
+        yield return Case("displayName", s => PortfolioGroup.CreateAsync(s, "g", null!), "Null group display name on create");
         yield return Case("changes", s => Portfolio.UpdateAsync(s, "p", null!), "Null portfolio changes");
         yield return Case("changes", s => PortfolioGroup.UpdateAsync(s, "g", null!), "Null group changes");
         yield return Case("changes", s => PortfolioGroupMembership.UpdateAsync(s, Guid.NewGuid(), null!), "Null membership changes");
@@ -51,7 +52,7 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
         yield return Case("portfolio", s => Portfolio.GetAsync(s, Guid.Empty), "The empty uid");
         yield return Case("uniqueIdentifiers", s => PortfolioGroup.BulkDeleteAsync(s, uniqueIdentifiers: ["ok", null!]), "A null item in a list of identifiers");
         yield return Case("scope.Portfolios", s => PortfolioGroupMembership.BulkDeleteAsync(s, new PortfolioGroupMembershipScope { Portfolios = [""] }), "A blank reference in a scope");
-        yield return Case("page.Size", s => Portfolio.FilterAsync(s, page: PageRequest.First(0)), "A page of no rows");
+        yield return Case("page.Size", s => Portfolio.FilterPageAsync(s, null, PageRequest.First(0)), "A page of no rows");
         yield return Case("PostgresSchema", _ => PortfolioStore.OpenPostgresAsync("Host=127.0.0.1", new PortfolioStoreOptions { PostgresSchema = "information_schema" }), "The information_schema as the schema");
         yield return Case("connectionString", _ => PortfolioStore.OpenSqliteAsync("Data Source=encrypted;Mode=Memory;Cache=Shared;Password=secret"), "A SQLite password, which this SQLite build cannot use");
         yield return Case("uids, uniqueIdentifiers", s => Portfolio.BulkDeleteAsync(s), "A portfolio bulk delete that names nothing");
@@ -79,9 +80,9 @@ public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
 
     private async Task<long> CountRowsAsync()
     {
-        var portfolios = await Portfolio.FilterAsync(Store, page: PageRequest.First(PageRequest.MaxSize));
-        var groups = await PortfolioGroup.FilterAsync(Store, page: PageRequest.First(PageRequest.MaxSize));
-        var memberships = await PortfolioGroupMembership.FilterAsync(Store, page: PageRequest.First(PageRequest.MaxSize));
+        var portfolios = await Portfolio.FilterAsync(Store);
+        var groups = await PortfolioGroup.FilterAsync(Store);
+        var memberships = await PortfolioGroupMembership.FilterAsync(Store);
         return portfolios.Count + groups.Count + memberships.Count;
     }
 }

@@ -59,7 +59,10 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
         error.Table.Should().Be("PortfolioGroup");
         error.KeyName.Should().Be("unique_identifier");
         error.KeyValue.Should().Contain(unknown[0]).And.Contain("7 missing references").And.NotContain(unknown[6]);
+        error.Message.Should().Be(
+            $"No PortfolioGroup row has unique_identifier {string.Join(", ", unknown.Take(4).Select(u => $"'{u}'"))} or '{unknown[4]}'; 2 more are not listed (7 missing references in all).");
         one.KeyName.Should().Be("uid");
+        one.Message.Should().Be($"No PortfolioGroup row has uid '{one.KeyValue}'.");
     }
 
     [Test]
@@ -78,8 +81,11 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
 
         // Half named by uid, half by unique identifier.
         var refs = portfolios.Select((uid, i) => i % 2 == 0 ? PortfolioRef.ByUid(uid) : PortfolioRef.ByUniqueIdentifier(portfolioIds[i])).ToList();
-        var result = await PortfolioGroup.GetGroupsForPortfoliosAsync(Store, refs);
+        using var counter = new CommandCounter();
+        IReadOnlyDictionary<Guid, IReadOnlyList<PortfolioGroup>> result = null!;
+        var commands = await counter.RecordAsync(async () => result = await PortfolioGroup.GetGroupsForPortfoliosAsync(Store, refs));
 
+        commands.Should().HaveCount(1, "40,000 portfolios are one command, however many rows");
         result.Should().HaveCount(40_000);
         result[portfolios[0]].Should().BeEmpty();
         result[portfolios[8]].Should().BeEmpty();
@@ -87,6 +93,30 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
         result[portfolios[39_999]].Select(g => g.Uid).Should().Equal(groups.Order()).And.HaveCount(3);
         result.Sum(r => r.Value.Count).Should().Be(pairs.Count);
         result[portfolios[7]][0].Store.Should().BeSameAs(Store);
+    }
+
+    [Test]
+    public async Task The_members_of_forty_thousand_named_groups_are_counted_in_one_query()
+    {
+        var marker = Unique("cnt-big");
+        await using var connection = await OpenPlainConnectionAsync();
+        var groupIds = Enumerable.Range(0, 40_000).Select(i => $"{marker}-g{i}").ToArray();
+        var groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), groupIds);
+        var portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, 3).Select(i => $"{marker}-p{i}")]);
+        // Group i has i % 4 members (at most the three portfolios): 0, 1, 2, 3, 0, ...
+        var pairs = Enumerable.Range(0, groups.Length).SelectMany(i => portfolios.Take(i % 4).Select(p => (groups[i], p))).ToList();
+        await Seed.MembershipsAsync(connection, Db, Table("portfolio_group_membership"), pairs);
+        var refs = groups.Select((uid, i) => i % 2 == 0 ? PortfolioGroupRef.ByUid(uid) : PortfolioGroupRef.ByUniqueIdentifier(groupIds[i])).ToList();
+
+        using var counter = new CommandCounter();
+        IReadOnlyDictionary<Guid, long> counts = null!;
+        var commands = await counter.RecordAsync(async () => counts = await PortfolioGroup.CountPortfoliosAsync(Store, refs));
+
+        commands.Should().HaveCount(1, "40,000 groups are one command, however many rows");
+        counts.Should().HaveCount(40_000);
+        counts.Values.Sum().Should().Be(pairs.Count);
+        counts[groups[0]].Should().Be(0);
+        counts[groups[39_999]].Should().Be(3);
     }
 
     [Test]

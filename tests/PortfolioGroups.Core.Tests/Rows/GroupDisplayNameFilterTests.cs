@@ -15,9 +15,9 @@ public sealed class GroupDisplayNameFilterTests(Db db) : DatabaseTest(db)
         await PortfolioGroup.AddAsync(Store, Unique("dn-c"), name.ToUpperInvariant());
         await PortfolioGroup.AddAsync(Store, Unique("dn-d"), name + " 2");
 
-        var page = await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { DisplayName = name }, PageRequest.First(1));
-        var next = await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { DisplayName = name }, page.Next);
-        page.Concat(next).Select(g => g.Uid).Should().Equal(a.Uid, b.Uid);
+        var page = await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { DisplayName = name }, PageRequest.First(1));
+        var next = await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { DisplayName = name }, page.Next!);
+        page.Items.Concat(next.Items).Select(g => g.Uid).Should().Equal(a.Uid, b.Uid);
         next.NextCursor.Should().BeNull();
 
         var streamed = new List<Guid>();

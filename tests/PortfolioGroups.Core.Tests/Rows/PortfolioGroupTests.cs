@@ -172,14 +172,14 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
             members.Add(p.Uid);
         }
 
-        var first = await group.GetPortfoliosAsync(PageRequest.First(2));
-        var second = await group.GetPortfoliosAsync(first.Next);
-        var third = await group.GetPortfoliosAsync(second.Next);
+        var first = await group.GetPortfoliosPageAsync(PageRequest.First(2));
+        var second = await group.GetPortfoliosPageAsync(first.Next!);
+        var third = await group.GetPortfoliosPageAsync(second.Next!);
 
         first.HasMore.Should().BeTrue();
         third.HasMore.Should().BeFalse();
         third.Next.Should().BeNull();
-        first.Concat(second).Concat(third).Select(p => p.Uid).Should().Equal(members.Order());
+        first.Items.Concat(second.Items).Concat(third.Items).Select(p => p.Uid).Should().Equal(members.Order());
     }
 
     [TestCase(0)]
@@ -187,17 +187,29 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     [TestCase(10_001)]
     public async Task A_page_size_out_of_range_is_refused(int size)
     {
-        var filter = () => PortfolioGroup.FilterAsync(Store, page: new PageRequest { Size = size });
+        var filter = () => PortfolioGroup.FilterPageAsync(Store, null, new PageRequest { Size = size });
 
         (await filter.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("page.Size");
     }
 
     [Test]
-    public async Task A_page_of_10000_rows_is_allowed_and_a_foreign_cursor_is_refused()
+    public async Task A_page_of_10000_rows_holds_10000_rows_and_a_foreign_cursor_is_refused()
     {
-        (await PortfolioGroup.FilterAsync(Store, page: PageRequest.First(PageRequest.MaxSize))).Size.Should().Be(10_000);
+        await using var connection = await OpenPlainConnectionAsync();
+        var marker = Unique("page10k");
+        var seeded = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [.. Enumerable.Range(0, PageRequest.MaxSize + 1).Select(i => $"{marker}-{i:D5}")]);
+        var filter = new PortfolioGroupFilter { Search = marker };
 
-        var bad = () => PortfolioGroup.FilterAsync(Store, page: new PageRequest { After = "not-a-cursor" });
+        var page = await PortfolioGroup.FilterPageAsync(Store, filter, PageRequest.First(PageRequest.MaxSize));
+        var rest = await PortfolioGroup.FilterPageAsync(Store, filter, page.Next!);
+
+        page.Items.Should().HaveCount(10_000);
+        page.HasMore.Should().BeTrue();
+        rest.Items.Should().ContainSingle();
+        rest.HasMore.Should().BeFalse();
+        page.Items.Concat(rest.Items).Select(g => g.Uid).Should().Equal(seeded.Order());
+
+        var bad = () => PortfolioGroup.FilterPageAsync(Store, null, new PageRequest { After = "not-a-cursor" });
 
         (await bad.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("page.After");
     }
@@ -209,12 +221,12 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
         var marker = Unique("bulk500");
         await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [.. Enumerable.Range(0, 501).Select(i => $"{marker}-{i:D3}")]);
 
-        var first = await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Search = marker });
-        var second = await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Search = marker }, first.Next);
+        var first = await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { Search = marker }, PageRequest.First());
+        var second = await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { Search = marker }, first.Next!);
 
-        first.Count.Should().Be(PageRequest.DefaultSize);
-        second.Count.Should().Be(1);
-        first.Concat(second).Select(g => g.UniqueIdentifier).Should().OnlyHaveUniqueItems().And.HaveCount(501);
+        first.Items.Should().HaveCount(PageRequest.DefaultSize);
+        second.Items.Should().HaveCount(1);
+        first.Items.Concat(second.Items).Select(g => g.UniqueIdentifier).Should().OnlyHaveUniqueItems().And.HaveCount(501);
     }
 
     [Test]
@@ -301,12 +313,12 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
 
         using var counter = new CommandCounter();
         Page<PortfolioGroup> found = null!;
-        var filterCommands = await counter.RecordAsync(async () => found = await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { Uids = uids }, PageRequest.First(PageRequest.MaxSize)));
+        var filterCommands = await counter.RecordAsync(async () => found = await PortfolioGroup.FilterPageAsync(Store, new PortfolioGroupFilter { Uids = uids }, PageRequest.First(PageRequest.MaxSize)));
         var deleted = 0;
         var deleteCommands = await counter.RecordAsync(async () => deleted = await PortfolioGroup.BulkDeleteAsync(Store, uids: uids, uniqueIdentifiers: [.. Enumerable.Range(0, 40_000).Select(i => $"{marker}-{i}")]));
 
         uids.Should().HaveCount(40_000);
-        found.Select(g => g.Uid).Should().Equal(seeded.Order());
+        found.Items.Select(g => g.Uid).Should().Equal(seeded.Order());
         filterCommands.Should().HaveCount(1);
         deleted.Should().Be(100);
         deleteCommands.Should().HaveCount(1);
@@ -335,10 +347,10 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
         var byUidPages = await AllPagesAsync(byUid);
         var searched = await AllPagesAsync(byUid with { DisplayName = "Named", Search = marker });
 
-        pages.SelectMany(p => p).Select(g => g.Uid).Should().Equal(groups.Take(6).Select(g => g.Uid).Order());
-        pages.Select(p => p.Count).Should().Equal(2, 2, 2);
-        byUidPages.SelectMany(p => p).Select(g => g.Uid).Should().Equal(groups.Take(5).Select(g => g.Uid).Order());
-        searched.SelectMany(p => p).Should().BeEquivalentTo(groups.Take(5).Where(g => g.DisplayName == "Named").OrderBy(g => g.Uid), o => o.WithStrictOrdering().Excluding(g => g.Store));
+        pages.SelectMany(p => p.Items).Select(g => g.Uid).Should().Equal(groups.Take(6).Select(g => g.Uid).Order());
+        pages.Select(p => p.Items.Count).Should().Equal(2, 2, 2);
+        byUidPages.SelectMany(p => p.Items).Select(g => g.Uid).Should().Equal(groups.Take(5).Select(g => g.Uid).Order());
+        searched.SelectMany(p => p.Items).Should().BeEquivalentTo(groups.Take(5).Where(g => g.DisplayName == "Named").OrderBy(g => g.Uid), o => o.WithStrictOrdering().Excluding(g => g.Store));
 
         async Task<List<Page<PortfolioGroup>>> AllPagesAsync(PortfolioGroupFilter pageFilter)
         {
@@ -346,7 +358,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
             PageRequest? request = PageRequest.First(2);
             while (request is not null)
             {
-                var page = await PortfolioGroup.FilterAsync(Store, pageFilter, request);
+                var page = await PortfolioGroup.FilterPageAsync(Store, pageFilter, request);
                 all.Add(page);
                 request = page.Next;
             }

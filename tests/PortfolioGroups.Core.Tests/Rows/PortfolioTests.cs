@@ -164,9 +164,9 @@ public sealed class PortfolioTests(Db db) : DatabaseTest(db)
         var pages = 0;
         while (request is not null)
         {
-            var page = await Portfolio.FilterAsync(Store, new PortfolioFilter { Search = marker }, request);
-            page.Count.Should().BeLessThanOrEqualTo(3);
-            seen.AddRange(page.Select(p => p.Uid));
+            var page = await Portfolio.FilterPageAsync(Store, new PortfolioFilter { Search = marker }, request);
+            page.Items.Count.Should().BeLessThanOrEqualTo(3);
+            seen.AddRange(page.Items.Select(p => p.Uid));
             request = page.Next;
             pages++;
         }

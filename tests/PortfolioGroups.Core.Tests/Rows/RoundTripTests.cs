@@ -80,8 +80,8 @@ public sealed class RoundTripTests(Db db) : DatabaseTest(db)
         var command = commands.Should().ContainSingle().Subject;
         command.Source.Name.Should().Be("PortfolioGroups");
         command.Kind.Should().Be(ActivityKind.Client);
-        command.OperationName.Should().Be("portfolio_group.upsert");
-        command.GetTagItem("db.operation.name").Should().Be("portfolio_group.upsert");
+        command.OperationName.Should().Be("portfolio_group.add");
+        command.GetTagItem("db.operation.name").Should().Be("portfolio_group.add");
         command.GetTagItem("db.system").Should().Be(Db == Db.Postgres ? "postgresql" : "sqlite");
     }
 

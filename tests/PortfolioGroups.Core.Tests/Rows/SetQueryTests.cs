@@ -163,8 +163,8 @@ public sealed partial class SetQueryTests(Db db) : DatabaseTest(db)
         var uids = new List<Guid>();
         for (PageRequest? request = PageRequest.First(pageSize); request is not null;)
         {
-            var page = await Portfolio.FilterAsync(Store, filter, request);
-            uids.AddRange(page.Select(p => p.Uid));
+            var page = await Portfolio.FilterPageAsync(Store, filter, request);
+            uids.AddRange(page.Items.Select(p => p.Uid));
             request = page.Next;
         }
 

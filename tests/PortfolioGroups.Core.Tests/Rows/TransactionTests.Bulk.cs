@@ -28,7 +28,7 @@ public sealed partial class TransactionTests
                 (await PortfolioGroup.BulkDeleteAsync(s, uniqueIdentifiers: [gone])).Should().Be(1);
                 (await Portfolio.BulkDeleteAsync(s, uniqueIdentifiers: [portfolios[^1]])).Should().Be(1);
                 (await PortfolioGroup.StreamAsync(s, new PortfolioGroupFilter { UniqueIdentifiers = [g1, g2, gone] }).CountAsync()).Should().Be(2);
-                (await PortfolioGroup.GetPortfoliosAsync(s, g1)).Items.Should().HaveCount(499);
+                (await PortfolioGroup.GetPortfoliosAsync(s, g1)).Should().HaveCount(499);
             }
 
             // The host's own reads in its transaction see the library's writes; outside, nothing yet.
@@ -45,10 +45,10 @@ public sealed partial class TransactionTests
             }
         }
 
-        (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { UniqueIdentifiers = [g1, g2, gone] })).Items.Should().HaveCount(commit ? 2 : 0);
+        (await PortfolioGroup.FilterAsync(Store, new PortfolioGroupFilter { UniqueIdentifiers = [g1, g2, gone] })).Should().HaveCount(commit ? 2 : 0);
         if (commit)
         {
-            (await PortfolioGroup.GetPortfoliosAsync(Store, g2)).Items.Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(portfolios.Skip(5).Take(10));
+            (await PortfolioGroup.GetPortfoliosAsync(Store, g2)).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(portfolios.Skip(5).Take(10));
         }
     }
 }

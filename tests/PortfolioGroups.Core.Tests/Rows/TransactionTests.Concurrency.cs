@@ -54,6 +54,6 @@ public sealed partial class TransactionTests
         await second.CommitAsync();
 
         two.Uid.Should().Be(one.Uid);
-        (await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [g] })).Items.Should().ContainSingle();
+        (await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [g] })).Should().ContainSingle();
     }
 }

@@ -22,13 +22,13 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
             await PortfolioGroup.AddPortfolioAsync(tx.Store, g, p);
 
             // Inside: the transaction sees its own writes; outside, nothing yet.
-            (await PortfolioGroup.GetPortfoliosAsync(tx.Store, g)).Items.Select(x => x.UniqueIdentifier).Should().Equal(p);
+            (await PortfolioGroup.GetPortfoliosAsync(tx.Store, g)).Select(x => x.UniqueIdentifier).Should().Equal(p);
             (await Portfolio.FindAsync(Store, p)).Should().BeNull();
 
             await tx.CommitAsync();
         }
 
-        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Items.Select(x => x.UniqueIdentifier).Should().Equal(p);
+        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Select(x => x.UniqueIdentifier).Should().Equal(p);
     }
 
     [Test]
@@ -124,7 +124,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
             await tx.CommitAsync();
         }
 
-        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Items.Select(x => x.UniqueIdentifier).Should().BeEquivalentTo([p1, p2]);
+        (await PortfolioGroup.GetPortfoliosAsync(Store, g)).Select(x => x.UniqueIdentifier).Should().BeEquivalentTo([p1, p2]);
     }
 
     [Test]
@@ -168,7 +168,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
         {
             var names = Enumerable.Range(0, 20).Select(i => Unique($"tx-c{i}")).ToArray();
             await Task.WhenAll(names.Select(n => Portfolio.AddAsync(tx.Store, n)));
-            (await Portfolio.FilterAsync(tx.Store, new PortfolioFilter { UniqueIdentifiers = names })).Items.Should().HaveCount(20);
+            (await Portfolio.FilterAsync(tx.Store, new PortfolioFilter { UniqueIdentifiers = names })).Should().HaveCount(20);
             await tx.CommitAsync();
         }
     }

@@ -35,4 +35,26 @@ public sealed class SchemaDriftTests(Db db) : DatabaseTest(db)
         result.Differences.Should().Contain(d => d.StartsWith("portfolio: the index unique ux_portfolio_unique_identifier (unique_identifier) is missing", StringComparison.Ordinal));
         result.Differences.Should().Contain(d => d.StartsWith("portfolio_group.portfolio_group_owner: a column the model does not have", StringComparison.Ordinal));
     }
+
+    [Test]
+    public async Task A_dropped_rule_is_reported_by_name()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            // On SQLite the metadata depth rule is two triggers; one of them gone is the rule gone.
+            await connection.ExecuteAsync(Db == Db.Postgres
+                ? $"ALTER TABLE {Table("portfolio_group")} DROP CONSTRAINT ck_portfolio_group_metadata_json_depth"
+                : "DROP TRIGGER ck_portfolio_group_metadata_json_depth_on_update");
+        }
+
+        var result = await store.CheckSchemaAsync();
+
+        result.Differences.Should().Equal("portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.");
+        await store.MigrateDownAsync(2026112902);
+        (await store.CheckSchemaAsync()).Differences.Should().Equal("portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.");
+        await store.MigrateAsync();
+        (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+    }
 }

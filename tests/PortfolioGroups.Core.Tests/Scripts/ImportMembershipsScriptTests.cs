@@ -25,7 +25,7 @@ public sealed class ImportMembershipsScriptTests(Db db) : ImportMembershipsTest(
         var run = await RunAsync(csv, connectionString, folder.Path);
 
         run.ExitCode.Should().Be(0, run.ToString());
-        run.Output.Should().Be("Imported memberships.csv: 5 pairs read, 3 added, 1 already present.\n", run.ToString());
+        run.Output.Should().MatchRegex(@"^Imported 5 pair\(s\) from memberships\.csv: 3 added, 1 already present \([0-9.]+ s\)\.\n$", run.ToString());
         run.Error.Should().BeEmpty();
         (await MembersAsync(connectionString, "crypto")).Should().Equal("btc-momentum", "eth-carry");
         (await MembersAsync(connectionString, "production")).Should().Equal("btc-momentum");
@@ -41,9 +41,9 @@ public sealed class ImportMembershipsScriptTests(Db db) : ImportMembershipsTest(
 
         var run = await RunAsync(csv, connectionString, folder.Path);
 
-        run.ExitCode.Should().Be(1, run.ToString());
+        run.ExitCode.Should().Be(3, run.ToString());
         run.Output.Should().BeEmpty();
-        run.Error.Should().Be("import-memberships: line 3 is not a group,portfolio pair: 'production'. Nothing was imported.\n");
+        run.Error.Should().Be($"import-memberships: {csv} line 3: expected 2 fields (group,portfolio), found 1. Nothing was imported.\n");
         (await MembersAsync(connectionString, "crypto")).Should().BeEmpty();
     }
 
@@ -56,12 +56,63 @@ public sealed class ImportMembershipsScriptTests(Db db) : ImportMembershipsTest(
 
         var run = await RunAsync(csv, connectionString, folder.Path);
 
-        run.ExitCode.Should().Be(1, run.ToString());
+        run.ExitCode.Should().Be(4, run.ToString());
         run.Error.Should().StartWith("import-memberships: ").And.Contain("doge-yolo").And.EndWith("Nothing was imported.\n");
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle("the error is one line, never a stack trace");
         (await MembersAsync(connectionString, "crypto")).Should().BeEmpty();
     }
 
+    /// <summary>
+    /// The script follows `portfolio-groups import`: for the same file, the same summary line and, for
+    /// each failure, the same exit code and the same message (after the program's name).
+    /// </summary>
+    [Test]
+    public async Task The_script_and_the_cli_import_answer_alike_for_the_same_file()
+    {
+        using var folder = new TempDirectory();
+        var files = new (string Name, byte[] Content, int ExitCode)[]
+        {
+            ("pairs.csv", Encoding.UTF8.GetBytes("group,portfolio\ncrypto,btc-momentum\n\"crypto\",\"eth-carry\"\nproduction,btc-momentum\n"), 0),
+            ("malformed.csv", Encoding.UTF8.GetBytes("crypto,btc-momentum\ncrypto,\"eth-carry\n"), 3),
+            ("latin1.csv", [.. Encoding.ASCII.GetBytes("crypto,btc-momentum\ncrypto,caf"), 0xE9, (byte)'\n'], 3),
+            ("empty-field.csv", Encoding.UTF8.GetBytes("crypto,btc-momentum\n,eth-carry\n"), 3),
+            ("too-long.csv", Encoding.UTF8.GetBytes($"crypto,btc-momentum\n\n{new string('g', 300)},eth-carry\n"), 3),
+            ("missing.csv", Encoding.UTF8.GetBytes("crypto,btc-momentum\nnogroup,nope\n"), 4),
+            ("absent.csv", [], 3),
+        };
+
+        foreach (var (name, content, exitCode) in files)
+        {
+            var csv = Path.Combine(folder.Path, name);
+            if (name != "absent.csv")
+            {
+                await File.WriteAllBytesAsync(csv, content);
+            }
+
+            // Each on a database of its own, so a successful import does not turn the other's "added" into "already present".
+            var script = await RunAsync(csv, await SeededDatabaseAsync(), folder.Path);
+            var cliDatabase = await SeededDatabaseAsync();
+            var cli = await Tool.InstalledTool.RunAsync(folder.Path, ["import", csv, "--connection", cliDatabase, "--provider", Db == Db.Postgres ? "postgres" : "sqlite"]);
+
+            script.ExitCode.Should().Be(exitCode, $"{name}: {script}");
+            cli.ExitCode.Should().Be(exitCode, $"{name}: {cli}");
+            Normalized(script.Output).Should().Be(Normalized(cli.Output), name);
+            if (exitCode == 0)
+            {
+                script.Output.Should().StartWith("Imported 3 pair(s) from pairs.csv: 3 added, 0 already present (", name);
+                (script.Error + cli.Error).Should().BeEmpty(name);
+            }
+            else
+            {
+                script.Error.Should().StartWith("import-memberships: ", name);
+                cli.Error.Should().StartWith("portfolio-groups: ", name);
+                script.Error["import-memberships: ".Length..].Should().Be(cli.Error["portfolio-groups: ".Length..], name);
+            }
+        }
+
+        // The import's time is the only part of the summary that may differ.
+        static string Normalized(string output) => System.Text.RegularExpressions.Regex.Replace(output, @"\([0-9.]+ s\)", "(t s)");
+    }
 }
 
 /// <summary>
@@ -104,7 +155,7 @@ public sealed class ImportMembershipsOnATerminalTests(Db db) : ImportMemberships
         frames.Should().HaveCountGreaterThanOrEqualTo(3, run.ToString());
         frames[^1].Should().Be("[##############################] 25,000/25,000 pairs", run.ToString());
         frames.Should().OnlyHaveUniqueItems("each frame shows more progress than the one before");
-        run.Output.Should().Contain("Imported many.csv: 25,000 pairs read, 3 added, 0 already present.");
+        run.Output.Should().Contain("Imported 25000 pair(s) from many.csv: 3 added, 0 already present (");
         (await MembersAsync(connectionString, "crypto")).Should().Equal(PortfolioIdentifiers);
     }
 

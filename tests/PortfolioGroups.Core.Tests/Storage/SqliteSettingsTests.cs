@@ -58,7 +58,7 @@ public sealed class SqliteSettingsTests : TempFolderTest
         }
 
         await using var again = await PortfolioStore.OpenSqliteAsync(connectionString);
-        (await PortfolioGroup.GetPortfoliosAsync(again, "g")).Items.Select(p => p.UniqueIdentifier).Should().Equal("p");
+        (await PortfolioGroup.GetPortfoliosAsync(again, "g")).Select(p => p.UniqueIdentifier).Should().Equal("p");
     }
 
     [TestCase(0)]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using PortfolioGroups.Tests.Scripts;
 
@@ -72,8 +73,91 @@ internal static class PackedPackages
             throw new InvalidOperationException(pack.Describe($"Packing left [{string.Join(", ", packages.Select(Path.GetFileName))}] in {feed}, not one version ending in {suffix}"));
         }
 
-        return new PackedSet(feed, versions[0], packages);
+        var set = new PackedSet(feed, versions[0], packages);
+        // Every consumer's restore extracts this run's version into NuGet's global packages folder;
+        // a version made for one run is of no use after it, so it goes when the run ends.
+        var globalPackages = await GlobalPackagesFolderAsync(root);
+        RemoveStaleTestVersions(globalPackages, DateTime.UtcNow - StaleAfter);
+        RunCleanup.AtEnd($"removing {set.Version} from {globalPackages}", async () =>
+        {
+            var removed = RemoveVersion(globalPackages, set.Ids, set.Version);
+            await TestContext.Progress.WriteLineAsync($"Removed this run's version {set.Version} of {removed} packages from {globalPackages}.");
+        });
+        return set;
     }
+
+    /// <summary>How old another run's test version must be before a run removes it (a run that was killed left it).</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
+
+    /// <summary>The global packages folder restores extract into, as NuGet reports it (NUGET_PACKAGES, a nuget.config, or the default).</summary>
+    public static async Task<string> GlobalPackagesFolderAsync(string workingDirectory)
+    {
+        var list = await ChildProcess.RunAsync("dotnet", ["nuget", "locals", "global-packages", "--list"], workingDirectory, TimeSpan.FromMinutes(2));
+        const string label = "global-packages:";
+        var line = list.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(label, StringComparison.Ordinal));
+        return list.ExitCode == 0 && line is not null
+            ? Path.GetFullPath(line[label.Length..].Trim())
+            : throw new InvalidOperationException(list.Describe("Asking NuGet for its global packages folder failed"));
+    }
+
+    /// <summary>Removes <paramref name="version"/> of each package in <paramref name="ids"/> from a global packages folder (which keeps ids and versions in lower case).</summary>
+    /// <returns>How many packages had that version there.</returns>
+    public static int RemoveVersion(string globalPackages, IEnumerable<string> ids, string version)
+    {
+        var removed = 0;
+        foreach (var id in ids)
+        {
+            var idFolder = Path.Combine(globalPackages, id.ToLowerInvariant());
+            var versionFolder = Path.Combine(idFolder, version.ToLowerInvariant());
+            if (Directory.Exists(versionFolder))
+            {
+                Directory.Delete(versionFolder, recursive: true);
+                removed++;
+            }
+
+            if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
+            {
+                Directory.Delete(idFolder);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Removes the test versions (<c>...-test.&lt;UTC time&gt;.&lt;process id&gt;</c>) of the library's
+    /// packages packed before <paramref name="before"/>: runs that were killed before their clean-up.
+    /// A newer one may belong to a run going on beside this one, and is left alone.
+    /// </summary>
+    public static void RemoveStaleTestVersions(string globalPackages, DateTime before)
+    {
+        if (!Directory.Exists(globalPackages))
+        {
+            return;
+        }
+
+        foreach (var idFolder in Directory.EnumerateDirectories(globalPackages, "portfoliogroups.*"))
+        {
+            foreach (var versionFolder in Directory.EnumerateDirectories(idFolder))
+            {
+                var match = TestVersion.Match(Path.GetFileName(versionFolder));
+                if (match.Success
+                    && DateTime.TryParseExact(match.Groups["time"].Value, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var packed)
+                    && packed < before)
+                {
+                    Directory.Delete(versionFolder, recursive: true);
+                }
+            }
+
+            if (!Directory.EnumerateFileSystemEntries(idFolder).Any())
+            {
+                Directory.Delete(idFolder);
+            }
+        }
+    }
+
+    // 0.1.0-test.20261129213000.42: the suffix PackAsync gives each run.
+    private static readonly Regex TestVersion = new(@"^\d+\.\d+\.\d+-test\.(?<time>\d{14})\.\d+$", RegexOptions.CultureInvariant);
 
     /// <summary>The id of the package in <paramref name="path"/> (a .nupkg or .snupkg of this run).</summary>
     public static string IdOf(string path, string version)

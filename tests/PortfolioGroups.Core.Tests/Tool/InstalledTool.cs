@@ -34,11 +34,30 @@ internal static class InstalledTool
         return await ChildProcess.RunAsync(executable, arguments, workingDirectory, RunTimeout, variables);
     }
 
+    /// <summary>
+    /// Runs a shell script (<c>sh -e</c>: it stops at the first failing command) in
+    /// <paramref name="workingDirectory"/>, with the installed tool on PATH as <c>portfolio-groups</c>,
+    /// as a user's terminal has it after <c>dotnet tool install</c>.
+    /// </summary>
+    public static async Task<ProcessResult> ShellAsync(string workingDirectory, string script)
+    {
+        var executable = await s_executable.Value;
+        var variables = new Dictionary<string, string?>
+        {
+            ["DOTNET_ROOT"] = DotnetRoot(),
+            ["PATH"] = Path.GetDirectoryName(executable) + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+            ["PORTFOLIOGROUPS_CONNECTION"] = null,
+            ["PORTFOLIOGROUPS_PROVIDER"] = null,
+        };
+        return await ChildProcess.RunAsync("sh", ["-e", "-c", script], workingDirectory, RunTimeout, variables);
+    }
+
     private static async Task<string> InstallAsync()
     {
         var packed = await PackedPackages.GetAsync();
         var toolPath = Path.Combine(Path.GetTempPath(), "portfoliogroups-tests", "tool-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(toolPath);
+        RunCleanup.DeleteAtEnd(toolPath);
         var install = await ChildProcess.RunAsync("dotnet", packed.ToolInstallArguments(toolPath), toolPath, InstallTimeout);
         if (install.ExitCode != 0)
         {

@@ -12,7 +12,7 @@ namespace PortfolioGroups.Tests.Tool;
 /// </summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
-public sealed class ToolTests(Db db) : DatabaseTest(db)
+public sealed partial class ToolTests(Db db) : DatabaseTest(db)
 {
     private TempDirectory _folder = null!;
 
@@ -92,6 +92,29 @@ public sealed class ToolTests(Db db) : DatabaseTest(db)
         (await RunOkAsync(ConnectionString, "groups", "delete", group)).Should().Be("Deleted 1 of 1 named group(s).\n");
         (await PortfolioGroup.FindAsync(Store, group)).Should().BeNull();
         (await Portfolio.FindAsync(Store, p2)).Should().NotBeNull("deleting a group keeps its portfolios");
+    }
+
+    [Test]
+    public async Task Groups_add_again_keeps_the_options_it_is_not_given()
+    {
+        var group = Unique("tool-again");
+        var metadata = System.Text.Json.JsonSerializer.SerializeToElement(new { owner = "ops" });
+
+        await RunOkAsync(ConnectionString, "groups", "add", group, "--name", "Tool group", "--description", "made by the tool");
+        await PortfolioGroup.UpdateAsync(Store, group, new PortfolioGroupChanges { Metadata = metadata });
+        var again = Json(await RunOkAsync(ConnectionString, "groups", "add", group, "--json"));
+        await RunOkAsync(ConnectionString, "groups", "add", group, "--description", "changed");
+
+        again.GetProperty("display_name").GetString().Should().Be("Tool group");
+        again.GetProperty("description").GetString().Should().Be("made by the tool");
+        var stored = await PortfolioGroup.GetAsync(Store, group);
+        stored.DisplayName.Should().Be("Tool group", "an option not given is kept");
+        stored.Description.Should().Be("changed");
+        stored.Metadata!.Value.GetProperty("owner").GetString().Should().Be("ops");
+
+        var fresh = Unique("tool-fresh");
+        await RunOkAsync(ConnectionString, "groups", "add", fresh);
+        (await PortfolioGroup.GetAsync(Store, fresh)).DisplayName.Should().Be(fresh, "a new group without --name is named by its identifier");
     }
 
     [Test]
@@ -183,7 +206,7 @@ public sealed class ToolTests(Db db) : DatabaseTest(db)
         var run = await RunAsync(ConnectionString, "import", file);
 
         ShouldFailWithOneLine(run, exitCode: 4, "no-such-portfolio");
-        (await PortfolioGroup.GetPortfoliosAsync(Store, group)).Items.Should().BeEmpty("a failed import writes nothing");
+        (await PortfolioGroup.GetPortfoliosAsync(Store, group)).Should().BeEmpty("a failed import writes nothing");
     }
 
     [Test]

@@ -1,0 +1,41 @@
+using PortfolioGroups.Repositories;
+
+namespace PortfolioGroups.Services;
+
+/// <summary>The rules of the all-or-nothing bulk delete of groups by uid: distinct uids, the missing ones listed in the order given.</summary>
+internal sealed partial class PortfolioGroupService
+{
+    public async Task<GroupBulkDeleteCheck> PreflightBulkDeleteAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
+    {
+        var (keys, ordered) = DistinctUids(uids);
+        if (ordered.Count == 0)
+        {
+            return new GroupBulkDeleteCheck(0, 0, [], 0);
+        }
+
+        var found = await groups.FindForDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+        var present = found.Select(f => f.Uid).ToHashSet();
+        return new GroupBulkDeleteCheck(found.Count, found.Sum(f => f.MembershipCount), [.. ordered.Where(u => !present.Contains(u))], 0);
+    }
+
+    public async Task<GroupBulkDeleteCheck> BulkDeleteAllOrNoneAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
+    {
+        var (keys, ordered) = DistinctUids(uids);
+        if (ordered.Count == 0)
+        {
+            return new GroupBulkDeleteCheck(0, 0, [], 0);
+        }
+
+        var (committed, found) = await groups.DeleteAllOrNoneAsync(keys, cancellationToken).ConfigureAwait(false);
+        var present = found.ToHashSet();
+        return committed
+            ? new GroupBulkDeleteCheck(found.Count, 0, [], found.Count)
+            : new GroupBulkDeleteCheck(found.Count, 0, [.. ordered.Where(u => !present.Contains(u))], 0);
+    }
+
+    private static (KeySet Keys, List<Guid> Ordered) DistinctUids(IEnumerable<Guid> uids)
+    {
+        var keys = Guard.Keys(Guard.NotNull(uids), null, nameof(uids), nameof(uids));
+        return (keys, [.. keys.Uids ?? []]);
+    }
+}
