@@ -298,6 +298,51 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task The_newest_migration_adds_its_group_rules_and_no_rule_trigger_or_rebuild_on_the_host_table()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await CreateHostSchemaAsync(connectionString);
+        var rows = await InsertHostPortfoliosAsync(connectionString, "n", 2);
+        var hostBefore = await HostTablesAsync(connectionString);
+        var ddlBefore = await HostTableDefinitionAsync(connectionString);
+        var rowsBefore = await HostTableSnapshotAsync(connectionString);
+
+        await using var store = await OpenStoreAsync(connectionString, new PortfolioStoreOptions { PortfolioTable = Mapping(), MigrateOnOpen = false });
+        await store.MigrateAsync();
+        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(PortfolioStore.LibraryMigrationVersions);
+        PortfolioStore.LibraryMigrationVersions.Should().Contain(2026120101);
+
+        // The host's table is as it was: no rebuild (same definition and rows), no CHECK, no trigger.
+        (await HostTableDefinitionAsync(connectionString)).Should().Be(ddlBefore);
+        (await HostTablesAsync(connectionString)).Should().Be(hostBefore);
+        (await HostTableSnapshotAsync(connectionString)).Should().Be(rowsBefore);
+
+        // The group and membership parts applied: the drift check (the depth rule on the group
+        // included) is clean, and the membership's key still points at the host's table.
+        (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+        var deep = new string('[', 70) + new string(']', 70);
+        await using (var connection = await OpenPlainConnectionAsync(connectionString))
+        {
+            var insertDeep = () => connection.ExecuteAsync(
+                $"INSERT INTO {Table("portfolio_group")} (uid, unique_identifier, display_name, metadata_json) VALUES (@uid, 'deep', 'Deep', @metadata{(Db == Db.Postgres ? "::jsonb" : "")})",
+                new { uid = Uid(Guid.NewGuid()), metadata = "{\"a\":" + deep + "}" });
+            await insertDeep.Should().ThrowAsync<DbException>();
+        }
+
+        await PortfolioGroup.CreateAsync(store, "n-group", "N");
+        await PortfolioGroup.AddPortfolioAsync(store, "n-group", rows[0].Code);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "n-group")).Select(p => p.Uid).Should().Equal(rows[0].Uid);
+
+        // Down one version: the host's table is still as it was, and the memberships stay.
+        await store.MigrateDownAsync(PortfolioStore.LibraryMigrationVersions[^2]);
+        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().NotContain(2026120101);
+        (await HostTableDefinitionAsync(connectionString)).Should().Be(ddlBefore);
+        (await HostTablesAsync(connectionString)).Should().Be(hostBefore);
+        (await HostTableSnapshotAsync(connectionString)).Should().Be(rowsBefore);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "n-group")).Select(p => p.Uid).Should().Equal(rows[0].Uid);
+    }
+
+    [Test]
     public async Task The_drift_check_expects_the_membership_key_on_the_host_table_and_reports_a_change()
     {
         (await Host.CheckSchemaAsync()).Differences.Should().BeEmpty();
@@ -376,6 +421,25 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         var rows = await connection.QueryAsync<string>(
             $"SELECT CAST(id AS TEXT) || '|' || code || '|' || COALESCE(title, '') || '|' || CAST(calendar_uid AS TEXT) || '|' || currency FROM {QualifiedHostTable} ORDER BY code");
         return string.Join("\n", rows);
+    }
+
+    /// <summary>
+    /// The host's table's definition and what hangs on it: on SQLite its CREATE statement (a
+    /// rebuild or an added CHECK changes it) and its triggers; on PostgreSQL its CHECK constraints
+    /// and its triggers.
+    /// </summary>
+    private async Task<string> HostTableDefinitionAsync(string connectionString)
+    {
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        var parts = Db == Db.Postgres
+            ? await connection.QueryAsync<string>(
+                "SELECT 'check ' || conname FROM pg_constraint WHERE contype = 'c' AND conrelid = 'host.host_portfolio'::regclass "
+                + "UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = 'host.host_portfolio'::regclass "
+                + "UNION ALL SELECT 'oid ' || CAST('host.host_portfolio'::regclass::oid AS text) ORDER BY 1")
+            : await connection.QueryAsync<string>(
+                "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name = @table AND type IN ('table', 'trigger') ORDER BY type, name",
+                new { table = HostTable });
+        return string.Join("\n", parts);
     }
 
     /// <summary>The host's tables as the database describes them (columns, keys, indexes).</summary>
