@@ -75,7 +75,9 @@ internal sealed partial class MembershipRepository(Database db)
 
     private async Task<Guid?> LockAsync(WriteTransaction tx, string table, string operation, RowKey key, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT uid FROM {table} WHERE {key.Column} = @key{db.LockAgainstDelete}";
+        // Aliased: the portfolios may be a derived table over a host's table (PortfolioTable.Existing),
+        // whose lock reaches the host's rows.
+        var sql = $"SELECT locked.uid FROM {table} locked WHERE locked.{key.Column} = @key{db.LockAgainstDelete}";
         var found = await tx.RunAsync(
             operation,
             ErrorContext.Read,
