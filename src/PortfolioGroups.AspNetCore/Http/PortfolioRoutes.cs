@@ -16,17 +16,17 @@ internal static class PortfolioRoutes
         var routes = api.MapGroup("/portfolio").WithTags("portfolio");
 
         routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "A resource collection (command-center.resource_collection@v1) of portfolios, ordered by unique identifier (ignoring case), then uid; filtered by search text (in the unique identifier, display name or uid, ignoring case), unique identifier and group membership (every condition given must hold; an empty one is no condition).")
-            .Takes(["search", "unique_identifier", "in_all_groups", "in_any_group", "not_in_groups", .. Query.Paging]).Produces<ResourceCollection<PortfolioResponse>>();
+            .Takes(["search", "unique_identifier", "in_all_groups", "in_any_group", "not_in_groups", .. Query.Paging]).Produces<ResourceCollection<PortfolioResponse>>().ReturnsRows();
         routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created; 200 when the portfolio existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
-            .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>();
+            .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>().PortfolioWrite();
         routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolios", "Delete many portfolios", "Deletes the portfolios named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their groups remain.")
-            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
+            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>().PortfolioWrite();
         routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolio", "Get a portfolio", "One portfolio by uid.")
-            .Produces<PortfolioResponse>().NotFound();
+            .Produces<PortfolioResponse>().NotFound().ReturnsRows();
         routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolio", "Change a portfolio", "An absent field is unchanged; null clears display_name.")
-            .Body<PortfolioUpdateRequest>().Produces<PortfolioResponse>().NotFound();
+            .Body<PortfolioUpdateRequest>().Produces<PortfolioResponse>().NotFound().PortfolioWrite();
         routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolio", "Delete a portfolio", "Its memberships go with it; its groups remain. deleted_count is 0 when it was not there.")
-            .Produces<DeleteResponse>();
+            .Produces<DeleteResponse>().PortfolioWrite();
     }
 
     private static async Task<IResult> ListAsync(
