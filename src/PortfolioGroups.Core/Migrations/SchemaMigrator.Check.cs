@@ -29,6 +29,6 @@ internal sealed partial class SchemaMigrator
             connection => database.ReadPortfolioTableSchemaAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var name = database.PortfolioTableSchema is { } schema ? $"{schema}.{database.PortfolioTableName}" : database.PortfolioTableName;
-        PortfolioTableCheck.ThrowIfMismatched(physical.GetValueOrDefault(database.PortfolioTableName), database.PortfolioTable, name, database.Kind);
+        PortfolioTableCheck.ThrowIfMismatched(physical.GetValueOrDefault(database.PortfolioTableName), database.PortfolioTable, name, database);
     }
 }

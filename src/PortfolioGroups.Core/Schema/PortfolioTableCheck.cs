@@ -12,8 +12,8 @@ internal static class PortfolioTableCheck
     /// <param name="table">The host's table as the database reports it; null when there is none.</param>
     /// <param name="mapping">The mapping the store was opened with.</param>
     /// <param name="qualifiedName">The table's name as the message shows it.</param>
-    /// <param name="kind">The database.</param>
-    public static void ThrowIfMismatched(PhysicalTable? table, PortfolioTable mapping, string qualifiedName, DatabaseKind kind)
+    /// <param name="database">What the database reports for a uid column.</param>
+    public static void ThrowIfMismatched(PhysicalTable? table, PortfolioTable mapping, string qualifiedName, IPhysicalConventions database)
     {
         if (table is null)
         {
@@ -21,12 +21,9 @@ internal static class PortfolioTableCheck
         }
 
         var uid = Column(table, mapping.UidColumn, qualifiedName, "uid");
-        var uidFits = kind == DatabaseKind.Postgres
-            ? string.Equals(uid.Type, "uuid", StringComparison.OrdinalIgnoreCase)
-            : IsSqliteText(uid.Type);
-        if (!uidFits)
+        if (!database.FitsUid(uid.Type))
         {
-            throw Mismatch($"The uid column {qualifiedName}.{uid.Name} is of type {uid.Type}; it must be {(kind == DatabaseKind.Postgres ? "uuid" : "TEXT (canonical lower-case uids)")}.");
+            throw Mismatch($"The uid column {qualifiedName}.{uid.Name} is of type {uid.Type}; it must be {database.UidTypeInWords}.");
         }
 
         RequireKey(table, uid, qualifiedName, "uid", allowPrimaryKey: true);
@@ -59,10 +56,6 @@ internal static class PortfolioTableCheck
             throw Mismatch($"The {role} column {qualifiedName}.{column.Name} is not unique; it needs a primary key or a unique constraint of its own.");
         }
     }
-
-    // SQLite's text affinity: a declared type containing CHAR, CLOB or TEXT.
-    private static bool IsSqliteText(string type) =>
-        type.Contains("CHAR", StringComparison.OrdinalIgnoreCase) || type.Contains("CLOB", StringComparison.OrdinalIgnoreCase) || type.Contains("TEXT", StringComparison.OrdinalIgnoreCase);
 
     private static StoreOpenException Mismatch(string message) => new(StoreOpenFailure.PortfolioTableMismatch, message, null);
 }

@@ -310,6 +310,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public abstract string PhysicalType(ColumnModel column);
 
     /// <inheritdoc/>
+    public abstract bool FitsUid(string physicalType);
+
+    /// <inheritdoc/>
+    public abstract string UidTypeInWords { get; }
+
+    /// <inheritdoc/>
     public abstract bool KeepsForeignKeyNames { get; }
 
     /// <summary>Runs first in every migration call, on the migrator's connection: serializes migrators, prepares the schema.</summary>

@@ -265,6 +265,10 @@ internal sealed partial class PostgresDatabase : Database
     public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadCatalogAsync(connection, PortfolioTableSchema ?? Schema!, cancellationToken);
 
+    public override bool FitsUid(string physicalType) => string.Equals(physicalType, "uuid", StringComparison.OrdinalIgnoreCase);
+
+    public override string UidTypeInWords => "uuid";
+
     public override string PhysicalType(ColumnModel column)
     {
         ArgumentNullException.ThrowIfNull(column);

@@ -371,6 +371,12 @@ internal sealed partial class SqliteDatabase : Database
     public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadCatalogAsync(connection, cancellationToken);
 
+    // A host's uid column: SQLite's text affinity (a declared type containing CHAR, CLOB or TEXT).
+    public override bool FitsUid(string physicalType) =>
+        physicalType.Contains("CHAR", StringComparison.OrdinalIgnoreCase) || physicalType.Contains("CLOB", StringComparison.OrdinalIgnoreCase) || physicalType.Contains("TEXT", StringComparison.OrdinalIgnoreCase);
+
+    public override string UidTypeInWords => "TEXT (canonical lower-case uids)";
+
     // SQLite reports the declared type: the migrations declare uuids, text and JSON as TEXT.
     public override string PhysicalType(ColumnModel column)
     {
