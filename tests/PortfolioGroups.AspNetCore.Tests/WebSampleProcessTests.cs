@@ -10,7 +10,7 @@ namespace PortfolioGroups.Tests.Http;
 
 /// <summary>
 /// The web sample as a user runs it: a real process (`dotnet run`, or the built app), on a port the
-/// user chose, answering <c>/health</c>, and stopping on SIGINT.
+/// user chose, answering <c>/health/ready</c> and <c>/health</c>, and stopping on SIGINT.
 /// </summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
@@ -35,9 +35,11 @@ public sealed class WebSampleProcessTests(Db db) : DatabaseTest(db)
             ["run", "--no-build", "-c", Configuration(), "--project", SampleFolder()],
             Environment(port));
 
-        var health = await sample.WaitForHealthAsync(port, StartTimeout);
+        var ready = await sample.WaitForHealthAsync(port, StartTimeout);
+        var live = await sample.WaitForHealthAsync(port, StartTimeout, "/health");
 
-        health.Should().Be("Healthy", sample.Describe());
+        ready.Should().Be("Healthy", "/health/ready is the store's health check: open and migrated. " + sample.Describe());
+        live.Should().Contain("\"status\":\"ok\"", "/health is the process's liveness answer of the connection contract. " + sample.Describe());
     }
 
     [Test]
@@ -144,8 +146,8 @@ public sealed class WebSampleProcessTests(Db db) : DatabaseTest(db)
             return sample;
         }
 
-        /// <summary>Polls <c>/health</c> on the port until the sample listens; any answer but 200 fails the test.</summary>
-        public async Task<string> WaitForHealthAsync(int port, TimeSpan timeout)
+        /// <summary>Polls <paramref name="path"/> (by default the store's health check, <c>/health/ready</c>) on the port until the sample listens; any answer but 200 fails the test.</summary>
+        public async Task<string> WaitForHealthAsync(int port, TimeSpan timeout, string path = "/health/ready")
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var deadline = Stopwatch.StartNew();
@@ -159,7 +161,7 @@ public sealed class WebSampleProcessTests(Db db) : DatabaseTest(db)
                 try
                 {
                     // The store is opened and migrated before Kestrel listens: the first answer is the real one.
-                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"));
                     response.StatusCode.Should().Be(HttpStatusCode.OK, Describe());
                     return await response.Content.ReadAsStringAsync();
                 }
@@ -171,7 +173,7 @@ public sealed class WebSampleProcessTests(Db db) : DatabaseTest(db)
                 await Task.Delay(250);
             }
 
-            Assert.Fail($"The sample did not answer /health on port {port} within {timeout.TotalSeconds:0} s. {Describe()}");
+            Assert.Fail($"The sample did not answer {path} on port {port} within {timeout.TotalSeconds:0} s. {Describe()}");
             return "";
         }
 
