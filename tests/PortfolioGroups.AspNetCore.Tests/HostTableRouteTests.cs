@@ -83,7 +83,7 @@ public sealed class HostTableRouteTests(Db db) : DatabaseTest(db)
         }
 
         var after = await (await _client.GetAsync($"{Portfolios}?search=HOST")).ReadNodeAsync(HttpStatusCode.OK);
-        after["results"]!.AsArray().Select(p => p!.Text("display_name")).Should().Equal("Host one");
+        after["items"]!.AsArray().Select(p => p!.Text("display_name")).Should().Equal("Host one");
     }
 
     private static async Task ExecuteAsync(DbConnection connection, string sql)
