@@ -27,6 +27,9 @@ internal static class ExitCodes
     /// <summary><c>schema check</c> found the physical schema different from the model.</summary>
     public const int SchemaDrift = 7;
 
+    /// <summary>A portfolio write (<c>portfolios add|delete|import</c>) on a database whose portfolios are the host's table (<c>--portfolio-table</c>). Nothing was written.</summary>
+    public const int HostOwnsPortfolios = 8;
+
     /// <summary>Cancelled (Ctrl+C). Nothing of the interrupted write was kept.</summary>
     public const int Cancelled = 130;
 }

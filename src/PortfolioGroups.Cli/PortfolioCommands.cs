@@ -48,6 +48,7 @@ internal static class PortfolioCommands
     private static async Task<int> AddAsync(ParseResult parse, string id, string? name, CancellationToken ct)
     {
         await using var store = await Settings.OpenAsync(parse, OpenFor.Use, ct);
+        Settings.RefusePortfolioWrites(store, "add");
 
         // Without --name, adding an existing portfolio leaves it as it is (an add never clears a field).
         Portfolio portfolio;
@@ -89,6 +90,7 @@ internal static class PortfolioCommands
     private static async Task<int> DeleteAsync(ParseResult parse, string[] ids, CancellationToken ct)
     {
         await using var store = await Settings.OpenAsync(parse, OpenFor.Use, ct);
+        Settings.RefusePortfolioWrites(store, "delete");
         var deleted = await Portfolio.BulkDeleteAsync(store, uniqueIdentifiers: ids, cancellationToken: ct);
         var named = ids.Distinct(StringComparer.Ordinal).Count();
         if (Output.IsJson(parse))
@@ -122,6 +124,7 @@ internal static class PortfolioCommands
             index => CsvPortfolios.LineOf(path, index, ct),
             async (store, progress) =>
             {
+                Settings.RefusePortfolioWrites(store, "import");
                 var result = await Portfolio.UpsertManyAsync(store, CsvPortfolios.Read(path, ct), progress, ct);
                 return [("inserted", result.Inserted), ("updated", result.Updated)];
             },

@@ -9,6 +9,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     Settings.Connection,
     Settings.Provider,
     Settings.Schema,
+    Settings.PortfolioTableOption,
     Settings.Json,
     MigrateCommands.Create(),
     CatalogCommands.Create(),
@@ -42,10 +43,12 @@ catch (Exception ex)
 static (int Code, string Message) Explain(Exception ex) => ex switch
 {
     CliException cli => (cli.ExitCode, cli.Message),
+    StoreOpenException { Failure: StoreOpenFailure.PortfolioTableMismatch } => (ExitCodes.InvalidInput, $"The host's portfolio table does not fit: {ex.Message}"),
     OperationCanceledException => (ExitCodes.Cancelled, "Cancelled; the interrupted write was rolled back."),
     RowNotFoundException => (ExitCodes.NotFound, ex.Message),
     InvalidValueException or DuplicateKeyException => (ExitCodes.InvalidInput, ex.Message + " Nothing was written."),
     TransientStorageException => (ExitCodes.DatabaseUnavailable, $"Cannot reach the database: {ex.Message}"),
+    StoreOpenException => (ExitCodes.DatabaseUnavailable, $"Cannot use the database: {ex.Message}"),
     PortfolioGroupsException => (ExitCodes.Failure, ex.Message),
     PostgresException { SqlState: ['0', '8', ..] or ['2', '8', ..] or "3D000" or "57P03" } pg => (ExitCodes.DatabaseUnavailable, $"Cannot use the database: {pg.MessageText}"),
     PostgresException pg => (ExitCodes.Failure, $"The database refused the command: {pg.SqlState}: {pg.MessageText}"),

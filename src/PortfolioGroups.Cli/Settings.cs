@@ -30,6 +30,13 @@ internal static class Settings
         Recursive = true,
     };
 
+    public static readonly Option<string?> PortfolioTableOption = new("--portfolio-table")
+    {
+        Description = "Read the portfolios from a table the host application owns: [schema.]table[:uid_column[:unique_identifier_column[:display_name_column]]] "
+                      + "(defaults uid, unique_identifier, none). The library only reads that table; without this option the portfolios are the library's own table.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Write the result as JSON on stdout (errors stay one line on stderr).",
@@ -56,7 +63,12 @@ internal static class Settings
         var provider = parse.GetValue(Provider) ?? Environment.GetEnvironmentVariable(ProviderVariable) ?? "sqlite";
         var connection = parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
         var schema = parse.GetValue(Schema) ?? PortfolioStoreOptions.DefaultPostgresSchema;
-        var options = new PortfolioStoreOptions { MigrateOnOpen = false, PostgresSchema = schema };
+        var options = new PortfolioStoreOptions
+        {
+            MigrateOnOpen = false,
+            PostgresSchema = schema,
+            PortfolioTable = ParsePortfolioTable(parse.GetValue(PortfolioTableOption)),
+        };
 
         PortfolioStore store;
         try
@@ -107,6 +119,52 @@ internal static class Settings
         {
             await store.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a portfolio write (<paramref name="verb"/>) when the store's portfolios are the host's
+    /// table (<c>--portfolio-table</c>): the host owns and writes those rows; the tool only reads them.
+    /// </summary>
+    public static void RefusePortfolioWrites(PortfolioStore store, string verb)
+    {
+        if (store.PortfolioTable is { IsLibrary: false } host)
+        {
+            var table = host.Schema is null ? host.Table : $"{host.Schema}.{host.Table}";
+            throw new CliException(
+                ExitCodes.HostOwnsPortfolios,
+                $"Cannot {verb} portfolios: they are the host's table '{table}' (--portfolio-table), which the host application writes; the tool only reads it. Nothing was written.");
+        }
+    }
+
+    /// <summary>The <c>--portfolio-table</c> mapping: <c>[schema.]table[:uid[:unique_identifier[:display_name]]]</c>; the library's own table when absent.</summary>
+    private static PortfolioTable ParsePortfolioTable(string? spec)
+    {
+        if (spec is null)
+        {
+            return PortfolioTable.Library;
+        }
+
+        var parts = spec.Split(':');
+        var qualified = parts[0].Split('.', 2);
+        var (schema, table) = qualified.Length == 2 ? (qualified[0], qualified[1]) : (null, qualified[0]);
+        if (parts.Length > 4)
+        {
+            throw new CliException(ExitCodes.Usage, $"--portfolio-table '{spec}' has more than four parts: [schema.]table[:uid_column[:unique_identifier_column[:display_name_column]]].");
+        }
+
+        try
+        {
+            return PortfolioTable.Existing(
+                table,
+                parts.Length > 1 ? parts[1] : "uid",
+                parts.Length > 2 ? parts[2] : "unique_identifier",
+                parts.Length > 3 ? parts[3] : null,
+                schema);
+        }
+        catch (InvalidValueException ex)
+        {
+            throw new CliException(ExitCodes.Usage, $"--portfolio-table: {ex.Message}");
         }
     }
 

@@ -10,7 +10,7 @@ public static class PortfolioGroupsHealthChecksBuilderExtensions
     public const string DefaultName = "portfoliogroups";
 
     /// <summary>
-    /// Adds a check that the store <see cref="PortfolioGroupsServiceCollectionExtensions.AddPortfolioGroups"/>
+    /// Adds a check that the store <see cref="PortfolioGroupsServiceCollectionExtensions.AddPortfolioGroups(IServiceCollection, Action{PortfolioGroupsOptions})"/>
     /// registered is open, its database reachable and its schema current.
     /// </summary>
     /// <param name="builder">The health checks builder, from <c>services.AddHealthChecks()</c>.</param>
@@ -36,6 +36,35 @@ public static class PortfolioGroupsHealthChecksBuilderExtensions
         return builder.Add(new HealthCheckRegistration(
             name,
             static sp => new PortfolioGroupsHealthCheck(sp.GetRequiredService<PortfolioStoreLifetime>()),
+            failureStatus,
+            tags,
+            timeout));
+    }
+
+    /// <summary>
+    /// Adds a check of the store registered under <paramref name="serviceKey"/> by
+    /// <c>AddKeyedPortfolioGroups</c>: the same check as <see cref="AddPortfolioGroups"/>, one per store.
+    /// </summary>
+    /// <param name="builder">The health checks builder, from <c>services.AddHealthChecks()</c>.</param>
+    /// <param name="serviceKey">The key the store was registered under.</param>
+    /// <param name="name">The check's name; null for <c>portfoliogroups-{key}</c>.</param>
+    /// <param name="failureStatus">As for <see cref="AddPortfolioGroups"/>.</param>
+    /// <param name="tags">Tags to filter checks by.</param>
+    /// <param name="timeout">How long the check may run; null for no limit.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddKeyedPortfolioGroups(
+        this IHealthChecksBuilder builder,
+        object serviceKey,
+        string? name = null,
+        HealthStatus? failureStatus = null,
+        IEnumerable<string>? tags = null,
+        TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        return builder.Add(new HealthCheckRegistration(
+            name ?? $"{DefaultName}-{serviceKey}",
+            sp => new PortfolioGroupsHealthCheck(sp.GetRequiredKeyedService<PortfolioStoreLifetime>(serviceKey)),
             failureStatus,
             tags,
             timeout));

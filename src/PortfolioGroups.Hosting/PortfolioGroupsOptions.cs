@@ -4,12 +4,15 @@ using Npgsql;
 namespace PortfolioGroups.Hosting;
 
 /// <summary>
-/// How <see cref="Microsoft.Extensions.DependencyInjection.PortfolioGroupsServiceCollectionExtensions.AddPortfolioGroups"/>
+/// How <c>services.AddPortfolioGroups(...)</c>
 /// opens the store: the database (<see cref="UseSqlite"/> or one of the <c>UsePostgres</c> overloads,
 /// exactly one is required), whether to migrate at start, and the core <see cref="PortfolioStoreOptions"/>.
 /// </summary>
 public sealed class PortfolioGroupsOptions
 {
+    /// <summary>The configuration section the documented set-up binds, <c>PortfolioGroups</c>.</summary>
+    public const string ConfigurationSectionName = "PortfolioGroups";
+
     private Func<PortfolioStoreOptions, CancellationToken, Task<PortfolioStore>>? _open;
 
     /// <summary>

@@ -13,11 +13,23 @@ namespace PortfolioGroups.Hosting;
 /// The container also disposes this holder (and the store it resolved) when the provider is
 /// disposed, synchronously or not; disposing a store twice does nothing the second time.
 /// </remarks>
-internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options, ILoggerFactory? loggerFactory = null) : IHostedLifecycleService, IAsyncDisposable, IDisposable
+internal sealed class PortfolioStoreLifetime(Func<PortfolioGroupsOptions> configure, ILoggerFactory? loggerFactory = null) : IHostedLifecycleService, IAsyncDisposable, IDisposable
 {
+    private readonly Lazy<PortfolioGroupsOptions> _options = new(() =>
+    {
+        var options = configure();
+        options.Validate();
+        return options;
+    });
+
     private PortfolioStore? _store;
     private Exception? _openFailure;
     private int _stopped;
+
+    /// <summary>The options, built (from the container or configuration) the first time they are asked for.</summary>
+    /// <exception cref="InvalidOperationException">The options name no database.</exception>
+    /// <exception cref="InvalidValueException">A configuration value is invalid; the key is named.</exception>
+    public PortfolioGroupsOptions Options => _options.Value;
 
     /// <summary>The open store, or null before the host started it and after the host stopped.</summary>
     public PortfolioStore? OpenStore => Volatile.Read(ref _stopped) == 0 ? Volatile.Read(ref _store) : null;
@@ -41,7 +53,7 @@ internal sealed class PortfolioStoreLifetime(PortfolioGroupsOptions options, ILo
         PortfolioStore store;
         try
         {
-            store = await options.OpenAsync(loggerFactory, cancellationToken).ConfigureAwait(false);
+            store = await Options.OpenAsync(loggerFactory, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

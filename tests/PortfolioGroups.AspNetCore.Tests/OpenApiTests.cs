@@ -82,6 +82,16 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
             {
                 responses.Select(r => r.Key).Should().Contain("404", $"{method} {path}");
             }
+
+            // A portfolio write answers 405 where the portfolios are a host's table.
+            var isPortfolioWrite = (path == "/api/v1/portfolio" || path.StartsWith("/api/v1/portfolio/", StringComparison.Ordinal)) && method != "get";
+            responses.ContainsKey("405").Should().Be(isPortfolioWrite, $"{method} {path}");
+        }
+
+        // A stored row that cannot be read is a 409 on the routes that return rows.
+        foreach (var id in new[] { "listPortfolioGroups", "getPortfolioGroup", "listPortfoliosInGroup", "listGroupsForPortfolio", "listPortfolios", "getPortfolio" })
+        {
+            operations.Single(o => o.Operation["operationId"]!.GetValue<string>() == id).Operation["responses"]!.AsObject().ContainsKey("409").Should().BeTrue(id);
         }
     }
 

@@ -75,3 +75,29 @@ public sealed class ClosedStoreTests(Db db) : DatabaseTest(db)
         (await client.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK, "health does not touch the store");
     }
 }
+
+/// <summary>A database that cannot be opened as configured (here: dropped while the server runs) is the server's state, not the client's fault: 503 with Retry-After, never 500.</summary>
+[TestFixture(Db.Postgres)]
+public sealed class StoreOpenUnavailableTests(Db db) : DatabaseTest(db)
+{
+    [Test]
+    public async Task A_request_on_a_database_that_no_longer_exists_answers_503_with_retry_after_not_500()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var api = new WebApi(Db, connectionString);
+        using var client = api.CreateDefaultClient(new OpenApiResponses());
+        (await client.GetAsync("/api/v1/portfolio-group/?limit=1")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        await using (var admin = new NpgsqlConnection(TestDatabases.PostgresAdminConnectionString))
+        {
+            await admin.OpenAsync();
+            var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+            await using var drop = new NpgsqlCommand($"DROP DATABASE \"{database}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var read = await client.GetAsync("/api/v1/portfolio-group/?limit=1");
+        (await read.ProblemAsync(HttpStatusCode.ServiceUnavailable)).Text("detail").Should().Contain("send the request again");
+        read.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
+    }
+}

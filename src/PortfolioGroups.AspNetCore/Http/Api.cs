@@ -122,6 +122,14 @@ internal static class Api
     public static RouteHandlerBuilder NotFound(this RouteHandlerBuilder route) =>
         route.ProducesProblem(StatusCodes.Status404NotFound);
 
+    /// <summary>A route that returns stored rows: 409 when one of them was written outside the library and cannot be read.</summary>
+    public static RouteHandlerBuilder ReturnsRows(this RouteHandlerBuilder route) =>
+        route.ProducesProblem(StatusCodes.Status409Conflict);
+
+    /// <summary>A portfolio write route: 405 when the store's portfolios are a host's table, which the host writes.</summary>
+    public static RouteHandlerBuilder PortfolioWrite(this RouteHandlerBuilder route) =>
+        route.ProducesProblem(StatusCodes.Status405MethodNotAllowed);
+
     /// <summary>The query and path parameters are read as text (so a bad value is a 400 problem naming it); the document gives their real types.</summary>
     private static Task DescribeParameters(OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {

@@ -19,7 +19,7 @@ internal static class GroupRoutes
         var routes = api.MapGroup("/portfolio-group").WithTags("portfolio-group");
 
         routes.MapGet("/", ListAsync).Describe("listPortfolioGroups", "List groups", "A resource collection (command-center.resource_collection@v1) of groups, ordered by display name, then unique identifier (each ignoring case), then uid; filtered by search text (in the unique identifier, display name or uid, ignoring case), unique identifier and display name (exactly); every condition given must hold, and an empty one is no condition.")
-            .Takes(["search", "unique_identifier", "display_name", .. Query.Paging]).Produces<ResourceCollection<PortfolioGroupResponse>>();
+            .Takes(["search", "unique_identifier", "display_name", .. Query.Paging]).Produces<ResourceCollection<PortfolioGroupResponse>>().ReturnsRows();
         routes.MapPost("/", CreateAsync).Describe("createPortfolioGroup", "Create or update a group", "Upserts by unique_identifier: 201 with Location when created; 200 when the group existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
             .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
         routes.MapGet("/discovery/", DiscoverGroups).Describe("discoverPortfolioGroups", "Discover portfolio groups", "The group list's discovery document (command-center.resource_discovery@v1): identity, search and filters, columns, and the bulk delete with its preflight.")
@@ -35,9 +35,9 @@ internal static class GroupRoutes
         routes.MapGet("/by-portfolio/{portfolio_uid}/discovery/", DiscoverGroupsForPortfolio).Describe("discoverGroupsForPortfolio", "Discover groups for a portfolio", "The discovery document of a portfolio's group list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
         routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "A resource collection of the groups a portfolio is in, ordered by display name (ignoring case), then uid. 404 when the portfolio does not exist.")
-            .Takes(Query.Paging).Produces<ResourceCollection<PortfolioGroupResponse>>().NotFound();
+            .Takes(Query.Paging).Produces<ResourceCollection<PortfolioGroupResponse>>().NotFound().ReturnsRows();
         routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolioGroup", "Get a group", "One group by uid.")
-            .Produces<PortfolioGroupResponse>().NotFound();
+            .Produces<PortfolioGroupResponse>().NotFound().ReturnsRows();
         routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolioGroup", "Change a group", "An absent field is unchanged; null clears description and metadata_json; display_name cannot be null.")
             .Body<PortfolioGroupUpdateRequest>().Produces<PortfolioGroupResponse>().NotFound();
         routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolioGroup", "Delete a group", "Its memberships go with it; its portfolios remain. deleted_count is 0 when it was not there.")
@@ -45,7 +45,7 @@ internal static class GroupRoutes
         routes.MapGet("/{uid}/portfolios/discovery/", DiscoverPortfoliosInGroup).Describe("discoverPortfoliosInGroup", "Discover portfolios in a group", "The discovery document of a group's portfolio list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
         routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page.")
-            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound().NextLink();
+            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound().NextLink().ReturnsRows();
         routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
             .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
         routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")

@@ -16,17 +16,17 @@ internal static class PortfolioRoutes
         var routes = api.MapGroup("/portfolio").WithTags("portfolio");
 
         routes.MapGet("/", ListAsync).Describe("listPortfolios", "List portfolios", "A resource collection (command-center.resource_collection@v1) of portfolios, ordered by unique identifier (ignoring case), then uid; filtered by search text (in the unique identifier, display name or uid, ignoring case), unique identifier and group membership (every condition given must hold; an empty one is no condition).")
-            .Takes(["search", "unique_identifier", "in_all_groups", "in_any_group", "not_in_groups", .. Query.Paging]).Produces<ResourceCollection<PortfolioResponse>>();
+            .Takes(["search", "unique_identifier", "in_all_groups", "in_any_group", "not_in_groups", .. Query.Paging]).Produces<ResourceCollection<PortfolioResponse>>().ReturnsRows();
         routes.MapPost("/", CreateAsync).Describe("createPortfolio", "Create or update a portfolio", "Upserts by unique_identifier: 201 with Location when created; 200 when the portfolio existed, which keeps its uid and changes only the fields given (absent or null keeps the stored value).")
-            .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>();
+            .Body<PortfolioCreateRequest>().Produces<PortfolioResponse>(StatusCodes.Status201Created).Produces<PortfolioResponse>().PortfolioWrite();
         routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolios", "Delete many portfolios", "Deletes the portfolios named by uids and/or unique_identifiers, in one transaction; their memberships go with them, their groups remain.")
-            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
+            .Body<BulkDeleteRequest>(bulk: true).Produces<DeleteResponse>().PortfolioWrite();
         routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolio", "Get a portfolio", "One portfolio by uid.")
-            .Produces<PortfolioResponse>().NotFound();
+            .Produces<PortfolioResponse>().NotFound().ReturnsRows();
         routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolio", "Change a portfolio", "An absent field is unchanged; null clears display_name.")
-            .Body<PortfolioUpdateRequest>().Produces<PortfolioResponse>().NotFound();
+            .Body<PortfolioUpdateRequest>().Produces<PortfolioResponse>().NotFound().PortfolioWrite();
         routes.MapDelete("/{uid}/", DeleteAsync).Describe("deletePortfolio", "Delete a portfolio", "Its memberships go with it; its groups remain. deleted_count is 0 when it was not there.")
-            .Produces<DeleteResponse>();
+            .Produces<DeleteResponse>().PortfolioWrite();
     }
 
     private static async Task<IResult> ListAsync(
@@ -61,6 +61,7 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> CreateAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, CreateFields, cancellationToken).ConfigureAwait(false);
         var uniqueIdentifier = body.String("unique_identifier", required: true);
         var displayName = body.String("display_name");
@@ -88,6 +89,7 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> UpdateAsync(HttpContext context, string uid, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var key = Uids.FromRoute(uid, "uid");
         var body = await RequestBody.ReadAsync(context.Request, RequestBody.DefaultLimit, UpdateFields, cancellationToken).ConfigureAwait(false);
         var changes = new PortfolioChanges { DisplayName = body.StringChange("display_name") };
@@ -98,14 +100,33 @@ internal static class PortfolioRoutes
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string uid, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "GET");
         var deleted = await Portfolio.DeleteAsync(Api.Store(context), Uids.FromRoute(uid, "uid"), cancellationToken).ConfigureAwait(false);
         return Api.Json(Api.Deleted(deleted ? 1 : 0, "portfolio"));
     }
 
     private static async Task<IResult> BulkDeleteAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        RefuseWritesToHostTable(context, allow: "");
         var (uids, identifiers) = await Api.ReadNamedRowsAsync(context, cancellationToken).ConfigureAwait(false);
         var deleted = await Portfolio.BulkDeleteAsync(Api.Store(context), uids, identifiers, cancellationToken).ConfigureAwait(false);
         return Api.Json(Api.Deleted(deleted, "portfolio"));
+    }
+
+    /// <summary>
+    /// A store whose portfolios are a host's table (<see cref="PortfolioTable.Existing"/>) only reads
+    /// them: a write route answers 405 Method Not Allowed (with the methods the route still allows),
+    /// before reading the body, and nothing is written.
+    /// </summary>
+    private static void RefuseWritesToHostTable(HttpContext context, string allow)
+    {
+        var table = Api.Store(context).PortfolioTable;
+        if (!table.IsLibrary)
+        {
+            context.Response.Headers.Allow = allow;
+            throw new HttpProblemException(
+                StatusCodes.Status405MethodNotAllowed,
+                $"Portfolios are read-only here: they live in the host application's table {table.Table}, which the host writes (PortfolioTable.Existing).");
+        }
     }
 }

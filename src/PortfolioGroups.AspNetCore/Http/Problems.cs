@@ -152,11 +152,13 @@ internal static partial class Problems
     /// <summary>
     /// Whether the failure is the server's temporary state: a lost or refused connection, an
     /// exhausted pool, a busy database (Core's <see cref="TransientStorageException"/>, or a driver
-    /// error the driver calls transient), or the store already closed because the host is stopping
-    /// (a request still running then; the next instance will answer it).
+    /// error the driver calls transient), a database that cannot be used as configured right now
+    /// (Core's <see cref="StoreOpenException"/>: a missing database or schema, refused credentials,
+    /// which an operator fixes while the server runs), or the store already closed because the host
+    /// is stopping (a request still running then; the next instance will answer it).
     /// </summary>
     public static bool IsTemporary(Exception exception) =>
-        exception is TransientStorageException
+        exception is TransientStorageException or StoreOpenException
         || exception is System.Data.Common.DbException { IsTransient: true }
         || exception is ObjectDisposedException { ObjectName: var name } && name == typeof(PortfolioStore).FullName;
 

@@ -19,9 +19,14 @@ internal sealed class CatalogTable(Database db)
     private const string Columns = "meta_table_identifier, physical_name, description, columns_json, schema_version";
 
     /// <summary>The catalog rows the model graph calls for, ordered by identifier.</summary>
-    public static IReadOnlyList<CatalogEntry> Expected(long schemaVersion) =>
+    /// <remarks>
+    /// With a host's portfolio table (<paramref name="portfolioTable"/>), the <c>Portfolio</c> entry
+    /// describes the mapping (<see cref="SchemaModel.MetaTablesFor"/>): the host's table as its
+    /// physical name, the host's mapped columns as its columns.
+    /// </remarks>
+    public static IReadOnlyList<CatalogEntry> Expected(long schemaVersion, PortfolioTable? portfolioTable = null) =>
     [
-        .. LibraryMigrationSource.CatalogTables(schemaVersion)
+        .. LibraryMigrationSource.CatalogTables(schemaVersion, portfolioTable ?? PortfolioTable.Library)
             .Select(t => new CatalogEntry(t.Identifier, t.PhysicalName, t.Description, [.. t.Columns.Select(ToCatalogColumn)], schemaVersion))
             .OrderBy(e => e.MetaTableIdentifier, StringComparer.Ordinal),
     ];
@@ -42,7 +47,7 @@ internal sealed class CatalogTable(Database db)
     public async Task<bool> IsCurrentAsync(DbConnection connection, long schemaVersion, CancellationToken cancellationToken)
     {
         var rows = await ReadAsync(connection, cancellationToken, "catalog.check").ConfigureAwait(false);
-        var expected = Expected(schemaVersion);
+        var expected = Expected(schemaVersion, db.PortfolioTable);
         return rows.Count == expected.Count && rows.Zip(expected).All(pair => SameEntry(pair.First, pair.Second));
 
         static bool SameEntry(CatalogEntry a, CatalogEntry b) =>
@@ -57,7 +62,7 @@ internal sealed class CatalogTable(Database db)
         await db.RunAsync(connection, "catalog.refresh", ErrorContext.Read, c => c.ExecuteAsync(delete, transaction: transaction), cancellationToken).ConfigureAwait(false);
 
         // Every row travels in one JSON parameter, read back as rows by the database.
-        IReadOnlyList<CatalogRow> expected = [.. Expected(schemaVersion).Select(e => new CatalogRow(e.MetaTableIdentifier, e.PhysicalName, e.Description, e.Columns, e.SchemaVersion))];
+        IReadOnlyList<CatalogRow> expected = [.. Expected(schemaVersion, db.PortfolioTable).Select(e => new CatalogRow(e.MetaTableIdentifier, e.PhysicalName, e.Description, e.Columns, e.SchemaVersion))];
         // Declared as string, not var: Dapper.AOT 1.1.0 does not intercept the call below otherwise
         // (a test holds every call in the library to being intercepted).
         string json = JsonSerializer.Serialize(expected, CatalogJson.Default.IReadOnlyListCatalogRow);

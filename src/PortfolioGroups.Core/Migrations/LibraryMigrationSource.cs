@@ -22,19 +22,42 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>The version that creates the membership history.</summary>
     public static long HistoryVersion => M2026120102_MembershipHistory.Version;
 
-    /// <summary>The tables the catalog describes at <paramref name="schemaVersion"/>: the MetaTables, and the membership history once it exists.</summary>
-    public static IEnumerable<TableModel> CatalogTables(long schemaVersion) =>
-        schemaVersion >= HistoryVersion ? [.. SchemaModel.MetaTables, SchemaModel.PortfolioGroupMembershipHistory] : SchemaModel.MetaTables;
+    /// <summary>
+    /// The tables the catalog describes at <paramref name="schemaVersion"/>: the MetaTables (with a
+    /// host's portfolio table, as mapped: <see cref="SchemaModel.MetaTablesFor"/>), and the
+    /// membership history once it exists.
+    /// </summary>
+    public static IEnumerable<TableModel> CatalogTables(long schemaVersion, PortfolioTable portfolioTable)
+    {
+        var metaTables = SchemaModel.MetaTablesFor(portfolioTable);
+        return schemaVersion >= HistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory] : metaTables;
+    }
 
-    public IEnumerable<IMigration> GetMigrations() =>
-    [
-        new M2026112301_CreatePortfolioTables(target),
-        new M2026112302_CreateCatalog(target),
-        new M2026112901_DropMembershipGroupIndex(target),
-        new M2026112902_DatabaseEnforcesRowRules(target),
-        new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
-        new M2026120102_MembershipHistory(target),
-    ];
+    /// <remarks>
+    /// The one place that picks the set: where the portfolios are a host's table
+    /// (<see cref="PortfolioTable.Existing"/>), the versions that touch the portfolio table are
+    /// their host-mode twins (<c>HostPortfolioMigrations.cs</c>), which leave the host's table alone;
+    /// 2026120101 is one class for both, its SQLite rebuild leaving out the host's table.
+    /// </remarks>
+    public IEnumerable<IMigration> GetMigrations() => target.Database.OwnsPortfolioTable
+        ?
+        [
+            new M2026112301_CreatePortfolioTables(target),
+            new M2026112302_CreateCatalog(target),
+            new M2026112901_DropMembershipGroupIndex(target),
+            new M2026112902_DatabaseEnforcesRowRules(target),
+            new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
+            new M2026120102_MembershipHistory(target),
+        ]
+        :
+        [
+            new H2026112301_CreateGroupTables(target),
+            new M2026112302_CreateCatalog(target),
+            new M2026112901_DropMembershipGroupIndex(target),
+            new H2026112902_DatabaseEnforcesRowRules(target),
+            new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
+            new M2026120102_MembershipHistory(target),
+        ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>
         GetMigrations().Where(m => predicate(m.GetType()));

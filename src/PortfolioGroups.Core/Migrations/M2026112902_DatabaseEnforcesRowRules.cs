@@ -74,14 +74,14 @@ internal sealed class M2026112902_DatabaseEnforcesRowRules(MigrationTarget targe
         RebuildSqliteTables(withRules: false);
     }
 
-    private string IdentifierRule(string column) =>
+    internal string IdentifierRule(string column) =>
         $"{column} <> '' AND length({column}) <= {SchemaModel.MaxNameLength} AND {target.Database.TrimCharacters(column, Whitespace)} = {column} "
         + $"AND {target.Database.HasNoCharacterIn(column, ControlRanges)}";
 
-    private string DisplayNameRule(string column) =>
+    internal string DisplayNameRule(string column) =>
         $"{column} IS NULL OR (length({column}) <= {SchemaModel.MaxNameLength} AND {target.Database.TrimCharacters(column, Whitespace)} <> '')";
 
-    private static string CheckName(TableModel table, string column) => $"ck_{table.PhysicalName}_{column}";
+    internal static string CheckName(TableModel table, string column) => $"ck_{table.PhysicalName}_{column}";
 
     private string Qualified(string table) => target.Schema is { } schema ? $"\"{schema}\".\"{table}\"" : $"\"{table}\"";
 

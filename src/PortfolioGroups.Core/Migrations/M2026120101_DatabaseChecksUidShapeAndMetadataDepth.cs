@@ -17,6 +17,9 @@ namespace PortfolioGroups.Migrations;
 /// tested by <c>BEFORE INSERT</c> and <c>BEFORE UPDATE</c> triggers that abort the statement. A row
 /// an outside writer left that breaks a rule fails the migration, which then changes nothing.
 /// <c>Down()</c> returns to the rules of 2026112902.
+/// Where the portfolios are a host's table (<see cref="PortfolioTable.Existing"/>), the host's
+/// table is never touched: no rebuild, no CHECK, no trigger on it; SQLite rebuilds the group and
+/// membership tables only, the membership's foreign key still pointing at the host's table.
 /// </remarks>
 [Migration(Version, "CHECK the uid shape on SQLite; refuse metadata nested deeper than 64 levels")]
 internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(MigrationTarget target) : Migration
@@ -92,15 +95,19 @@ internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(Migrati
             + (primary ? $" DEFAULT {target.Database.RandomUidDefault}" : "");
         string Rule(TableModel table, string column, string rule) => $" CONSTRAINT {CheckName(table, column)} CHECK ({rule})";
 
+        var database = target.Database;
         var portfolio = SchemaModel.Portfolio;
-        Rebuild(
-            portfolio.PhysicalName,
-            $"{Uid("uid", primary: true)}, "
-            + $"\"unique_identifier\" TEXT NOT NULL{Rule(portfolio, "unique_identifier", IdentifierRule("unique_identifier"))}, "
-            + $"\"display_name\" TEXT{Rule(portfolio, "display_name", DisplayNameRule("display_name"))}, "
-            + "CONSTRAINT \"pk_portfolio\" PRIMARY KEY (\"uid\")",
-            "\"uid\", \"unique_identifier\", \"display_name\"",
-            "CREATE UNIQUE INDEX \"ux_portfolio_unique_identifier\" ON \"portfolio\" (\"unique_identifier\" ASC)");
+        if (database.OwnsPortfolioTable)
+        {
+            Rebuild(
+                portfolio.PhysicalName,
+                $"{Uid("uid", primary: true)}, "
+                + $"\"unique_identifier\" TEXT NOT NULL{Rule(portfolio, "unique_identifier", IdentifierRule("unique_identifier"))}, "
+                + $"\"display_name\" TEXT{Rule(portfolio, "display_name", DisplayNameRule("display_name"))}, "
+                + "CONSTRAINT \"pk_portfolio\" PRIMARY KEY (\"uid\")",
+                "\"uid\", \"unique_identifier\", \"display_name\"",
+                "CREATE UNIQUE INDEX \"ux_portfolio_unique_identifier\" ON \"portfolio\" (\"unique_identifier\" ASC)");
+        }
 
         var group = SchemaModel.PortfolioGroup;
         Rebuild(
@@ -120,7 +127,7 @@ internal sealed class M2026120101_DatabaseChecksUidShapeAndMetadataDepth(Migrati
             $"{Uid("uid", primary: true)}, {Uid("portfolio_group_uid", primary: false)}, {Uid("portfolio_uid", primary: false)}, "
             + "CONSTRAINT \"pk_portfolio_group_membership\" PRIMARY KEY (\"uid\"), "
             + "CONSTRAINT \"fk_portfolio_group_membership_group\" FOREIGN KEY (\"portfolio_group_uid\") REFERENCES \"portfolio_group\" (\"uid\") ON DELETE CASCADE, "
-            + "CONSTRAINT \"fk_portfolio_group_membership_portfolio\" FOREIGN KEY (\"portfolio_uid\") REFERENCES \"portfolio\" (\"uid\") ON DELETE CASCADE",
+            + $"CONSTRAINT \"fk_portfolio_group_membership_portfolio\" FOREIGN KEY (\"portfolio_uid\") REFERENCES \"{database.PortfolioTableName}\" (\"{database.PortfolioTable.UidColumn}\") ON DELETE CASCADE",
             "\"uid\", \"portfolio_group_uid\", \"portfolio_uid\"",
             "CREATE UNIQUE INDEX \"ux_portfolio_group_membership_pair\" ON \"portfolio_group_membership\" (\"portfolio_group_uid\" ASC, \"portfolio_uid\" ASC); "
             + "CREATE INDEX \"ix_portfolio_group_membership_portfolio\" ON \"portfolio_group_membership\" (\"portfolio_uid\" ASC)");

@@ -75,10 +75,14 @@ internal sealed class M2026120102_MembershipHistory(MigrationTarget target) : Mi
 
     private string Qualified(string name) => target.Schema is { } schema ? $"\"{schema}\".\"{name}\"" : $"\"{name}\"";
 
-    /// <summary>The interval rows for the memberships in <paramref name="rows"/>, with the identifiers the group and portfolio have now.</summary>
+    /// <summary>
+    /// The interval rows for the memberships in <paramref name="rows"/>, with the identifiers the
+    /// group and portfolio have now. The portfolios are read through <c>Database.Portfolio</c>, so a
+    /// host's mapped portfolio table (<see cref="PortfolioTable.Existing"/>) is read by its own columns.
+    /// </summary>
     private string Opened(string rows, string now) =>
         $"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid, g.unique_identifier, p.unique_identifier, {now} "
-        + $"FROM {rows} m JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {Qualified("portfolio")} p ON p.uid = m.portfolio_uid";
+        + $"FROM {rows} m JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {target.Database.Portfolio} p ON p.uid = m.portfolio_uid";
 
     private void UpPostgres()
     {
@@ -131,7 +135,7 @@ internal sealed class M2026120102_MembershipHistory(MigrationTarget target) : Mi
 
         var open = $"INSERT INTO \"{History}\" ({Columns}) "
             + $"SELECT NEW.uid, NEW.portfolio_group_uid, NEW.portfolio_uid, g.unique_identifier, p.unique_identifier, {now} "
-            + "FROM \"portfolio_group\" g JOIN \"portfolio\" p ON p.uid = NEW.portfolio_uid WHERE g.uid = NEW.portfolio_group_uid;";
+            + $"FROM \"portfolio_group\" g JOIN {target.Database.Portfolio} p ON p.uid = NEW.portfolio_uid WHERE g.uid = NEW.portfolio_group_uid;";
         var close = $"UPDATE \"{History}\" SET valid_to = {now} WHERE membership_uid = OLD.uid AND valid_to IS NULL;";
 
         Execute.Sql($"CREATE TRIGGER \"{TriggerNames[0]}\" AFTER INSERT ON \"{Membership}\" BEGIN {open} END");

@@ -14,6 +14,21 @@ internal sealed partial class SchemaMigrator
         var rules = await database.WithConnectionAsync(
             connection => database.ReadRulesAsync(connection, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database), .. SchemaDrift.CompareRules(rules)]);
+        return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database, database.PortfolioTable), .. SchemaDrift.CompareRules(rules, database.PortfolioTable)]);
+    }
+
+    /// <summary>For a host's portfolio table: checks that it fits (<see cref="PortfolioTableCheck"/>); nothing for the library's own.</summary>
+    public async Task CheckPortfolioTableAsync(CancellationToken cancellationToken)
+    {
+        if (database.OwnsPortfolioTable)
+        {
+            return;
+        }
+
+        var physical = await database.WithConnectionAsync(
+            connection => database.ReadPortfolioTableSchemaAsync(connection, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        var name = database.PortfolioTableSchema is { } schema ? $"{schema}.{database.PortfolioTableName}" : database.PortfolioTableName;
+        PortfolioTableCheck.ThrowIfMismatched(physical.GetValueOrDefault(database.PortfolioTableName), database.PortfolioTable, name, database);
     }
 }

@@ -66,7 +66,9 @@ internal sealed partial class SchemaMigrator(Database database)
                 {
                     throw new InvalidValueException(
                         nameof(allowDataLoss),
-                        $"reverting to {targetVersion} drops the portfolio, group and membership tables with every row in them; pass allowDataLoss: true to do that.");
+                        database.OwnsPortfolioTable
+                            ? $"reverting to {targetVersion} drops the portfolio, group and membership tables with every row in them; pass allowDataLoss: true to do that."
+                            : $"reverting to {targetVersion} drops the group and membership tables with every row in them (the host's portfolio table stays as it is); pass allowDataLoss: true to do that.");
                 }
 
                 return [.. status.AppliedVersions.Where(v => v > targetVersion).OrderDescending()];
@@ -220,8 +222,11 @@ internal sealed partial class SchemaMigrator(Database database)
             }
 
             var hasHistory = status.AppliedVersions.Contains(LibraryMigrationSource.HistoryVersion);
-            var tables = SchemaModel.AllTables.Where(t =>
-                t == SchemaModel.Catalog ? hasCatalog : t == SchemaModel.PortfolioGroupMembershipHistory ? hasHistory : hasMetaTables);
+
+            // A host's portfolio table is the host's: the library writes no description on it.
+            var tables = SchemaModel.AllTables
+                .Where(t => t == SchemaModel.Catalog ? hasCatalog : t == SchemaModel.PortfolioGroupMembershipHistory ? hasHistory : hasMetaTables)
+                .Where(t => t != SchemaModel.Portfolio || database.OwnsPortfolioTable);
             await database.WriteDescriptionsAsync(connection, transaction, tables, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -85,7 +85,7 @@ internal sealed partial class MembershipRepository
     public IAsyncEnumerable<PortfolioGroupRecord> StreamGroupsOfPortfolioAsync(RowKey portfolio, CancellationToken cancellationToken)
     {
         var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
-                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio) ORDER BY m.portfolio_group_uid";
+                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio) ORDER BY m.portfolio_group_uid";
         var value = portfolio.Value(db);
         return db.StreamAsync("portfolio.stream_groups", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, new { portfolio = value }), cancellationToken);
     }

@@ -75,7 +75,9 @@ internal sealed partial class MembershipRepository(Database db)
 
     private async Task<Guid?> LockAsync(WriteTransaction tx, string table, string operation, RowKey key, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT uid FROM {table} WHERE {key.Column} = @key{db.LockAgainstDelete}";
+        // Aliased: the portfolios may be a derived table over a host's table (PortfolioTable.Existing),
+        // whose lock reaches the host's rows.
+        var sql = $"SELECT locked.uid FROM {table} locked WHERE locked.{key.Column} = @key{db.LockAgainstDelete}";
         var found = await tx.RunAsync(
             operation,
             ErrorContext.Read,
@@ -115,7 +117,7 @@ internal sealed partial class MembershipRepository(Database db)
             cancellationToken);
 
         static string UidOf(RowKey? key, string table, string parameter) =>
-            key is { } k ? $"(SELECT uid FROM {table} WHERE {k.Column} = {parameter})" : "NULL";
+            key is { } k ? $"(SELECT uid FROM {table} t WHERE {k.Column} = {parameter})" : "NULL";
     }
 
     public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken)
@@ -147,8 +149,8 @@ internal sealed partial class MembershipRepository(Database db)
 
         if (portfolio is { } p)
         {
-            set.Add($"portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
-            where.Add($"EXISTS (SELECT 1 FROM {db.Portfolio} WHERE {p.Column} = @portfolio)");
+            set.Add($"portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {p.Column} = @portfolio)");
+            where.Add($"EXISTS (SELECT 1 FROM {db.Portfolio} pt WHERE {p.Column} = @portfolio)");
             context = context.WithReference("portfolio_uid", p.Column, p.ToString());
         }
 
@@ -170,7 +172,7 @@ internal sealed partial class MembershipRepository(Database db)
     public Task<int> RemoveAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
     {
         var sql = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) "
-                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio)";
+                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
         return db.RunAsync(
             "portfolio_group_membership.remove",
             new ErrorContext(Table),
@@ -228,7 +230,7 @@ internal sealed partial class MembershipRepository(Database db)
     public async Task<Page<PortfolioGroupRecord>> GroupsOfPortfolioAsync(RowKey portfolio, PageQuery page, CancellationToken cancellationToken)
     {
         var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
-                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio){Selection.Page(page, "m.portfolio_group_uid", "g.uid")}";
+                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio){Selection.Page(page, "m.portfolio_group_uid", "g.uid")}";
         var rows = await db.RunAsync(
             "portfolio.groups",
             ErrorContext.Read,

@@ -12,6 +12,9 @@ internal sealed partial class PortfolioRepository(Database db)
 {
     public static readonly string Table = SchemaModel.Portfolio.Identifier;
 
+    /// <summary>The host's table, as messages name it, when the portfolios are a host's (<see cref="PortfolioTable.Existing"/>); null for the library's own.</summary>
+    public string? HostTable => db.OwnsPortfolioTable ? null : db.PortfolioTableSchema is { } schema ? $"{schema}.{db.PortfolioTableName}" : db.PortfolioTableName;
+
     /// <summary>The columns a <see cref="PortfolioRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") => $"{alias}uid, {alias}unique_identifier, {alias}display_name";
 
@@ -38,7 +41,7 @@ internal sealed partial class PortfolioRepository(Database db)
 
     public Task<PortfolioRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Portfolio} WHERE {key.Column} = @key";
+        var sql = $"SELECT {Columns()} FROM {db.Portfolio} pt WHERE {key.Column} = @key";
         return db.RunAsync(
             "portfolio.get",
             ErrorContext.Read,

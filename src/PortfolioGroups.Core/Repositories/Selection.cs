@@ -68,12 +68,12 @@ internal static class Selection
         if (byUid && byId)
         {
             // Not an OR of the two: PostgreSQL would test the uids as a filter, one by one, on every row.
-            return $"{uidColumn} IN (SELECT uid FROM {table} WHERE {database.InKeySet("uid", uids)} "
-                   + $"UNION ALL SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", ids)})";
+            return $"{uidColumn} IN (SELECT uid FROM {table} t WHERE {database.InKeySet("uid", uids)} "
+                   + $"UNION ALL SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", ids)})";
         }
 
         return byUid ? database.InKeySet(uidColumn, uids)
-            : byId ? $"{uidColumn} IN (SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", ids)})"
+            : byId ? $"{uidColumn} IN (SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", ids)})"
             : "1 = 0";
     }
 
@@ -92,7 +92,7 @@ internal static class Selection
         }
 
         var set = keys.UniqueIdentifiers is { Count: > 0 }
-            ? $"(SELECT {uids} UNION SELECT uid FROM {table} WHERE {database.InSet("unique_identifier", "@ids")})"
+            ? $"(SELECT {uids} UNION SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", "@ids")})"
             : uids;
         return ($"{table} {alias} JOIN {set} AS k(uid) ON k.uid = {alias}.uid", true);
     }

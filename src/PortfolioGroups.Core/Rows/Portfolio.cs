@@ -16,7 +16,7 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
 {
     internal Portfolio(PortfolioStore store, PortfolioRecord record)
     {
-        Store = store;
+        Store = store.RowOwner; // rows read in a transaction outlive it: bound to the parent store
         Uid = record.Uid;
         UniqueIdentifier = record.UniqueIdentifier;
         DisplayName = record.DisplayName;

@@ -18,7 +18,7 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
 {
     internal PortfolioGroup(PortfolioStore store, PortfolioGroupRecord record)
     {
-        Store = store;
+        Store = store.RowOwner; // rows read in a transaction outlive it: bound to the parent store
         Uid = record.Uid;
         UniqueIdentifier = record.UniqueIdentifier;
         DisplayName = record.DisplayName;

@@ -15,7 +15,7 @@ public sealed partial class PortfolioGroupMembership : IEquatable<PortfolioGroup
 {
     internal PortfolioGroupMembership(PortfolioStore store, MembershipRecord record)
     {
-        Store = store;
+        Store = store.RowOwner; // rows read in a transaction outlive it: bound to the parent store
         Uid = record.Uid;
         PortfolioGroupUid = record.PortfolioGroupUid;
         PortfolioUid = record.PortfolioUid;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -25,6 +26,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     private readonly Database _database;
     private readonly SchemaMigrator _migrator;
     private readonly ILogger _logger;
+    private readonly PortfolioStore? _parent;
     private int _disposed;
 
     // The composition root: the one place that knows every layer, and wires them top to bottom.
@@ -35,11 +37,24 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         database.Telemetry = new CommandTelemetry(
             options.LoggerFactory?.CreateLogger(CommandTelemetry.LoggerCategory) ?? NullLogger.Instance, options.SlowCommandThreshold);
         _migrator = new SchemaMigrator(database);
+        (Portfolios, Groups, Memberships) = Services(database);
+    }
+
+    // The store of a transaction: the parent's settings, every command on the transaction's connection.
+    private PortfolioStore(PortfolioStore parent, Database bound)
+    {
+        _parent = parent;
+        _database = bound;
+        _logger = parent._logger;
+        _migrator = new SchemaMigrator(bound);
+        (Portfolios, Groups, Memberships) = Services(bound);
+    }
+
+    private static (PortfolioService, PortfolioGroupService, MembershipService) Services(Database database)
+    {
         var portfolios = new PortfolioRepository(database);
         var groups = new PortfolioGroupRepository(database);
-        Portfolios = new PortfolioService(portfolios);
-        Groups = new PortfolioGroupService(groups);
-        Memberships = new MembershipService(new MembershipRepository(database), portfolios, groups);
+        return (new PortfolioService(portfolios), new PortfolioGroupService(groups), new MembershipService(new MembershipRepository(database), portfolios, groups));
     }
 
     /// <summary>The database this store is open on.</summary>
@@ -48,8 +63,17 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// <summary>The PostgreSQL schema holding the tables; null on SQLite.</summary>
     public string? Schema => _database.Schema;
 
+    /// <summary>
+    /// Which table holds the portfolios (<see cref="PortfolioStoreOptions.PortfolioTable"/>): the
+    /// library's own, or a host's table that the library reads and never writes.
+    /// </summary>
+    public PortfolioTable PortfolioTable => _database.PortfolioTable;
+
     /// <summary>Every migration version this library ships, ascending; an applied version above the last is from a newer library.</summary>
     public static IReadOnlyList<long> LibraryMigrationVersions => LibraryMigrationSource.Versions;
+
+    /// <summary>The store rows read or written through this one are bound to: itself, or for a transaction's store the store that began or joined it.</summary>
+    internal PortfolioStore RowOwner => _parent ?? this;
 
     internal PortfolioService Portfolios { get; }
 
@@ -107,11 +131,90 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         return OpenAsync(PostgresDatabase.Over(dataSource, options.PostgresSchema), options, cancellationToken);
     }
 
+    /// <summary>
+    /// Begins a transaction of the store's own: every call given <see cref="PortfolioTransaction.Store"/>
+    /// runs inside it, and they commit together with <see cref="PortfolioTransaction.CommitAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// Disposing the transaction without a commit rolls it back. On SQLite the transaction takes the
+    /// database's write lock at once (<c>BEGIN IMMEDIATE</c>): another writer, a second transaction
+    /// included, waits for it to end, up to the command timeout. See docs/transactions.md.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">This store is already a transaction's store.</exception>
+    /// <exception cref="TransientStorageException">The database cannot be reached, or stayed busy.</exception>
+    public async Task<PortfolioTransaction> BeginTransactionAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(BeginTransactionAsync));
+        var binding = await _database.BeginBindingAsync(cancellationToken).ConfigureAwait(false);
+        return new PortfolioTransaction(new PortfolioStore(this, _database.BindTo(binding)), binding);
+    }
+
+    /// <summary>
+    /// Runs library calls inside the host's transaction: every call given
+    /// <see cref="PortfolioTransaction.Store"/> runs on the transaction's connection, in it, and
+    /// commits or rolls back with it.
+    /// </summary>
+    /// <param name="transaction">
+    /// An open transaction on the store's database, of the store's driver: EF Core's
+    /// <c>Database.CurrentTransaction.GetDbTransaction()</c>, or a transaction the host began on its
+    /// own <c>NpgsqlConnection</c> or <c>SqliteConnection</c> (with Dapper, say).
+    /// </param>
+    /// <remarks>
+    /// The host owns the transaction and its connection: the library never commits, rolls back or
+    /// closes them (<see cref="PortfolioTransaction.CommitAsync"/> refuses). The host must not run
+    /// its own commands on the connection while a library call is running. On SQLite the
+    /// connection must have foreign keys on (EF Core turns them on; a plain connection needs
+    /// <c>Foreign Keys=True</c>), and the library's search function is registered on it.
+    /// </remarks>
+    /// <returns>The joined transaction; dispose it when done (that leaves the host's transaction untouched).</returns>
+    /// <exception cref="ArgumentNullException">The transaction is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The transaction has ended, its connection is not open, or it is of another driver or another
+    /// database; or this store is already a transaction's store.
+    /// </exception>
+    public PortfolioTransaction JoinTransaction(DbTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(JoinTransaction));
+        if (!TransactionBinding.IsActive(transaction) || transaction.Connection is not { } connection)
+        {
+            throw new InvalidOperationException("The transaction has already been committed or rolled back: join an open one.");
+        }
+
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            throw new InvalidOperationException($"The transaction's connection is {connection.State}, not open.");
+        }
+
+        _database.PrepareJoin(transaction);
+        var binding = new TransactionBinding(connection, transaction, joined: true);
+        return new PortfolioTransaction(new PortfolioStore(this, _database.BindTo(binding)), binding);
+    }
+
+    /// <summary>Commits a transaction of this (bound) store, errors translated like any command's.</summary>
+    internal Task CommitBindingAsync(TransactionBinding binding, CancellationToken cancellationToken) =>
+        new WriteTransaction(_database, binding.Connection, binding.Transaction).CommitAsync(cancellationToken);
+
+    /// <summary>Throws when the store a transaction was begun on has been disposed.</summary>
+    internal void ThrowIfParentDisposed() => (_parent ?? this).ThrowIfDisposed();
+
+    private void ThrowIfTransactionStore(string call)
+    {
+        if (_parent is not null)
+        {
+            throw new InvalidOperationException(
+                $"{call} is not available on a transaction's store: call it on the store the transaction was begun on (transactions do not nest; schema changes run outside them).");
+        }
+    }
+
     /// <summary>Applies every pending migration, then refreshes the catalog.</summary>
     /// <returns>The versions applied by this call (empty when the schema was up to date) and the state after it.</returns>
     public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(MigrateAsync));
         var result = await _migrator.UpAsync(cancellationToken).ConfigureAwait(false);
         if (result.Ran.Count > 0)
         {
@@ -137,6 +240,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     public async Task<MigrationResult> MigrateDownAsync(long targetVersion, bool allowDataLoss = false, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(MigrateDownAsync));
         var result = await _migrator.DownAsync(targetVersion, allowDataLoss, cancellationToken).ConfigureAwait(false);
         if (result.Ran.Count > 0)
         {
@@ -150,6 +254,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     public Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(GetMigrationStatusAsync));
         return _migrator.StatusAsync(cancellationToken);
     }
 
@@ -159,6 +264,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     public Task<MigrationScript> ScriptMigrationsAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(ScriptMigrationsAsync));
         return _migrator.ScriptAsync(cancellationToken);
     }
 
@@ -172,6 +278,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     public Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(CheckSchemaAsync));
         return _migrator.CheckSchemaAsync(cancellationToken);
     }
 
@@ -180,13 +287,15 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     public Task<IReadOnlyList<CatalogEntry>> ReadCatalogAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(ReadCatalogAsync));
         return _migrator.ReadCatalogAsync(cancellationToken);
     }
 
     /// <summary>Releases the store's connections; a data source passed in by the caller stays open.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        // A transaction's store owns nothing: the transaction and its parent store do.
+        if (_parent is null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _database.DisposeAsync().ConfigureAwait(false);
         }
@@ -199,7 +308,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (_parent is null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _database.Dispose();
         }
@@ -213,7 +322,15 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         return store;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_parent is not null)
+        {
+            ObjectDisposedException.ThrowIf(_parent._disposed != 0, _parent);
+            _database.Binding?.ThrowIfUnusable();
+        }
+    }
 
     private static void CheckConnectionString(string connectionString)
     {
@@ -230,6 +347,8 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         try
         {
             StoreLog.Opened(store._logger, database.SystemName, database.Schema ?? "main", options.MigrateOnOpen);
+            database.UsePortfolioTable(options.PortfolioTable);
+            await store._migrator.CheckPortfolioTableAsync(cancellationToken).ConfigureAwait(false);
             if (options.MigrateOnOpen)
             {
                 await store.MigrateAsync(cancellationToken).ConfigureAwait(false);

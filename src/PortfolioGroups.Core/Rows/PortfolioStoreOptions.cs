@@ -28,6 +28,18 @@ public sealed record PortfolioStoreOptions
     public bool MigrateOnOpen { get; init; } = true;
 
     /// <summary>
+    /// Which table holds the portfolios: <see cref="PortfolioTable.Library"/> (the default, the
+    /// library's own <c>portfolio</c> table) or a host application's table mapped with
+    /// <see cref="PortfolioTable.Existing"/>, which the library reads and never writes.
+    /// </summary>
+    /// <remarks>Null is refused with an <see cref="InvalidValueException"/>.</remarks>
+    public PortfolioTable PortfolioTable
+    {
+        get;
+        init => field = value ?? throw new InvalidValueException(nameof(PortfolioTable), "must not be null; use PortfolioTable.Library for the library's own table.");
+    } = PortfolioTable.Library;
+
+    /// <summary>
     /// SQLite only: whether a commit waits for the disk (<c>PRAGMA synchronous</c>), set on every
     /// connection the store opens. Default <see cref="SqliteSynchronousMode.Full"/>: a call that
     /// returned has written durably. Ignored on PostgreSQL.

@@ -11,6 +11,12 @@ internal interface IPhysicalConventions
 
     /// <summary>Whether the catalog keeps the names of foreign keys, so the check compares them too (SQLite keeps none).</summary>
     bool KeepsForeignKeyNames { get; }
+
+    /// <summary>Whether a host's uid column of this reported type can hold the library's uids (PostgreSQL <c>uuid</c>; SQLite text).</summary>
+    bool FitsUid(string physicalType);
+
+    /// <summary>The uid column type this database asks of a host's table, in words for an error message.</summary>
+    string UidTypeInWords { get; }
 }
 
 /// <summary>A column as the database reports it.</summary>

@@ -10,11 +10,20 @@ namespace PortfolioGroups.Schema;
 internal static class SchemaDrift
 {
     /// <summary>Each difference, as one sentence naming the table and what differs; empty when none.</summary>
-    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, IPhysicalConventions database)
+    /// <remarks>
+    /// With a host's portfolio table (<paramref name="portfolioTable"/> not the library's), the
+    /// library's <c>portfolio</c> table is not expected (opening checks the host's key columns), and
+    /// the membership's portfolio foreign key is expected to point at the host's table and uid column.
+    /// </remarks>
+    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, PhysicalTable> physical, IPhysicalConventions database, PortfolioTable? portfolioTable = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         var differences = new List<string>();
-        foreach (var model in SchemaModel.AllTables)
+        var host = portfolioTable is { IsLibrary: false } ? portfolioTable : null;
+        var models = host is null
+            ? SchemaModel.AllTables
+            : [.. SchemaModel.MetaTablesFor(host).Where(t => t.Identifier != SchemaModel.Portfolio.Identifier), SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.Catalog];
+        foreach (var model in models)
         {
             if (!physical.TryGetValue(model.PhysicalName, out var table))
             {
@@ -43,10 +52,11 @@ internal static class SchemaDrift
     /// <summary>
     /// Each rule of the model graph (<see cref="SchemaModel.Rules"/>) the database does not enforce,
     /// as one sentence; <paramref name="rules"/> holds the rule names the database has, by table.
-    /// Rules the model does not list (a host's own, the type checks) are not reported.
+    /// Rules the model does not list (a host's own, the type checks) are not reported; with a host's
+    /// portfolio table (<paramref name="portfolioTable"/> not the library's), none is expected on it.
     /// </summary>
-    public static IReadOnlyList<string> CompareRules(IReadOnlyDictionary<string, IReadOnlySet<string>> rules) =>
-        [.. SchemaModel.Rules
+    public static IReadOnlyList<string> CompareRules(IReadOnlyDictionary<string, IReadOnlySet<string>> rules, PortfolioTable? portfolioTable = null) =>
+        [.. SchemaModel.RulesFor(portfolioTable ?? PortfolioTable.Library)
             .SelectMany(table => table.Value
                 .Where(rule => !(rules.TryGetValue(table.Key, out var found) && found.Contains(rule)))
                 .Select(rule => $"{table.Key}: the rule {rule} is missing."))];

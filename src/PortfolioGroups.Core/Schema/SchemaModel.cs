@@ -136,6 +136,51 @@ public static class SchemaModel
     ];
 
     /// <summary>
+    /// The MetaTables of a store whose portfolios are in <paramref name="portfolioTable"/>: for
+    /// <see cref="PortfolioGroups.PortfolioTable.Library"/>, <see cref="MetaTables"/>; for a host's
+    /// table (<see cref="PortfolioGroups.PortfolioTable.Existing"/>), <c>Portfolio</c> is the host's
+    /// table (its physical name, schema-qualified when a schema is named, and its mapped columns,
+    /// without a display name when none is mapped; its other columns and indexes are the host's and not
+    /// described), and the membership's portfolio foreign key references the host's uid column.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="portfolioTable"/> is null.</exception>
+    public static IReadOnlyList<TableModel> MetaTablesFor(PortfolioTable portfolioTable)
+    {
+        ArgumentNullException.ThrowIfNull(portfolioTable);
+        if (portfolioTable.IsLibrary)
+        {
+            return MetaTables;
+        }
+
+        var host = portfolioTable;
+        string? Mapped(string column) => column switch
+        {
+            "uid" => host.UidColumn,
+            "unique_identifier" => host.UniqueIdentifierColumn,
+            _ => host.DisplayNameColumn,
+        };
+        var portfolio = new TableModel(
+            Portfolio.Identifier,
+            host.Schema is null ? host.Table! : $"{host.Schema}.{host.Table}",
+            $"{Portfolio.Description} The host application's table, which it owns and writes; the library reads it ({host}).",
+            [.. Portfolio.Columns.Where(c => Mapped(c.Name) is not null).Select(c => c with { Name = Mapped(c.Name)! })],
+            primaryKeyName: "",
+            primaryKeyColumn: host.UidColumn,
+            foreignKeys: [],
+            indexes: []);
+        var membership = new TableModel(
+            PortfolioGroupMembership.Identifier,
+            PortfolioGroupMembership.PhysicalName,
+            PortfolioGroupMembership.Description,
+            PortfolioGroupMembership.Columns,
+            PortfolioGroupMembership.PrimaryKeyName,
+            PortfolioGroupMembership.PrimaryKeyColumn,
+            [.. PortfolioGroupMembership.ForeignKeys.Select(f => f.PrincipalTable == Portfolio.PhysicalName ? f with { PrincipalTable = host.Table!, PrincipalColumn = host.UidColumn } : f)],
+            PortfolioGroupMembership.Indexes);
+        return [portfolio, PortfolioGroup, membership];
+    }
+
+    /// <summary>
     /// The named rules the migrations make the database enforce on each table (CHECK constraints,
     /// or on SQLite triggers where a CHECK cannot hold the rule; the triggers that keep the
     /// membership history), by physical table name: the
@@ -157,6 +202,15 @@ public static class SchemaModel
 
     /// <summary>The rule that metadata nests at most 64 levels (migration 2026120101).</summary>
     internal const string MetadataDepthRule = "ck_portfolio_group_metadata_json_depth";
+
+    /// <summary>
+    /// The named rules of <see cref="Rules"/> a store whose portfolios are in <paramref name="portfolioTable"/>
+    /// expects: for a host's table, none on the portfolio table (the host owns its rules; the migrations never add one there).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> RulesFor(PortfolioTable portfolioTable) =>
+        portfolioTable.IsLibrary
+            ? Rules
+            : Rules.Where(rule => rule.Key != Portfolio.PhysicalName).ToDictionary(rule => rule.Key, rule => rule.Value, StringComparer.Ordinal);
 
     /// <summary>Finds a table by MetaTable identifier or physical name (ordinal comparison).</summary>
     /// <returns>The table, or null when there is none by that name.</returns>

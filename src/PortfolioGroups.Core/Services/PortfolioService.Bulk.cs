@@ -8,6 +8,7 @@ internal sealed partial class PortfolioService
     /// <summary>Deletes the portfolios named by uids and/or unique identifiers, in one statement; the same rule as the groups' bulk delete.</summary>
     public async Task<int> BulkDeleteAsync(IEnumerable<Guid>? uids, IEnumerable<string>? uniqueIdentifiers, CancellationToken cancellationToken)
     {
+        ThrowIfHostOwned("delete");
         var keys = Guard.DeleteKeys(uids, uniqueIdentifiers, "portfolio");
         return keys.IsEmpty ? 0 : await portfolios.BulkDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
     }
@@ -15,6 +16,7 @@ internal sealed partial class PortfolioService
     /// <summary>Inserts or updates every row, each checked as the single-row upsert checks it, in one transaction.</summary>
     public async Task<UpsertManyResult> UpsertManyAsync(IEnumerable<PortfolioUpsert> rows, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        ThrowIfHostOwned("upsert");
         Guard.NotNull(rows);
         var checkedRows = Guard.EachItem(
             rows.ToAsyncEnumerable(),

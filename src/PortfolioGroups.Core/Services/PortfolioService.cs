@@ -17,6 +17,7 @@ internal sealed partial class PortfolioService(PortfolioRepository portfolios)
 
     private Task<PortfolioRecord> InsertAsync(string uniqueIdentifier, string? displayName, Guid? uid, InsertMode mode, CancellationToken cancellationToken)
     {
+        ThrowIfHostOwned(mode switch { InsertMode.Upsert => "upsert", InsertMode.Add => "add", _ => "create" });
         var identifier = Guard.UniqueIdentifier(Guard.NotNull(uniqueIdentifier), nameof(uniqueIdentifier));
         var name = Guard.OptionalDisplayName(displayName, nameof(displayName));
         var newUid = uid is { } given ? Guard.Uid(given, nameof(uid)) : Guid.CreateVersion7();
@@ -25,6 +26,7 @@ internal sealed partial class PortfolioService(PortfolioRepository portfolios)
 
     public async Task<PortfolioRecord> UpdateAsync(PortfolioRef portfolio, PortfolioChanges changes, CancellationToken cancellationToken)
     {
+        ThrowIfHostOwned("update");
         var key = Guard.Key(portfolio, nameof(portfolio));
         Guard.NotNull(changes);
         if (!changes.DisplayName.IsSet)
@@ -37,8 +39,26 @@ internal sealed partial class PortfolioService(PortfolioRepository portfolios)
                ?? throw key.NotFound(PortfolioRepository.Table);
     }
 
-    public async Task<bool> DeleteAsync(PortfolioRef portfolio, CancellationToken cancellationToken) =>
-        await portfolios.DeleteAsync(Guard.Key(portfolio, nameof(portfolio)), cancellationToken).ConfigureAwait(false) > 0;
+    public async Task<bool> DeleteAsync(PortfolioRef portfolio, CancellationToken cancellationToken)
+    {
+        ThrowIfHostOwned("delete");
+        return await portfolios.DeleteAsync(Guard.Key(portfolio, nameof(portfolio)), cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Refuses a portfolio write when the portfolios are a host's table (<see cref="PortfolioTable.Existing"/>):
+    /// the host owns those rows, and the library only reads them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store maps a host's portfolio table.</exception>
+    public void ThrowIfHostOwned(string operation)
+    {
+        if (portfolios.HostTable is { } table)
+        {
+            throw new InvalidOperationException(
+                $"Cannot {operation} portfolios: this store reads them from the host's table {table} (PortfolioTable.Existing), "
+                + "which the host application owns and writes. Write that table with the host's own code; the library only reads it.");
+        }
+    }
 
     public async Task<PortfolioRecord> GetAsync(PortfolioRef portfolio, CancellationToken cancellationToken)
     {

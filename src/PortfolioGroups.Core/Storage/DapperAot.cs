@@ -24,14 +24,36 @@ namespace PortfolioGroups.Storage;
 internal abstract class CancellableCommandFactory<T> : CommandFactory<T>
 {
     public override CancellationToken GetCancellationToken(T args) => CommandCancellation.Current;
+
+    // A store bound to a transaction names it on every command it runs on that transaction's
+    // connection (SQLite refuses a command that does not name its connection's transaction).
+    public override System.Data.Common.DbCommand GetCommand(System.Data.Common.DbConnection connection, string sql, System.Data.CommandType commandType, T args)
+    {
+        var command = base.GetCommand(connection, sql, commandType, args);
+        return CommandCancellation.BoundDatabase is { Binding: { } binding } database && ReferenceEquals(binding.Connection, connection)
+            ? database.BindCommand(command, binding.Transaction)
+            : command;
+    }
 }
 
 /// <summary>The cancellation token of the command being run, set by <see cref="Database"/> around each command.</summary>
 internal static class CommandCancellation
 {
     private static readonly AsyncLocal<CancellationToken> Token = new();
+    private static readonly AsyncLocal<Database?> Bound = new();
 
     public static CancellationToken Current => Token.Value;
+
+    /// <summary>The database running the command, when it is bound to a transaction (<see cref="TransactionBinding"/>).</summary>
+    public static Database? BoundDatabase => Bound.Value;
+
+    /// <summary>Makes <paramref name="database"/> (bound to a transaction, or null) the one whose commands start until the scope is disposed.</summary>
+    public static TransactionScope UseTransaction(Database? database)
+    {
+        var previous = Bound.Value;
+        Bound.Value = database?.Binding is null ? null : database;
+        return new TransactionScope(previous);
+    }
 
     /// <summary>Makes <paramref name="cancellationToken"/> the token of the commands started until the scope is disposed.</summary>
     public static Scope Use(CancellationToken cancellationToken)
@@ -44,6 +66,11 @@ internal static class CommandCancellation
     public readonly struct Scope(CancellationToken previous) : IDisposable
     {
         public void Dispose() => Token.Value = previous;
+    }
+
+    public readonly struct TransactionScope(Database? previous) : IDisposable
+    {
+        public void Dispose() => Bound.Value = previous;
     }
 }
 

@@ -27,6 +27,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
+    private TransactionBinding? _binding;
 
     protected Database(DbDataSource dataSource, bool ownsDataSource, string? schema)
     {
@@ -43,6 +44,70 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     public abstract DatabaseKind Kind { get; }
 
+    /// <summary>The transaction every command runs in, for a database bound to one (<see cref="BindTo"/>); null otherwise.</summary>
+    public TransactionBinding? Binding => _binding;
+
+    /// <summary>
+    /// This database, bound to <paramref name="binding"/>: every command runs on its connection and
+    /// in its transaction; a bulk call's transaction becomes a savepoint in it. The copy shares
+    /// everything else (the data source, the SQL fragments, the telemetry) and never disposes it.
+    /// </summary>
+    public Database BindTo(TransactionBinding binding)
+    {
+        var bound = (Database)MemberwiseClone();
+        bound._binding = binding;
+        return bound;
+    }
+
+    /// <summary>
+    /// Opens a connection and begins a transaction on it, for the store's own transaction
+    /// (on SQLite <c>BEGIN IMMEDIATE</c>: it waits for another writer's transaction to end).
+    /// </summary>
+    public async Task<TransactionBinding> BeginBindingAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return new TransactionBinding(connection, transaction, joined: false);
+        }
+        catch (DbException ex) when (Classify(ex) is { } error)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Translate(error, ErrorContext.Read, ex);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Checks that a host's transaction is one this database can run in (its driver, its database)
+    /// and prepares its connection as the library prepares its own where the driver allows it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The transaction is of another driver or database, or its connection cannot serve the library.</exception>
+    public abstract void PrepareJoin(DbTransaction transaction);
+
+    /// <summary>
+    /// Makes a command Dapper.AOT built run in <paramref name="transaction"/>, though the statement's
+    /// call named none (Dapper.AOT sets the command's transaction to the call's after building it).
+    /// </summary>
+    public virtual DbCommand BindCommand(DbCommand command, DbTransaction transaction)
+    {
+        // The driver runs a command without a transaction in its connection's current one.
+        command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>
+    /// True where a failed statement leaves the transaction unusable until it is rolled back to a
+    /// savepoint (PostgreSQL): there a write in a bound transaction runs behind a savepoint of its own,
+    /// so that a failed call changes nothing and the transaction goes on.
+    /// </summary>
+    public virtual bool FailedStatementAbortsTransaction => false;
+
     /// <summary>Metrics and slow-command logging for every command (<c>StoreMetrics.cs</c>); the store sets its own.</summary>
     public CommandTelemetry Telemetry { get; set; } = CommandTelemetry.MetricsOnly;
 
@@ -52,8 +117,54 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>The schema that holds the tables (PostgreSQL); null on SQLite.</summary>
     public string? Schema { get; }
 
-    /// <summary>The qualified, quoted name of the <c>portfolio</c> table.</summary>
-    public string Portfolio { get; }
+    /// <summary>
+    /// The portfolios as a FROM item: the qualified, quoted name of the library's <c>portfolio</c>
+    /// table, or, for a host's table (<see cref="UsePortfolioTable"/>), a derived table that renames
+    /// its mapped columns to <c>uid</c>, <c>unique_identifier</c> and <c>display_name</c> (every
+    /// statement gives it an alias: PostgreSQL requires one on a subquery).
+    /// </summary>
+    public string Portfolio { get; private set; }
+
+    /// <summary>Which table holds the portfolios; <see cref="PortfolioTable.Library"/> unless the store maps a host's table.</summary>
+    public PortfolioTable PortfolioTable { get; private set; } = PortfolioTable.Library;
+
+    /// <summary>True when the portfolios are the library's own table, which it creates, migrates and writes.</summary>
+    public bool OwnsPortfolioTable => PortfolioTable.IsLibrary;
+
+    /// <summary>The schema of the table that holds the portfolios (PostgreSQL); null on SQLite.</summary>
+    public string? PortfolioTableSchema => Schema is null ? null : PortfolioTable.Schema ?? Schema;
+
+    /// <summary>The physical name of the table that holds the portfolios.</summary>
+    public string PortfolioTableName => PortfolioTable.Table ?? SchemaModel.Portfolio.PhysicalName;
+
+    /// <summary>
+    /// Reads the portfolios from <paramref name="table"/> from now on. Called once, while the store
+    /// opens, before any statement runs. A schema on SQLite is refused: its foreign keys cannot
+    /// reach another database.
+    /// </summary>
+    /// <exception cref="InvalidValueException">A host's table names a schema on SQLite.</exception>
+    public void UsePortfolioTable(PortfolioTable table)
+    {
+        if (table.Schema is not null && Schema is null)
+        {
+            throw new InvalidValueException("PortfolioTable.schema", "is PostgreSQL only: on SQLite the host's table must be in the store's own database (pass no schema).");
+        }
+
+        PortfolioTable = table;
+        if (table.IsLibrary)
+        {
+            Portfolio = Qualify(SchemaModel.Portfolio.PhysicalName);
+            return;
+        }
+
+        var displayName = table.DisplayNameColumn is { } column ? Quote(column) : "CAST(NULL AS TEXT)";
+        Portfolio = $"(SELECT {Quote(table.UidColumn)} AS uid, {Quote(table.UniqueIdentifierColumn)} AS unique_identifier, {displayName} AS display_name "
+                    + $"FROM {QualifiedPortfolioTable})";
+    }
+
+    /// <summary>The qualified, quoted name of the table that holds the portfolios (the host's, when mapped).</summary>
+    public string QualifiedPortfolioTable =>
+        PortfolioTableSchema is { } schema ? Quote(schema) + "." + Quote(PortfolioTableName) : Quote(PortfolioTableName);
 
     /// <summary>The qualified, quoted name of the <c>portfolio_group</c> table.</summary>
     public string Group { get; }
@@ -213,8 +324,20 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>Reads the tables of the library's schema from this database's catalog, on <paramref name="connection"/>.</summary>
     public abstract Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads the tables of the schema that holds the portfolio table (a host's table may be in a
+    /// schema of its own on PostgreSQL), for the check that a host's table fits.
+    /// </summary>
+    public abstract Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <inheritdoc/>
     public abstract string PhysicalType(ColumnModel column);
+
+    /// <inheritdoc/>
+    public abstract bool FitsUid(string physicalType);
+
+    /// <inheritdoc/>
+    public abstract string UidTypeInWords { get; }
 
     /// <inheritdoc/>
     public abstract bool KeepsForeignKeyNames { get; }
@@ -268,6 +391,11 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
+        if (_binding is { } binding)
+        {
+            return await InSavepointAsync(binding, work, cancellationToken).ConfigureAwait(false);
+        }
+
         var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -290,6 +418,59 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         }
     }
 
+    /// <summary>
+    /// A bulk call inside a bound transaction: its work runs behind a savepoint, so it stays all or
+    /// nothing within the transaction. Its commit releases the savepoint; a failure, or returning
+    /// without committing, rolls back to it and leaves the transaction's earlier work intact.
+    /// </summary>
+    private async Task<T> InSavepointAsync<T>(TransactionBinding binding, Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        using var lease = await binding.EnterAsync(cancellationToken).ConfigureAwait(false);
+        var savepoint = binding.NextSavepoint();
+        var scope = new WriteTransaction(this, binding.Connection, binding.Transaction, savepoint);
+        await scope.SavepointAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await work(scope).ConfigureAwait(false);
+            if (!scope.Committed)
+            {
+                await scope.RollbackToSavepointAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        catch when (!scope.Committed && TransactionBinding.IsActive(binding.Transaction))
+        {
+            await scope.RollbackToSavepointAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>One call of a bound database: on the transaction's connection, behind a savepoint where a failed statement would end the transaction.</summary>
+    private async Task<T> RunBoundAsync<T>(TransactionBinding binding, string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
+    {
+        using var lease = await binding.EnterAsync(cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(context, ErrorContext.Read) || !FailedStatementAbortsTransaction)
+        {
+            return await RunAsync(binding.Connection, operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+
+        var savepoint = binding.NextSavepoint();
+        var scope = new WriteTransaction(this, binding.Connection, binding.Transaction, savepoint);
+        await scope.SavepointAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await RunAsync(binding.Connection, operation, context, command, cancellationToken).ConfigureAwait(false);
+            await scope.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            return result;
+        }
+        catch when (!scope.Committed && TransactionBinding.IsActive(binding.Transaction))
+        {
+            await scope.RollbackToSavepointAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     // ---- connections and commands ------------------------------------------------------------
 
     /// <summary>Opens a connection, set up for the library.</summary>
@@ -304,7 +485,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         }
         catch (DbException ex) when (Classify(ex) is { } error)
         {
-            throw Translate(error, ErrorContext.Read, ex);
+            throw Translate(error, ErrorContext.Open, ex);
         }
     }
 
@@ -320,6 +501,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <param name="cancellationToken">Cancels opening the connection and the command.</param>
     public async Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
+        if (_binding is { } binding)
+        {
+            // No retry: the transaction died with its connection.
+            return await RunBoundAsync(binding, operation, context, command, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
@@ -367,6 +554,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         try
         {
             using (CommandCancellation.Use(cancellationToken))
+            using (CommandCancellation.UseTransaction(this))
             {
                 return await command(connection).ConfigureAwait(false);
             }
@@ -390,6 +578,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>Runs <paramref name="work"/> on one connection.</summary>
     public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
+        if (_binding is { } binding)
+        {
+            using var lease = await binding.EnterAsync(cancellationToken).ConfigureAwait(false);
+            return await work(binding.Connection).ConfigureAwait(false);
+        }
+
         var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -411,12 +605,14 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public async IAsyncEnumerable<T> StreamAsync<T>(string operation, Func<DbConnection, IAsyncEnumerable<T>> query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var activity = StartActivity(operation);
+        using var lease = _binding is { } binding ? await binding.EnterAsync(cancellationToken, stream: true).ConfigureAwait(false) : null;
         for (var attempt = 0; ; attempt++)
         {
             var retry = false;
-            var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _binding?.Connection ?? await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
             using var measurement = Telemetry.Start(operation, DbSystem);
-            await using (connection.ConfigureAwait(false))
+            using var bound = CommandCancellation.UseTransaction(this);
+            await using (new ConnectionRelease(_binding is null ? connection : null).ConfigureAwait(false))
             {
                 var rows = query(connection).GetAsyncEnumerator(cancellationToken);
                 await using (rows.ConfigureAwait(false))
@@ -445,7 +641,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
                         {
                             throw; // never reached: the filter only notes the failure
                         }
-                        catch (DbException ex) when (first && attempt == 0 && Classify(ex) is { Kind: StorageErrorKind.ConnectionLost })
+                        catch (DbException ex) when (first && attempt == 0 && _binding is null && Classify(ex) is { Kind: StorageErrorKind.ConnectionLost })
                         {
                             // Nothing was read yet: drop the dead idle connections and read again once.
                             ForgetIdleConnections();
@@ -483,7 +679,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     public virtual async ValueTask DisposeAsync()
     {
-        if (_ownsDataSource)
+        if (_ownsDataSource && _binding is null)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
@@ -492,7 +688,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>The synchronous twin of <see cref="DisposeAsync"/>, for owners that can only dispose synchronously (a DI container).</summary>
     public virtual void Dispose()
     {
-        if (_ownsDataSource)
+        if (_ownsDataSource && _binding is null)
         {
             _dataSource.Dispose();
         }
@@ -515,6 +711,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
         return activity;
     }
+}
+
+/// <summary>Disposes a connection the call opened; nothing for the connection of a bound transaction, which is not the call's.</summary>
+internal readonly struct ConnectionRelease(DbConnection? owned) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => owned?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>The kind of a temporary table's column; each database maps it to its own type.</summary>
@@ -558,12 +760,18 @@ internal sealed class WriteTransaction
     private readonly Database _database;
     private readonly List<TempTable> _tempTables = [];
 
-    internal WriteTransaction(Database database, DbConnection connection, DbTransaction transaction)
+    private readonly string? _savepoint;
+
+    internal WriteTransaction(Database database, DbConnection connection, DbTransaction transaction, string? savepoint = null)
     {
         _database = database;
         Connection = connection;
         Transaction = transaction;
+        _savepoint = savepoint;
     }
+
+    /// <summary>True once <see cref="CommitAsync"/> has committed (or released the savepoint).</summary>
+    public bool Committed { get; private set; }
 
     public DbConnection Connection { get; }
 
@@ -575,7 +783,7 @@ internal sealed class WriteTransaction
 
     /// <summary>Runs one command in the transaction.</summary>
     public Task<T> RunAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken) =>
-        _database.RunAsync(Connection, operation, context, command, cancellationToken);
+        _database.RunAsync(Connection, operation, ReferenceEquals(context, ErrorContext.Read) ? ErrorContext.InWriteTransaction : context, command, cancellationToken);
 
     /// <summary>Creates a temporary table for this transaction, empty.</summary>
     public async Task CreateTempTableAsync(TempTable table, CancellationToken cancellationToken)
@@ -608,13 +816,25 @@ internal sealed class WriteTransaction
     {
         foreach (var table in _tempTables)
         {
-            if (_database.DropTempTable(table) is { } drop)
+            // Inside a bound transaction the commit is only a savepoint's release: a table the
+            // database would drop at commit is dropped now, so the next bulk call can make it again.
+            if ((_database.DropTempTable(table) ?? (_savepoint is null ? null : $"DROP TABLE {_database.TempTableName(table)}")) is { } drop)
             {
                 await RunAsync("bulk.drop_temp_table", ErrorContext.Read, c => c.ExecuteAsync(drop, transaction: Transaction), cancellationToken).ConfigureAwait(false);
             }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await RunAsync("commit", ErrorContext.Read, async _ => { await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false); return 0; }, CancellationToken.None).ConfigureAwait(false);
+        if (_savepoint is { } savepoint)
+        {
+            // Inside a bound transaction: the work is kept, and commits with the transaction.
+            await RunAsync("release_savepoint", ErrorContext.Read, async _ => { await Transaction.ReleaseAsync(savepoint, CancellationToken.None).ConfigureAwait(false); return 0; }, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            await RunAsync("commit", ErrorContext.Read, async _ => { await Transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false); return 0; }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        Committed = true;
     }
 }

@@ -21,6 +21,15 @@ internal enum StorageErrorKind
     /// <summary>The connection was lost or could not be made (the server ended it, restarted, or is unreachable).</summary>
     ConnectionLost,
 
+    /// <summary>The database named by the connection string does not exist.</summary>
+    DatabaseMissing,
+
+    /// <summary>The server refused the credentials.</summary>
+    AuthenticationFailed,
+
+    /// <summary>The schema the tables live in does not exist (PostgreSQL).</summary>
+    SchemaMissing,
+
     /// <summary>The database stayed busy (locked by another writer) for longer than the command timeout, or chose this call as a deadlock or serialization victim.</summary>
     Busy,
 }
@@ -47,6 +56,12 @@ internal sealed record ErrorContext(string Table)
 {
     /// <summary>For statements that only read: no write can fail on a key.</summary>
     public static ErrorContext Read { get; } = new("(read)");
+
+    /// <summary>For opening a connection: nothing was read or written yet.</summary>
+    public static ErrorContext Open { get; } = new("(open)");
+
+    /// <summary>For the statements of a write transaction that name no row (temporary tables, savepoints, the commit).</summary>
+    public static ErrorContext InWriteTransaction { get; } = new("(write)");
 
     /// <summary>The values written to each key, by key name (<c>uid</c>, <c>unique_identifier</c>, <c>(portfolio_group_uid, portfolio_uid)</c>).</summary>
     public IReadOnlyDictionary<string, string> Keys { get; private init; } = new Dictionary<string, string>();
@@ -79,10 +94,18 @@ internal static class ErrorTranslator
             StorageErrorKind.NotMigrated => new PortfolioGroupsException(
                 $"The PortfolioGroups schema is not migrated in this database ({error.Message}): call MigrateAsync, or open the store with MigrateOnOpen.",
                 exception),
-            StorageErrorKind.ConnectionLost => new TransientStorageException(
-                $"The connection to the database was lost or could not be made ({exception.Message}). A write in progress was not committed "
-                + "unless the connection was lost while committing; every library call is one statement or one transaction, so nothing was half-applied.",
-                connectionLost: true,
+            StorageErrorKind.ConnectionLost => new TransientStorageException(ConnectionLostMessage(context, exception), connectionLost: true, exception),
+            StorageErrorKind.DatabaseMissing => new StoreOpenException(
+                StoreOpenFailure.DatabaseMissing,
+                $"The database named by the connection string does not exist ({error.Message ?? exception.Message}): create it, or correct the connection string. The library creates its tables, not the database.",
+                exception),
+            StorageErrorKind.AuthenticationFailed => new StoreOpenException(
+                StoreOpenFailure.AuthenticationFailed,
+                $"The database server refused the credentials ({error.Message ?? exception.Message}): check the user name and password (or password provider) of the connection string or data source.",
+                exception),
+            StorageErrorKind.SchemaMissing => new StoreOpenException(
+                StoreOpenFailure.SchemaMissing,
+                $"The schema of the PortfolioGroups tables does not exist ({error.Message ?? exception.Message}): create it, let a role that may create it migrate the store (MigrateOnOpen), or correct PostgresSchema.",
                 exception),
             StorageErrorKind.Busy => new TransientStorageException(
                 $"The database was busy ({exception.Message}); nothing was written. Run the call again.",
@@ -90,6 +113,24 @@ internal static class ErrorTranslator
                 exception),
             _ => new InvalidValueException(error.Field ?? "value", error.Message ?? exception.Message),
         };
+
+    /// <summary>A lost connection, said for the operation that was running: opening, reading or writing.</summary>
+    private static string ConnectionLostMessage(ErrorContext context, DbException exception)
+    {
+        if (ReferenceEquals(context, ErrorContext.Open))
+        {
+            return $"The database server could not be reached while opening a connection ({exception.Message}). Nothing was read or written; "
+                + "check that the server is running and reachable, then run the call again.";
+        }
+
+        if (ReferenceEquals(context, ErrorContext.Read))
+        {
+            return $"The connection to the database was lost while reading ({exception.Message}). Nothing was written; run the call again.";
+        }
+
+        return $"The connection to the database was lost while writing ({exception.Message}). The write was not committed "
+            + "unless the connection was lost while committing; every library call is one statement or one transaction, so nothing was half-applied.";
+    }
 
     /// <summary>
     /// A migration that a stored row stops (the row breaks a rule the migration adds): the

@@ -32,6 +32,11 @@ internal sealed partial class PostgresDatabase : Database
     private const string CharacterNotInRepertoire = "22021";
     private const string UntranslatableCharacter = "22P05";
     private const string UndefinedTable = "42P01";
+    private const string InvalidCatalogName = "3D000";
+    private const string InvalidSchemaName = "3F000";
+    private const string InvalidPassword = "28P01";
+    private const string InvalidAuthorization = "28000";
+    private const string InsufficientPrivilege = "42501";
     private const string AdminShutdown = "57P01";
     private const string CrashShutdown = "57P02";
     private const string CannotConnectNow = "57P03";
@@ -79,6 +84,26 @@ internal sealed partial class PostgresDatabase : Database
     /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
     public static PostgresDatabase Over(NpgsqlDataSource dataSource, string? schema) =>
         new(dataSource, ownsDataSource: false, CheckSchema(schema));
+
+    // ---- a host's transaction ------------------------------------------------------------------
+
+    // A failed statement aborts a PostgreSQL transaction: each write of a bound store runs behind a savepoint.
+    public override bool FailedStatementAbortsTransaction => true;
+
+    public override void PrepareJoin(DbTransaction transaction)
+    {
+        if (transaction.Connection is not NpgsqlConnection connection)
+        {
+            throw new InvalidOperationException(
+                $"The transaction is a {transaction.GetType().Name} on {transaction.Connection?.GetType().Name ?? "no connection"}, but this store is on PostgreSQL: join an Npgsql transaction on the store's database.");
+        }
+
+        var database = new NpgsqlConnectionStringBuilder(_connectionString).Database;
+        if (database is not null && !string.Equals(connection.Database, database, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The transaction is on the PostgreSQL database '{connection.Database}', but this store is on '{database}': join a transaction on the store's database.");
+        }
+    }
 
     // ---- SQL fragments -------------------------------------------------------------------------
 
@@ -218,6 +243,9 @@ internal sealed partial class PostgresDatabase : Database
             UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
             ForeignKeyViolation => new StorageError(StorageErrorKind.MissingReference, Constraint: pg.ConstraintName),
             UndefinedTable => new StorageError(StorageErrorKind.NotMigrated, Message: pg.MessageText),
+            InvalidCatalogName => new StorageError(StorageErrorKind.DatabaseMissing, Message: pg.MessageText),
+            InvalidPassword or InvalidAuthorization => new StorageError(StorageErrorKind.AuthenticationFailed, Message: pg.MessageText),
+            InvalidSchemaName => new StorageError(StorageErrorKind.SchemaMissing, Message: pg.MessageText),
             CheckViolation or StringDataRightTruncation or InvalidTextRepresentation or CharacterNotInRepertoire or UntranslatableCharacter =>
                 new StorageError(StorageErrorKind.InvalidValue, Field: pg.ColumnName ?? pg.ConstraintName, Message: pg.MessageText),
 
@@ -241,6 +269,13 @@ internal sealed partial class PostgresDatabase : Database
 
     public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadCatalogAsync(connection, Schema!, cancellationToken);
+
+    public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ReadCatalogAsync(connection, PortfolioTableSchema ?? Schema!, cancellationToken);
+
+    public override bool FitsUid(string physicalType) => string.Equals(physicalType, "uuid", StringComparison.OrdinalIgnoreCase);
+
+    public override string UidTypeInWords => "uuid";
 
     public override string PhysicalType(ColumnModel column)
     {
@@ -375,7 +410,24 @@ internal sealed partial class PostgresDatabase : Database
         var sql = "SELECT pg_advisory_lock(@lockClass, hashtext(@schema))";
         await RunAsync(connection, "migrate.lock", ErrorContext.Read, c => c.ExecuteAsync(sql, new { lockClass = AdvisoryLockClass, schema = Schema }), cancellationToken).ConfigureAwait(false);
         var create = $"CREATE SCHEMA IF NOT EXISTS {Quote(Schema!)}";
-        await RunAsync(connection, "migrate.schema", ErrorContext.Read, c => c.ExecuteAsync(create), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunAsync(connection, "migrate.schema", ErrorContext.Read, c => c.ExecuteAsync(create), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == InsufficientPrivilege)
+        {
+            // CREATE SCHEMA asks for the right to create schemas even when the schema exists.
+            var exists = await RunAsync(
+                connection, "migrate.schema_exists", ErrorContext.Read, c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_namespace WHERE nspname = @schema", new { schema = Schema }), cancellationToken)
+                .ConfigureAwait(false);
+            if (exists == 0)
+            {
+                throw new StoreOpenException(
+                    StoreOpenFailure.SchemaMissing,
+                    $"The schema '{Schema}' does not exist, and this role may not create it ({ex.MessageText}): create it as a role that may (CREATE SCHEMA), or correct PostgresSchema.",
+                    ex);
+            }
+        }
     }
 
     public override Task EndMigrationAsync(DbConnection connection)

@@ -33,6 +33,7 @@ internal sealed partial class SqliteDatabase : Database
     private const int SqliteError = 1;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqliteCantOpen = 14;
     private const int SqliteConstraint = 19;
     private const int ConstraintUnique = 2067;
     private const int ConstraintPrimaryKey = 1555;
@@ -108,6 +109,14 @@ internal sealed partial class SqliteDatabase : Database
         {
             first = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && lockPath is not null && !File.Exists(Path.GetFullPath(builder.DataSource)))
+        {
+            // Mode=ReadWrite or ReadOnly: SQLite may not create the file.
+            throw ErrorTranslator.Translate(
+                new StorageError(StorageErrorKind.DatabaseMissing, Message: $"there is no SQLite file at '{Path.GetFullPath(builder.DataSource)}', and the connection string's Mode={builder.Mode} does not create one"),
+                ErrorContext.Open,
+                ex);
+        }
         catch (SqliteException ex)
         {
             throw new InvalidValueException(nameof(connectionString), $"the SQLite database '{builder.DataSource}' cannot be opened: {ex.Message}");
@@ -165,6 +174,71 @@ internal sealed partial class SqliteDatabase : Database
         }
 
         return settings;
+    }
+
+    // ---- a host's transaction ------------------------------------------------------------------
+
+    public override void PrepareJoin(DbTransaction transaction)
+    {
+        if (transaction.Connection is not SqliteConnection connection)
+        {
+            throw new InvalidOperationException(
+                $"The transaction is a {transaction.GetType().Name} on {transaction.Connection?.GetType().Name ?? "no connection"}, but this store is on SQLite: join a Microsoft.Data.Sqlite transaction on the store's database.");
+        }
+
+        var joined = new SqliteConnectionStringBuilder(connection.ConnectionString).DataSource;
+        var same = _migrationLockPath is null
+            ? string.Equals(joined, _memoryName, StringComparison.Ordinal)
+            : joined.Length > 0 && string.Equals(Path.GetFullPath(joined), Path.GetFullPath(_memoryName), StringComparison.Ordinal);
+        if (!same)
+        {
+            throw new InvalidOperationException($"The transaction is on the SQLite database '{joined}', but this store is on '{_memoryName}': join a transaction on the store's database.");
+        }
+
+        // Cascading deletes depend on foreign keys, which cannot be turned on inside a transaction.
+        using (var check = connection.CreateCommand())
+        {
+            check.Transaction = (SqliteTransaction)transaction;
+            check.CommandText = "PRAGMA foreign_keys";
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 1)
+            {
+                throw new InvalidOperationException(
+                    "The transaction's SQLite connection has foreign keys off, so deletes would not cascade to memberships: open it with \"Foreign Keys=True\" in its connection string (EF Core turns them on by itself).");
+            }
+        }
+
+        // The filters' search function, as on every connection the library opens.
+        connection.CreateFunction<string?, string?, bool>(ContainsFunction, ContainsIgnoreCase, isDeterministic: true);
+    }
+
+    // Microsoft.Data.Sqlite refuses a command that does not name its connection's transaction, and
+    // Dapper.AOT sets the transaction the statement's call named (none) after building the command:
+    // the command moves into one that keeps the bound transaction instead of none.
+    public override DbCommand BindCommand(DbCommand command, DbTransaction transaction)
+    {
+        var built = (SqliteCommand)command;
+        var bound = new TransactionBoundCommand((SqliteTransaction)transaction)
+        {
+            Connection = built.Connection,
+            CommandText = built.CommandText,
+            CommandType = built.CommandType,
+            CommandTimeout = built.CommandTimeout,
+        };
+        var parameters = built.Parameters.Cast<SqliteParameter>().ToArray();
+        built.Parameters.Clear();
+        bound.Parameters.AddRange(parameters);
+        built.Dispose();
+        return bound;
+    }
+
+    /// <summary>A command whose transaction, when set to none, stays the bound one.</summary>
+    private sealed class TransactionBoundCommand(SqliteTransaction bound) : SqliteCommand
+    {
+        public override SqliteTransaction? Transaction
+        {
+            get => base.Transaction;
+            set => base.Transaction = value ?? bound;
+        }
     }
 
     // ---- SQL fragments -------------------------------------------------------------------------
@@ -302,6 +376,15 @@ internal sealed partial class SqliteDatabase : Database
 
     public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadTablesAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadCatalogAsync(connection, cancellationToken);
+
+    public override Task<IReadOnlyDictionary<string, PhysicalTable>> ReadPortfolioTableSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ReadCatalogAsync(connection, cancellationToken);
+
+    // A host's uid column: SQLite's text affinity (a declared type containing CHAR, CLOB or TEXT).
+    public override bool FitsUid(string physicalType) =>
+        physicalType.Contains("CHAR", StringComparison.OrdinalIgnoreCase) || physicalType.Contains("CLOB", StringComparison.OrdinalIgnoreCase) || physicalType.Contains("TEXT", StringComparison.OrdinalIgnoreCase);
+
+    public override string UidTypeInWords => "TEXT (canonical lower-case uids)";
 
     // SQLite reports the declared type: the migrations declare uuids, text and JSON as TEXT.
     public override string PhysicalType(ColumnModel column)

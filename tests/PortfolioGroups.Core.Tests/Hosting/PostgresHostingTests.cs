@@ -38,7 +38,7 @@ public sealed class PostgresHostingTests(Db db) : HostedStoreTest(db)
         var entry = await HealthCheckTests.CheckAsync(host);
 
         entry.Status.Should().Be(HealthStatus.Unhealthy);
-        entry.Description.Should().Contain("PostgreSQL database cannot be reached");
+        entry.Description.Should().Contain("PostgreSQL database cannot be reached").And.Contain("while opening a connection").And.NotContain("write");
         entry.Exception.Should().NotBeNull();
         await host.StopAsync();
     }

@@ -30,7 +30,10 @@ public sealed class PostgresPermissionTests
         // source outlives the store, so a lock left on one of its pooled connections would stay.
         await using var dataSource = NpgsqlDataSource.Create(asRole);
         var open = () => PortfolioStore.OpenPostgresAsync(dataSource, new PortfolioStoreOptions { PostgresSchema = "not_allowed" });
-        await open.Should().ThrowAsync<PostgresException>();
+        var thrown = await open.Should().ThrowAsync<StoreOpenException>();
+        thrown.Which.Failure.Should().Be(StoreOpenFailure.SchemaMissing);
+        thrown.Which.Message.Should().Contain("'not_allowed' does not exist");
+        thrown.Which.InnerException.Should().BeOfType<PostgresException>().Which.SqlState.Should().Be("42501");
 
         await using var admin = new NpgsqlConnection(connectionString);
         await admin.OpenAsync();

@@ -31,5 +31,6 @@ public sealed class PostgresStoreTests
         var thrown = await open.Should().ThrowAsync<TransientStorageException>();
         thrown.Which.ConnectionLost.Should().BeTrue();
         thrown.Which.InnerException.Should().BeAssignableTo<NpgsqlException>();
+        thrown.Which.Message.Should().Contain("could not be reached while opening").And.NotContain("write");
     }
 }

@@ -1,3 +1,5 @@
+using Dapper;
+using PortfolioGroups.Tests.Support;
 using System.Text;
 
 namespace PortfolioGroups.Tests.Tool;
@@ -40,6 +42,35 @@ public sealed partial class ToolTests
         (await Portfolio.FindAsync(Store, p1)).Should().BeNull();
         (await Portfolio.FindAsync(Store, p4)).Should().BeNull();
         (await PortfolioGroup.FindAsync(Store, group)).Should().NotBeNull("deleting a portfolio keeps its groups");
+    }
+
+    [Test]
+    public async Task Portfolio_writes_on_a_host_table_are_exit_8_naming_it_and_write_nothing()
+    {
+        var connection = await NewDatabaseAsync();
+        var (table, mapping) = Db == Db.Postgres ? ("public.host_portfolio", "public.host_portfolio:id:code") : ("host_portfolio", "host_portfolio:id:code");
+        await using (var plain = await OpenPlainConnectionAsync(connection))
+        {
+            await plain.ExecuteAsync(Db == Db.Postgres
+                ? $"CREATE TABLE {table} (id uuid PRIMARY KEY, code text NOT NULL UNIQUE); INSERT INTO {table} VALUES ('{Guid.NewGuid()}', 'host-one')"
+                : $"CREATE TABLE {table} (id TEXT NOT NULL PRIMARY KEY, code TEXT NOT NULL UNIQUE); INSERT INTO {table} VALUES ('{Guid.NewGuid()}', 'host-one')");
+        }
+
+        await RunOkAsync(connection, "migrate", "up", "--portfolio-table", mapping);
+        var file = Path.Combine(_folder.Path, "host-portfolios.csv");
+        await File.WriteAllTextAsync(file, "host-two,Two\n");
+
+        ShouldFailWithOneLine(await RunAsync(connection, "portfolios", "add", "host-two", "--portfolio-table", mapping), exitCode: 8, "host's table 'host_portfolio'".Replace("'host", Db == Db.Postgres ? "'public.host" : "'host", StringComparison.Ordinal));
+        ShouldFailWithOneLine(await RunAsync(connection, "portfolios", "delete", "host-one", "--portfolio-table", mapping), exitCode: 8, "Nothing was written");
+        ShouldFailWithOneLine(await RunAsync(connection, "portfolios", "import", file, "--portfolio-table", mapping), exitCode: 8, "--portfolio-table");
+
+        await using (var plain = await OpenPlainConnectionAsync(connection))
+        {
+            (await plain.QueryAsync<string>($"SELECT code FROM {table}")).Should().Equal("host-one");
+        }
+
+        Json(await RunOkAsync(connection, "portfolios", "list", "--json", "--portfolio-table", mapping)).EnumerateArray()
+            .Select(p => p.GetProperty("unique_identifier").GetString()).Should().Equal("host-one");
     }
 
     [Test]

@@ -1,0 +1,3 @@
+using PortfolioGroups.HostApp;
+
+return await HostApp.RunAsync(args, Console.Out);
