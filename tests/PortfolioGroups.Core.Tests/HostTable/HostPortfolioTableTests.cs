@@ -270,7 +270,7 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             script.Sql.Should().NotContain("\"portfolio\"");
 
             (await store.MigrateAsync()).Ran.Should().Equal(PortfolioStore.LibraryMigrationVersions);
-            (await LibraryTablesAsync(connectionString)).Should().BeEquivalentTo("portfolio_group", "portfolio_group_membership", "portfoliogroups_catalog", "portfoliogroups_version_info");
+            (await LibraryTablesAsync(connectionString)).Should().BeEquivalentTo("portfolio_group", "portfolio_group_membership", "portfolio_group_membership_history", "portfoliogroups_catalog", "portfoliogroups_version_info");
             (await HostTablesAsync(connectionString)).Should().BeEquivalentTo(hostBefore);
 
             (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
@@ -333,9 +333,10 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
         await PortfolioGroup.AddPortfolioAsync(store, "n-group", rows[0].Code);
         (await PortfolioGroup.GetPortfoliosAsync(store, "n-group")).Select(p => p.Uid).Should().Equal(rows[0].Uid);
 
-        // Down one version: the host's table is still as it was, and the memberships stay.
-        await store.MigrateDownAsync(PortfolioStore.LibraryMigrationVersions[^2]);
-        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().NotContain(2026120101);
+        // Down below 2026120101 (the history's version goes too): the host's table is still as it was, and the memberships stay.
+        var before = PortfolioStore.LibraryMigrationVersions[PortfolioStore.LibraryMigrationVersions.ToList().IndexOf(2026120101) - 1];
+        await store.MigrateDownAsync(before);
+        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().NotContain(2026120101).And.Contain(before);
         (await HostTableDefinitionAsync(connectionString)).Should().Be(ddlBefore);
         (await HostTablesAsync(connectionString)).Should().Be(hostBefore);
         (await HostTableSnapshotAsync(connectionString)).Should().Be(rowsBefore);
