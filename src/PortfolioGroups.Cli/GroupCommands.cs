@@ -96,26 +96,7 @@ internal static class GroupCommands
     {
         await using var store = await Settings.OpenAsync(parse, forMigrate: false, ct);
         var deleted = await PortfolioGroup.BulkDeleteAsync(store, uniqueIdentifiers: ids, cancellationToken: ct);
-        var named = ids.Distinct(StringComparer.Ordinal).Count();
-        if (Output.IsJson(parse))
-        {
-            await Output.WriteJsonAsync(
-                json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("deleted", deleted);
-                    json.WriteNumber("named", named);
-                    json.WriteEndObject();
-                    return Task.CompletedTask;
-                },
-                ct);
-        }
-        else
-        {
-            var missing = deleted == named ? "." : $"; {named - deleted} did not exist.";
-            await Output.Text.WriteLineAsync($"Deleted {deleted} of {named} named group(s){missing}");
-        }
-
+        await Output.WriteDeletedAsync(parse, deleted, ids, "group", ct);
         return ExitCodes.Success;
     }
 }

@@ -56,6 +56,33 @@ internal static class Output
             },
             ct);
 
+    /// <summary>
+    /// What a delete verb did: <c>{"deleted", "named"}</c> in JSON, else one line saying how many
+    /// of the distinct names given existed and were deleted.
+    /// </summary>
+    public static async Task WriteDeletedAsync(ParseResult parse, int deleted, IEnumerable<string> names, string noun, CancellationToken ct)
+    {
+        var named = names.Distinct(StringComparer.Ordinal).Count();
+        if (IsJson(parse))
+        {
+            await WriteJsonAsync(
+                json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("deleted", deleted);
+                    json.WriteNumber("named", named);
+                    json.WriteEndObject();
+                    return Task.CompletedTask;
+                },
+                ct);
+        }
+        else
+        {
+            var missing = deleted == named ? "." : $"; {named - deleted} did not exist.";
+            await Text.WriteLineAsync($"Deleted {deleted} of {named} named {noun}(s){missing}");
+        }
+    }
+
     public static void WriteVersions(Utf8JsonWriter writer, string name, IEnumerable<long> versions)
     {
         writer.WriteStartArray(name);

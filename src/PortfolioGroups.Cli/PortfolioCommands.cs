@@ -92,26 +92,7 @@ internal static class PortfolioCommands
         await using var store = await Settings.OpenAsync(parse, OpenFor.Use, ct);
         Settings.RefusePortfolioWrites(store, "delete");
         var deleted = await Portfolio.BulkDeleteAsync(store, uniqueIdentifiers: ids, cancellationToken: ct);
-        var named = ids.Distinct(StringComparer.Ordinal).Count();
-        if (Output.IsJson(parse))
-        {
-            await Output.WriteJsonAsync(
-                json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("deleted", deleted);
-                    json.WriteNumber("named", named);
-                    json.WriteEndObject();
-                    return Task.CompletedTask;
-                },
-                ct);
-        }
-        else
-        {
-            var missing = deleted == named ? "." : $"; {named - deleted} did not exist.";
-            await Output.Text.WriteLineAsync($"Deleted {deleted} of {named} named portfolio(s){missing}");
-        }
-
+        await Output.WriteDeletedAsync(parse, deleted, ids, "portfolio", ct);
         return ExitCodes.Success;
     }
 
