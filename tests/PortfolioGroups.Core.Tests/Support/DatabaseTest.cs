@@ -120,6 +120,10 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
         return PortfolioStore.OpenPostgresAsync(connectionString, postgresSchema is null ? options : options with { PostgresSchema = postgresSchema });
     }
 
+    /// <summary>The given options, with the fixture's portfolio table mapping in host mode: for a second store on the fixture's database.</summary>
+    protected PortfolioStoreOptions WithFixturePortfolioTable(PortfolioStoreOptions options) =>
+        IsHostMode ? options with { PortfolioTable = HostMapping } : options;
+
     /// <summary>Opens a plain driver connection, outside the library (on SQLite with foreign keys on, as any correct client must).</summary>
     protected async Task<DbConnection> OpenPlainConnectionAsync(string? connectionString = null)
     {
