@@ -220,11 +220,7 @@ public sealed class ListingTests(Db db, PortfolioMode portfolioMode) : DatabaseT
     [Test]
     public async Task Adding_a_portfolio_again_without_a_display_name_keeps_it()
     {
-        if (IsHostMode)
-        {
-            Assert.Ignore("portfolio writes belong to the host in host mode");
-        }
-
+        IgnorePortfolioWritesInHostMode();
         var id = Unique("btc");
 
         var first = await Portfolio.AddAsync(Store, id, "BTC momentum");
