@@ -179,6 +179,21 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
     }
 
     /// <summary>
+    /// Deletes a portfolio as the fixture's owner of portfolios would: through the library in library
+    /// mode, by plain SQL on the host's table in host mode (its memberships go by the cascade); true when it existed.
+    /// </summary>
+    protected async Task<bool> DeletePortfolioAsync(Guid uid)
+    {
+        if (!IsHostMode)
+        {
+            return await Portfolio.DeleteAsync(Store, uid);
+        }
+
+        await using var connection = await OpenPlainConnectionAsync();
+        return await connection.ExecuteAsync($"DELETE FROM {HostTable} WHERE id = @uid", new { uid = Db == Db.Postgres ? (object)uid : uid.ToString("D") }) > 0;
+    }
+
+    /// <summary>
     /// Adds many portfolios in one plain SQL statement (into the library's table, or the host's in
     /// host mode), without display names; returns their uids in order.
     /// </summary>
