@@ -194,6 +194,29 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
     }
 
     /// <summary>
+    /// Deletes a portfolio and puts it back under a new uid, as its owner would, racing other
+    /// callers: through the library on <paramref name="store"/> in library mode; by plain SQL in host
+    /// mode (the put-back does nothing when another caller has put it back already).
+    /// </summary>
+    protected async Task ReplacePortfolioAsync(PortfolioStore store, string uniqueIdentifier)
+    {
+        if (!IsHostMode)
+        {
+            await Portfolio.DeleteAsync(store, uniqueIdentifier);
+            await Portfolio.AddAsync(store, uniqueIdentifier);
+            return;
+        }
+
+        await using var connection = await OpenPlainConnectionAsync();
+        await connection.ExecuteAsync($"DELETE FROM {HostTable} WHERE code = @code", new { code = uniqueIdentifier });
+        var calendar = Db == Db.Postgres ? $"(SELECT uid FROM {HostSchemaName}.calendar LIMIT 1)" : "(SELECT uid FROM calendar LIMIT 1)";
+        var uid = Guid.CreateVersion7();
+        await connection.ExecuteAsync(
+            $"INSERT INTO {HostTable} (id, code, calendar_uid) SELECT @uid, @code, {calendar} WHERE 1 = 1 ON CONFLICT (code) DO NOTHING",
+            new { uid = Db == Db.Postgres ? (object)uid : uid.ToString("D"), code = uniqueIdentifier });
+    }
+
+    /// <summary>
     /// Adds many portfolios in one plain SQL statement (into the library's table, or the host's in
     /// host mode), without display names; returns their uids in order.
     /// </summary>
