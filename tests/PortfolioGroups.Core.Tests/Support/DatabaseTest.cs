@@ -216,6 +216,17 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
             new { uid = Db == Db.Postgres ? (object)uid : uid.ToString("D"), code = uniqueIdentifier });
     }
 
+    /// <summary>Inserts a portfolio into the host's table in the host's own transaction, as host code would (host mode only).</summary>
+    protected async Task InsertHostPortfolioAsync(DbConnection connection, DbTransaction transaction, string code)
+    {
+        var calendar = Db == Db.Postgres ? $"(SELECT uid FROM {HostSchemaName}.calendar LIMIT 1)" : "(SELECT uid FROM calendar LIMIT 1)";
+        var uid = Guid.CreateVersion7();
+        await connection.ExecuteAsync(
+            $"INSERT INTO {HostTable} (id, code, calendar_uid) SELECT @uid, @code, {calendar}",
+            new { uid = Db == Db.Postgres ? (object)uid : uid.ToString("D"), code },
+            transaction);
+    }
+
     /// <summary>
     /// Adds many portfolios in one plain SQL statement (into the library's table, or the host's in
     /// host mode), without display names; returns their uids in order.
