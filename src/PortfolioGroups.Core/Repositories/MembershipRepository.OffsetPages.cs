@@ -27,13 +27,13 @@ internal sealed partial class MembershipRepository
     /// <summary>One offset page of a portfolio's groups (display name ignoring case, then uid), their number, and whether the portfolio exists; one statement.</summary>
     public async Task<(OffsetPage<PortfolioGroupRecord> Page, bool PortfolioExists)> GroupsOfPortfolioPageAsync(RowKey portfolio, OffsetQuery page, CancellationToken cancellationToken)
     {
-        var portfolioUid = $"(SELECT uid FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio)";
+        var portfolioUid = $"(SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
         var sql = OffsetPageSql.Build(
             $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid WHERE m.portfolio_uid = {portfolioUid}",
             $"SELECT count(*) FROM {db.Membership} m WHERE m.portfolio_uid = {portfolioUid}",
             PortfolioGroupRepository.Columns,
             a => $"{db.SortText(a + "display_name")}, {a}uid",
-            $"(SELECT count(*) FROM {db.Portfolio} WHERE {portfolio.Column} = @portfolio)");
+            $"(SELECT count(*) FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)");
         var rows = (await db.RunAsync(
             "portfolio.groups_page",
             ErrorContext.Read,

@@ -2,9 +2,11 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class BulkDeletePreviewTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class BulkDeletePreviewTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task The_preview_counts_what_the_bulk_delete_then_deletes_and_deletes_nothing_itself()
@@ -12,8 +14,8 @@ public sealed class BulkDeletePreviewTests(Db db) : DatabaseTest(db)
         var a = await PortfolioGroup.AddAsync(Store, Unique("pre-a"), "A");
         var b = await PortfolioGroup.AddAsync(Store, Unique("pre-b"), "B");
         var untouched = await PortfolioGroup.AddAsync(Store, Unique("pre-c"), "C");
-        var p1 = await Portfolio.AddAsync(Store, Unique("pre-p1"));
-        var p2 = await Portfolio.AddAsync(Store, Unique("pre-p2"));
+        var p1 = await AddPortfolioAsync(Unique("pre-p1"));
+        var p2 = await AddPortfolioAsync(Unique("pre-p2"));
         await PortfolioGroup.AddPortfoliosAsync(Store, a, [p1, p2]);
         await PortfolioGroup.AddPortfoliosAsync(Store, b, [p1]);
         await PortfolioGroup.AddPortfoliosAsync(Store, untouched, [p1, p2]);
@@ -37,7 +39,7 @@ public sealed class BulkDeletePreviewTests(Db db) : DatabaseTest(db)
     public async Task A_preview_by_uids_alone_counts_the_groups_memberships()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("pre-u"), "U");
-        var portfolio = await Portfolio.AddAsync(Store, Unique("pre-up"));
+        var portfolio = await AddPortfolioAsync(Unique("pre-up"));
         await group.AddPortfolioAsync(portfolio);
 
         (await PortfolioGroup.PreviewBulkDeleteAsync(Store, uids: [group.Uid])).Should().Be(new BulkDeletePreview(1, 1));

@@ -9,6 +9,7 @@ public sealed partial class BulkWriteTests
     [Test]
     public async Task Portfolio_UpsertMany_of_100000_rows_inserts_then_updates_them_all()
     {
+        IgnorePortfolioWritesInHostMode();
         var marker = Unique("bw-pup");
         var rows = Enumerable.Range(0, 100_000).Select(i => new PortfolioUpsert($"{marker}-{i}", $"Name {i}"));
 
@@ -29,6 +30,7 @@ public sealed partial class BulkWriteTests
     [Test]
     public async Task Portfolio_UpsertMany_counts_a_duplicate_identifier_once_and_keeps_the_last_row()
     {
+        IgnorePortfolioWritesInHostMode();
         var marker = Unique("bw-pdup");
         await Portfolio.AddAsync(Store, $"{marker}-a", "Before");
 
@@ -50,6 +52,7 @@ public sealed partial class BulkWriteTests
     [TestCase("bad\u0001id", "rows[1].UniqueIdentifier", TestName = "A control character")]
     public async Task Portfolio_UpsertMany_refuses_a_bad_row_naming_its_position_and_writes_nothing(string? identifier, string field)
     {
+        IgnorePortfolioWritesInHostMode();
         var marker = Unique("bw-pbad");
         PortfolioUpsert[] rows = [new($"{marker}-ok"), identifier is null ? null! : new(identifier), new($"{marker}-later")];
 
@@ -62,6 +65,7 @@ public sealed partial class BulkWriteTests
     [Test]
     public async Task Portfolio_UpsertMany_refuses_a_display_name_over_255_characters_by_position()
     {
+        IgnorePortfolioWritesInHostMode();
         var marker = Unique("bw-plong");
 
         var upsert = () => Portfolio.UpsertManyAsync(Store, [new($"{marker}-0"), new($"{marker}-1"), new($"{marker}-2", new string('x', 256))]);
@@ -73,6 +77,7 @@ public sealed partial class BulkWriteTests
     [Test]
     public async Task Portfolio_BulkDelete_deletes_each_named_portfolio_once_and_keeps_its_groups()
     {
+        IgnorePortfolioWritesInHostMode();
         var marker = Unique("bw-pdel");
         await Portfolio.UpsertManyAsync(Store, Enumerable.Range(0, 6_000).Select(i => new PortfolioUpsert($"{marker}-{i}")));
         var group = (await GroupsAsync("pdel", 1))[0];
@@ -97,6 +102,7 @@ public sealed partial class BulkWriteTests
     [Test]
     public async Task Portfolio_BulkDelete_refuses_a_call_that_names_nothing_and_deletes_nothing_for_empty_lists()
     {
+        IgnorePortfolioWritesInHostMode();
         var portfolio = await Portfolio.AddAsync(Store, Unique("bw-pkeep"));
 
         var namesNothing = () => Portfolio.BulkDeleteAsync(Store);

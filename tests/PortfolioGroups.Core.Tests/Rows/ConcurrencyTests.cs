@@ -3,9 +3,11 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class ConcurrencyTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     private const int Tasks = 16;
 
@@ -14,9 +16,11 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
     {
         var groupId = Unique("race-group");
         var portfolioId = Unique("race-portfolio");
+        // In host mode the host has added the portfolio: the race is on the group and the membership.
+        var hostPortfolio = IsHostMode ? await AddPortfolioAsync(portfolioId, "Race") : null;
 
         // Each task has its own store, so each works on connections of its own.
-        var stores = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(_ => OpenStoreAsync(ConnectionString, new PortfolioStoreOptions { MigrateOnOpen = false })));
+        var stores = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(_ => OpenStoreAsync(ConnectionString, WithFixturePortfolioTable(new PortfolioStoreOptions { MigrateOnOpen = false }))));
         try
         {
             // An async gate, not a Barrier: blocking 16 pool threads on 2 cores starves the pool.
@@ -25,7 +29,7 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
             {
                 await start.Task;
                 var group = await PortfolioGroup.AddAsync(store, groupId, "Race");
-                var portfolio = await Portfolio.AddAsync(store, portfolioId, "Race");
+                var portfolio = hostPortfolio ?? await Portfolio.AddAsync(store, portfolioId, "Race");
                 var membership = await PortfolioGroup.AddPortfolioAsync(store, groupId, portfolioId);
                 return (Group: group.Uid, Portfolio: portfolio.Uid, Membership: membership.Uid);
             })).ToList();
@@ -46,7 +50,7 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
 
         await using var connection = await OpenPlainConnectionAsync();
         (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group")} WHERE unique_identifier = @groupId", new { groupId })).Should().Be(1);
-        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE unique_identifier = @portfolioId", new { portfolioId })).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE {PortfolioUniqueIdentifierColumn} = @portfolioId", new { portfolioId })).Should().Be(1);
         (await connection.ExecuteScalarAsync<long>(
             $"SELECT count(*) FROM {Table("portfolio_group_membership")} m JOIN {Table("portfolio_group")} g ON g.uid = m.portfolio_group_uid WHERE g.unique_identifier = @groupId",
             new { groupId })).Should().Be(1);
@@ -61,7 +65,7 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
         var running = Enumerable.Range(0, Tasks).Select(i => Task.Run(async () =>
         {
             await start.Task;
-            var portfolio = await Portfolio.AddAsync(Store, Unique($"fan-{i}"));
+            var portfolio = await AddPortfolioAsync(Unique($"fan-{i}"));
             await group.AddPortfolioAsync(portfolio);
         })).ToList();
         start.SetResult();
@@ -75,7 +79,7 @@ public sealed class ConcurrencyTests(Db db) : DatabaseTest(db)
     {
         const int CallsPerTask = 1_000;
         var group = await PortfolioGroup.AddAsync(Store, Unique("storm"), "Storm");
-        var portfolio = await Portfolio.AddAsync(Store, Unique("storm"));
+        var portfolio = await AddPortfolioAsync(Unique("storm"));
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var running = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>

@@ -3,9 +3,11 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Rows;
 
 /// <summary>Member counts per group, and the groups of many portfolios, each in one query.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class GroupCountTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class GroupCountTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task Counts_are_per_named_group_and_a_group_without_members_counts_zero()
@@ -71,7 +73,7 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
         var marker = Unique("gfp");
         await using var connection = await OpenPlainConnectionAsync();
         var portfolioIds = Enumerable.Range(0, 40_000).Select(i => $"{marker}-p{i}").ToArray();
-        var portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), portfolioIds);
+        var portfolios = await SeedPortfoliosAsync(portfolioIds);
         var groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [.. Enumerable.Range(0, 3).Select(i => $"{marker}-g{i}")]);
         // Portfolio i is in group g when bit g of i % 8 is set: 0 has none, 7 has all three.
         var pairs = Enumerable.Range(0, portfolios.Length)
@@ -102,7 +104,7 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
         await using var connection = await OpenPlainConnectionAsync();
         var groupIds = Enumerable.Range(0, 40_000).Select(i => $"{marker}-g{i}").ToArray();
         var groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), groupIds);
-        var portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, 3).Select(i => $"{marker}-p{i}")]);
+        var portfolios = await SeedPortfoliosAsync([.. Enumerable.Range(0, 3).Select(i => $"{marker}-p{i}")]);
         // Group i has i % 4 members (at most the three portfolios): 0, 1, 2, 3, 0, ...
         var pairs = Enumerable.Range(0, groups.Length).SelectMany(i => portfolios.Take(i % 4).Select(p => (groups[i], p))).ToList();
         await Seed.MembershipsAsync(connection, Db, Table("portfolio_group_membership"), pairs);
@@ -139,7 +141,7 @@ public sealed class GroupCountTests(Db db) : DatabaseTest(db)
     {
         await using var connection = await OpenPlainConnectionAsync();
         var groups = groupCount == 0 ? [] : await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [.. Enumerable.Range(0, groupCount).Select(i => $"{marker}-g{i}")]);
-        var portfolios = portfolioCount == 0 ? [] : await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, portfolioCount).Select(i => $"{marker}-p{i}")]);
+        var portfolios = portfolioCount == 0 ? [] : await SeedPortfoliosAsync([.. Enumerable.Range(0, portfolioCount).Select(i => $"{marker}-p{i}")]);
         return (groups, portfolios);
     }
 }

@@ -2,9 +2,11 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class GroupDisplayNameFilterTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class GroupDisplayNameFilterTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task A_display_name_filter_keeps_groups_with_exactly_that_name_in_pages_and_streams()

@@ -8,9 +8,11 @@ namespace PortfolioGroups.Tests.Rows;
 /// A call without a page returns every row; a paged call says so and pages; a cursor continues
 /// only its own listing. On 1,200 rows, above the 500 a page once held by default.
 /// </summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class ListingTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class ListingTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     private const int Many = 1_200;
 
@@ -26,10 +28,10 @@ public sealed class ListingTests(Db db) : DatabaseTest(db)
     {
         _marker = Unique("many");
         await using var connection = await OpenPlainConnectionAsync();
-        _portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, Many).Select(i => $"{_marker}-p{i:D4}")]);
+        _portfolios = await SeedPortfoliosAsync([.. Enumerable.Range(0, Many).Select(i => $"{_marker}-p{i:D4}")]);
         _groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [.. Enumerable.Range(0, Many).Select(i => $"{_marker}-g{i:D4}")]);
         _big = await PortfolioGroup.AddAsync(Store, $"{_marker}-big", "Big");
-        _everywhere = await Portfolio.AddAsync(Store, $"{_marker}-everywhere");
+        _everywhere = await AddPortfolioAsync($"{_marker}-everywhere");
         await Seed.MembershipsAsync(connection, Db, Table("portfolio_group_membership"), [
             .. _portfolios.Select(p => (_big.Uid, p)),
             .. _groups.Select(g => (g, _everywhere.Uid)),
@@ -218,6 +220,7 @@ public sealed class ListingTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Adding_a_portfolio_again_without_a_display_name_keeps_it()
     {
+        IgnorePortfolioWritesInHostMode();
         var id = Unique("btc");
 
         var first = await Portfolio.AddAsync(Store, id, "BTC momentum");

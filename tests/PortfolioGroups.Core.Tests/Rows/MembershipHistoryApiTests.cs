@@ -6,16 +6,18 @@ namespace PortfolioGroups.Tests.Rows;
 /// The change log (<c>PortfolioGroupMembership.GetHistoryAsync</c>, its stream and pages) and
 /// retention (<c>PruneHistoryAsync</c>) on both databases.
 /// </summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class MembershipHistoryApiTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class MembershipHistoryApiTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task The_history_of_a_group_or_a_portfolio_lists_its_intervals_in_the_order_they_opened_and_pages_alike()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
         var ids = Enumerable.Range(0, 7).Select(i => Unique($"p{i}")).ToList();
-        await Portfolio.UpsertManyAsync(Store, ids.Select(id => new PortfolioUpsert(id)));
+        await SeedPortfoliosAsync(ids);
         foreach (var id in ids)
         {
             await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, id);
@@ -58,8 +60,8 @@ public sealed class MembershipHistoryApiTests(Db db) : DatabaseTest(db)
     public async Task A_time_range_selects_the_intervals_in_force_within_it()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
-        var early = await Portfolio.AddAsync(Store, Unique("p"));
-        var late = await Portfolio.AddAsync(Store, Unique("p"));
+        var early = await AddPortfolioAsync(Unique("p"));
+        var late = await AddPortfolioAsync(Unique("p"));
         await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, early.Uid);
         await Task.Delay(5); // An interval that opens and closes within one millisecond (SQLite's precision) is in force at no instant.
         await PortfolioGroup.RemovePortfolioAsync(Store, group.Uid, early.Uid);
@@ -80,7 +82,7 @@ public sealed class MembershipHistoryApiTests(Db db) : DatabaseTest(db)
     public async Task A_cursor_of_another_history_listing_is_refused()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
-        await Portfolio.UpsertManyAsync(Store, Enumerable.Range(0, 3).Select(i => new PortfolioUpsert(Unique($"p{i}"))));
+        await SeedPortfoliosAsync([.. Enumerable.Range(0, 3).Select(i => Unique($"p{i}"))]);
         await PortfolioGroup.AddPortfoliosAsync(Store, group.Uid, (await Portfolio.FilterAsync(Store)).Take(3).Select(p => (PortfolioRef)p.Uid));
         var page = await PortfolioGroupMembership.GetHistoryPageAsync(Store, new MembershipHistoryFilter { Group = group.Uid }, PageRequest.First(1));
 

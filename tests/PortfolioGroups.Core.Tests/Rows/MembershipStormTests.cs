@@ -9,9 +9,11 @@ namespace PortfolioGroups.Tests.Rows;
 /// an add fails only when its group or portfolio is missing (<see cref="RowNotFoundException"/>),
 /// never because a membership was deleted beside it.
 /// </summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class MembershipStormTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class MembershipStormTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     private const int Tasks = 16;
 
@@ -51,10 +53,10 @@ public sealed class MembershipStormTests(Db db) : DatabaseTest(db)
 
         foreach (var p in portfolios)
         {
-            await Portfolio.AddAsync(Store, p);
+            await AddPortfolioAsync(p);
         }
 
-        var stores = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(_ => OpenStoreAsync(ConnectionString, new PortfolioStoreOptions { MigrateOnOpen = false })));
+        var stores = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(_ => OpenStoreAsync(ConnectionString, WithFixturePortfolioTable(new PortfolioStoreOptions { MigrateOnOpen = false }))));
         var outcomes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var watch = Stopwatch.StartNew();
         try
@@ -107,8 +109,7 @@ public sealed class MembershipStormTests(Db db) : DatabaseTest(db)
                                 }
                                 else
                                 {
-                                    await Portfolio.DeleteAsync(store, portfolio);
-                                    await Portfolio.AddAsync(store, portfolio);
+                                    await ReplacePortfolioAsync(store, portfolio);
                                 }
 
                                 break;

@@ -3,9 +3,11 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Rows;
 
 /// <summary>Offset pages (with their total) of every listing, the union delete of memberships, and the all-or-nothing group delete.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class OffsetPageTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class OffsetPageTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task Group_pages_follow_display_name_then_identifier_ignoring_case_and_count_the_whole_listing()
@@ -45,9 +47,9 @@ public sealed class OffsetPageTests(Db db) : DatabaseTest(db)
         var group = await PortfolioGroup.AddAsync(Store, $"{tag}-g", "G");
         var other = await PortfolioGroup.AddAsync(Store, $"{tag}-h", "a group");
         var empty = await PortfolioGroup.AddAsync(Store, $"{tag}-e", "E");
-        var pz = await Portfolio.AddAsync(Store, $"{tag}-Z");
-        var pa = await Portfolio.AddAsync(Store, $"{tag}-a");
-        var pm = await Portfolio.AddAsync(Store, $"{tag}-M");
+        var pz = await AddPortfolioAsync($"{tag}-Z");
+        var pa = await AddPortfolioAsync($"{tag}-a");
+        var pm = await AddPortfolioAsync($"{tag}-M");
         await PortfolioGroup.AddPortfoliosAsync(Store, group, [pz, pa, pm]);
         await other.AddPortfolioAsync(pa);
 
@@ -86,8 +88,8 @@ public sealed class OffsetPageTests(Db db) : DatabaseTest(db)
         var tag = Unique("un");
         var g1 = await PortfolioGroup.AddAsync(Store, $"{tag}-g1", "G1");
         var g2 = await PortfolioGroup.AddAsync(Store, $"{tag}-g2", "G2");
-        var p1 = await Portfolio.AddAsync(Store, $"{tag}-p1");
-        var p2 = await Portfolio.AddAsync(Store, $"{tag}-p2");
+        var p1 = await AddPortfolioAsync($"{tag}-p1");
+        var p2 = await AddPortfolioAsync($"{tag}-p2");
         var m11 = await g1.AddPortfolioAsync(p1);
         await g1.AddPortfolioAsync(p2);
         var m21 = await g2.AddPortfolioAsync(p1);
@@ -109,7 +111,7 @@ public sealed class OffsetPageTests(Db db) : DatabaseTest(db)
     {
         var a = await PortfolioGroup.AddAsync(Store, Unique("aon-a"), "A");
         var b = await PortfolioGroup.AddAsync(Store, Unique("aon-b"), "B");
-        var p = await Portfolio.AddAsync(Store, Unique("aon-p"));
+        var p = await AddPortfolioAsync(Unique("aon-p"));
         await a.AddPortfolioAsync(p);
         var missing = Guid.NewGuid();
 

@@ -3,10 +3,12 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite, null)]
-[TestFixture(Db.Postgres, null)]
-[TestFixture(Db.Postgres, "portfolio_data")]
-public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
+[TestFixture(Db.Sqlite, null, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, null, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, "portfolio_data", PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, null, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, null, PortfolioMode.Host)]
+public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema, PortfolioMode portfolioMode) : DatabaseTest(db, postgresSchema, portfolioMode)
 {
     [Test]
     public async Task Creating_an_existing_pair_is_a_duplicate_key_error_while_add_returns_the_existing_membership()
@@ -119,7 +121,7 @@ public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema)
         await using var connection = await OpenPlainConnectionAsync();
         var marker = Unique("scope");
         var groupUids = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [$"{marker}-g0", $"{marker}-g1"]);
-        var portfolioUids = await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, 5_200).Select(i => $"{marker}-p{i}")]);
+        var portfolioUids = await SeedPortfoliosAsync([.. Enumerable.Range(0, 5_200).Select(i => $"{marker}-p{i}")]);
         await Seed.MembershipsAsync(connection, Db, Table("portfolio_group_membership"), [.. portfolioUids.Select(p => (groupUids[0], p)), (groupUids[1], portfolioUids[0])]);
 
         using var counter = new CommandCounter();
@@ -129,7 +131,7 @@ public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema)
 
         deleted.Should().Be(5_200);
         commands.Should().HaveCount(1);
-        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE unique_identifier LIKE @m", new { m = marker + "-p%" })).Should().Be(5_200);
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE {PortfolioUniqueIdentifierColumn} LIKE @m", new { m = marker + "-p%" })).Should().Be(5_200);
         (await PortfolioGroup.GetPortfoliosAsync(Store, groupUids[0])).Should().BeEmpty();
         (await PortfolioGroup.GetPortfoliosAsync(Store, groupUids[1])).Select(p => p.Uid).Should().Equal(portfolioUids[0]);
     }
@@ -198,7 +200,7 @@ public sealed class PortfolioGroupMembershipTests(Db db, string? postgresSchema)
         var portfolios = new Portfolio[portfolioCount];
         for (var i = 0; i < portfolioCount; i++)
         {
-            portfolios[i] = await Portfolio.AddAsync(Store, Unique($"p{i}"));
+            portfolios[i] = await AddPortfolioAsync(Unique($"p{i}"));
         }
 
         return (groups, portfolios);

@@ -4,10 +4,12 @@ using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Rows;
 
-[TestFixture(Db.Sqlite, null)]
-[TestFixture(Db.Postgres, null)]
-[TestFixture(Db.Postgres, "portfolio_data")]
-public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : DatabaseTest(db, postgresSchema)
+[TestFixture(Db.Sqlite, null, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, null, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, "portfolio_data", PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, null, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, null, PortfolioMode.Host)]
+public sealed class PortfolioGroupTests(Db db, string? postgresSchema, PortfolioMode portfolioMode) : DatabaseTest(db, postgresSchema, portfolioMode)
 {
     [Test]
     public async Task Adding_the_same_group_twice_gives_the_same_uid()
@@ -98,8 +100,8 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     [Test]
     public async Task One_portfolio_sits_in_several_groups_and_one_group_holds_several_portfolios()
     {
-        var btc = await Portfolio.AddAsync(Store, Unique("btc"), "BTC momentum");
-        var eth = await Portfolio.AddAsync(Store, Unique("eth"), "ETH carry");
+        var btc = await AddPortfolioAsync(Unique("btc"), "BTC momentum");
+        var eth = await AddPortfolioAsync(Unique("eth"), "ETH carry");
         var crypto = await PortfolioGroup.AddAsync(Store, Unique("crypto"), "Crypto");
         var prod = await PortfolioGroup.AddAsync(Store, Unique("production"), "Production");
         var research = await PortfolioGroup.AddAsync(Store, Unique("research"), "Research");
@@ -118,7 +120,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     [Test]
     public async Task Adding_a_portfolio_twice_gives_one_membership_and_removing_an_absent_one_returns_false()
     {
-        var portfolio = await Portfolio.AddAsync(Store, Unique("p"));
+        var portfolio = await AddPortfolioAsync(Unique("p"));
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
 
         var first = await group.AddPortfolioAsync(portfolio);
@@ -135,7 +137,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     [Test]
     public async Task Adding_a_missing_portfolio_or_to_a_missing_group_names_what_is_missing_and_writes_nothing()
     {
-        var portfolio = await Portfolio.AddAsync(Store, Unique("p"));
+        var portfolio = await AddPortfolioAsync(Unique("p"));
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
         var missingGroup = Unique("missing-group");
         var missingPortfolio = Guid.NewGuid();
@@ -152,7 +154,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     public async Task Listing_a_missing_group_or_portfolio_is_a_not_found_error_while_an_empty_one_is_an_empty_page()
     {
         var empty = await PortfolioGroup.AddAsync(Store, Unique("empty"), "Empty");
-        var lonely = await Portfolio.AddAsync(Store, Unique("lonely"));
+        var lonely = await AddPortfolioAsync(Unique("lonely"));
 
         (await empty.GetPortfoliosAsync()).Should().BeEmpty();
         (await lonely.GetGroupsAsync()).Should().BeEmpty();
@@ -167,7 +169,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
         var members = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
-            var p = await Portfolio.AddAsync(Store, Unique($"m{i}"));
+            var p = await AddPortfolioAsync(Unique($"m{i}"));
             await group.AddPortfolioAsync(p);
             members.Add(p.Uid);
         }
@@ -371,7 +373,7 @@ public sealed class PortfolioGroupTests(Db db, string? postgresSchema) : Databas
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("del"), "Delete me");
         var other = await PortfolioGroup.AddAsync(Store, Unique("keep"), "Keep me");
-        Portfolio[] portfolios = [await Portfolio.AddAsync(Store, Unique("p0")), await Portfolio.AddAsync(Store, Unique("p1"))];
+        Portfolio[] portfolios = [await AddPortfolioAsync(Unique("p0")), await AddPortfolioAsync(Unique("p1"))];
         await group.AddPortfolioAsync(portfolios[0]);
         await group.AddPortfolioAsync(portfolios[1]);
         await other.AddPortfolioAsync(portfolios[1]);

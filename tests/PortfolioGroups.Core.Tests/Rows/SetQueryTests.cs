@@ -3,9 +3,11 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Rows;
 
 /// <summary>Set queries on portfolios: in all / any / none of groups, with the other filter conditions, paged and streamed.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed partial class SetQueryTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed partial class SetQueryTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     private const int PortfolioCount = 300;
     private const int GroupCount = 8;
@@ -25,7 +27,7 @@ public sealed partial class SetQueryTests(Db db) : DatabaseTest(db)
         _portfolioIds = [.. Enumerable.Range(0, PortfolioCount).Select(i => $"{_marker}-p{i}")];
         _groupIds = [.. Enumerable.Range(0, GroupCount).Select(i => $"{_marker}-g{i}")];
         await using var connection = await OpenPlainConnectionAsync();
-        _portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), _portfolioIds);
+        _portfolios = await SeedPortfoliosAsync(_portfolioIds);
         _groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), _groupIds);
 
         // Portfolios 0-127 are in the groups 0-6 their bits name, so any k of those groups share

@@ -5,9 +5,11 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Rows;
 
 /// <summary>Streaming reads: every row, in order, in memory that does not grow; cancellable; the connection held only while enumerating.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed class StreamingTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed class StreamingTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task Streaming_a_hundred_thousand_member_group_reaches_every_row_in_order()
@@ -62,7 +64,7 @@ public sealed class StreamingTests(Db db) : DatabaseTest(db)
         {
             // One pooled connection: a stream that kept it would starve the next call.
             var oneConnection = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = 1, Timeout = 2 }.ConnectionString;
-            await using var store = await OpenStoreAsync(oneConnection, new PortfolioStoreOptions { MigrateOnOpen = false });
+            await using var store = await OpenStoreAsync(oneConnection, WithFixturePortfolioTable(new PortfolioStoreOptions { MigrateOnOpen = false }));
 
             await using (var held = PortfolioGroup.StreamPortfoliosAsync(store, group).GetAsyncEnumerator())
             {
@@ -82,15 +84,15 @@ public sealed class StreamingTests(Db db) : DatabaseTest(db)
         else
         {
             // An open statement keeps a read snapshot: a truncating checkpoint cannot finish while it lives.
-            await Portfolio.AddAsync(Store, Unique("wal"));
+            await AddPortfolioAsync(Unique("wal"));
             await using (var held = PortfolioGroup.StreamPortfoliosAsync(Store, group).GetAsyncEnumerator())
             {
                 (await held.MoveNextAsync()).Should().BeTrue();
-                await Portfolio.AddAsync(Store, Unique("wal"));
+                await AddPortfolioAsync(Unique("wal"));
                 (await CheckpointIsBusyAsync()).Should().BeTrue("the open stream holds a read snapshot");
             }
 
-            await Portfolio.AddAsync(Store, Unique("wal"));
+            await AddPortfolioAsync(Unique("wal"));
             await foreach (var _ in PortfolioGroup.StreamPortfoliosAsync(Store, group))
             {
                 break;
@@ -139,7 +141,7 @@ public sealed class StreamingTests(Db db) : DatabaseTest(db)
     {
         await using var connection = await OpenPlainConnectionAsync();
         var groups = await Seed.RowsAsync(connection, Db, Table("portfolio_group"), [$"{marker}-g"]);
-        var portfolios = await Seed.RowsAsync(connection, Db, Table("portfolio"), [.. Enumerable.Range(0, members).Select(i => $"{marker}-p{i}")]);
+        var portfolios = await SeedPortfoliosAsync([.. Enumerable.Range(0, members).Select(i => $"{marker}-p{i}")]);
         await Seed.MembershipsAsync(connection, Db, Table("portfolio_group_membership"), [.. portfolios.Select(p => (groups[0], p))]);
         return (groups[0], portfolios);
     }

@@ -10,6 +10,7 @@ public sealed partial class TransactionTests
     [TestCase(false)]
     public async Task Every_bulk_call_runs_inside_a_joined_transaction(bool commit)
     {
+        IgnorePortfolioWritesInHostMode();
         var prefix = Unique("bulk");
         var portfolios = Enumerable.Range(0, 500).Select(i => $"{prefix}-p{i}").ToArray();
         var (g1, g2, gone) = ($"{prefix}-g1", $"{prefix}-g2", $"{prefix}-gone");

@@ -7,13 +7,16 @@ using PortfolioGroups.Tests.Support;
 namespace PortfolioGroups.Tests.Rows;
 
 /// <summary>The store's own transaction: calls that commit together, roll back together, and what is refused.</summary>
-[TestFixture(Db.Sqlite)]
-[TestFixture(Db.Postgres)]
-public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
+[TestFixture(Db.Sqlite, PortfolioMode.Library)]
+[TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.Sqlite, PortfolioMode.Host)]
+[TestFixture(Db.Postgres, PortfolioMode.Host)]
+public sealed partial class TransactionTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
     public async Task Portfolio_group_and_membership_calls_commit_together()
     {
+        IgnorePortfolioWritesInHostMode();
         var (p, g) = (Unique("tx-p"), Unique("tx-g"));
         await using (var tx = await Store.BeginTransactionAsync())
         {
@@ -34,6 +37,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Rollback_undoes_every_call_of_the_transaction()
     {
+        IgnorePortfolioWritesInHostMode();
         var (p, g) = (Unique("tx-p"), Unique("tx-g"));
         var existing = await PortfolioGroup.AddAsync(Store, Unique("tx-kept"), "Kept");
         await using (var tx = await Store.BeginTransactionAsync())
@@ -53,6 +57,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Disposing_without_a_commit_rolls_back()
     {
+        IgnorePortfolioWritesInHostMode();
         var p = Unique("tx-p");
         await using (var tx = await Store.BeginTransactionAsync())
         {
@@ -65,6 +70,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Calls_after_the_transaction_ended_are_refused()
     {
+        IgnorePortfolioWritesInHostMode();
         var tx = await Store.BeginTransactionAsync();
         var txStore = tx.Store;
         await tx.CommitAsync();
@@ -81,6 +87,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Rows_read_in_a_transaction_are_bound_to_the_parent_store_and_outlive_it()
     {
+        IgnorePortfolioWritesInHostMode();
         var p = Unique("tx-p");
         Portfolio row;
         await using (var tx = await Store.BeginTransactionAsync())
@@ -107,6 +114,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task A_failed_bulk_add_in_a_transaction_keeps_the_earlier_work_of_the_transaction()
     {
+        IgnorePortfolioWritesInHostMode();
         var (p1, p2, g) = (Unique("tx-p1"), Unique("tx-p2"), Unique("tx-g"));
         await using (var tx = await Store.BeginTransactionAsync())
         {
@@ -130,6 +138,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task A_failed_call_in_a_transaction_changes_nothing_and_the_transaction_goes_on()
     {
+        IgnorePortfolioWritesInHostMode();
         var (p, q) = (Unique("tx-p"), Unique("tx-q"));
         await using (var tx = await Store.BeginTransactionAsync())
         {
@@ -146,6 +155,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task A_stream_reads_the_transaction_and_a_call_during_it_is_refused()
     {
+        IgnorePortfolioWritesInHostMode();
         var g = Unique("tx-g");
         await using var tx = await Store.BeginTransactionAsync();
         await PortfolioGroup.AddAsync(tx.Store, g, "G");
@@ -164,6 +174,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task Concurrent_calls_on_one_transaction_wait_for_each_other()
     {
+        IgnorePortfolioWritesInHostMode();
         await using (var tx = await Store.BeginTransactionAsync())
         {
             var names = Enumerable.Range(0, 20).Select(i => Unique($"tx-c{i}")).ToArray();
@@ -188,12 +199,24 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
                 await using (var joined = Store.JoinTransaction(hostTransaction))
                 {
                     joined.IsJoined.Should().BeTrue();
-                    await Portfolio.AddAsync(joined.Store, p);
+                    if (IsHostMode)
+                    {
+                        // The host adds its portfolio in its transaction; the library's calls see it there.
+                        await InsertHostPortfolioAsync(connection, hostTransaction, p);
+                        await PortfolioGroup.AddAsync(joined.Store, p, "Joined");
+                        await PortfolioGroup.AddPortfolioAsync(joined.Store, p, p);
+                        (await PortfolioGroup.GetPortfoliosAsync(joined.Store, p)).Select(x => x.UniqueIdentifier).Should().Equal(p);
+                    }
+                    else
+                    {
+                        await Portfolio.AddAsync(joined.Store, p);
+                    }
+
                     await joined.Invoking(j => j.CommitAsync()).Should().ThrowAsync<InvalidOperationException>().WithMessage("*owner commits*");
                 }
 
                 // The host goes on with its transaction after the library's calls.
-                (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE unique_identifier = @p", new { p }, hostTransaction)).Should().Be(1);
+                (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio")} WHERE {PortfolioUniqueIdentifierColumn} = @p", new { p }, hostTransaction)).Should().Be(1);
                 if (commit)
                 {
                     await hostTransaction.CommitAsync();
@@ -205,6 +228,11 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
             }
 
             (await Portfolio.FindAsync(Store, p) is not null).Should().Be(commit);
+            if (IsHostMode)
+            {
+                (await PortfolioGroupMembership.FilterAsync(Store, new PortfolioGroupMembershipFilter { GroupUniqueIdentifiers = [p] })).Should().HaveCount(commit ? 1 : 0);
+            }
+
             (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("host_note")} WHERE id = @note", new { note })).Should().Be(commit ? 1 : 0);
         }
     }
@@ -212,6 +240,7 @@ public sealed partial class TransactionTests(Db db) : DatabaseTest(db)
     [Test]
     public async Task A_joined_transaction_the_host_ended_is_refused()
     {
+        IgnorePortfolioWritesInHostMode();
         await using var connection = await OpenPlainConnectionAsync();
         var hostTransaction = await connection.BeginTransactionAsync();
         var joined = Store.JoinTransaction(hostTransaction);
