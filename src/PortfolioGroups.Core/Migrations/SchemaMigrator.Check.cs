@@ -8,11 +8,10 @@ internal sealed partial class SchemaMigrator
 {
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken)
     {
-        var physical = await database.WithConnectionAsync(
-            connection => database.ReadTablesAsync(connection, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
-        var rules = await database.WithConnectionAsync(
-            connection => database.ReadRulesAsync(connection, cancellationToken),
+        // Tables and rules are read on one connection.
+        var (physical, rules) = await database.WithConnectionAsync(
+            async connection => (await database.ReadTablesAsync(connection, cancellationToken).ConfigureAwait(false),
+                                 await database.ReadRulesAsync(connection, cancellationToken).ConfigureAwait(false)),
             cancellationToken).ConfigureAwait(false);
         return new SchemaCheckResult([.. SchemaDrift.Compare(physical, database, database.PortfolioTable), .. SchemaDrift.CompareRules(rules, database.PortfolioTable)]);
     }
