@@ -250,6 +250,25 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         return result;
     }
 
+    /// <summary>
+    /// PostgreSQL: rebuilds the membership table into the hash partitions
+    /// <see cref="PortfolioStoreOptions.PostgresMembershipPartitions"/> asks for (one plain table for 0),
+    /// keeping every membership and the membership history. See docs/scale-out.md.
+    /// </summary>
+    /// <remarks>
+    /// One statement, all or nothing, under the migration lock. It copies every membership and holds
+    /// an exclusive lock on the membership table until it ends: membership reads and writes wait
+    /// for it. Grants on the table are not carried over. On SQLite, which has no partitions, it does nothing.
+    /// </remarks>
+    /// <returns>True when the table was rebuilt; false when it already had that shape.</returns>
+    /// <exception cref="InvalidOperationException">The store is not migrated (the membership table does not exist), or this is a transaction's store.</exception>
+    public Task<bool> RepartitionMembershipsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        ThrowIfTransactionStore(nameof(RepartitionMembershipsAsync));
+        return _migrator.RepartitionMembershipsAsync(cancellationToken);
+    }
+
     /// <summary>Reads which of the library's migrations are applied and which are pending.</summary>
     public Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default)
     {
@@ -348,6 +367,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         {
             StoreLog.Opened(store._logger, database.SystemName, database.Schema ?? "main", options.MigrateOnOpen);
             database.UsePortfolioTable(options.PortfolioTable);
+            database.UseMembershipPartitions(options.PostgresMembershipPartitions);
             await store._migrator.CheckPortfolioTableAsync(cancellationToken).ConfigureAwait(false);
             if (options.MigrateOnOpen)
             {

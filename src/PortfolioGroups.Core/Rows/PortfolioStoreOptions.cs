@@ -39,6 +39,32 @@ public sealed record PortfolioStoreOptions
         init => field = value ?? throw new InvalidValueException(nameof(PortfolioTable), "must not be null; use PortfolioTable.Library for the library's own table.");
     } = PortfolioTable.Library;
 
+    /// <summary>The largest <see cref="PostgresMembershipPartitions"/> accepted: 1,024 hash partitions.</summary>
+    public const int MaxPostgresMembershipPartitions = 1024;
+
+    /// <summary>
+    /// PostgreSQL only: the number of hash partitions of the membership table, partitioned by
+    /// <c>portfolio_group_uid</c>; 0 (the default) keeps it one plain table. See docs/scale-out.md.
+    /// </summary>
+    /// <remarks>
+    /// A new database gets the partitioned table from its migrations. An existing one is rebuilt by
+    /// <see cref="PortfolioStore.RepartitionMembershipsAsync"/>, which copies every membership into
+    /// the new shape and keeps the history. Partitioned, the membership's primary key is
+    /// (<c>uid</c>, <c>portfolio_group_uid</c>), as PostgreSQL requires every unique constraint of a
+    /// partitioned table to hold its partition key. Between 0 and
+    /// <see cref="MaxPostgresMembershipPartitions"/>; anything else is refused with an
+    /// <see cref="InvalidValueException"/>. A value above 0 is refused on SQLite, which has no partitions.
+    /// </remarks>
+    public int PostgresMembershipPartitions
+    {
+        get;
+        init => field = value is < 0 or > MaxPostgresMembershipPartitions
+            ? throw new InvalidValueException(
+                nameof(PostgresMembershipPartitions),
+                $"must be between 0 (a plain table) and {MaxPostgresMembershipPartitions} (got {value}).")
+            : value;
+    }
+
     /// <summary>
     /// SQLite only: whether a commit waits for the disk (<c>PRAGMA synchronous</c>), set on every
     /// connection the store opens. Default <see cref="SqliteSynchronousMode.Full"/>: a call that

@@ -17,6 +17,9 @@ internal interface IPhysicalConventions
 
     /// <summary>The uid column type this database asks of a host's table, in words for an error message.</summary>
     string UidTypeInWords { get; }
+
+    /// <summary>The hash partitions the membership table is expected to have (PostgreSQL, by <c>portfolio_group_uid</c>); 0 for a plain table.</summary>
+    int MembershipPartitions { get; }
 }
 
 /// <summary>A column as the database reports it.</summary>
@@ -37,4 +40,10 @@ internal sealed record PhysicalTable(
     IReadOnlyList<PhysicalIndex> Indexes)
 {
     public PhysicalColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>The partitions of a partitioned table (PostgreSQL's declarative partitioning); 0 for a plain table.</summary>
+    public int Partitions { get; init; }
+
+    /// <summary>The columns a hash-partitioned table is partitioned by; empty for a plain table.</summary>
+    public IReadOnlyList<string> PartitionKey { get; init; } = [];
 }

@@ -32,10 +32,16 @@ internal static class SchemaDrift
             }
 
             CompareColumns(model, table, database, differences);
-            if (!table.PrimaryKey.SequenceEqual([model.PrimaryKeyColumn]))
+
+            // A partitioned membership table's primary key holds the partition key too (PostgreSQL requires it).
+            var partitions = model.Identifier == SchemaModel.PortfolioGroupMembership.Identifier ? database.MembershipPartitions : 0;
+            string[] primaryKey = partitions > 0 ? [model.PrimaryKeyColumn, SchemaModel.MembershipDistributionColumn] : [model.PrimaryKeyColumn];
+            if (!table.PrimaryKey.SequenceEqual(primaryKey))
             {
-                differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({model.PrimaryKeyColumn}).");
+                differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({string.Join(", ", primaryKey)}).");
             }
+
+            ComparePartitions(model, table, partitions, differences);
 
             var expectedKeys = model.ForeignKeys.Select(f => Describe(database.KeepsForeignKeyNames ? f.Name : null, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete == DeleteRule.Cascade ? "CASCADE" : "NO ACTION"));
             var actualKeys = table.ForeignKeys.Select(f => Describe(f.Name, f.Column, f.PrincipalTable, f.PrincipalColumn, f.OnDelete));
@@ -60,6 +66,24 @@ internal static class SchemaDrift
             .SelectMany(table => table.Value
                 .Where(rule => !(rules.TryGetValue(table.Key, out var found) && found.Contains(rule)))
                 .Select(rule => $"{table.Key}: the rule {rule} is missing."))];
+
+    private static void ComparePartitions(TableModel model, PhysicalTable table, int partitions, List<string> differences)
+    {
+        var shapeMatches = table.Partitions == partitions
+            && (partitions == 0 || table.PartitionKey.SequenceEqual([SchemaModel.MembershipDistributionColumn]));
+        if (shapeMatches)
+        {
+            return;
+        }
+
+        var actual = table.Partitions == 0 && table.PartitionKey.Count == 0
+            ? "a plain table"
+            : $"hash-partitioned by ({string.Join(", ", table.PartitionKey)}) into {table.Partitions} partitions";
+        var expected = partitions == 0
+            ? "a plain table (PostgresMembershipPartitions is 0)"
+            : $"{partitions} hash partitions by ({SchemaModel.MembershipDistributionColumn}) (PostgresMembershipPartitions)";
+        differences.Add($"{model.PhysicalName}: is {actual}, expected {expected}; PortfolioStore.RepartitionMembershipsAsync rebuilds it to the store's option.");
+    }
 
     private static void CompareColumns(TableModel model, PhysicalTable table, IPhysicalConventions database, List<string> differences)
     {

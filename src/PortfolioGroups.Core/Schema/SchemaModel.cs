@@ -46,6 +46,12 @@ public static class SchemaModel
         foreignKeys: [],
         indexes: [new("ux_portfolio_group_unique_identifier", ["unique_identifier"], IsUnique: true)]);
 
+    /// <summary>
+    /// The column a partitioned (or distributed) membership table is split by: the group, as the
+    /// library's reads and writes are by group (docs/scale-out.md).
+    /// </summary>
+    internal const string MembershipDistributionColumn = "portfolio_group_uid";
+
     /// <summary>The <c>PortfolioGroupMembership</c> MetaTable: one row per (group, portfolio) pair.</summary>
     public static TableModel PortfolioGroupMembership { get; } = new(
         identifier: "PortfolioGroupMembership",

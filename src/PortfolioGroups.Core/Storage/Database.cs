@@ -162,6 +162,16 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
                     + $"FROM {QualifiedPortfolioTable})";
     }
 
+    /// <summary>
+    /// The hash partitions the membership table has, or gets from its migrations and
+    /// <see cref="PortfolioStore.RepartitionMembershipsAsync"/> (<see cref="PortfolioStoreOptions.PostgresMembershipPartitions"/>);
+    /// 0 for a plain table. Always 0 on SQLite, which refuses the option when it opens.
+    /// </summary>
+    public int MembershipPartitions { get; private set; }
+
+    /// <summary>Sets <see cref="MembershipPartitions"/> from the options; called once, while the store opens.</summary>
+    public void UseMembershipPartitions(int partitions) => MembershipPartitions = partitions;
+
     /// <summary>The qualified, quoted name of the table that holds the portfolios (the host's, when mapped).</summary>
     public string QualifiedPortfolioTable =>
         PortfolioTableSchema is { } schema ? Quote(schema) + "." + Quote(PortfolioTableName) : Quote(PortfolioTableName);

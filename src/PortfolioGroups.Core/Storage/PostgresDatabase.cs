@@ -304,9 +304,17 @@ internal sealed partial class PostgresDatabase : Database
         ArgumentNullException.ThrowIfNull(schema);
         using var cancellation = CommandCancellation.Use(cancellationToken);
         var result = new Dictionary<string, PhysicalTable>(StringComparer.Ordinal);
-        var names = await connection.QueryAsync<string>(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = @schema AND table_type = 'BASE TABLE' ORDER BY table_name", new { schema }).ConfigureAwait(false);
-        foreach (var name in names)
+        // A partition is part of its partitioned table, not a table of its own: left out, and counted on its parent.
+        var tables = await connection.QueryAsync<PostgresTableRow>(
+            "SELECT t.table_name, "
+            + "(SELECT count(*) FROM pg_inherits h WHERE h.inhparent = c.oid)::int AS partitions, "
+            + "coalesce((SELECT array_to_string(array(SELECT a.attname::text FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, ord) "
+            + "JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.attnum ORDER BY k.ord), ',') "
+            + "FROM pg_partitioned_table pt WHERE pt.partrelid = c.oid AND pt.partstrat = 'h'), '') AS partition_key "
+            + "FROM information_schema.tables t "
+            + "JOIN pg_namespace n ON n.nspname = t.table_schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name "
+            + "WHERE t.table_schema = @schema AND t.table_type = 'BASE TABLE' AND NOT c.relispartition ORDER BY t.table_name", new { schema }).ConfigureAwait(false);
+        foreach (var (name, partitions, partitionKey) in tables)
         {
             var columns = await connection.QueryAsync<PostgresColumnRow>(
                 "SELECT column_name, CASE WHEN data_type = 'character varying' THEN 'varchar(' || character_maximum_length || ')' ELSE data_type END AS type, is_nullable "
@@ -343,7 +351,11 @@ internal sealed partial class PostgresDatabase : Database
                 [.. columns.Select(c => new PhysicalColumn(c.ColumnName, c.Type, c.IsNullable == "YES"))],
                 indexes.Where(i => i.IsPrimary).Select(i => Split(i.ColumnList)).FirstOrDefault() ?? [],
                 [.. foreignKeys.Select(f => new PhysicalForeignKey(f.ConstraintName, f.ColumnName, f.PrincipalTable, f.PrincipalColumn, f.OnDelete))],
-                [.. indexes.Where(i => !i.IsPrimary).Select(i => new PhysicalIndex(i.IndexName, Split(i.ColumnList), i.IsUnique))]);
+                [.. indexes.Where(i => !i.IsPrimary).Select(i => new PhysicalIndex(i.IndexName, Split(i.ColumnList), i.IsUnique))])
+            {
+                Partitions = partitions,
+                PartitionKey = partitionKey.Length == 0 ? [] : Split(partitionKey),
+            };
         }
 
         return result;
@@ -520,5 +532,7 @@ internal sealed record RuleRow(string TableName, string RuleName);
 internal sealed record PostgresColumnRow(string ColumnName, string Type, string IsNullable);
 
 internal sealed record PostgresForeignKeyRow(string ConstraintName, string ColumnName, string PrincipalTable, string PrincipalColumn, string OnDelete);
+
+internal sealed record PostgresTableRow(string TableName, int Partitions, string PartitionKey);
 
 internal sealed record PostgresIndexRow(string IndexName, bool IsUnique, bool IsPrimary, string ColumnList);

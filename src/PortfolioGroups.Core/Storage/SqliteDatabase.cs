@@ -159,6 +159,13 @@ internal sealed partial class SqliteDatabase : Database
                 nameof(PortfolioStoreOptions.SqliteSynchronous),
                 $"must be {nameof(SqliteSynchronousMode.Full)} or {nameof(SqliteSynchronousMode.Normal)} (got {(int)options.SqliteSynchronous})."),
         };
+        if (options.PostgresMembershipPartitions != 0)
+        {
+            throw new InvalidValueException(
+                nameof(PortfolioStoreOptions.PostgresMembershipPartitions),
+                $"is PostgreSQL only: SQLite has no partitioned tables, so it must be 0 on SQLite (got {options.PostgresMembershipPartitions}).");
+        }
+
         var settings = $" PRAGMA synchronous = {synchronous};";
         if (options.SqliteCacheSizeKiB is { } cacheKiB)
         {

@@ -10,6 +10,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// </summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
+[TestFixture(Db.PostgresPartitioned)]
 public sealed class ArgumentRuleTests(Db db) : DatabaseTest(db)
 {
     private static readonly PortfolioStore NoStore = null!;

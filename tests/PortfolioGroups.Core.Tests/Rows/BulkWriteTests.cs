@@ -15,6 +15,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// </remarks>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed partial class BulkWriteTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

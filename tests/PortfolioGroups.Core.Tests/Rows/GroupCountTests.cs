@@ -5,6 +5,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Member counts per group, and the groups of many portfolios, each in one query.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class GroupCountTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -9,6 +9,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// </summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class ListingOrderTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -8,6 +8,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// </summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class MembershipHistoryApiTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -5,6 +5,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Offset pages (with their total) of every listing, the union delete of memberships, and the all-or-nothing group delete.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class OffsetPageTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -5,6 +5,7 @@ namespace PortfolioGroups.Tests.Rows;
 
 [TestFixture(Db.Sqlite, null, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, null, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, null, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, "portfolio_data", PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, null, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, null, PortfolioMode.Host)]

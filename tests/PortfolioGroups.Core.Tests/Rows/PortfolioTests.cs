@@ -5,6 +5,7 @@ namespace PortfolioGroups.Tests.Rows;
 
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
+[TestFixture(Db.PostgresPartitioned)]
 public sealed class PortfolioTests(Db db) : DatabaseTest(db)
 {
     [Test]

@@ -7,6 +7,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Every single-row helper issues at most two database commands, each traced as one Activity.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class RoundTripTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

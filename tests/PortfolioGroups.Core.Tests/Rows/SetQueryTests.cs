@@ -5,6 +5,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Set queries on portfolios: in all / any / none of groups, with the other filter conditions, paged and streamed.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed partial class SetQueryTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -7,6 +7,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Streaming reads: every row, in order, in memory that does not grow; cancellable; the connection held only while enumerating.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed class StreamingTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -6,6 +6,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>Text both databases cannot store exactly is refused up front, naming the field, on both.</summary>
 [TestFixture(Db.Sqlite)]
 [TestFixture(Db.Postgres)]
+[TestFixture(Db.PostgresPartitioned)]
 public sealed class TextValidationTests(Db db) : DatabaseTest(db)
 {
     [Test]

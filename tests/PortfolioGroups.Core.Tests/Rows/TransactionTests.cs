@@ -9,6 +9,7 @@ namespace PortfolioGroups.Tests.Rows;
 /// <summary>The store's own transaction: calls that commit together, roll back together, and what is refused.</summary>
 [TestFixture(Db.Sqlite, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
+[TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
 [TestFixture(Db.Sqlite, PortfolioMode.Host)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 public sealed partial class TransactionTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)

@@ -10,6 +10,13 @@ public enum Db
 {
     Sqlite,
     Postgres,
+
+    /// <summary>
+    /// PostgreSQL with the membership table hash-partitioned into <see cref="DatabaseTest.PartitionedFixturePartitions"/>
+    /// partitions (<see cref="PortfolioStoreOptions.PostgresMembershipPartitions"/>). A fixture given it
+    /// sees <see cref="DatabaseTest.Db"/> as <see cref="Postgres"/>, and every store it opens gets the option.
+    /// </summary>
+    PostgresPartitioned,
 }
 
 /// <summary>Who owns the portfolio table a behavioural fixture runs on.</summary>
@@ -44,7 +51,14 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
     private readonly List<string> _tempDirectories = [];
     private PortfolioStore? _store;
 
-    protected Db Db { get; } = db;
+    /// <summary>The partitions of the membership table in a <see cref="Db.PostgresPartitioned"/> fixture.</summary>
+    public const int PartitionedFixturePartitions = 16;
+
+    /// <summary>The database engine: <see cref="Db.Sqlite"/> or <see cref="Db.Postgres"/> (a partitioned fixture's too).</summary>
+    protected Db Db { get; } = db == Db.PostgresPartitioned ? Db.Postgres : db;
+
+    /// <summary>The hash partitions of the fixture's membership table; 0 for a plain table.</summary>
+    protected int MembershipPartitions { get; } = db == Db.PostgresPartitioned ? PartitionedFixturePartitions : 0;
 
     /// <summary>Whether the fixture's portfolios live in the library's table or in a table the host owns.</summary>
     protected PortfolioMode PortfolioMode { get; } = portfolioMode;
@@ -117,6 +131,11 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
         }
 
         options ??= new PortfolioStoreOptions();
+        if (MembershipPartitions > 0 && options.PostgresMembershipPartitions == 0)
+        {
+            options = options with { PostgresMembershipPartitions = MembershipPartitions };
+        }
+
         return PortfolioStore.OpenPostgresAsync(connectionString, postgresSchema is null ? options : options with { PostgresSchema = postgresSchema });
     }
 
