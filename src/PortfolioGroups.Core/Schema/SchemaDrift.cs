@@ -33,9 +33,10 @@ internal static class SchemaDrift
 
             CompareColumns(model, table, database, differences);
 
-            // A partitioned membership table's primary key holds the partition key too (PostgreSQL requires it).
+            // A partitioned membership table's primary key holds the partition key too (PostgreSQL
+            // requires it); a table of the other shape is reported once, by its shape.
             var partitions = model.Identifier == SchemaModel.PortfolioGroupMembership.Identifier ? database.MembershipPartitions : 0;
-            string[] primaryKey = partitions > 0 ? [model.PrimaryKeyColumn, SchemaModel.MembershipDistributionColumn] : [model.PrimaryKeyColumn];
+            string[] primaryKey = table.Partitions > 0 ? [model.PrimaryKeyColumn, SchemaModel.MembershipDistributionColumn] : [model.PrimaryKeyColumn];
             if (!table.PrimaryKey.SequenceEqual(primaryKey))
             {
                 differences.Add($"{model.PhysicalName}: the primary key is ({string.Join(", ", table.PrimaryKey)}), expected ({string.Join(", ", primaryKey)}).");

@@ -37,9 +37,9 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
 
         await using (var connection = await OpenPlainConnectionAsync())
         {
-            var used = await connection.ExecuteScalarAsync<long>($"SELECT count(DISTINCT tableoid) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid = ANY(@groups)", new { groups });
+            var used = await CountAsync(connection, $"SELECT count(DISTINCT tableoid) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid IN ({{0}})", groups);
             used.Should().BeGreaterThan(8, "40 groups hash into most of the 16 partitions");
-            var open = await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid = ANY(@groups) AND valid_to IS NULL", new { groups });
+            var open = await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid IN ({{0}}) AND valid_to IS NULL", groups);
             open.Should().Be(400, "the statement-level insert trigger on the partitioned parent opened one interval per membership");
         }
 
@@ -48,13 +48,13 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
 
         await using (var connection = await OpenPlainConnectionAsync())
         {
-            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid = @g", new { g = groups[0] }))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid = '{groups[0]:D}'"))
                 .Should().Be(0, "deleting a group cascades into its partition");
-            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_uid = @p", new { p = portfolios[0] }))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_uid = '{portfolios[0]:D}'"))
                 .Should().Be(0, "deleting a portfolio cascades into every partition");
-            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid = ANY(@groups)", new { groups }))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid IN ({{0}})", groups))
                 .Should().Be(400 - 10 - 39);
-            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid = ANY(@groups) AND valid_to IS NOT NULL", new { groups }))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid IN ({{0}}) AND valid_to IS NOT NULL", groups))
                 .Should().Be(10 + 39, "the cascaded deletes closed their intervals through the parent's statement trigger");
         }
 
@@ -154,22 +154,28 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
     private async Task<Shape> ShapeAsync(string connectionString)
     {
         await using var connection = await OpenPlainConnectionAsync(connectionString);
-        return await connection.QuerySingleAsync<Shape>(
-            "SELECT (SELECT count(*) FROM pg_inherits h WHERE h.inhparent = c.oid)::int AS \"Partitions\", "
-            + "(SELECT pt.partstrat::text FROM pg_partitioned_table pt WHERE pt.partrelid = c.oid) AS \"Strategy\", "
-            + "(SELECT a.attname::text FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0] WHERE pt.partrelid = c.oid AND pt.partnatts = 1) AS \"Key\", "
+        var text = (await connection.QueryAsync<string>(
+            "SELECT concat_ws('|', (SELECT count(*) FROM pg_inherits h WHERE h.inhparent = c.oid), "
+            + "coalesce((SELECT pt.partstrat::text FROM pg_partitioned_table pt WHERE pt.partrelid = c.oid), '-'), "
+            + "coalesce((SELECT a.attname::text FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0] WHERE pt.partrelid = c.oid AND pt.partnatts = 1), '-'), "
             + "(SELECT string_agg(a.attname::text, ',' ORDER BY k.ord) FROM pg_index x CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
-            + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum WHERE x.indrelid = c.oid AND x.indisprimary) AS \"PrimaryKey\" "
-            + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relname = 'portfolio_group_membership'",
-            new { schema = PostgresSchema });
+            + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum WHERE x.indrelid = c.oid AND x.indisprimary)) "
+            + $"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{PostgresSchema}' AND c.relname = 'portfolio_group_membership'")).Single();
+        var parts = text.Split('|');
+        return new Shape(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), parts[1] == "-" ? null : parts[1], parts[2] == "-" ? null : parts[2], parts[3]);
+    }
+
+    private static async Task<long> CountAsync(DbConnection connection, string sql, IEnumerable<Guid>? uids = null)
+    {
+        var list = uids is null ? "" : string.Join(", ", uids.Select(u => $"'{u:D}'"));
+        return (await connection.QueryAsync<long>(sql.Replace("{0}", list, StringComparison.Ordinal))).Single();
     }
 
     private async Task<IReadOnlyList<string>> PartitionNamesAsync(string connectionString)
     {
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         return [.. await connection.QueryAsync<string>(
-            "SELECT c.relname::text FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid WHERE h.inhparent = @table::regclass",
-            new { table = $"\"{PostgresSchema}\".portfolio_group_membership" })];
+            $"SELECT c.relname::text FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid WHERE h.inhparent = '\"{PostgresSchema}\".portfolio_group_membership'::regclass")];
     }
 
     /// <summary>Every membership (uid, group, portfolio) and every history row, whole, in a fixed order.</summary>
