@@ -18,7 +18,9 @@ namespace PortfolioGroups.Migrations;
 /// constraint of a partitioned table to hold its partition key, else (<c>uid</c>); and the old
 /// table's other indexes, foreign keys, triggers and comment, each as the database printed it
 /// before the drop, whoever made it. Partitions are named <c>portfolio_group_membership_p0</c>,
-/// <c>_p1</c>, and so on. Grants on the old table are not carried over.
+/// <c>_p1</c>, and so on, and each partition's index after its partitioned index and the partition
+/// (<c>ux_portfolio_group_membership_pair_p1</c>), so an error naming it names the key. Grants on the
+/// old table are not carried over.
 /// </remarks>
 internal static class MembershipPartitioning
 {
@@ -104,6 +106,20 @@ internal static class MembershipPartitioning
               END LOOP;
               ALTER TABLE {table} ADD CONSTRAINT "{model.PrimaryKeyName}" PRIMARY KEY ({primaryKey});
               FOREACH statement IN ARRAY kept LOOP
+                EXECUTE statement;
+              END LOOP;
+              -- Each partition's index is named after the partitioned index and the partition
+              -- (ux_portfolio_group_membership_pair_p3), so an error that names it names its key.
+              FOR statement IN
+                SELECT format('ALTER INDEX %I.%I RENAME TO %I', '{schema}', child.relname, parent.relname || substring(part.relname from '_p[0-9]+$'))
+                FROM pg_index x
+                JOIN pg_class parent ON parent.oid = x.indexrelid
+                JOIN pg_inherits h ON h.inhparent = x.indexrelid
+                JOIN pg_class child ON child.oid = h.inhrelid
+                JOIN pg_index cx ON cx.indexrelid = h.inhrelid
+                JOIN pg_class part ON part.oid = cx.indrelid
+                WHERE x.indrelid = to_regclass('{table}')
+              LOOP
                 EXECUTE statement;
               END LOOP;
               IF table_comment IS NOT NULL THEN

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Storage;
@@ -84,7 +85,7 @@ internal sealed record ErrorContext(string Table)
 /// classify (SQLSTATE, SQLite result codes); the repository passes the context; the model graph
 /// turns constraint names into the MetaTable and key they belong to.
 /// </summary>
-internal static class ErrorTranslator
+internal static partial class ErrorTranslator
 {
     public static PortfolioGroupsException Translate(StorageError error, ErrorContext context, DbException exception) =>
         error.Kind switch
@@ -194,9 +195,14 @@ internal static class ErrorTranslator
                 }
             }
 
-            return (null, null);
+            // A partition's index of a partitioned membership table: the partitioned index's name and _p<n>.
+            var partitionSuffix = PartitionIndexSuffix().Match(name);
+            return partitionSuffix.Success ? FindKey(error with { Constraint = name[..partitionSuffix.Index] }) : (null, null);
         }
 
         return (error.Table is { } physical ? SchemaModel.FindTable(physical) : null, error.Columns);
     }
+
+    [GeneratedRegex(@"_p[0-9]+$")]
+    private static partial Regex PartitionIndexSuffix();
 }
