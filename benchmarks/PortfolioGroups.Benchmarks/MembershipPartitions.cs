@@ -234,3 +234,80 @@ public sealed class PartitionLayout : IAsyncDisposable
         SomePortfolio = (await Portfolio.GetAsync(Store, portfolioIds[12_345])).Uid;
     }
 }
+
+/// <summary>
+/// <c>--partitions-interleaved [rounds]</c>: each case of <see cref="MembershipPartitionReads"/> and
+/// <see cref="MembershipPartitionWrites"/> timed once per layout per round, the layouts taking turns
+/// (their order rotating every round), so a busy shared machine slows every layout alike; prints the
+/// median of each and its ratio to the plain table.
+/// </summary>
+internal static class PartitionInterleaved
+{
+    public static async Task<int> RunAsync(int rounds)
+    {
+        string[] layouts = [PartitionLayout.Plain, PartitionLayout.ByGroup, PartitionLayout.ByPortfolio];
+        var reads = new Dictionary<string, MembershipPartitionReads>();
+        var writes = new Dictionary<string, MembershipPartitionWrites>();
+        foreach (var layout in layouts)
+        {
+            reads[layout] = new MembershipPartitionReads { Layout = layout };
+            await reads[layout].GlobalSetupAsync();
+            writes[layout] = new MembershipPartitionWrites { Layout = layout };
+            await writes[layout].GlobalSetupAsync();
+        }
+
+        (string Name, Func<string, Task> Run, Action<string>? Before)[] cases =
+        [
+            ("single group: first page of 500 of 20,000", l => reads[l].GroupFirstPage(), null),
+            ("single group: stream 20,000", l => reads[l].StreamGroup(), null),
+            ("bulk add: AddPortfoliosAsync, 10,000 new members of one group", l => writes[l].AddPortfoliosToOneGroup(), l => writes[l].RemoveAdded()),
+            ("bulk add: AddManyAsync, 10,000 new pairs over 100 groups", l => writes[l].AddManyOverGroups(), l => writes[l].RemoveAdded()),
+            ("cross-group: groups of one portfolio", l => reads[l].GroupsOfPortfolio(), null),
+            ("cross-group: set query, in any of two groups, page of 10,000", l => reads[l].InAnyOfTwoGroups(), null),
+        ];
+        var times = cases.ToDictionary(c => c.Name, _ => layouts.ToDictionary(l => l, _ => new List<double>()));
+        for (var round = -1; round < rounds; round++)
+        {
+            foreach (var (name, run, before) in cases)
+            {
+                for (var i = 0; i < layouts.Length; i++)
+                {
+                    var layout = layouts[(i + Math.Max(round, 0)) % layouts.Length];
+                    before?.Invoke(layout);
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    await run(layout);
+                    if (round >= 0)
+                    {
+                        // Round -1 warms every path up and is not counted.
+                        times[name][layout].Add(clock.Elapsed.TotalMilliseconds);
+                    }
+                }
+            }
+        }
+
+        static double Median(List<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine($"| case ({rounds} rounds, interleaved) | plain median | 16 by group median | 16 by portfolio median | by group / plain | by portfolio / plain |");
+        Console.WriteLine("|---|--:|--:|--:|--:|--:|");
+        foreach (var (name, _, _) in cases)
+        {
+            var plain = Median(times[name][PartitionLayout.Plain]);
+            var byGroup = Median(times[name][PartitionLayout.ByGroup]);
+            var byPortfolio = Median(times[name][PartitionLayout.ByPortfolio]);
+            Console.WriteLine(string.Create(culture, $"| {name} | {plain:0.0} ms | {byGroup:0.0} ms | {byPortfolio:0.0} ms | {byGroup / plain:0.00} | {byPortfolio / plain:0.00} |"));
+        }
+
+        foreach (var layout in layouts)
+        {
+            await reads[layout].GlobalCleanupAsync();
+            await writes[layout].GlobalCleanupAsync();
+        }
+
+        return 0;
+    }
+}

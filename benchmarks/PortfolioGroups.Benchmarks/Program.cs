@@ -10,7 +10,8 @@ internal static class Program
     /// a finished run: <c>--table [results-dir]</c> prints the side-by-side Markdown table,
     /// <c>--chart out.svg [results-dir]</c> writes the chart of its ratios; <c>--smoke [Class ...]</c>
     /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
-    /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement.
+    /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement; <c>--partitions-interleaved [rounds]</c>
+    /// times the membership layouts by turns (<see cref="PartitionInterleaved"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -21,6 +22,8 @@ internal static class Program
                 return 0;
             case "--trace-addmany":
                 return BulkTrace.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--partitions-interleaved":
+                return PartitionInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:
