@@ -214,10 +214,11 @@ internal sealed partial class PostgresDatabase : Database
             async c =>
             {
                 var command = new NpgsqlCommand(
-                    "SELECT pg_is_in_recovery(), NOT pg_is_in_recovery() OR COALESCE(pg_last_wal_replay_lsn() >= @position, false)", (NpgsqlConnection)c);
+                    "SELECT pg_is_in_recovery(), NOT pg_is_in_recovery() OR COALESCE(pg_last_wal_replay_lsn() - '0/0' >= @position, false)", (NpgsqlConnection)c);
                 await using (command.ConfigureAwait(false))
                 {
-                    command.Parameters.Add(new NpgsqlParameter<NpgsqlTypes.NpgsqlLogSequenceNumber>("position", new NpgsqlTypes.NpgsqlLogSequenceNumber(position)));
+                    // Log positions travel as byte offsets (pg_lsn minus 0/0), a plain bigint.
+                    command.Parameters.Add(new NpgsqlParameter<long>("position", (long)position));
                     var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
@@ -236,11 +237,11 @@ internal sealed partial class PostgresDatabase : Database
             ErrorContext.Read,
             async c =>
             {
-                var command = new NpgsqlCommand("SELECT pg_current_wal_lsn()", (NpgsqlConnection)c);
+                var command = new NpgsqlCommand("SELECT CAST(pg_current_wal_lsn() - '0/0' AS bigint)", (NpgsqlConnection)c);
                 await using (command.ConfigureAwait(false))
                 {
                     var position = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                    return (ulong)(NpgsqlTypes.NpgsqlLogSequenceNumber)position!;
+                    return (ulong)(long)position!;
                 }
             },
             cancellationToken);
