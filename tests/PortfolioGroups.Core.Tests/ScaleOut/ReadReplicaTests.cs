@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using PortfolioGroups.Storage;
 using PortfolioGroups.Tests.Support;
@@ -210,6 +213,62 @@ public sealed class ReadReplicaTests
         var portfolio = await Portfolio.AddAsync(store, "p1");
         (await Portfolio.FindAsync(store, portfolio.Uid)).Should().NotBeNull();
 
+        sessions.Should().Equal((ConnectionIntent.Write, false), (ConnectionIntent.Read, true));
+    }
+
+    [Test]
+    public async Task The_hosting_package_opens_a_store_over_the_multi_host_data_source()
+    {
+        var database = await _pair.CreateDatabaseAsync("hosting");
+        await using var dataSource = _pair.DataSource(database);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddPortfolioGroups(o =>
+        {
+            o.UsePostgres(dataSource);
+            o.MigrateOnStart = true;
+            o.Store = o.Store with { PostgresReads = PostgresReadTarget.PreferStandby };
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        await AssertRoutedAsync(host.Services.GetRequiredService<PortfolioStore>());
+        await host.StopAsync();
+    }
+
+    [Test]
+    public async Task The_hosting_package_reads_the_replica_settings_from_configuration()
+    {
+        var database = await _pair.CreateDatabaseAsync("hostingconfig");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PortfolioGroups:Provider"] = "Postgres",
+            ["PortfolioGroups:ConnectionString"] = _pair.MultiHostConnectionString(database),
+            ["PortfolioGroups:MigrateOnStart"] = "true",
+            ["PortfolioGroups:PostgresReads"] = "PreferStandby",
+            ["PortfolioGroups:ReplicaWaitTimeout"] = "00:00:02",
+        });
+        builder.Services.AddPortfolioGroups(builder.Configuration.GetSection("PortfolioGroups"));
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        host.Services.GetRequiredService<PortfolioGroups.Hosting.PortfolioGroupsOptions>().Store.ReplicaWaitTimeout.Should().Be(TimeSpan.FromSeconds(2));
+        await AssertRoutedAsync(host.Services.GetRequiredService<PortfolioStore>());
+        await host.StopAsync();
+    }
+
+    /// <summary>A write lands on the primary and the read right after it on the standby, and sees it.</summary>
+    private static async Task AssertRoutedAsync(PortfolioStore store)
+    {
+        var sessions = new ConcurrentQueue<(ConnectionIntent Intent, bool InRecovery)>();
+        store.Database.ConnectionOpened = async (connection, intent) =>
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", (NpgsqlConnection)connection);
+            sessions.Enqueue((intent, (bool)(await command.ExecuteScalarAsync())!));
+        };
+
+        var portfolio = await Portfolio.AddAsync(store, "hosted");
+        (await Portfolio.FindAsync(store, portfolio.Uid)).Should().NotBeNull();
         sessions.Should().Equal((ConnectionIntent.Write, false), (ConnectionIntent.Read, true));
     }
 
