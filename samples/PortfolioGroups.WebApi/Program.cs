@@ -20,7 +20,7 @@ builder.Services.AddPortfolioGroups(o =>
     else
     {
         o.UsePostgres(postgres);
-        if (Enum.TryParse<PostgresReadTarget>(builder.Configuration["PortfolioGroups:PostgresReads"], ignoreCase: true, out var reads))
+        if (Enum.TryParse<PortfolioGroups.PostgresReadTarget>(builder.Configuration["PortfolioGroups:PostgresReads"], ignoreCase: true, out var reads))
         {
             o.Store = o.Store with { PostgresReads = reads };
         }
