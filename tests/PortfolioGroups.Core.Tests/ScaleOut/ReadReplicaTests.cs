@@ -162,6 +162,18 @@ public sealed class ReadReplicaTests
             stopwatch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190));
             meter.Waits("timed_out").Should().Be(1);
 
+            // A transaction's commit and a bulk call are waited for the same way.
+            await using (var transaction = await fresh.BeginTransactionAsync())
+            {
+                await Portfolio.AddAsync(transaction.Store, "written-in-a-transaction");
+                await transaction.CommitAsync();
+            }
+
+            (await Portfolio.FindAsync(fresh, "written-in-a-transaction")).Should().NotBeNull();
+            await Portfolio.UpsertManyAsync(fresh, [new PortfolioUpsert("written-in-bulk")]);
+            (await Portfolio.FindAsync(fresh, "written-in-bulk")).Should().NotBeNull();
+            meter.Waits("timed_out").Should().Be(3);
+
             // Read-your-writes is per store: the other store's write is not waited for.
             (await Portfolio.FindAsync(stale, seen.Uid)).Should().BeNull();
         }
@@ -171,7 +183,7 @@ public sealed class ReadReplicaTests
         }
 
         await _pair.WaitForReplayAsync();
-        (await Portfolio.FilterAsync(stale)).Should().HaveCount(2);
+        (await Portfolio.FilterAsync(stale)).Should().HaveCount(4);
     }
 
     [Test]
