@@ -2,7 +2,9 @@ using Scalar.AspNetCore;
 
 // The PortfolioGroups HTTP API v1 on a SQLite file next to this project, or on PostgreSQL when
 // ConnectionStrings:Postgres is set (appsettings.json, an environment variable
-// ConnectionStrings__Postgres, or --ConnectionStrings:Postgres=...).
+// ConnectionStrings__Postgres, or --ConnectionStrings:Postgres=...). A connection string naming a
+// primary and its standbys (Host=primary:5432,standby:5432) with PortfolioGroups:PostgresReads set
+// to PreferStandby serves reads from a standby (PortfolioGroups:ReadYourWrites, on by default).
 Interrupts.Restore();                               // Ctrl+C stops the server, even when started in the background
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +20,15 @@ builder.Services.AddPortfolioGroups(o =>
     else
     {
         o.UsePostgres(postgres);
+        if (Enum.TryParse<PortfolioGroups.PostgresReadTarget>(builder.Configuration["PortfolioGroups:PostgresReads"], ignoreCase: true, out var reads))
+        {
+            o.Store = o.Store with { PostgresReads = reads };
+        }
+
+        if (bool.TryParse(builder.Configuration["PortfolioGroups:ReadYourWrites"], out var readYourWrites))
+        {
+            o.Store = o.Store with { ReadYourWrites = readYourWrites };
+        }
     }
 
     o.MigrateOnStart = true;

@@ -29,6 +29,13 @@ internal sealed class PortfolioGroupsSettings
 
     public int? SqliteCacheSizeKiB { get; set; }
 
+    /// <summary>Where reads go over several PostgreSQL hosts: <c>Primary</c> or <c>PreferStandby</c>.</summary>
+    public PostgresReadTarget? PostgresReads { get; set; }
+
+    public bool? ReadYourWrites { get; set; }
+
+    public TimeSpan? ReplicaWaitTimeout { get; set; }
+
     public PortfolioTableSettings? PortfolioTable { get; set; }
 }
 
@@ -78,6 +85,21 @@ internal static class PortfolioGroupsConfiguration
         if (settings.SqliteCacheSizeKiB is { } cache)
         {
             store = store with { SqliteCacheSizeKiB = cache };
+        }
+
+        if (settings.PostgresReads is { } reads)
+        {
+            store = store with { PostgresReads = reads };
+        }
+
+        if (settings.ReadYourWrites is { } readYourWrites)
+        {
+            store = store with { ReadYourWrites = readYourWrites };
+        }
+
+        if (settings.ReplicaWaitTimeout is { } wait)
+        {
+            store = store with { ReplicaWaitTimeout = wait };
         }
 
         if (settings.PortfolioTable is { } table)

@@ -89,6 +89,24 @@ public sealed class PortfolioGroupsOptions
     }
 
     /// <summary>
+    /// Stores the library's tables in PostgreSQL over a primary and its standbys, which the caller
+    /// keeps owning: writes go to the primary, reads where <see cref="PortfolioStoreOptions.PostgresReads"/>
+    /// in <see cref="Store"/> says (see
+    /// <see cref="PortfolioStore.OpenPostgresAsync(NpgsqlMultiHostDataSource, PortfolioStoreOptions?, CancellationToken)"/>).
+    /// </summary>
+    /// <param name="dataSource">The multi-host data source; disposing the store leaves it open.</param>
+    /// <returns>These options, for chaining.</returns>
+    /// <remarks>A later <c>Use…</c> call replaces this one.</remarks>
+    /// <exception cref="ArgumentNullException">The data source is null.</exception>
+    public PortfolioGroupsOptions UsePostgres(NpgsqlMultiHostDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        Database = DatabaseKind.Postgres;
+        _open = (options, ct) => PortfolioStore.OpenPostgresAsync(dataSource, options, ct);
+        return this;
+    }
+
+    /// <summary>
     /// Opens the store as configured: the core options, with migration as <see cref="MigrateOnStart"/>
     /// says, logging to <paramref name="loggerFactory"/> unless the core options name a factory.
     /// </summary>

@@ -73,7 +73,8 @@ public static class PortfolioGroupsServiceCollectionExtensions
     /// <param name="configuration">
     /// The section: <c>Provider</c> (<c>Sqlite</c> or <c>Postgres</c>), <c>ConnectionString</c> or
     /// <c>ConnectionStringName</c> (a name under the host's <c>ConnectionStrings</c>), <c>Schema</c>,
-    /// <c>MigrateOnStart</c>, <c>SlowCommandThreshold</c>, <c>SqliteSynchronous</c>, <c>SqliteCacheSizeKiB</c>, and a
+    /// <c>MigrateOnStart</c>, <c>SlowCommandThreshold</c>, <c>SqliteSynchronous</c>, <c>SqliteCacheSizeKiB</c>,
+    /// <c>PostgresReads</c>, <c>ReadYourWrites</c>, <c>ReplicaWaitTimeout</c>, and a
     /// <c>PortfolioTable</c> section (<c>Table</c>, <c>UidColumn</c>, <c>UniqueIdentifierColumn</c>, <c>DisplayNameColumn</c>,
     /// <c>Schema</c>) for a host's portfolio table (<see cref="PortfolioTable.Existing"/>).
     /// See docs/hosting.md.

@@ -26,7 +26,8 @@ internal sealed partial class SchemaMigrator
 
         var physical = await database.WithConnectionAsync(
             connection => database.ReadPortfolioTableSchemaAsync(connection, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            ConnectionIntent.Read).ConfigureAwait(false);
         var name = database.PortfolioTableSchema is { } schema ? $"{schema}.{database.PortfolioTableName}" : database.PortfolioTableName;
         PortfolioTableCheck.ThrowIfMismatched(physical.GetValueOrDefault(database.PortfolioTableName), database.PortfolioTable, name, database);
     }

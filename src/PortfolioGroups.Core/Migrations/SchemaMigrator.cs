@@ -35,7 +35,8 @@ internal sealed partial class SchemaMigrator(Database database)
                 ThrowIfNewer(status);
                 return status.IsUpToDate && await _catalog.IsCurrentAsync(connection, status.CurrentVersion, cancellationToken).ConfigureAwait(false) ? status : null;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            ConnectionIntent.Migrate).ConfigureAwait(false);
         if (current is not null)
         {
             return new MigrationResult([], current);
@@ -129,7 +130,8 @@ internal sealed partial class SchemaMigrator(Database database)
                     await database.EndMigrationAsync(connection).ConfigureAwait(false);
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            ConnectionIntent.Migrate).ConfigureAwait(false);
     }
 
     /// <summary>The library's error when a stored row broke a rule a migration adds (FluentMigrator wraps the driver's error); null for anything else.</summary>

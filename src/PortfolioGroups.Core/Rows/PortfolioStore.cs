@@ -114,7 +114,7 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     {
         CheckConnectionString(connectionString);
         options ??= new PortfolioStoreOptions();
-        return OpenAsync(PostgresDatabase.Create(connectionString, options.PostgresSchema), options, cancellationToken);
+        return OpenAsync(PostgresDatabase.Create(connectionString, options), options, cancellationToken);
     }
 
     /// <summary>Opens a store on PostgreSQL over an existing data source, which the caller keeps owning.</summary>
@@ -128,7 +128,38 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         options ??= new PortfolioStoreOptions();
-        return OpenAsync(PostgresDatabase.Over(dataSource, options.PostgresSchema), options, cancellationToken);
+        return OpenAsync(PostgresDatabase.Over(dataSource, options), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a store on PostgreSQL over a primary and its standbys (streaming replicas), which the
+    /// caller keeps owning. Writes, transactions and migrations go to the primary; reads go where
+    /// <see cref="PortfolioStoreOptions.PostgresReads"/> says (the primary by default).
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// With <see cref="PostgresReadTarget.PreferStandby"/>, reads outside a transaction run on a
+    /// standby when one is up, and with <see cref="PortfolioStoreOptions.ReadYourWrites"/> (on by
+    /// default) they see every write this store committed before them: per store instance, not
+    /// across stores or processes. When the primary goes away, writes fail with a
+    /// <see cref="TransientStorageException"/> and reads go on from the standbys; once a standby
+    /// is promoted, writes succeed again without reopening the store. See docs/scale-out.md.
+    /// </para>
+    /// <para>
+    /// Migrations need the primary: opening with <see cref="PortfolioStoreOptions.MigrateOnOpen"/>
+    /// when no host is a primary throws a <see cref="StoreOpenException"/> with
+    /// <see cref="StoreOpenFailure.NoPrimary"/>. A connection string that names several hosts
+    /// (<c>OpenPostgresAsync(string, ...)</c>) is routed the same way.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">The data source is null.</exception>
+    /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
+    /// <exception cref="StoreOpenException">Migrating on open, and no host is a primary.</exception>
+    public static Task<PortfolioStore> OpenPostgresAsync(NpgsqlMultiHostDataSource dataSource, PortfolioStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        options ??= new PortfolioStoreOptions();
+        return OpenAsync(PostgresDatabase.Over(dataSource, options), options, cancellationToken);
     }
 
     /// <summary>
@@ -194,8 +225,14 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Commits a transaction of this (bound) store, errors translated like any command's.</summary>
-    internal Task CommitBindingAsync(TransactionBinding binding, CancellationToken cancellationToken) =>
-        new WriteTransaction(_database, binding.Connection, binding.Transaction).CommitAsync(cancellationToken);
+    internal async Task CommitBindingAsync(TransactionBinding binding, CancellationToken cancellationToken)
+    {
+        await new WriteTransaction(_database, binding.Connection, binding.Transaction).CommitAsync(cancellationToken).ConfigureAwait(false);
+        await _database.NoteCommittedAsync(binding.Connection).ConfigureAwait(false);
+    }
+
+    /// <summary>The database the store runs on, for tests that watch which server a call's connection is on.</summary>
+    internal Database Database => _database;
 
     /// <summary>Throws when the store a transaction was begun on has been disposed.</summary>
     internal void ThrowIfParentDisposed() => (_parent ?? this).ThrowIfDisposed();

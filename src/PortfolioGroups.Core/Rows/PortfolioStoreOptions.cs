@@ -93,6 +93,56 @@ public sealed record PortfolioStoreOptions
     /// </remarks>
     public int? SqliteCacheSizeKiB { get; init; }
 
+    /// <summary>The default <see cref="ReplicaWaitTimeout"/>, one second.</summary>
+    public static readonly TimeSpan DefaultReplicaWaitTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// PostgreSQL over several hosts only (<c>OpenPostgresAsync(NpgsqlMultiHostDataSource, ...)</c>):
+    /// where reads outside a transaction go. <see cref="PostgresReadTarget.Primary"/> (the default)
+    /// or <see cref="PostgresReadTarget.PreferStandby"/>. Writes, transactions and migrations always
+    /// go to the primary. Ignored for a single-host data source and on SQLite.
+    /// </summary>
+    /// <remarks>
+    /// Reads are finds, filters, listings, pages, set queries, counts, streams and history reads.
+    /// A value that is not a defined <see cref="PostgresReadTarget"/> is refused with an
+    /// <see cref="InvalidValueException"/>. See docs/scale-out.md.
+    /// </remarks>
+    public PostgresReadTarget PostgresReads
+    {
+        get;
+        init => field = Enum.IsDefined(value)
+            ? value
+            : throw new InvalidValueException(nameof(PostgresReads), $"{value} is not a PostgresReadTarget (Primary or PreferStandby).");
+    } = PostgresReadTarget.Primary;
+
+    /// <summary>
+    /// Whether a read from a standby sees every write this store has committed before it
+    /// (<see cref="PostgresReads"/> = <see cref="PostgresReadTarget.PreferStandby"/>). Null (the
+    /// default) means true when reads go to standbys.
+    /// </summary>
+    /// <remarks>
+    /// After each committed write (a transaction's commit included) the store records the primary's
+    /// log position; a later read waits until the standby it is on has replayed that far, up to
+    /// <see cref="ReplicaWaitTimeout"/>, and then reads from the primary instead. The guarantee is
+    /// per store instance: writes made by another store, process or machine are seen once the
+    /// standby has replayed them, not before. False reads whatever the standby has replayed
+    /// (possibly stale) and never waits.
+    /// </remarks>
+    public bool? ReadYourWrites { get; init; }
+
+    /// <summary>
+    /// How long a read waits for a standby to replay this store's writes before it reads from the
+    /// primary instead (default <see cref="DefaultReplicaWaitTimeout"/>, one second; zero never waits).
+    /// </summary>
+    /// <remarks>A negative value is refused with an <see cref="InvalidValueException"/>.</remarks>
+    public TimeSpan ReplicaWaitTimeout
+    {
+        get;
+        init => field = value < TimeSpan.Zero
+            ? throw new InvalidValueException(nameof(ReplicaWaitTimeout), "must not be negative.")
+            : value;
+    } = DefaultReplicaWaitTimeout;
+
     /// <summary>The default <see cref="SlowCommandThreshold"/>, one second.</summary>
     public static readonly TimeSpan DefaultSlowCommandThreshold = TimeSpan.FromSeconds(1);
 

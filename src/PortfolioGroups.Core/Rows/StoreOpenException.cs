@@ -17,6 +17,12 @@ public enum StoreOpenFailure
     /// mapped column is missing, of the wrong type, nullable or not unique; the message names the table and column.
     /// </summary>
     PortfolioTableMismatch,
+
+    /// <summary>
+    /// The store was to be migrated, which only a primary server can do, but no host of its
+    /// multi-host data source is a primary: every host that answered is a standby.
+    /// </summary>
+    NoPrimary,
 }
 
 /// <summary>

@@ -65,7 +65,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// </summary>
     public async Task<TransactionBinding> BeginBindingAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(ConnectionIntent.Write, cancellationToken).ConfigureAwait(false);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -406,7 +406,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
             return await InSavepointAsync(binding, work, cancellationToken).ConfigureAwait(false);
         }
 
-        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(ConnectionIntent.Write, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // SQLite: BEGIN IMMEDIATE (the driver's default), so the call holds the write lock from
@@ -421,10 +421,19 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
                 throw Translate(error, ErrorContext.Read, ex);
             }
 
+            T result;
+            var scope = new WriteTransaction(this, connection, transaction);
             await using (transaction.ConfigureAwait(false))
             {
-                return await work(new WriteTransaction(this, connection, transaction)).ConfigureAwait(false);
+                result = await work(scope).ConfigureAwait(false);
             }
+
+            if (scope.Committed)
+            {
+                await NoteCommittedAsync(connection).ConfigureAwait(false);
+            }
+
+            return result;
         }
     }
 
@@ -483,21 +492,46 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     // ---- connections and commands ------------------------------------------------------------
 
-    /// <summary>Opens a connection, set up for the library.</summary>
-    public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
+    /// <summary>Opens a connection, set up for the library, on the server that takes writes.</summary>
+    public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(ConnectionIntent.Write, cancellationToken);
+
+    /// <summary>
+    /// The one place a connection is acquired: every call opens its connection here, saying what
+    /// it will do with it. The base opens every connection from the data source alike; PostgreSQL
+    /// over several hosts sends reads to a standby (<see cref="PortfolioStoreOptions.PostgresReads"/>).
+    /// </summary>
+    protected virtual ValueTask<DbConnection> OpenAsync(ConnectionIntent intent, CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// Called after a write committed on <paramref name="connection"/> (still open), outside a
+    /// bound transaction: where reads go to standbys, it records how far the primary's log is, so
+    /// later reads wait for a standby to reach it. Never throws: the write has committed.
+    /// </summary>
+    public virtual Task NoteCommittedAsync(DbConnection connection) => Task.CompletedTask;
 
     /// <summary>Opens a connection for a call: a server that cannot be reached is a <see cref="TransientStorageException"/>.</summary>
-    private async Task<DbConnection> OpenForCallAsync(CancellationToken cancellationToken)
+    private async Task<DbConnection> OpenForCallAsync(ConnectionIntent intent, CancellationToken cancellationToken)
     {
+        DbConnection connection;
         try
         {
-            return await OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection = await OpenAsync(intent, cancellationToken).ConfigureAwait(false);
         }
         catch (DbException ex) when (Classify(ex) is { } error)
         {
-            throw Translate(error, ErrorContext.Open, ex);
+            throw Translate(error, intent == ConnectionIntent.Migrate ? ErrorContext.OpenForMigration : ErrorContext.Open, ex);
         }
+
+        if (ConnectionOpened is { } opened)
+        {
+            await opened(connection, intent).ConfigureAwait(false);
+        }
+
+        return connection;
     }
+
+    /// <summary>A test's look at each connection a call opens, and what for; null (nothing runs) outside tests.</summary>
+    internal Func<DbConnection, ConnectionIntent, Task>? ConnectionOpened { get; set; }
 
     /// <summary>
     /// Runs one command on a connection of its own. A read (<see cref="ErrorContext.Read"/>) whose
@@ -529,10 +563,18 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     private async Task<T> RunOnOwnConnectionAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
-        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+        var read = ReferenceEquals(context, ErrorContext.Read);
+        var connection = await OpenForCallAsync(read ? ConnectionIntent.Read : ConnectionIntent.Write, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await RunAsync(connection, operation, context, command, cancellationToken).ConfigureAwait(false);
+            var result = await RunAsync(connection, operation, context, command, cancellationToken).ConfigureAwait(false);
+            if (!read)
+            {
+                // One statement outside a transaction: it has committed.
+                await NoteCommittedAsync(connection).ConfigureAwait(false);
+            }
+
+            return result;
         }
     }
 
@@ -585,8 +627,12 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on one connection.</summary>
-    public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> on one connection: on the primary unless <paramref name="intent"/>
+    /// is <see cref="ConnectionIntent.Read"/>. Work on the primary is taken to have written (a
+    /// migration): later reads from a standby wait for it.
+    /// </summary>
+    public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, ConnectionIntent intent = ConnectionIntent.Write)
     {
         if (_binding is { } binding)
         {
@@ -594,10 +640,16 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
             return await work(binding.Connection).ConfigureAwait(false);
         }
 
-        var connection = await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenForCallAsync(intent, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await work(connection).ConfigureAwait(false);
+            var result = await work(connection).ConfigureAwait(false);
+            if (intent != ConnectionIntent.Read)
+            {
+                await NoteCommittedAsync(connection).ConfigureAwait(false);
+            }
+
+            return result;
         }
     }
 
@@ -619,7 +671,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         for (var attempt = 0; ; attempt++)
         {
             var retry = false;
-            var connection = _binding?.Connection ?? await OpenForCallAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _binding?.Connection ?? await OpenForCallAsync(ConnectionIntent.Read, cancellationToken).ConfigureAwait(false);
             using var measurement = Telemetry.Start(operation, DbSystem);
             using var bound = CommandCancellation.UseTransaction(this);
             await using (new ConnectionRelease(_binding is null ? connection : null).ConfigureAwait(false))
@@ -727,6 +779,19 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 internal readonly struct ConnectionRelease(DbConnection? owned) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => owned?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>What a call will do with the connection it opens (<see cref="Database.OpenAsync(ConnectionIntent, CancellationToken)"/>).</summary>
+internal enum ConnectionIntent
+{
+    /// <summary>Only read, outside a transaction: may run on a standby.</summary>
+    Read,
+
+    /// <summary>Write, or begin a transaction: always on the primary.</summary>
+    Write,
+
+    /// <summary>Migrate the schema: on the primary, and a store that finds none cannot open.</summary>
+    Migrate,
 }
 
 /// <summary>The kind of a temporary table's column; each database maps it to its own type.</summary>

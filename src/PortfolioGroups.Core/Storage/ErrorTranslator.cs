@@ -31,6 +31,12 @@ internal enum StorageErrorKind
     /// <summary>The schema the tables live in does not exist (PostgreSQL).</summary>
     SchemaMissing,
 
+    /// <summary>
+    /// No host of a multi-host data source is a primary: the hosts that answered are standbys (a
+    /// failover under way, or a data source that names standbys only).
+    /// </summary>
+    NoPrimary,
+
     /// <summary>The database stayed busy (locked by another writer) for longer than the command timeout, or chose this call as a deadlock or serialization victim.</summary>
     Busy,
 }
@@ -60,6 +66,9 @@ internal sealed record ErrorContext(string Table)
 
     /// <summary>For opening a connection: nothing was read or written yet.</summary>
     public static ErrorContext Open { get; } = new("(open)");
+
+    /// <summary>For opening the connection a migration runs on: without a primary, the store cannot be migrated.</summary>
+    public static ErrorContext OpenForMigration { get; } = new("(open for migration)");
 
     /// <summary>For the statements of a write transaction that name no row (temporary tables, savepoints, the commit).</summary>
     public static ErrorContext InWriteTransaction { get; } = new("(write)");
@@ -96,6 +105,15 @@ internal static partial class ErrorTranslator
                 $"The PortfolioGroups schema is not migrated in this database ({error.Message}): call MigrateAsync, or open the store with MigrateOnOpen.",
                 exception),
             StorageErrorKind.ConnectionLost => new TransientStorageException(ConnectionLostMessage(context, exception), connectionLost: true, exception),
+            StorageErrorKind.NoPrimary when ReferenceEquals(context, ErrorContext.OpenForMigration) => new StoreOpenException(
+                StoreOpenFailure.NoPrimary,
+                $"Migrations run on the primary server, but no host of the data source is one ({exception.Message}): the hosts that answered are standbys. "
+                + "Name the primary among the data source's hosts, or wait until a standby has been promoted; or open the store with MigrateOnOpen off to read from the standbys.",
+                exception),
+            StorageErrorKind.NoPrimary => new TransientStorageException(
+                $"No host of the data source is a primary server ({exception.Message}): a failover may be under way. Nothing was written; run the call again once a primary is up.",
+                connectionLost: true,
+                exception),
             StorageErrorKind.DatabaseMissing => new StoreOpenException(
                 StoreOpenFailure.DatabaseMissing,
                 $"The database named by the connection string does not exist ({error.Message ?? exception.Message}): create it, or correct the connection string. The library creates its tables, not the database.",
@@ -118,7 +136,7 @@ internal static partial class ErrorTranslator
     /// <summary>A lost connection, said for the operation that was running: opening, reading or writing.</summary>
     private static string ConnectionLostMessage(ErrorContext context, DbException exception)
     {
-        if (ReferenceEquals(context, ErrorContext.Open))
+        if (ReferenceEquals(context, ErrorContext.Open) || ReferenceEquals(context, ErrorContext.OpenForMigration))
         {
             return $"The database server could not be reached while opening a connection ({exception.Message}). Nothing was read or written; "
                 + "check that the server is running and reachable, then run the call again.";

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -50,12 +52,26 @@ internal sealed partial class PostgresDatabase : Database
     private readonly string _connectionString;
     private readonly NpgsqlDataSource _npgsqlDataSource;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema)
+    // Over several hosts: the primary, for writes, transactions and migrations (null over one host).
+    private readonly NpgsqlDataSource? _primary;
+
+    // Reads outside a transaction, when they go to standbys (PostgresReadTarget.PreferStandby); shared by bound copies.
+    private readonly StandbyReads? _standbyReads;
+
+    private PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, string schema, PortfolioStoreOptions options)
         : base(dataSource, ownsDataSource, schema)
     {
         _npgsqlDataSource = dataSource;
         // Without the password (Npgsql leaves it out): used only to satisfy FluentMigrator.
         _connectionString = dataSource.ConnectionString;
+        if (dataSource is NpgsqlMultiHostDataSource hosts)
+        {
+            _primary = hosts.WithTargetSession(TargetSessionAttributes.Primary);
+            if (options.PostgresReads == PostgresReadTarget.PreferStandby)
+            {
+                _standbyReads = new StandbyReads(hosts.WithTargetSession(TargetSessionAttributes.PreferStandby), options.ReadYourWrites ?? true, options.ReplicaWaitTimeout);
+            }
+        }
     }
 
     public override DatabaseKind Kind => DatabaseKind.Postgres;
@@ -64,9 +80,9 @@ internal sealed partial class PostgresDatabase : Database
 
     /// <summary>Builds a data source from a connection string; the database owns it.</summary>
     /// <exception cref="InvalidValueException">The connection string or the schema name is invalid.</exception>
-    public static PostgresDatabase Create(string connectionString, string? schema)
+    public static PostgresDatabase Create(string connectionString, PortfolioStoreOptions options)
     {
-        schema = CheckSchema(schema);
+        var schema = CheckSchema(options.PostgresSchema);
         NpgsqlDataSource dataSource;
         try
         {
@@ -77,13 +93,254 @@ internal sealed partial class PostgresDatabase : Database
             throw new InvalidValueException(nameof(connectionString), ex.Message);
         }
 
-        return new PostgresDatabase(dataSource, ownsDataSource: true, schema);
+        // Several hosts in the string make a multi-host data source, routed like one passed in.
+        return new PostgresDatabase(dataSource, ownsDataSource: true, schema, options);
     }
 
-    /// <summary>Uses the caller's data source, which the caller keeps owning.</summary>
+    /// <summary>Uses the caller's data source (one host, or several), which the caller keeps owning.</summary>
     /// <exception cref="InvalidValueException">The schema name is invalid.</exception>
-    public static PostgresDatabase Over(NpgsqlDataSource dataSource, string? schema) =>
-        new(dataSource, ownsDataSource: false, CheckSchema(schema));
+    public static PostgresDatabase Over(NpgsqlDataSource dataSource, PortfolioStoreOptions options) =>
+        new(dataSource, ownsDataSource: false, CheckSchema(options.PostgresSchema), options);
+
+    // ---- several hosts: writes on the primary, reads on a standby ------------------------------
+
+    /// <summary>
+    /// Over several hosts, a write (and a transaction, a migration) opens on the primary, and a read
+    /// on a standby when reads go there, after waiting for the store's own writes to be replayed
+    /// (<see cref="OpenForReadAsync"/>). Over one host, the data source decides.
+    /// </summary>
+    protected override async ValueTask<DbConnection> OpenAsync(ConnectionIntent intent, CancellationToken cancellationToken)
+    {
+        if (_primary is null)
+        {
+            return await base.OpenAsync(intent, cancellationToken).ConfigureAwait(false);
+        }
+
+        return intent == ConnectionIntent.Read && _standbyReads is { } reads
+            ? await OpenForReadAsync(reads, cancellationToken).ConfigureAwait(false)
+            : await OpenOnAsync(_primary, wantsPrimary: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a connection from one of the multi-host data source's views. Npgsql says only that no
+    /// host fit ("No suitable host was found", with no cause) when every host it knows of is of
+    /// the other kind or was recently found down: that becomes an error the library classifies.
+    /// </summary>
+    private static async ValueTask<DbConnection> OpenOnAsync(NpgsqlDataSource target, bool wantsPrimary, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException && ex.InnerException is null && !ex.IsTransient)
+        {
+            throw new NoSuitableHostException(
+                wantsPrimary
+                    ? $"{ex.Message} No host is a primary server: those that answered are standbys, or were found down within the data source's Host Recheck Seconds"
+                    : $"{ex.Message} Every host was found down within the data source's Host Recheck Seconds",
+                wantsPrimary,
+                ex);
+        }
+    }
+
+    /// <summary>
+    /// A connection for a read: on a standby when one is up (else the primary). With read-your-writes,
+    /// before the read the standby must have replayed the primary's log as far as this store's last
+    /// committed write; it is asked (polling, a few milliseconds apart) until it has, up to the wait
+    /// timeout, and then the read opens on the primary instead.
+    /// </summary>
+    private async ValueTask<DbConnection> OpenForReadAsync(StandbyReads reads, CancellationToken cancellationToken)
+    {
+        await reads.ResolveUnknownPositionAsync(this, cancellationToken).ConfigureAwait(false);
+        var connection = (NpgsqlConnection)await OpenOnAsync(reads.Standby, wantsPrimary: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // PostgreSQL 14 and later report in_hot_standby with every session (and again when a
+            // standby is promoted); without it, the query below answers for a primary as well.
+            var maybeStandby = !connection.PostgresParameters.TryGetValue("in_hot_standby", out var hotStandby) || hotStandby == "on";
+            var required = reads.RequiredPosition;
+            if (!maybeStandby || !reads.ReadYourWrites || required == 0 || reads.IsConfirmed(connection, required))
+            {
+                StoreMetrics.ReplicaRead(DbSystem, onStandby: maybeStandby);
+                return connection;
+            }
+
+            var deadline = Stopwatch.GetTimestamp() + (long)(reads.WaitTimeout.TotalSeconds * Stopwatch.Frequency);
+            var pause = TimeSpan.FromMilliseconds(1);
+            while (true)
+            {
+                var (caughtUp, inRecovery) = await ReplayedAsync(connection, required, cancellationToken).ConfigureAwait(false);
+                if (caughtUp)
+                {
+                    reads.Confirm(connection, required);
+                    if (inRecovery)
+                    {
+                        StoreMetrics.ReplicaWait(DbSystem, caughtUp: true);
+                    }
+
+                    StoreMetrics.ReplicaRead(DbSystem, onStandby: inRecovery);
+                    return connection;
+                }
+
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                await Task.Delay(left < pause ? left : pause, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(10).Ticks));
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // The standby stayed behind: read from the primary, which has every committed write.
+        await connection.DisposeAsync().ConfigureAwait(false);
+        StoreMetrics.ReplicaWait(DbSystem, caughtUp: false);
+        StoreMetrics.ReplicaRead(DbSystem, onStandby: false);
+        return await OpenOnAsync(_primary!, wantsPrimary: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One round trip: whether the server has replayed up to <paramref name="position"/> (a primary always has), and whether it is a standby.</summary>
+    private Task<(bool CaughtUp, bool InRecovery)> ReplayedAsync(NpgsqlConnection connection, ulong position, CancellationToken cancellationToken) =>
+        RunAsync(
+            connection,
+            "replica.replayed",
+            ErrorContext.Read,
+            async c =>
+            {
+                var command = new NpgsqlCommand(
+                    "SELECT pg_is_in_recovery(), NOT pg_is_in_recovery() OR COALESCE(pg_last_wal_replay_lsn() - '0/0' >= @position, false)", (NpgsqlConnection)c);
+                await using (command.ConfigureAwait(false))
+                {
+                    // Log positions travel as byte offsets (pg_lsn minus 0/0), a plain bigint.
+                    command.Parameters.Add(new NpgsqlParameter<long>("position", (long)position));
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        return (reader.GetBoolean(1), reader.GetBoolean(0));
+                    }
+                }
+            },
+            cancellationToken);
+
+    /// <summary>The primary's current log position, on <paramref name="connection"/> (just after a commit on it).</summary>
+    private Task<ulong> CurrentPositionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        RunAsync(
+            connection,
+            "replica.position",
+            ErrorContext.Read,
+            async c =>
+            {
+                var command = new NpgsqlCommand("SELECT CAST(pg_current_wal_lsn() - '0/0' AS bigint)", (NpgsqlConnection)c);
+                await using (command.ConfigureAwait(false))
+                {
+                    var position = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    return (ulong)(long)position!;
+                }
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Records the primary's log position after a committed write, on the write's connection,
+    /// when reads wait for standbys to replay this store's writes. A failure here (the connection
+    /// lost just after the commit) leaves the position unknown: the next read asks the primary.
+    /// </summary>
+    public override async Task NoteCommittedAsync(DbConnection connection)
+    {
+        if (_standbyReads is not { ReadYourWrites: true } reads)
+        {
+            return;
+        }
+
+        try
+        {
+            reads.Raise(await CurrentPositionAsync(connection, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is PortfolioGroupsException or DbException or InvalidOperationException)
+        {
+            reads.PositionUnknown = true;
+        }
+    }
+
+    /// <summary>
+    /// What a store that reads from standbys keeps: the standby view of the data source, and for
+    /// read-your-writes the highest log position its writes committed at and, per standby, the
+    /// highest position that standby is known to have replayed (a replayed position only grows).
+    /// Per store instance: another store or process knows nothing of it.
+    /// </summary>
+    private sealed class StandbyReads(NpgsqlDataSource standby, bool readYourWrites, TimeSpan waitTimeout)
+    {
+        private readonly ConcurrentDictionary<string, ulong> _replayed = new(StringComparer.Ordinal);
+        private long _required;
+
+        public NpgsqlDataSource Standby { get; } = standby;
+
+        public bool ReadYourWrites { get; } = readYourWrites;
+
+        public TimeSpan WaitTimeout { get; } = waitTimeout;
+
+        /// <summary>Set when a write committed but its position could not be read; the next read asks the primary.</summary>
+        public volatile bool PositionUnknown;
+
+        public ulong RequiredPosition => (ulong)Interlocked.Read(ref _required);
+
+        public void Raise(ulong position)
+        {
+            var current = Interlocked.Read(ref _required);
+            while ((ulong)current < position)
+            {
+                var seen = Interlocked.CompareExchange(ref _required, (long)position, current);
+                if (seen == current)
+                {
+                    return;
+                }
+
+                current = seen;
+            }
+        }
+
+        public bool IsConfirmed(NpgsqlConnection connection, ulong position) =>
+            _replayed.TryGetValue(HostOf(connection), out var replayed) && replayed >= position;
+
+        public void Confirm(NpgsqlConnection connection, ulong position) =>
+            _replayed.AddOrUpdate(HostOf(connection), position, (_, known) => Math.Max(known, position));
+
+        public async Task ResolveUnknownPositionAsync(PostgresDatabase database, CancellationToken cancellationToken)
+        {
+            if (!PositionUnknown)
+            {
+                return;
+            }
+
+            try
+            {
+                var primary = await OpenOnAsync(database._primary!, wantsPrimary: true, cancellationToken).ConfigureAwait(false);
+                await using (primary.ConfigureAwait(false))
+                {
+                    Raise(await database.CurrentPositionAsync(primary, cancellationToken).ConfigureAwait(false));
+                    PositionUnknown = false;
+                }
+            }
+            catch (Exception ex) when (ex is PortfolioGroupsException or DbException)
+            {
+                // No primary to ask: the read goes to the standby as it is.
+            }
+        }
+
+        private static string HostOf(NpgsqlConnection connection) => connection.Host + ":" + connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>No host of a multi-host data source fit the session asked for (<see cref="OpenOnAsync"/>).</summary>
+    private sealed class NoSuitableHostException(string message, bool wantedPrimary, NpgsqlException innerException) : DbException(message, innerException)
+    {
+        public bool WantedPrimary { get; } = wantedPrimary;
+    }
 
     // ---- a host's transaction ------------------------------------------------------------------
 
@@ -238,6 +495,8 @@ internal sealed partial class PostgresDatabase : Database
 
     public override StorageError? Classify(DbException exception) => exception switch
     {
+        NoSuitableHostException { WantedPrimary: true } => new StorageError(StorageErrorKind.NoPrimary),
+        NoSuitableHostException => new StorageError(StorageErrorKind.ConnectionLost),
         PostgresException pg => pg.SqlState switch
         {
             UniqueViolation => new StorageError(StorageErrorKind.Duplicate, Constraint: pg.ConstraintName),
@@ -260,6 +519,10 @@ internal sealed partial class PostgresDatabase : Database
         // socket failed (the server is gone or unreachable).
         NpgsqlException { InnerException: TimeoutException } => new StorageError(StorageErrorKind.Busy),
         NpgsqlException { IsTransient: true } => new StorageError(StorageErrorKind.ConnectionLost),
+
+        // Several hosts, none reachable: Npgsql gathers each host's failure.
+        NpgsqlException { InnerException: AggregateException hosts } when hosts.InnerExceptions.Any(e => e is DbException host && Classify(host) is { Kind: StorageErrorKind.ConnectionLost }) =>
+            new StorageError(StorageErrorKind.ConnectionLost),
         _ => null,
     };
 

@@ -42,6 +42,32 @@ internal static class StoreMetrics
 
     public static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         ErrorsName, "{error}", "Commands that ended with an exception (a cancelled command included).");
+
+    /// <summary>The name of the counter of reads a store sent towards a standby (<c>PostgresReadTarget.PreferStandby</c>).</summary>
+    public const string ReplicaReadsName = "portfoliogroups.replica.reads";
+
+    /// <summary>The name of the counter of read-your-writes waits, by outcome.</summary>
+    public const string ReplicaWaitsName = "portfoliogroups.replica.waits";
+
+    /// <summary>The tag of <see cref="ReplicaReads"/>: the server the read ran on, <c>standby</c> or <c>primary</c>.</summary>
+    public const string ServerTag = "portfoliogroups.server";
+
+    /// <summary>The tag of <see cref="ReplicaWaits"/>: <c>caught_up</c> (read from the standby) or <c>timed_out</c> (read from the primary).</summary>
+    public const string OutcomeTag = "portfoliogroups.outcome";
+
+    public static readonly Counter<long> ReplicaReads = Meter.CreateCounter<long>(
+        ReplicaReadsName, "{read}", "Reads sent towards a standby, by the server they ran on (the primary when no standby was up, or the standby fell behind).");
+
+    public static readonly Counter<long> ReplicaWaits = Meter.CreateCounter<long>(
+        ReplicaWaitsName, "{wait}", "Reads that waited for a standby to replay the store's own writes: caught up in time, or timed out and read from the primary.");
+
+    /// <summary>Counts one read sent towards a standby, by the server it ran on.</summary>
+    public static void ReplicaRead(string dbSystem, bool onStandby) =>
+        ReplicaReads.Add(1, new TagList { { "db.system.name", dbSystem }, { ServerTag, onStandby ? "standby" : "primary" } });
+
+    /// <summary>Counts one read-your-writes wait, by how it ended.</summary>
+    public static void ReplicaWait(string dbSystem, bool caughtUp) =>
+        ReplicaWaits.Add(1, new TagList { { "db.system.name", dbSystem }, { OutcomeTag, caughtUp ? "caught_up" : "timed_out" } });
 }
 
 /// <summary>

@@ -16,11 +16,13 @@ internal sealed class WebApi : WebApplicationFactory<Program>
 {
     private readonly Db _db;
     private readonly string _connectionString;
+    private readonly IReadOnlyDictionary<string, string>? _settings;
 
-    public WebApi(Db db, string connectionString, bool kestrel = false)
+    public WebApi(Db db, string connectionString, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null)
     {
         _db = db;
         _connectionString = connectionString;
+        _settings = settings;
         if (kestrel)
         {
             UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -31,6 +33,10 @@ internal sealed class WebApi : WebApplicationFactory<Program>
     {
         builder.UseSetting(_db == Db.Postgres ? "ConnectionStrings:Postgres" : "ConnectionStrings:Sqlite", _connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>Starts real Kestrel and returns its loopback address.</summary>

@@ -30,15 +30,17 @@ internal sealed class PostgresTestServer : IAsyncDisposable
     private readonly string _rootDir;
     private readonly string _dataDir;
     private readonly bool _runAsSystemUser;
+    private readonly IReadOnlyList<string> _settings;
     private readonly EventHandler _processExitHandler;
     private int _stopped;
 
-    private PostgresTestServer(string binDir, string rootDir, bool runAsSystemUser, int port)
+    private PostgresTestServer(string binDir, string rootDir, bool runAsSystemUser, int port, IReadOnlyList<string> settings)
     {
         _binDir = binDir;
         _rootDir = rootDir;
         _dataDir = DataDirOf(rootDir);
         _runAsSystemUser = runAsSystemUser;
+        _settings = settings;
         Port = port;
         ConnectionString = string.Create(
             CultureInfo.InvariantCulture,
@@ -64,7 +66,13 @@ internal sealed class PostgresTestServer : IAsyncDisposable
     /// Throws <see cref="InvalidOperationException"/> saying what was tried when the binaries are
     /// missing or the server does not start.
     /// </summary>
-    public static async Task<PostgresTestServer> StartAsync(CancellationToken ct)
+    public static Task<PostgresTestServer> StartAsync(CancellationToken ct) => StartAsync([], ct);
+
+    /// <summary>
+    /// Like <see cref="StartAsync(CancellationToken)"/>, with server settings (<c>name=value</c>, each
+    /// passed as <c>-c</c>) after the defaults, so they win over them (<c>synchronous_commit=on</c>).
+    /// </summary>
+    public static async Task<PostgresTestServer> StartAsync(IReadOnlyList<string> settings, CancellationToken ct)
     {
         var binDir = FindBinDir(out var tried);
         if (binDir is null)
@@ -98,8 +106,8 @@ internal sealed class PostgresTestServer : IAsyncDisposable
                 ? $"as root, initdb runs via 'runuser -u {SystemUser}'; the '{SystemUser}' user must exist and be able to traverse {Path.GetTempPath()}."
                 : null);
 
-            var port = await StartServerAsync(binDir, rootDir, socketDir, runAsSystemUser, ct);
-            return new PostgresTestServer(binDir, rootDir, runAsSystemUser, port);
+            var port = await StartServerAsync(binDir, rootDir, socketDir, runAsSystemUser, settings, ct);
+            return new PostgresTestServer(binDir, rootDir, runAsSystemUser, port, settings);
         }
         catch
         {
@@ -138,7 +146,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
 
     private static string DataDirOf(string rootDir) => Path.Combine(rootDir, "data");
 
-    private static async Task<int> StartServerAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, CancellationToken ct)
+    private static async Task<int> StartServerAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, IReadOnlyList<string> settings, CancellationToken ct)
     {
         var logFile = Path.Combine(rootDir, "server.log");
         var failures = new StringBuilder();
@@ -147,7 +155,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             // The port is free now but could be taken before postgres binds it; that race is why start is retried.
             var port = GetFreePort();
             var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
-            var result = await RunPgCtlStartAsync(binDir, rootDir, socketDir, runAsSystemUser, port, ct);
+            var result = await RunPgCtlStartAsync(binDir, rootDir, socketDir, runAsSystemUser, port, settings, ct);
             if (result.ExitCode == 0)
             {
                 return port;
@@ -165,12 +173,13 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             $"The throwaway PostgreSQL server did not start (binaries: {binDir}).{Environment.NewLine}{failures}");
     }
 
-    private static Task<ProcessResult> RunPgCtlStartAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, int port, CancellationToken ct)
+    private static Task<ProcessResult> RunPgCtlStartAsync(string binDir, string rootDir, string socketDir, bool runAsSystemUser, int port, IReadOnlyList<string> settings, CancellationToken ct)
     {
-        // pg_ctl hands -o to /bin/sh, hence the quotes around the socket path.
+        // pg_ctl hands -o to /bin/sh, hence the quotes around the socket path and each setting.
         var serverOptions = string.Create(
             CultureInfo.InvariantCulture,
-            $"-p {port} -k \"{socketDir}\" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+            $"-p {port} -k \"{socketDir}\" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            + string.Concat(settings.Select(setting => $" -c \"{setting}\""));
         return RunToolAsync(
             binDir,
             "pg_ctl",
@@ -191,8 +200,62 @@ internal sealed class PostgresTestServer : IAsyncDisposable
     /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port.</summary>
     public async Task StartAgainAsync(CancellationToken ct = default)
     {
-        var result = await RunPgCtlStartAsync(_binDir, _rootDir, Path.Combine(_rootDir, "sock"), _runAsSystemUser, Port, ct);
+        var result = await RunPgCtlStartAsync(_binDir, _rootDir, Path.Combine(_rootDir, "sock"), _runAsSystemUser, Port, _settings, ct);
         ThrowIfFailed(result, "pg_ctl start", hint: null);
+    }
+
+    /// <summary>Stops the server at once, as a crash would (<c>pg_ctl stop -m immediate</c>), keeping its files.</summary>
+    public async Task KillAsync(CancellationToken ct = default)
+    {
+        var result = await RunToolAsync(_binDir, "pg_ctl", ["-D", _dataDir, "-m", "immediate", "-w", "-t", "60", "stop"], _runAsSystemUser, _rootDir, StopTimeout, ct);
+        ThrowIfFailed(result, "pg_ctl stop -m immediate", hint: null);
+    }
+
+    /// <summary>Promotes this standby to a primary (<c>pg_ctl promote</c>, waiting until it takes writes).</summary>
+    public async Task PromoteAsync(CancellationToken ct = default)
+    {
+        var result = await RunToolAsync(_binDir, "pg_ctl", ["-D", _dataDir, "-w", "-t", "60", "promote"], _runAsSystemUser, _rootDir, ToolTimeout, ct);
+        ThrowIfFailed(result, "pg_ctl promote", hint: null);
+    }
+
+    /// <summary>
+    /// Starts a streaming standby of this server: a base backup taken with <c>pg_basebackup -R</c>
+    /// (which writes the standby's connection to this primary), started in a directory of its own
+    /// on a free port, with <paramref name="settings"/> after the defaults. The primary's default
+    /// pg_hba lets the replication connection in (trust on 127.0.0.1).
+    /// </summary>
+    public async Task<PostgresTestServer> StartStandbyAsync(IReadOnlyList<string> settings, CancellationToken ct)
+    {
+        var rootDir = Path.Combine(Path.GetTempPath(), TempDirPrefix + RandomNumberGenerator.GetHexString(12, lowercase: true));
+        Directory.CreateDirectory(rootDir);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(rootDir, OwnerPidFileName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct);
+            var socketDir = Directory.CreateDirectory(Path.Combine(rootDir, "sock")).FullName;
+            if (_runAsSystemUser)
+            {
+                var chown = await ChildProcess.RunAsync("chown", ["-R", $"{SystemUser}:{SystemUser}", rootDir], rootDir, ToolTimeout, ct);
+                ThrowIfFailed(chown, $"chown -R {SystemUser}:{SystemUser} {rootDir}", hint: null);
+            }
+
+            var backup = await RunToolAsync(
+                _binDir,
+                "pg_basebackup",
+                ["-D", DataDirOf(rootDir), "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-R", "-X", "stream", "--no-sync", "-c", "fast"],
+                _runAsSystemUser,
+                rootDir,
+                ToolTimeout,
+                ct);
+            ThrowIfFailed(backup, "pg_basebackup", hint: null);
+            var port = await StartServerAsync(_binDir, rootDir, socketDir, _runAsSystemUser, settings, ct);
+            return new PostgresTestServer(_binDir, rootDir, _runAsSystemUser, port, settings);
+        }
+        catch
+        {
+            await StopServerAsync(_binDir, DataDirOf(rootDir), _runAsSystemUser);
+            TryDeleteDirectory(rootDir);
+            throw;
+        }
     }
 
     private static bool LooksLikePortConflict(string text) =>
