@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace PortfolioGroups.Cli;
 
-/// <summary><c>members list | add | remove | set</c>: the portfolios of one group.</summary>
+/// <summary><c>members list | add | remove | set | history</c>: the portfolios of one group.</summary>
 internal static class MemberCommands
 {
     public static Command Create()
@@ -11,8 +11,11 @@ internal static class MemberCommands
         var portfolios = new Argument<string[]>("portfolios") { Description = "Portfolio unique identifiers.", Arity = ArgumentArity.OneOrMore };
         var anyPortfolios = new Argument<string[]>("portfolios") { Description = "Portfolio unique identifiers: the group's new members (none empties it).", Arity = ArgumentArity.ZeroOrMore };
 
-        var list = new Command("list", "List the portfolios in a group.") { group };
-        list.SetAction((parse, ct) => ListAsync(parse, parse.GetRequiredValue(group), ct));
+        var asOf = Instants.Option("--as-of", "List the members the group had at this instant, from the membership history (the group may be named by an identifier it had then).");
+        var list = new Command("list", "List the portfolios in a group, now or as of an earlier instant.") { group, asOf };
+        list.SetAction((parse, ct) => parse.GetValue(asOf) is { } instant
+            ? ListAsOfAsync(parse, parse.GetRequiredValue(group), instant, ct)
+            : ListAsync(parse, parse.GetRequiredValue(group), ct));
 
         var add = new Command("add", "Put portfolios in a group (idempotent; one transaction).") { group, portfolios };
         add.SetAction((parse, ct) => AddAsync(parse, parse.GetRequiredValue(group), parse.GetRequiredValue(portfolios), ct));
@@ -23,7 +26,7 @@ internal static class MemberCommands
         var set = new Command("set", "Make these portfolios the group's only members (one transaction).") { group, anyPortfolios };
         set.SetAction((parse, ct) => SetAsync(parse, parse.GetRequiredValue(group), parse.GetValue(anyPortfolios) ?? [], ct));
 
-        return new Command("members", "List and edit the portfolios of a group.") { list, add, remove, set };
+        return new Command("members", "List and edit the portfolios of a group, and list its membership history.") { list, add, remove, set, HistoryCommands.CreateMembersHistory() };
     }
 
     private static async Task<int> ListAsync(ParseResult parse, string groupId, CancellationToken ct)
@@ -51,6 +54,37 @@ internal static class MemberCommands
         await foreach (var portfolio in members)
         {
             await Output.Text.WriteLineAsync($"{portfolio.UniqueIdentifier}\t{portfolio.DisplayName}");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ListAsOfAsync(ParseResult parse, string groupId, DateTimeOffset asOf, CancellationToken ct)
+    {
+        await using var store = await Settings.OpenAsync(parse, forMigrate: false, ct);
+        var members = PortfolioGroup.StreamPortfoliosAsync(store, groupId, asOf, ct);
+        if (Output.IsJson(parse))
+        {
+            await Output.WriteJsonArrayAsync(
+                members,
+                (json, interval) =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("uid", interval.PortfolioUid);
+                    json.WriteString("unique_identifier", interval.PortfolioUniqueIdentifier);
+                    json.WriteString("membership_uid", interval.MembershipUid);
+                    json.WriteString("valid_from", Instants.Format(interval.ValidFrom));
+                    HistoryCommands.WriteInstantOrNull(json, "valid_to", interval.ValidTo);
+                    json.WriteEndObject();
+                },
+                ct);
+            return ExitCodes.Success;
+        }
+
+        await Output.Text.WriteLineAsync("portfolio\tmember since\tmember until");
+        await foreach (var interval in members)
+        {
+            await Output.Text.WriteLineAsync($"{interval.PortfolioUniqueIdentifier}\t{Instants.Format(interval.ValidFrom)}\t{HistoryCommands.FormatOrEmpty(interval.ValidTo)}");
         }
 
         return ExitCodes.Success;

@@ -17,6 +17,7 @@ var root = new RootCommand("portfolio-groups: migrate and inspect a PortfolioGro
     GroupCommands.Create(),
     PortfolioCommands.Create(),
     MemberCommands.Create(),
+    HistoryCommands.Create(),
     ImportCommand.Create(),
 };
 

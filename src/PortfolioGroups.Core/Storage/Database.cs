@@ -256,12 +256,57 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public abstract string InstantValue(DateTimeOffset instant);
 
     /// <summary>Reads an instant written by <see cref="InstantText"/>.</summary>
+    /// <remarks>
+    /// An as-of read of a large group parses one or two instants per row, so the two fixed shapes
+    /// (<c>yyyy-MM-dd HH:mm:ss.fff</c> and <c>.ffffff</c>) are read digit by digit; any other text
+    /// (written by another client) goes through <see cref="DateTimeOffset.ParseExact(string, string[], IFormatProvider, System.Globalization.DateTimeStyles)"/>.
+    /// </remarks>
     public static DateTimeOffset ParseInstant(string text) =>
-        DateTimeOffset.ParseExact(
-            text,
-            ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
-            System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+        TryParseFixedInstant(text, out var instant)
+            ? instant
+            : DateTimeOffset.ParseExact(
+                text,
+                ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],
+                System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+
+    private static bool TryParseFixedInstant(string text, out DateTimeOffset instant)
+    {
+        instant = default;
+        if (text.Length is not (23 or 26) || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':' || text[19] != '.')
+        {
+            return false;
+        }
+
+        if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second)
+            || !Digits(text, 20, text.Length - 20, out var fraction)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var ticks = text.Length == 23 ? fraction * TimeSpan.TicksPerMillisecond : fraction * TimeSpan.TicksPerMicrosecond;
+        instant = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(ticks));
+        return true;
+
+        static bool Digits(string text, int start, int count, out int value)
+        {
+            value = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var digit = text[i] - '0';
+                if (digit is < 0 or > 9)
+                {
+                    return false;
+                }
+
+                value = (value * 10) + digit;
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>
     /// A <c>SELECT</c> of the rows of a JSON array of objects passed as one parameter, one column per

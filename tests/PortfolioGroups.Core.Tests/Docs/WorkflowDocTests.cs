@@ -33,10 +33,10 @@ public sealed class WorkflowDocTests
         var doc = Doc();
         var snippets = RepositoryFiles.FencedBlocks(doc, "csharp");
 
-        snippets.Should().HaveCount(6);
-        RepositoryFiles.FencedBlocks(doc, "text").Should().HaveCount(6);
+        snippets.Should().HaveCount(7);
+        RepositoryFiles.FencedBlocks(doc, "text").Should().HaveCount(7);
         snippets[0].Should().StartWith($"#:package PortfolioGroups.Core@{RepositoryFiles.PackageVersion()}\n");
-        string[] calls = ["UpsertManyAsync", "AddManyAsync", "AddPortfoliosAsync", "InAllGroups", "InAnyGroup", "NotInGroups", "PortfolioGroupMembership.UpdateAsync", "SetPortfoliosAsync", "CountPortfoliosAsync"];
+        string[] calls = ["UpsertManyAsync", "AddManyAsync", "AddPortfoliosAsync", "InAllGroups", "InAnyGroup", "NotInGroups", "PortfolioGroupMembership.UpdateAsync", "SetPortfoliosAsync", "CountPortfoliosAsync", "GetHistoryAsync", "filledAt);"];
         string.Concat(snippets).Should().ContainAll(calls);
         doc.Split('\n').Where(l => l.StartsWith("```", StringComparison.Ordinal) && l.Length > 3)
             .Should().OnlyContain(l => l == "```csharp" || l == "```text", "every snippet is code the test runs, or its output");

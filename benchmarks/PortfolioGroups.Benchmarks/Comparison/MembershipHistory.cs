@@ -1,0 +1,349 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Jobs;
+
+namespace PortfolioGroups.Benchmarks.Comparison;
+
+/// <summary>
+/// What the membership history costs, each side by side in one run on each database: the call with
+/// the history triggers (schema at its current version) against the same call on the previous schema
+/// version (<see cref="WithoutHistoryVersion"/>: the database migrated down, so there is no history
+/// table and no trigger), or an as-of read against the present-day read.
+/// </summary>
+/// <remarks>
+/// BenchmarkDotNet runs each method in its own process with its own global setup: the baseline's
+/// setup migrates the database down to <see cref="WithoutHistoryVersion"/>, its cleanup migrates it
+/// back up. Rows are the benchmark's own (<see cref="BenchDatabase.Prefix"/>).
+/// </remarks>
+public abstract class HistoryBenchmark : DatabaseBenchmark
+{
+    /// <summary>The schema version before the history (migration 2026120102).</summary>
+    public const long WithoutHistoryVersion = 2026120101;
+
+    private bool _migratedDown;
+
+    /// <summary>Opens the database; without history, migrates it down to <see cref="WithoutHistoryVersion"/>.</summary>
+    protected async Task OpenAsync(bool history)
+    {
+        await OpenDatabaseAsync();
+        if (!history)
+        {
+            await Database.Store.MigrateDownAsync(WithoutHistoryVersion);
+            _migratedDown = true;
+        }
+    }
+
+    protected override async Task BeforeCleanupAsync()
+    {
+        if (_migratedDown)
+        {
+            await Database.Store.MigrateAsync();
+        }
+    }
+
+    /// <summary>Deletes the benchmark's intervals from the history, when there is one (so each iteration starts from the same table).</summary>
+    protected async Task ClearBenchHistoryAsync()
+    {
+        if (!_migratedDown)
+        {
+            await Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+        }
+    }
+
+    protected static int Check(long actual, long expected, string what) =>
+        actual == expected ? (int)actual : throw new InvalidOperationException($"{what}: {actual}, expected {expected}.");
+}
+
+/// <summary>
+/// <c>AddManyAsync</c> of 100,000 new pairs (100 groups × 1,000 portfolios, by uid), with the history
+/// triggers and on the previous schema version. Before every call the groups are emptied and their
+/// intervals removed, so each call writes 100,000 memberships (and 100,000 intervals) into the same tables.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ComparisonBulkConfig))]
+public class HistoryAddMany : HistoryBenchmark
+{
+    private BulkPairs _pairs = null!;
+
+    [GlobalSetup(Target = nameof(WithoutHistory))]
+    public Task SetupWithoutHistoryAsync() => SetupAsync(history: false);
+
+    [GlobalSetup(Target = nameof(WithHistory))]
+    public Task SetupWithHistoryAsync() => SetupAsync(history: true);
+
+    [IterationSetup]
+    public void Reset()
+    {
+        _pairs.ClearAsync(Database).GetAwaiter().GetResult();
+        ClearBenchHistoryAsync().GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<int> WithoutHistory() => Check((await PortfolioGroupMembership.AddManyAsync(Database.Store, _pairs.Refs)).Added, _pairs.Count, "added");
+
+    [Benchmark]
+    public async Task<int> WithHistory() => Check((await PortfolioGroupMembership.AddManyAsync(Database.Store, _pairs.Refs)).Added, _pairs.Count, "added");
+
+    private async Task SetupAsync(bool history)
+    {
+        await OpenAsync(history);
+        _pairs = await BulkPairs.SeedAsync(Database, "histadd");
+    }
+}
+
+/// <summary>
+/// Deleting a group of 100,000 members (<c>PortfolioGroup.DeleteAsync</c>; the memberships go by
+/// cascade, and with history each closes its interval), with the history triggers and on the
+/// previous schema version. Before every call the group is made again and filled by one statement.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ComparisonBulkConfig))]
+public class HistoryDeleteGroup : HistoryBenchmark
+{
+    public const int Members = 100_000;
+
+    private Guid[] _portfolios = [];
+    private Guid _group;
+    private int _round;
+
+    [GlobalSetup(Target = nameof(WithoutHistory))]
+    public Task SetupWithoutHistoryAsync() => SetupAsync(history: false);
+
+    [GlobalSetup(Target = nameof(WithHistory))]
+    public Task SetupWithHistoryAsync() => SetupAsync(history: true);
+
+    [IterationSetup]
+    public void FillGroup() => FillGroupAsync().GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true)]
+    public async Task<int> WithoutHistory() => Check(await PortfolioGroup.DeleteAsync(Database.Store, _group) ? 1 : 0, 1, "deleted");
+
+    [Benchmark]
+    public async Task<int> WithHistory() => Check(await PortfolioGroup.DeleteAsync(Database.Store, _group) ? 1 : 0, 1, "deleted");
+
+    private async Task SetupAsync(bool history)
+    {
+        await OpenAsync(history);
+        _portfolios = await Database.SeedRowsAsync("portfolio", "histdelete-portfolio", Members);
+    }
+
+    private async Task FillGroupAsync()
+    {
+        await ClearBenchHistoryAsync();
+        _group = (await Database.SeedRowsAsync("portfolio_group", $"histdelete-group-{_round++}", 1))[0];
+        await Database.SeedAllPairsAsync([_group], _portfolios);
+        await Database.AnalyzeAsync("portfolio_group_membership");
+    }
+}
+
+/// <summary>
+/// One <c>PortfolioGroup.AddPortfolioAsync(store, group, portfolio)</c> (one statement, one commit),
+/// with the history trigger and on the previous schema version: 200 calls per iteration, each adding
+/// a new portfolio to a group emptied before the iteration. The median is of the iterations' mean call.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(HistorySingleAddConfig))]
+public class HistorySingleAdd : HistoryBenchmark
+{
+    public const int CallsPerIteration = 200;
+
+    private Guid[] _portfolios = [];
+    private Guid _group;
+    private int _next;
+
+    [GlobalSetup(Target = nameof(WithoutHistory))]
+    public Task SetupWithoutHistoryAsync() => SetupAsync(history: false);
+
+    [GlobalSetup(Target = nameof(WithHistory))]
+    public Task SetupWithHistoryAsync() => SetupAsync(history: true);
+
+    [IterationSetup]
+    public void EmptyGroup()
+    {
+        Database.ClearGroupAsync(_group).GetAwaiter().GetResult();
+        ClearBenchHistoryAsync().GetAwaiter().GetResult();
+        _next = 0;
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<Guid> WithoutHistory() => (await PortfolioGroup.AddPortfolioAsync(Database.Store, _group, _portfolios[_next++])).Uid;
+
+    [Benchmark]
+    public async Task<Guid> WithHistory() => (await PortfolioGroup.AddPortfolioAsync(Database.Store, _group, _portfolios[_next++])).Uid;
+
+    private async Task SetupAsync(bool history)
+    {
+        await OpenAsync(history);
+        _group = (await Database.SeedRowsAsync("portfolio_group", "histsingle-group", 1))[0];
+        _portfolios = await Database.SeedRowsAsync("portfolio", "histsingle-portfolio", CallsPerIteration);
+    }
+}
+
+/// <summary><see cref="HistorySingleAdd"/>'s job: 200 invocations per iteration (the portfolios of one round), 2 warmups, 15 iterations.</summary>
+public sealed class HistorySingleAddConfig : ManualConfig
+{
+    public HistorySingleAddConfig()
+    {
+        AddJob(Job.Default
+            .WithLaunchCount(1)
+            .WithWarmupCount(2)
+            .WithIterationCount(15)
+            .WithInvocationCount(HistorySingleAdd.CallsPerIteration)
+            .WithUnrollFactor(1)
+            .WithId("HistorySingleAdd"));
+        AddColumn(StatisticColumn.Median);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, ComparisonConfig.CsvStyle));
+    }
+}
+
+/// <summary>
+/// Every member of a 100,000-member group, as of an instant after they were added against the
+/// present-day read of the same group, in one run: streamed (<c>StreamPortfoliosAsync</c> with and
+/// without <c>asOf</c>), and in keyset pages of 500 (<c>GetPortfoliosPageAsync</c>; as of the instant,
+/// <c>GetHistoryPageAsync</c> of the group over [asOf, asOf + 1 ms), which holds the same intervals:
+/// every member was added before asOf and none since).
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ComparisonConfig))]
+public class HistoryAsOfGroupRead : DatabaseBenchmark
+{
+    public const int Members = 100_000;
+
+    private Guid _group;
+    private DateTimeOffset _asOf;
+
+    [GlobalSetup]
+    public async Task GlobalSetupAsync()
+    {
+        await OpenDatabaseAsync();
+        _group = (await Database.SeedRowsAsync("portfolio_group", "histread-group", 1))[0];
+        var portfolios = await Database.SeedRowsAsync("portfolio", "histread-portfolio", Members);
+        await Database.SeedAllPairsAsync([_group], portfolios);
+        await Task.Delay(10);
+        _asOf = DateTimeOffset.UtcNow;
+        await Task.Delay(10);
+        await Database.AnalyzeAsync("portfolio, portfolio_group_membership, portfolio_group_membership_history");
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<int> StreamCurrent()
+    {
+        var read = 0;
+        await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group))
+        {
+            read += portfolio.UniqueIdentifier.Length > 0 ? 1 : 0;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> StreamAsOf()
+    {
+        var read = 0;
+        await foreach (var interval in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group, _asOf))
+        {
+            read += interval.PortfolioUniqueIdentifier.Length > 0 ? 1 : 0;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> PagesCurrent()
+    {
+        var read = 0;
+        for (PageRequest? request = PageRequest.First(500); request is not null;)
+        {
+            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request);
+            read += page.Items.Count;
+            request = page.Next;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> PagesAsOf()
+    {
+        var filter = new MembershipHistoryFilter { Group = _group, From = _asOf, To = _asOf.AddMilliseconds(1) };
+        var read = 0;
+        for (PageRequest? request = PageRequest.First(500); request is not null;)
+        {
+            var page = await PortfolioGroupMembership.GetHistoryPageAsync(Database.Store, filter, request);
+            read += page.Items.Count;
+            request = page.Next;
+        }
+
+        return Check(read);
+    }
+
+    private static int Check(int read) =>
+        read == Members ? read : throw new InvalidOperationException($"Read {read} members, expected {Members}.");
+}
+
+/// <summary>
+/// The as-of lookup of one portfolio's groups (<c>GetGroupsForPortfolioAsync(store, portfolio, asOf)</c>)
+/// with 10,000 and with 1,000,000 intervals in the history (<see cref="Intervals"/>): ten per
+/// portfolio, half of them closed, written straight into the history table by one statement (it
+/// has no foreign keys, as an outside writer's rows would be). The looked-up portfolio is in the middle.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ComparisonConfig))]
+public class HistoryGroupsOfPortfolio : DatabaseBenchmark
+{
+    public const int IntervalsPerPortfolio = 10;
+
+    private Guid _portfolio;
+    private DateTimeOffset _asOf;
+
+    [Params(10_000, 1_000_000)]
+    public int Intervals { get; set; }
+
+    [GlobalSetup]
+    public async Task GlobalSetupAsync()
+    {
+        await OpenDatabaseAsync();
+        await Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+        var portfolios = Intervals / IntervalsPerPortfolio;
+        // Interval i: portfolio i / 10, group i % 10; opened i seconds after 2026-01-01; the odd ones closed an hour later.
+        var sql = Database.IsPostgres
+            ? "INSERT INTO portfolio_group_membership_history (membership_uid, portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier, valid_from, valid_to) "
+              + "SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(i % 10), 12, '0'))::uuid, 'bench-histgroup-' || (i % 10), "
+              + "('00000001-0000-4000-8000-' || lpad(to_hex(i / 10), 12, '0'))::uuid, 'bench-histportfolio-' || (i / 10), "
+              + "timestamptz '2026-01-01T00:00:00Z' + i * interval '1 second', "
+              + "CASE WHEN i % 2 = 1 THEN timestamptz '2026-01-01T01:00:00Z' + i * interval '1 second' END "
+              + $"FROM generate_series(0, {Intervals - 1}) AS i"
+            : "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " + (Intervals - 1) + ") "
+              + "INSERT INTO portfolio_group_membership_history (membership_uid, portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier, valid_from, valid_to) "
+              + "SELECT printf('%08x-0000-4000-8000-%012x', 2, i), printf('00000000-0000-4000-8000-%012x', i % 10), 'bench-histgroup-' || (i % 10), "
+              + "printf('00000001-0000-4000-8000-%012x', i / 10), 'bench-histportfolio-' || (i / 10), "
+              + "strftime('%Y-%m-%d %H:%M:%f', '2026-01-01 00:00:00', '+' || i || ' seconds'), "
+              + "CASE WHEN i % 2 = 1 THEN strftime('%Y-%m-%d %H:%M:%f', '2026-01-01 01:00:00', '+' || i || ' seconds') END FROM n";
+        await Database.ExecuteAsync(sql);
+        // VACUUM and CHECKPOINT too: otherwise autovacuum and the checkpointer write the million new
+        // rows out while the lookups are timed.
+        await Database.ExecuteAsync(Database.IsPostgres ? "VACUUM ANALYZE portfolio_group_membership_history" : "ANALYZE portfolio_group_membership_history");
+        if (Database.IsPostgres)
+        {
+            await Database.ExecuteAsync("/* every dirty page written now, not while timed */ CHECKPOINT");
+        }
+        var middle = portfolios / 2;
+        _portfolio = Guid.Parse($"00000001-0000-4000-8000-{middle:x12}", CultureInfo.InvariantCulture);
+        // After the portfolio's ten intervals opened, before the closed ones closed: all ten in force.
+        _asOf = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds((middle * IntervalsPerPortfolio) + IntervalsPerPortfolio);
+    }
+
+    protected override Task BeforeCleanupAsync() =>
+        Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+
+    [Benchmark]
+    public async Task<int> GroupsAsOf()
+    {
+        var groups = await PortfolioGroup.GetGroupsForPortfolioAsync(Database.Store, _portfolio, _asOf);
+        return groups.Count == IntervalsPerPortfolio ? groups.Count : throw new InvalidOperationException($"Found {groups.Count} groups, expected {IntervalsPerPortfolio}.");
+    }
+}
