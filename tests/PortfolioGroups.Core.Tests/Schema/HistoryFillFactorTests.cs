@@ -20,14 +20,14 @@ public sealed class HistoryFillFactorTests(Db db) : DatabaseTest(db)
         (await store.GetMigrationStatusAsync()).CurrentVersion.Should().Be(2026120203);
         if (Db == Db.Sqlite)
         {
-            (await store.MigrateDownAsync(2026120102)).Ran.Should().Equal(2026120203);
+            (await store.MigrateDownAsync(2026120202)).Ran.Should().Equal(2026120203);
             (await store.MigrateAsync()).Ran.Should().Equal(2026120203);
             (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
             return;
         }
 
         (await OptionsAsync(connectionString)).Should().Equal("fillfactor=50");
-        (await store.MigrateDownAsync(2026120102)).Ran.Should().Equal(2026120203);
+        (await store.MigrateDownAsync(2026120202)).Ran.Should().Equal(2026120203);
         (await OptionsAsync(connectionString)).Should().BeEmpty();
         (await store.MigrateAsync()).Ran.Should().Equal(2026120203);
         (await OptionsAsync(connectionString)).Should().Equal("fillfactor=50");

@@ -16,7 +16,6 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.PostgresPartitioned, PortfolioMode.Host)]
 public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
-    private const long PartitionVersion = 2026120202;
     private const long HistoryVersion = 2026120102;
 
     [Test]
@@ -101,11 +100,11 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
         await SeedOnAsync(store, "d", groupCount: 10, portfolioCount: 5);
         var before = await SnapshotAsync(connectionString);
 
-        (await store.MigrateDownAsync(HistoryVersion)).Ran.Should().Equal(PartitionVersion);
+        (await store.MigrateDownAsync(HistoryVersion)).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v > HistoryVersion).Reverse());
         (await ShapeAsync(connectionString)).Should().Be(new Shape(0, null, null, "uid"));
         (await SnapshotAsync(connectionString)).Should().BeEquivalentTo(before, o => o.WithStrictOrdering());
 
-        (await store.MigrateAsync()).Ran.Should().Equal(PartitionVersion);
+        (await store.MigrateAsync()).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v > HistoryVersion));
         (await ShapeAsync(connectionString)).Should().Be(new Shape(16, "h", "portfolio_group_uid", "uid,portfolio_group_uid"));
         (await SnapshotAsync(connectionString)).Should().BeEquivalentTo(before, o => o.WithStrictOrdering());
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
