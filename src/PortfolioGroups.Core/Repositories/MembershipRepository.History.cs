@@ -43,6 +43,39 @@ internal static class IntervalRecords
 /// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
 internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
 
+/// <summary>A portfolio as of an instant: its uid and the unique identifier its latest interval in force then recorded.</summary>
+internal sealed record PortfolioAsOfRecord(Guid Uid, string UniqueIdentifier)
+{
+    public PortfolioAsOf ToPortfolioAsOf() => new(Uid, UniqueIdentifier);
+}
+
+/// <summary>Turns as-of portfolio records into the rows the callers get.</summary>
+internal static class PortfolioAsOfRecords
+{
+    public static async IAsyncEnumerable<PortfolioAsOf> ToPortfoliosAsOf(
+        this IAsyncEnumerable<PortfolioAsOfRecord> records,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return record.ToPortfolioAsOf();
+        }
+    }
+}
+
+/// <summary>The parameters of an as-of set filter (<see cref="MembershipRepository.StreamPortfoliosAsOfAsync"/>); a set not given is null and unused.</summary>
+internal sealed record AsOfFilterParameters(
+    [property: DbValue(Name = "asOf")] string AsOf,
+    [property: DbValue(Name = "allUids")] object? AllUids,
+    [property: DbValue(Name = "allIds")] object? AllIds,
+    [property: DbValue(Name = "allCount")] int AllCount,
+    [property: DbValue(Name = "anyUids")] object? AnyUids,
+    [property: DbValue(Name = "anyIds")] object? AnyIds,
+    [property: DbValue(Name = "noneUids")] object? NoneUids,
+    [property: DbValue(Name = "noneIds")] object? NoneIds,
+    [property: DbValue(Name = "after")] object? After,
+    [property: DbValue(Name = "limit")] int Limit);
+
 /// <summary>Reads of the membership history (<c>portfolio_group_membership_history</c>), which the database's triggers keep.</summary>
 internal sealed partial class MembershipRepository
 {
@@ -89,6 +122,86 @@ internal sealed partial class MembershipRepository
             c => c.QueryAsync<GroupCountAsOfRecord>(sql, new { asOf }),
             cancellationToken).ConfigureAwait(false);
         return rows as IReadOnlyList<GroupCountAsOfRecord> ?? [.. rows];
+    }
+
+    /// <summary>
+    /// The portfolios the group conditions select at <paramref name="asOf"/>, in uid order, each
+    /// with the identifier its latest interval in force then recorded; after the page's cursor and
+    /// at most its limit when <paramref name="page"/> is given. One statement, driven from the history's
+    /// indexes: each named set is joined (as rows) to the group uid or group identifier index, "in all
+    /// of" is a division (a portfolio matched by as many references as were named), "in none of" an
+    /// anti-join. Without "in all of" or "in any of", the portfolios are every one in a group then.
+    /// </summary>
+    public IAsyncEnumerable<PortfolioAsOfRecord> StreamPortfoliosAsOfAsync(GroupConditions groups, string asOf, PageQuery? page, CancellationToken cancellationToken)
+    {
+        var bound = page?.After is null ? "" : " AND h.portfolio_uid > @after";
+
+        // The in-force intervals of the groups a set names, one branch per side (uids, identifiers);
+        // with a reference column that tells the references apart for the division.
+        string Matches(KeySet keys, string uids, string ids, bool withReference)
+        {
+            var branches = new List<string>();
+            if (keys.Uids is { Count: > 0 })
+            {
+                var reference = withReference ? $", 'u' || {db.UidText("k.value")} AS reference" : "";
+                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.SetRows(uids, "k")} JOIN {db.MembershipHistory} h ON h.portfolio_group_uid = k.value WHERE {InForce("@asOf")}{bound}");
+            }
+
+            if (keys.UniqueIdentifiers is { Count: > 0 })
+            {
+                var reference = withReference ? ", 'i' || k.value AS reference" : "";
+                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.SetRows(ids, "k")} JOIN {db.MembershipHistory} h ON h.group_unique_identifier = k.value WHERE {InForce("@asOf")}{bound}");
+            }
+
+            return branches.Count == 0
+                ? $"SELECT h.portfolio_uid{(withReference ? ", h.group_unique_identifier AS reference" : "")} FROM {db.MembershipHistory} h WHERE 1 = 0"
+                : string.Join(" UNION ALL ", branches);
+        }
+
+        string Distinct(KeySet keys, string uids, string ids) => $"SELECT DISTINCT x.portfolio_uid FROM ({Matches(keys, uids, ids, withReference: false)}) x";
+
+        string driver;
+        var joins = "";
+        if (groups.All.IsGiven)
+        {
+            driver = $"SELECT x.portfolio_uid FROM ({Matches(groups.All, "@allUids", "@allIds", withReference: true)}) x GROUP BY x.portfolio_uid HAVING count(DISTINCT x.reference) = @allCount";
+            if (groups.Any.IsGiven)
+            {
+                joins += $" JOIN ({Distinct(groups.Any, "@anyUids", "@anyIds")}) a ON a.portfolio_uid = d.portfolio_uid";
+            }
+        }
+        else if (groups.Any.IsGiven)
+        {
+            driver = Distinct(groups.Any, "@anyUids", "@anyIds");
+        }
+        else
+        {
+            driver = $"SELECT DISTINCT h.portfolio_uid FROM {db.MembershipHistory} h WHERE {InForce("@asOf")}{bound}";
+        }
+
+        var where = "";
+        if (groups.None.IsGiven)
+        {
+            joins += $" LEFT JOIN ({Distinct(groups.None, "@noneUids", "@noneIds")}) n ON n.portfolio_uid = d.portfolio_uid";
+            where = " WHERE n.portfolio_uid IS NULL";
+        }
+
+        // The identifier then: from the latest interval of the portfolio in force at the instant (its portfolio index).
+        var identifier = $"(SELECT h.portfolio_unique_identifier FROM {db.MembershipHistory} h WHERE h.portfolio_uid = d.portfolio_uid AND {InForce("@asOf")} ORDER BY h.history_id DESC LIMIT 1)";
+        var sql = $"SELECT d.portfolio_uid AS uid, {identifier} AS unique_identifier FROM ({driver}) d{joins}{where} ORDER BY d.portfolio_uid"
+                  + (page is null ? "" : " LIMIT @limit");
+        var parameters = new AsOfFilterParameters(
+            asOf,
+            Selection.Uids(db, groups.All),
+            Selection.Ids(db, groups.All),
+            Selection.AllCount(groups.All),
+            Selection.Uids(db, groups.Any),
+            Selection.Ids(db, groups.Any),
+            Selection.Uids(db, groups.None),
+            Selection.Ids(db, groups.None),
+            page is { } p ? Selection.After(db, p) : null,
+            page?.Limit ?? 0);
+        return db.StreamAsync("portfolio.filter_as_of", c => c.QueryUnbufferedAsync<PortfolioAsOfRecord>(sql, parameters), cancellationToken);
     }
 
     /// <summary>
