@@ -40,6 +40,35 @@ internal static class IntervalRecords
     }
 }
 
+/// <summary>An interval of an offset page, with the listing's total; the interval's columns are null on an empty page.</summary>
+internal sealed record CountedIntervalRecord(
+    long TotalCount,
+    long ParentCount,
+    long? HistoryId,
+    Guid? MembershipUid,
+    Guid? PortfolioGroupUid,
+    string? GroupUniqueIdentifier,
+    Guid? PortfolioUid,
+    string? PortfolioUniqueIdentifier,
+    string? ValidFrom,
+    string? ValidTo)
+{
+    public IntervalRecord? Row => HistoryId is { } id
+        ? new IntervalRecord(id, MembershipUid!.Value, PortfolioGroupUid!.Value, GroupUniqueIdentifier!, PortfolioUid!.Value, PortfolioUniqueIdentifier!, ValidFrom!, ValidTo)
+        : null;
+}
+
+/// <summary>The parameters of the history's reads; each statement names only those it uses (an unused one is an empty text or 0).</summary>
+internal sealed record HistoryParameters(
+    [property: DbValue(Name = "key")] object Key,
+    [property: DbValue(Name = "asOf")] string AsOf,
+    [property: DbValue(Name = "group")] object Group,
+    [property: DbValue(Name = "portfolio")] object Portfolio,
+    [property: DbValue(Name = "from")] string From,
+    [property: DbValue(Name = "to")] string To,
+    [property: DbValue(Name = "limit")] int Limit,
+    [property: DbValue(Name = "offset")] int Offset);
+
 /// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
 internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
 
@@ -213,6 +242,74 @@ internal sealed partial class MembershipRepository
     public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(
         RowKey? group, RowKey? portfolio, string? from, string? to, long? after, int? limit, CancellationToken cancellationToken)
     {
+        var where = HistoryWhere(group, portfolio, from, to);
+        if (after is not null)
+        {
+            where.Add("h.history_id > @after");
+        }
+
+        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h"
+                  + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
+                  + " ORDER BY h.history_id"
+                  + (limit is null ? "" : " LIMIT @limit");
+        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
+        var groupValue = group?.Value(db) ?? "";
+        var portfolioValue = portfolio?.Value(db) ?? "";
+        var fromValue = from ?? "";
+        var toValue = to ?? "";
+        var afterValue = after ?? 0;
+        var limitValue = limit ?? 0;
+        return db.StreamAsync(
+            "portfolio_group_membership.history",
+            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { group = groupValue, portfolio = portfolioValue, from = fromValue, to = toValue, after = afterValue, limit = limitValue }),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// One offset page of the history (<see cref="StreamHistoryAsync"/>'s selection, in the order the
+    /// intervals were opened) and the number of intervals it selects; one statement.
+    /// </summary>
+    public Task<OffsetPage<IntervalRecord>> HistoryOffsetPageAsync(RowKey? group, RowKey? portfolio, string? from, string? to, OffsetQuery page, CancellationToken cancellationToken)
+    {
+        var where = HistoryWhere(group, portfolio, from, to);
+        var parameters = new HistoryParameters("", "", group?.Value(db) ?? "", portfolio?.Value(db) ?? "", from ?? "", to ?? "", page.Limit, page.Offset);
+        return IntervalOffsetPageAsync("portfolio_group_membership.history_page", where.Count == 0 ? "1 = 1" : string.Join(" AND ", where), a => $"{a}history_id", parameters, page, cancellationToken);
+    }
+
+    /// <summary>
+    /// One offset page of the intervals in force at <paramref name="asOf"/> of one group (ordered by
+    /// the portfolio's identifier then, ignoring case, then its uid) or one portfolio (by the group's
+    /// identifier then, likewise), and their number; one statement.
+    /// </summary>
+    public Task<OffsetPage<IntervalRecord>> InForceOffsetPageAsync(HistorySide side, RowKey key, string asOf, OffsetQuery page, CancellationToken cancellationToken)
+    {
+        var (uidColumn, identifierColumn, otherIdentifier, otherUid, operation) = side == HistorySide.Group
+            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "portfolio_unique_identifier", "portfolio_uid", "portfolio_group.portfolios_as_of_page")
+            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "group_unique_identifier", "portfolio_group_uid", "portfolio.groups_as_of_page");
+        var where = $"{(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf")}";
+        var parameters = new HistoryParameters(key.Value(db), asOf, "", "", "", "", page.Limit, page.Offset);
+        return IntervalOffsetPageAsync(operation, where, a => $"{db.SortText(a + otherIdentifier)}, {a}{otherUid}, {a}history_id", parameters, page, cancellationToken);
+    }
+
+    private async Task<OffsetPage<IntervalRecord>> IntervalOffsetPageAsync(string operation, string where, Func<string, string> order, HistoryParameters parameters, OffsetQuery page, CancellationToken cancellationToken)
+    {
+        var sql = OffsetPageSql.Build(
+            $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h WHERE {where}",
+            $"SELECT count(*) FROM {db.MembershipHistory} h WHERE {where}",
+            a => $"{a}history_id, {a}membership_uid, {a}portfolio_group_uid, {a}group_unique_identifier, {a}portfolio_uid, {a}portfolio_unique_identifier, {a}valid_from, {a}valid_to",
+            order,
+            parent: null);
+        var rows = (await db.RunAsync(
+            operation,
+            ErrorContext.Read,
+            c => c.QueryAsync<CountedIntervalRecord>(sql, parameters),
+            cancellationToken).ConfigureAwait(false)).ToList();
+        return OffsetPageSql.ToPage(rows, page, r => r.TotalCount, r => r.Row);
+    }
+
+    /// <summary>The conditions of a history listing: a group and/or portfolio (by uid, or an identifier they had when an interval opened), overlapping [from, to).</summary>
+    private List<string> HistoryWhere(RowKey? group, RowKey? portfolio, string? from, string? to)
+    {
         var where = new List<string>();
         if (group is { } g)
         {
@@ -234,26 +331,7 @@ internal sealed partial class MembershipRepository
             where.Add($"h.valid_from < {db.InstantParameter("@to")}");
         }
 
-        if (after is not null)
-        {
-            where.Add("h.history_id > @after");
-        }
-
-        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h"
-                  + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
-                  + " ORDER BY h.history_id"
-                  + (limit is null ? "" : " LIMIT @limit");
-        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
-        var groupValue = group?.Value(db) ?? "";
-        var portfolioValue = portfolio?.Value(db) ?? "";
-        var fromValue = from ?? "";
-        var toValue = to ?? "";
-        var afterValue = after ?? 0;
-        var limitValue = limit ?? 0;
-        return db.StreamAsync(
-            "portfolio_group_membership.history",
-            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { group = groupValue, portfolio = portfolioValue, from = fromValue, to = toValue, after = afterValue, limit = limitValue }),
-            cancellationToken);
+        return where;
     }
 
     /// <summary>Deletes the intervals that ended before <paramref name="before"/>; open intervals are kept. One statement; returns how many.</summary>

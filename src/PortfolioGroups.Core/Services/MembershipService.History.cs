@@ -135,6 +135,30 @@ internal sealed partial class MembershipService
         return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(IntervalRecords.ToInterval);
     }
 
+    /// <summary>One offset page of the intervals a history filter selects, in the order they were opened, and their number.</summary>
+    public async Task<OffsetPage<MembershipInterval>> HistoryOffsetPageAsync(MembershipHistoryFilter? filter, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        var found = await memberships.HistoryOffsetPageAsync(group, portfolio, from, to, Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>One offset page of a group's intervals in force at <paramref name="asOf"/>, and their number; a group with no members then (or none at all) gives an empty page.</summary>
+    public async Task<OffsetPage<MembershipInterval>> PortfoliosOfGroupAsOfPageAsync(PortfolioGroupRef group, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(group, nameof(group));
+        var found = await memberships.InForceOffsetPageAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>One offset page of a portfolio's intervals in force at <paramref name="asOf"/>, and their number.</summary>
+    public async Task<OffsetPage<MembershipInterval>> GroupsOfPortfolioAsOfPageAsync(PortfolioRef portfolio, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(portfolio, nameof(portfolio));
+        var found = await memberships.InForceOffsetPageAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
+    }
+
     /// <summary>Removes the intervals that ended before <paramref name="before"/>.</summary>
     public Task<int> PruneHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         memberships.PruneHistoryAsync(memberships.InstantValue(before), cancellationToken);
