@@ -159,7 +159,7 @@ internal sealed partial class MembershipRepository
     /// at most its limit when <paramref name="page"/> is given. One statement, driven from the history's
     /// indexes: each named set is joined (as rows) to the group uid or group identifier index, "in all
     /// of" is a division (a portfolio matched by as many references as were named), "in none of" an
-    /// anti-join. Without "in all of" or "in any of", the portfolios are every one in a group then.
+    /// EXCEPT. Without "in all of" or "in any of", the portfolios are every one in a group then.
     /// </summary>
     public IAsyncEnumerable<PortfolioAsOfRecord> StreamPortfoliosAsOfAsync(GroupConditions groups, string asOf, PageQuery? page, CancellationToken cancellationToken)
     {
@@ -189,14 +189,17 @@ internal sealed partial class MembershipRepository
 
         string Distinct(KeySet keys, string uids, string ids) => $"SELECT DISTINCT x.portfolio_uid FROM ({Matches(keys, uids, ids, withReference: false)}) x";
 
+        // The portfolios, as set operations over the named groups' intervals (each read through its
+        // index): INTERSECT and EXCEPT are one hashed or sorted pass on both databases, where a
+        // per-portfolio NOT EXISTS or a LEFT JOIN anti-join was planned as a loop over the other side
+        // by one database or the other (seconds, not milliseconds, at 100,000 intervals).
         string driver;
-        var joins = "";
         if (groups.All.IsGiven)
         {
             driver = $"SELECT x.portfolio_uid FROM ({Matches(groups.All, "@allUids", "@allIds", withReference: true)}) x GROUP BY x.portfolio_uid HAVING count(DISTINCT x.reference) = @allCount";
             if (groups.Any.IsGiven)
             {
-                joins += $" JOIN ({Distinct(groups.Any, "@anyUids", "@anyIds")}) a ON a.portfolio_uid = d.portfolio_uid";
+                driver += $" INTERSECT {Distinct(groups.Any, "@anyUids", "@anyIds")}";
             }
         }
         else if (groups.Any.IsGiven)
@@ -208,16 +211,14 @@ internal sealed partial class MembershipRepository
             driver = $"SELECT DISTINCT h.portfolio_uid FROM {db.MembershipHistory} h WHERE {InForce("@asOf")}{bound}";
         }
 
-        var where = "";
         if (groups.None.IsGiven)
         {
-            joins += $" LEFT JOIN ({Distinct(groups.None, "@noneUids", "@noneIds")}) n ON n.portfolio_uid = d.portfolio_uid";
-            where = " WHERE n.portfolio_uid IS NULL";
+            driver = $"SELECT e.portfolio_uid FROM ({driver}) e EXCEPT {Distinct(groups.None, "@noneUids", "@noneIds")}";
         }
 
         // The identifier then: from the latest interval of the portfolio in force at the instant (its portfolio index).
         var identifier = $"(SELECT h.portfolio_unique_identifier FROM {db.MembershipHistory} h WHERE h.portfolio_uid = d.portfolio_uid AND {InForce("@asOf")} ORDER BY h.history_id DESC LIMIT 1)";
-        var sql = $"SELECT d.portfolio_uid AS uid, {identifier} AS unique_identifier FROM ({driver}) d{joins}{where} ORDER BY d.portfolio_uid"
+        var sql = $"SELECT d.portfolio_uid AS uid, {identifier} AS unique_identifier FROM ({driver}) d ORDER BY d.portfolio_uid"
                   + (page is null ? "" : " LIMIT @limit");
         var parameters = new AsOfFilterParameters(
             asOf,
@@ -345,7 +346,7 @@ internal sealed partial class MembershipRepository
             cancellationToken);
     }
 
-    /// <summary>True for an interval in force at the instant parameter: opened at or before it, not closed by then.</summary>
-    private string InForce(string parameter) =>
-        $"h.valid_from <= {db.InstantParameter(parameter)} AND (h.valid_to IS NULL OR h.valid_to > {db.InstantParameter(parameter)})";
+    /// <summary>True for an interval (aliased <paramref name="alias"/>) in force at the instant parameter: opened at or before it, not closed by then.</summary>
+    private string InForce(string parameter, string alias = "h") =>
+        $"{alias}.valid_from <= {db.InstantParameter(parameter)} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {db.InstantParameter(parameter)})";
 }
