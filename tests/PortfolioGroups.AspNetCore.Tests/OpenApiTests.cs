@@ -21,7 +21,7 @@ public sealed class OpenApiTests(Db db) : ApiTest(db)
         "listPortfolioGroups", "createPortfolioGroup", "getPortfolioGroup", "updatePortfolioGroup", "deletePortfolioGroup",
         "bulkDeletePortfolioGroups", "preflightBulkDeletePortfolioGroups", "listPortfoliosInGroup", "addPortfolioToGroup",
         "setPortfoliosOfGroup", "addPortfoliosToGroup", "removePortfolioFromGroup", "listGroupsForPortfolio",
-        "bulkDeletePortfolioGroupMemberships", "countPortfoliosPerGroup",
+        "bulkDeletePortfolioGroupMemberships", "countPortfoliosPerGroup", "listGroupMembershipHistory", "listPortfolioMembershipHistory",
         "listPortfolios", "createPortfolio", "getPortfolio", "updatePortfolio", "deletePortfolio", "bulkDeletePortfolios",
         "discoverPortfolioGroups", "discoverGroupsForPortfolio", "discoverPortfoliosInGroup",
         "getApiHealth", "getCommandCenterConnectionContract",

@@ -192,6 +192,15 @@ internal static class Api
                 case "not_in_groups":
                     parameter.Description = "Comma-separated group uids: portfolios in none of them.";
                     break;
+                case "as_of" or "from" or "to":
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" };
+                    parameter.Description = parameter.Name switch
+                    {
+                        "as_of" => "An RFC 3339 instant with an offset (such as 2026-06-30T00:00:00Z; send + as %2B): answers as the membership history had it then. Absent or empty: the list as it is now.",
+                        "from" => "An RFC 3339 instant: keep the intervals still in force at or after it. Empty means no start.",
+                        _ => "An RFC 3339 instant: keep the intervals that opened before it. Empty means no end.",
+                    };
+                    break;
             }
         }
 

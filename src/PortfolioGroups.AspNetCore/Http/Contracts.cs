@@ -148,3 +148,21 @@ internal sealed class MembershipBulkDeleteRequest
     [JsonPropertyName("portfolio_uids")]
     public IReadOnlyList<Guid>? PortfolioUids { get; init; }
 }
+
+/// <summary>
+/// One interval of the membership history: the portfolio was in the group from valid_from
+/// (inclusive) to valid_to (exclusive; null while it still is), with the identifiers both had when
+/// the interval opened.
+/// </summary>
+internal sealed record MembershipIntervalResponse(
+    [property: JsonPropertyName("membership_uid")] Guid MembershipUid,
+    [property: JsonPropertyName("portfolio_group_uid")] Guid PortfolioGroupUid,
+    [property: JsonPropertyName("group_unique_identifier"), MaxLength(255)] string GroupUniqueIdentifier,
+    [property: JsonPropertyName("portfolio_uid")] Guid PortfolioUid,
+    [property: JsonPropertyName("portfolio_unique_identifier"), MaxLength(255)] string PortfolioUniqueIdentifier,
+    [property: JsonPropertyName("valid_from"), Description("When the membership appeared, by the database's clock, in UTC (RFC 3339).")] DateTimeOffset ValidFrom,
+    [property: JsonPropertyName("valid_to"), Description("When it disappeared, by the same clock; null while it exists.")] DateTimeOffset? ValidTo)
+{
+    public static MembershipIntervalResponse From(MembershipInterval interval) =>
+        new(interval.MembershipUid, interval.GroupUid, interval.GroupUniqueIdentifier, interval.PortfolioUid, interval.PortfolioUniqueIdentifier, interval.ValidFrom, interval.ValidTo);
+}

@@ -24,8 +24,8 @@ internal static class GroupRoutes
             .Body<PortfolioGroupCreateRequest>().Produces<PortfolioGroupResponse>(StatusCodes.Status201Created).Produces<PortfolioGroupResponse>();
         routes.MapGet("/discovery/", DiscoverGroups).Describe("discoverPortfolioGroups", "Discover portfolio groups", "The group list's discovery document (command-center.resource_discovery@v1): identity, search and filters, columns, and the bulk delete with its preflight.")
             .Takes("search", "unique_identifier", "display_name").Produces<ResourceDiscovery>();
-        routes.MapGet("/counts/", CountsAsync).Describe("countPortfoliosPerGroup", "Count portfolios per group", "Member counts keyed by group uid, for the groups named in group_uids, or for every group.")
-            .Takes("group_uids").Produces<Dictionary<string, long>>().NotFound();
+        routes.MapGet("/counts/", CountsAsync).Describe("countPortfoliosPerGroup", "Count portfolios per group", "Member counts keyed by group uid, for the groups named in group_uids, or for every group. With as_of, the counts then, from the membership history: a uid named in group_uids counts 0 when the group had no members then (also when it does not exist), and without group_uids every group that had members then is counted.")
+            .Takes("group_uids", "as_of").Produces<Dictionary<string, long>>().NotFound();
         routes.MapPost("/bulk-delete/", BulkDeleteAsync).Describe("bulkDeletePortfolioGroups", "Delete many groups", "Takes a bulk-action request (command-center.bulk_action_execution@v1) with an explicit selection of group uids. Checks again, in the delete's own transaction, that every uid names a group: if one does not, answers 409 with the blockers in detail and deletes nothing. The groups' memberships go with them; their portfolios remain.")
             .Body<BulkActionExecutionRequest>(bulk: true).Produces<DeleteResponse>().ProducesProblem(StatusCodes.Status409Conflict);
         routes.MapPost("/bulk-delete/preflight/", PreflightAsync).Describe("preflightBulkDeletePortfolioGroups", "Preflight a bulk delete of groups", "Same body as bulk-delete; deletes nothing. Answers command-center.bulk_action_preflight@v1: allowed, detail, matched_count, one blocker per uid that names no group, warnings, and membership_count (the memberships that would go with the groups).")
@@ -34,8 +34,8 @@ internal static class GroupRoutes
             .Body<MembershipBulkDeleteRequest>(bulk: true).Produces<DeleteResponse>();
         routes.MapGet("/by-portfolio/{portfolio_uid}/discovery/", DiscoverGroupsForPortfolio).Describe("discoverGroupsForPortfolio", "Discover groups for a portfolio", "The discovery document of a portfolio's group list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
-        routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "A resource collection of the groups a portfolio is in, ordered by display name (ignoring case), then uid. 404 when the portfolio does not exist.")
-            .Takes(Query.Paging).Produces<ResourceCollection<PortfolioGroupResponse>>().NotFound().ReturnsRows();
+        routes.MapGet("/by-portfolio/{portfolio_uid}/", ListForPortfolioAsync).Describe("listGroupsForPortfolio", "List a portfolio's groups", "A resource collection of the groups a portfolio is in, ordered by display name (ignoring case), then uid. 404 when the portfolio does not exist. With as_of: the groups it was in then, from the membership history, as intervals (MembershipIntervalResponse) with the identifiers of the time, ordered by group unique identifier (ignoring case), then group uid; a portfolio deleted since is still read, and 404 only when no portfolio has the uid and the history holds none of it.")
+            .Takes(["as_of", .. Query.Paging]).Produces<ResourceCollection<PortfolioGroupResponse>>().OrIntervalsAsOf().NotFound().ReturnsRows();
         routes.MapGet("/{uid}/", GetAsync).Describe("getPortfolioGroup", "Get a group", "One group by uid.")
             .Produces<PortfolioGroupResponse>().NotFound().ReturnsRows();
         routes.MapPatch("/{uid}/", UpdateAsync).Describe("updatePortfolioGroup", "Change a group", "An absent field is unchanged; null clears description and metadata_json; display_name cannot be null.")
@@ -44,8 +44,8 @@ internal static class GroupRoutes
             .Produces<DeleteResponse>();
         routes.MapGet("/{uid}/portfolios/discovery/", DiscoverPortfoliosInGroup).Describe("discoverPortfoliosInGroup", "Discover portfolios in a group", "The discovery document of a group's portfolio list (command-center.resource_discovery@v1).")
             .Produces<ResourceDiscovery>();
-        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page.")
-            .Takes([.. Query.Paging, Query.CursorName]).Produces<ResourceCollection<PortfolioResponse>>().NotFound().NextLink().ReturnsRows();
+        routes.MapGet("/{uid}/portfolios/", ListPortfoliosAsync).Describe("listPortfoliosInGroup", "List a group's portfolios", "A resource collection of the portfolios in a group, ordered by unique identifier (ignoring case), then uid. 404 when the group does not exist. Extension: cursor (given, even empty, instead of offset) walks the same collection in portfolio uid order, each page read in time independent of its depth; while more rows follow, the answer carries a Link header with rel=\"next\" naming the next page. With as_of (not with cursor): the portfolios it held then, from the membership history, as intervals (MembershipIntervalResponse) with the identifiers of the time, ordered by portfolio unique identifier (ignoring case), then portfolio uid; a group deleted since is still read, and 404 only when no group has the uid and the history holds none of it.")
+            .Takes([.. Query.Paging, Query.CursorName, "as_of"]).Produces<ResourceCollection<PortfolioResponse>>().OrIntervalsAsOf().NotFound().NextLink().ReturnsRows();
         routes.MapPost("/{uid}/portfolios/", AddPortfolioAsync).Describe("addPortfolioToGroup", "Add a portfolio to a group", "Exactly one of portfolio_uid and portfolio_unique_identifier. Idempotent: returns the membership, new or existing.")
             .Body<AddPortfolioRequest>().Produces<MembershipResponse>().NotFound();
         routes.MapPut("/{uid}/portfolios/", SetPortfoliosAsync).Describe("setPortfoliosOfGroup", "Replace a group's portfolios", "Exactly one of portfolio_uids and portfolio_unique_identifiers; the group then holds exactly those portfolios (atomic). An empty list empties it.")
@@ -54,6 +54,7 @@ internal static class GroupRoutes
             .Body<PortfoliosRequest>(bulk: true).Produces<BulkAddResponse>().NotFound();
         routes.MapDelete("/{uid}/portfolios/{portfolio_uid}/", RemovePortfolioAsync).Describe("removePortfolioFromGroup", "Take a portfolio out of a group", "deleted_count is 0 when it was not in the group.")
             .Produces<DeleteResponse>();
+        History.Map(routes);
     }
 
     private static async Task<IResult> ListAsync(
@@ -174,14 +175,32 @@ internal static class GroupRoutes
         return Api.Json(BulkActions.Preflight(check));
     }
 
-    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? offset, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListPortfoliosAsync(HttpContext context, string uid, [FromQuery] string? limit, [FromQuery] string? offset, [FromQuery] string? cursor, [FromQuery(Name = "as_of")] string? asOf, CancellationToken cancellationToken)
     {
         _ = cursor; // Declared for the document; its presence, even empty, is read from the query itself.
         var key = Uids.FromRoute(uid, "uid");
         var errors = new FieldErrors();
         var page = Query.Page(limit, offset, errors);
         var walk = Query.Walk(context, page, errors);
+        var instant = History.Instant(asOf, "as_of", errors);
+        if (instant is not null && context.Request.Query.ContainsKey(Query.CursorName))
+        {
+            errors.Add(Query.CursorName, "Give as_of or cursor, not both: an as-of list pages by offset.");
+        }
+
         errors.ThrowIfAny();
+        if (instant is { } then)
+        {
+            var store = Api.Store(context);
+            var intervals = await PortfolioGroup.GetPortfoliosOffsetPageAsync(store, key, then, page, cancellationToken).ConfigureAwait(false);
+            if (intervals.TotalCount == 0)
+            {
+                await History.EnsureKnownGroupAsync(store, key, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Api.Json(ResourceCollection<MembershipIntervalResponse>.From(intervals, MembershipIntervalResponse.From));
+        }
+
         if (walk is not null)
         {
             var store = Api.Store(context);
@@ -256,12 +275,25 @@ internal static class GroupRoutes
         return Api.Json(Api.Deleted(removed ? 1 : 0, "portfolio group membership"));
     }
 
-    private static async Task<IResult> ListForPortfolioAsync(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid, [FromQuery] string? limit, [FromQuery] string? offset, CancellationToken cancellationToken)
+    private static async Task<IResult> ListForPortfolioAsync(HttpContext context, [FromRoute(Name = "portfolio_uid")] string portfolioUid, [FromQuery] string? limit, [FromQuery] string? offset, [FromQuery(Name = "as_of")] string? asOf, CancellationToken cancellationToken)
     {
         var key = Uids.FromRoute(portfolioUid, "portfolio_uid");
         var errors = new FieldErrors();
         var page = Query.Page(limit, offset, errors);
+        var instant = History.Instant(asOf, "as_of", errors);
         errors.ThrowIfAny();
+        if (instant is { } then)
+        {
+            var store = Api.Store(context);
+            var intervals = await PortfolioGroup.GetGroupsForPortfolioOffsetPageAsync(store, key, then, page, cancellationToken).ConfigureAwait(false);
+            if (intervals.TotalCount == 0)
+            {
+                await History.EnsureKnownPortfolioAsync(store, key, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Api.Json(ResourceCollection<MembershipIntervalResponse>.From(intervals, MembershipIntervalResponse.From));
+        }
+
         var found = await PortfolioGroup.GetGroupsForPortfolioOffsetPageAsync(Api.Store(context), key, page, cancellationToken).ConfigureAwait(false);
         return Api.Json(ResourceCollection<PortfolioGroupResponse>.From(found, PortfolioGroupResponse.From));
     }
@@ -284,12 +316,16 @@ internal static class GroupRoutes
         return Api.Json(Api.Deleted(deleted, "portfolio group membership"));
     }
 
-    private static async Task<IResult> CountsAsync(HttpContext context, [FromQuery(Name = "group_uids")] string? groupUids, CancellationToken cancellationToken)
+    private static async Task<IResult> CountsAsync(HttpContext context, [FromQuery(Name = "group_uids")] string? groupUids, [FromQuery(Name = "as_of")] string? asOf, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var uids = Query.UidList(groupUids, "group_uids", errors);
+        var instant = History.Instant(asOf, "as_of", errors);
         errors.ThrowIfAny();
-        var counts = await PortfolioGroup.CountPortfoliosAsync(Api.Store(context), uids?.ConvertAll(PortfolioGroupRef.ByUid), cancellationToken).ConfigureAwait(false);
+        var groups = uids?.ConvertAll(PortfolioGroupRef.ByUid);
+        var counts = instant is { } then
+            ? await PortfolioGroup.CountPortfoliosAsync(Api.Store(context), groups, then, cancellationToken).ConfigureAwait(false)
+            : await PortfolioGroup.CountPortfoliosAsync(Api.Store(context), groups, cancellationToken).ConfigureAwait(false);
         return Api.Json(counts.OrderBy(c => c.Key).ToDictionary(c => c.Key.ToString(), c => c.Value));
     }
 }

@@ -11,7 +11,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>Every migration version the library ships, in order.</summary>
     public static IReadOnlyList<long> Versions { get; } =
         [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
-        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version];
+        M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120201_HistoryIdentifierIndexes.Version,
+        M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -48,6 +49,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026112902_DatabaseEnforcesRowRules(target),
             new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
             new M2026120102_MembershipHistory(target),
+            new M2026120201_HistoryIdentifierIndexes(target),
             new M2026120202_PartitionMemberships(target),
             new M2026120203_HistoryFillFactor(target),
         ]
@@ -59,6 +61,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new H2026112902_DatabaseEnforcesRowRules(target),
             new M2026120101_DatabaseChecksUidShapeAndMetadataDepth(target),
             new M2026120102_MembershipHistory(target),
+            new M2026120201_HistoryIdentifierIndexes(target),
             new M2026120202_PartitionMemberships(target),
             new M2026120203_HistoryFillFactor(target),
         ];

@@ -29,6 +29,14 @@ internal sealed class M2026120102_MembershipHistory(MigrationTarget target) : Mi
 
     private const string Membership = "portfolio_group_membership";
 
+    /// <summary>The indexes this version creates on the history table.</summary>
+    private static readonly (string Name, string[] Columns)[] Indexes =
+    [
+        ("ix_portfolio_group_membership_history_group", ["portfolio_group_uid", "valid_from"]),
+        ("ix_portfolio_group_membership_history_portfolio", ["portfolio_uid", "valid_from"]),
+        ("ix_portfolio_group_membership_history_membership", ["membership_uid"]),
+    ];
+
     /// <summary>The triggers (and, on PostgreSQL, their functions) on portfolio_group_membership.</summary>
     public static IReadOnlyList<string> TriggerNames { get; } = [.. SchemaModel.HistoryTriggers, History + "_on_truncate"];
 
@@ -46,10 +54,10 @@ internal sealed class M2026120102_MembershipHistory(MigrationTarget target) : Mi
             UpSqlite();
         }
 
-        foreach (var index in SchemaModel.PortfolioGroupMembershipHistory.Indexes)
+        // The indexes this version creates, by name: the model's list grew in later versions (2026120201).
+        foreach (var (name, columns) in Indexes)
         {
-            var columns = string.Join(", ", index.Columns.Select(c => $"\"{c}\""));
-            Execute.Sql($"CREATE INDEX \"{index.Name}\" ON {Qualified(History)} ({columns})");
+            Execute.Sql($"CREATE INDEX \"{name}\" ON {Qualified(History)} ({string.Join(", ", columns.Select(c => $"\"{c}\""))})");
         }
     }
 

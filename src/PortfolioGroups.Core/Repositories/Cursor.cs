@@ -14,6 +14,7 @@ internal enum ListingKind : byte
     PortfoliosOfGroup = 4,
     GroupsOfPortfolio = 5,
     MembershipHistory = 6,
+    PortfoliosAsOf = 7,
 }
 
 /// <summary>

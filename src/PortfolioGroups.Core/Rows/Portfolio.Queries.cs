@@ -15,7 +15,7 @@ public sealed partial class Portfolio
     /// The filter is checked when the method is called, before anything runs.
     /// </remarks>
     /// <param name="store">The store.</param>
-    /// <param name="filter">What to select, as for <see cref="FilterAsync"/>; null selects every portfolio.</param>
+    /// <param name="filter">What to select, as for <see cref="FilterAsync(PortfolioStore, PortfolioFilter?, CancellationToken)"/>; null selects every portfolio.</param>
     /// <param name="cancellationToken">Cancels the enumeration (so does the token given to <c>WithCancellation</c>).</param>
     /// <returns>The rows, in uid order.</returns>
     /// <exception cref="InvalidValueException">The filter is invalid; the field is named.</exception>

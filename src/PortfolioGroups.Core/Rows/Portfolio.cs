@@ -99,8 +99,8 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     /// <summary>Reads every portfolio a filter selects, in uid order.</summary>
     /// <remarks>
     /// Nothing is cut: the result holds every selected row, read in one statement (as
-    /// <see cref="StreamAsync"/> reads them). For one page at a time use
-    /// <see cref="FilterPageAsync"/>; to read any number of rows in constant memory, <see cref="StreamAsync"/>.
+    /// <see cref="StreamAsync(PortfolioStore, PortfolioFilter?, CancellationToken)"/> reads them). For one page at a time use
+    /// <see cref="FilterPageAsync(PortfolioStore, PortfolioFilter?, PageRequest, CancellationToken)"/>; to read any number of rows in constant memory, <see cref="StreamAsync(PortfolioStore, PortfolioFilter?, CancellationToken)"/>.
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="filter">What to select; null selects every portfolio.</param>

@@ -71,4 +71,35 @@ public sealed partial class PortfolioGroup
     /// <exception cref="InvalidValueException">A reference is invalid; the field is named.</exception>
     public static Task<IReadOnlyDictionary<Guid, long>> CountPortfoliosAsync(PortfolioStore store, IEnumerable<PortfolioGroupRef>? groups, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(store).Memberships.CountPortfoliosAsOfAsync(groups, asOf, cancellationToken);
+
+    /// <summary>Reads one page, by position, of the portfolios that were in a group at an instant, and their number, in one statement.</summary>
+    /// <remarks>
+    /// Ordered by the portfolio's unique identifier then (ignoring case, by code point), then its uid.
+    /// A group that had no members then, or never existed, gives an empty page (never a
+    /// <see cref="RowNotFoundException"/>: a group deleted since is still read).
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="group">The group, by uid, or by a unique identifier it had then.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="page">Which page; null is the first 50.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page of the intervals in force at <paramref name="asOf"/>, and their number.</returns>
+    /// <exception cref="InvalidValueException">The reference or the page is invalid; the field is named.</exception>
+    public static Task<OffsetPage<MembershipInterval>> GetPortfoliosOffsetPageAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupAsOfPageAsync(group, asOf, page, cancellationToken);
+
+    /// <summary>Reads one page, by position, of the groups a portfolio was in at an instant, and their number, in one statement.</summary>
+    /// <remarks>
+    /// Ordered by the group's unique identifier then (ignoring case, by code point), then its uid:
+    /// the history keeps identifiers, not display names. A portfolio in no group then gives an empty page.
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="portfolio">The portfolio, by uid, or by a unique identifier it had then.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="page">Which page; null is the first 50.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page of the intervals in force at <paramref name="asOf"/>, and their number.</returns>
+    /// <exception cref="InvalidValueException">The reference or the page is invalid; the field is named.</exception>
+    public static Task<OffsetPage<MembershipInterval>> GetGroupsForPortfolioOffsetPageAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.GroupsOfPortfolioAsOfPageAsync(portfolio, asOf, page, cancellationToken);
 }

@@ -33,6 +33,16 @@ public sealed partial class PortfolioGroupMembership
     public static Task<Page<MembershipInterval>> GetHistoryPageAsync(PortfolioStore store, MembershipHistoryFilter? filter, PageRequest page, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(store).Memberships.HistoryPageAsync(filter, page, cancellationToken);
 
+    /// <summary>Reads one page, by position, of the intervals a history filter selects, in the order they were opened, and their number, in one statement.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="filter">The group and/or portfolio and the time range; null lists the whole history.</param>
+    /// <param name="page">Which page; null is the first 50.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page, and the number of intervals the filter selects.</returns>
+    /// <exception cref="InvalidValueException">The filter or the page is invalid; the field is named.</exception>
+    public static Task<OffsetPage<MembershipInterval>> GetHistoryOffsetPageAsync(PortfolioStore store, MembershipHistoryFilter? filter, OffsetPageRequest? page, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.HistoryOffsetPageAsync(filter, page, cancellationToken);
+
     /// <summary>Removes the intervals of the membership history that ended before an instant.</summary>
     /// <remarks>
     /// Intervals still open (current memberships) are never removed, so reads as of any instant at or

@@ -104,6 +104,10 @@ public static class SchemaModel
             new("ix_portfolio_group_membership_history_group", ["portfolio_group_uid", "valid_from"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio", ["portfolio_uid", "valid_from"], IsUnique: false),
             new("ix_portfolio_group_membership_history_membership", ["membership_uid"], IsUnique: false),
+
+            // Migration 2026120201: a group or portfolio named by an identifier it had then.
+            new("ix_portfolio_group_membership_history_group_identifier", ["group_unique_identifier", "valid_from"], IsUnique: false),
+            new("ix_portfolio_group_membership_history_portfolio_identifier", ["portfolio_unique_identifier", "valid_from"], IsUnique: false),
         ]);
 
     /// <summary>The catalog table, refreshed after every migration, that describes the MetaTables from inside the database.</summary>

@@ -58,6 +58,59 @@ internal sealed partial class MembershipService
         return counts;
     }
 
+    /// <summary>The portfolios a filter's group conditions selected at <paramref name="asOf"/>, in uid order, streamed; the filter is checked before anything runs.</summary>
+    public IAsyncEnumerable<PortfolioAsOf> StreamPortfoliosAsOfAsync(PortfolioFilter? filter, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var groups = AsOfConditions(filter);
+        return memberships.StreamPortfoliosAsOfAsync(groups, memberships.InstantValue(asOf), page: null, cancellationToken).ToPortfoliosAsOf(cancellationToken);
+    }
+
+    /// <summary>One page of the portfolios a filter's group conditions selected at <paramref name="asOf"/>, in uid order.</summary>
+    public async Task<Page<PortfolioAsOf>> PortfoliosAsOfPageAsync(PortfolioFilter? filter, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken)
+    {
+        var groups = AsOfConditions(filter);
+        var instant = memberships.InstantValue(asOf);
+        var listing = Listing.Of(ListingKind.PortfoliosAsOf).Add(instant).Add(groups.All).Add(groups.Any).Add(groups.None).Build();
+        var query = Guard.Page(page, listing);
+        var rows = new List<PortfolioAsOfRecord>();
+        await foreach (var row in memberships.StreamPortfoliosAsOfAsync(groups, instant, query, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return query.ToPage(rows, r => r.Uid).Map(r => r.ToPortfolioAsOf());
+    }
+
+    /// <summary>
+    /// The group conditions of an as-of filter, checked, with the empty collections read by the same
+    /// set logic as the current filter ("in all of none" and "in none of none" dropped, "in any of
+    /// none" kept, empty). The fields that select by what a portfolio is now are refused.
+    /// </summary>
+    private static GroupConditions AsOfConditions(PortfolioFilter? filter)
+    {
+        filter ??= new PortfolioFilter();
+        const string reason = "is not taken by an as-of read: the history keeps memberships, not what a portfolio is now; select by InAllGroups, InAnyGroup and NotInGroups.";
+        if (filter.Uids is not null)
+        {
+            throw new InvalidValueException("filter.Uids", reason);
+        }
+
+        if (filter.UniqueIdentifiers is not null)
+        {
+            throw new InvalidValueException("filter.UniqueIdentifiers", reason);
+        }
+
+        if (filter.Search is not null)
+        {
+            throw new InvalidValueException("filter.Search", reason);
+        }
+
+        var all = Guard.Keys(filter.InAllGroups, g => Guard.Key(g, "filter.InAllGroups"));
+        var any = Guard.Keys(filter.InAnyGroup, g => Guard.Key(g, "filter.InAnyGroup"));
+        var none = Guard.Keys(filter.NotInGroups, g => Guard.Key(g, "filter.NotInGroups"));
+        return new GroupConditions(all.IsEmpty ? KeySet.NotGiven : all, any, none.IsEmpty ? KeySet.NotGiven : none);
+    }
+
     /// <summary>The intervals a history filter selects, in the order they were opened, streamed.</summary>
     public IAsyncEnumerable<MembershipInterval> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
     {
@@ -80,6 +133,30 @@ internal sealed partial class MembershipService
         }
 
         return query.ToPage(rows, r => HistoryPosition.ToCursor(r.HistoryId)).Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>One offset page of the intervals a history filter selects, in the order they were opened, and their number.</summary>
+    public async Task<OffsetPage<MembershipInterval>> HistoryOffsetPageAsync(MembershipHistoryFilter? filter, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var (group, portfolio, from, to) = CheckHistoryFilter(filter);
+        var found = await memberships.HistoryOffsetPageAsync(group, portfolio, from, to, Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>One offset page of a group's intervals in force at <paramref name="asOf"/>, and their number; a group with no members then (or none at all) gives an empty page.</summary>
+    public async Task<OffsetPage<MembershipInterval>> PortfoliosOfGroupAsOfPageAsync(PortfolioGroupRef group, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(group, nameof(group));
+        var found = await memberships.InForceOffsetPageAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
+    }
+
+    /// <summary>One offset page of a portfolio's intervals in force at <paramref name="asOf"/>, and their number.</summary>
+    public async Task<OffsetPage<MembershipInterval>> GroupsOfPortfolioAsOfPageAsync(PortfolioRef portfolio, DateTimeOffset asOf, OffsetPageRequest? page, CancellationToken cancellationToken)
+    {
+        var key = Guard.Key(portfolio, nameof(portfolio));
+        var found = await memberships.InForceOffsetPageAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), Guard.OffsetPage(page), cancellationToken).ConfigureAwait(false);
+        return found.Map(IntervalRecords.ToInterval);
     }
 
     /// <summary>Removes the intervals that ended before <paramref name="before"/>.</summary>

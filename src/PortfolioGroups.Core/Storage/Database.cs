@@ -228,6 +228,13 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// </summary>
     public virtual string? UidSetRows(string parameter) => null;
 
+    /// <summary>
+    /// A FROM item with one row per element of the set passed as <paramref name="parameter"/> (from
+    /// <see cref="UidSet"/> or <see cref="TextSet"/>), aliased <paramref name="alias"/>, whose one
+    /// column is <c>value</c>: for a statement that joins a key set to an index.
+    /// </summary>
+    public abstract string SetRows(string parameter, string alias);
+
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);
 

@@ -394,6 +394,8 @@ internal sealed partial class PostgresDatabase : Database
     // needs no DISTINCT.
     public override string UidSetRows(string parameter) => $"unnest({parameter})";
 
+    public override string SetRows(string parameter, string alias) => $"unnest({parameter}) AS {alias}(value)";
+
     public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
 
     public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";

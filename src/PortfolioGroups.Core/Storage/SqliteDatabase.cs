@@ -265,6 +265,9 @@ internal sealed partial class SqliteDatabase : Database
 
     public override string SetElement(string parameter, int index) => $"json_extract({parameter}, '$[{index}]')";
 
+    // A table-valued function joined as a FROM item: no temporary b-tree, unlike IN (SELECT ...).
+    public override string SetRows(string parameter, string alias) => $"json_each({parameter}) AS {alias}";
+
     public override string JsonValue(string parameter) => parameter;
 
     public override string Contains(string column, string parameter) => $"{ContainsFunction}({column}, {parameter})";

@@ -37,7 +37,7 @@ public sealed class DatabaseRuleTests(Db db) : DatabaseTest(db)
         var before = await SnapshotAsync(store);
         before.Memberships.Should().HaveCount(600);
 
-        (await store.MigrateAsync()).Ran.Should().Equal(2026112902, 2026120101, 2026120102, 2026120202, 2026120203);
+        (await store.MigrateAsync()).Ran.Should().Equal(PortfolioGroups.Tests.Schema.MigrationTests.AllVersions.Where(v => v > PreviousVersion));
         (await SnapshotAsync(store)).Should().BeEquivalentTo(before);
         await ExpectForeignKeysHoldAsync(store);
         if (Db == Db.Sqlite)
@@ -47,7 +47,7 @@ public sealed class DatabaseRuleTests(Db db) : DatabaseTest(db)
             (await connection.QueryAsync<string>("PRAGMA integrity_check")).Should().Equal("ok");
         }
 
-        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal(2026120203, 2026120202, 2026120102, 2026120101, 2026112902);
+        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal(PortfolioGroups.Tests.Schema.MigrationTests.AllVersions.Where(v => v > PreviousVersion).Reverse());
         (await SnapshotAsync(store)).Should().BeEquivalentTo(before);
         await store.MigrateAsync();
         (await SnapshotAsync(store)).Should().BeEquivalentTo(before);

@@ -32,6 +32,7 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         await using var store = await OpenStoreAsync(connectionString);
         await using var plain = await OpenPlainConnectionAsync(connectionString);
         var random = new Random(seed);
+        var picks = new Random(seed + 100);
 
         var groups = new Dictionary<string, Guid>();     // live groups by identifier
         var portfolios = new Dictionary<string, Guid>(); // live portfolios by identifier
@@ -175,7 +176,67 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
 
             var counts = await PortfolioGroup.CountPortfoliosAsync(store, null, at);
             counts.Should().BeEquivalentTo(state.GroupBy(m => m.Group).ToDictionary(x => x.Key, x => (long)x.Count()), $"the counts as of {at:O}");
+
+            await SetFiltersEqualTheModelAsync(store, picks, [.. everGroups], at, state);
         }
+    }
+
+    /// <summary>
+    /// The as-of set filters (in all / any / none of some groups, named by uid or by an identifier
+    /// they had) equal the model at <paramref name="at"/>: listed, streamed and paged.
+    /// </summary>
+    private static async Task SetFiltersEqualTheModelAsync(PortfolioStore store, Random random, (Guid Uid, string Id)[] everGroups, DateTimeOffset at, Member[] state)
+    {
+        // A reference names a group by uid, or by identifier: then every group that had it then.
+        bool Names(PortfolioGroupRef reference, Member m) => reference.Uid is { } uid ? m.Group == uid : m.GroupId == reference.UniqueIdentifier;
+        List<PortfolioGroupRef>? Pick()
+        {
+            if (random.Next(3) == 0)
+            {
+                return null;
+            }
+
+            return [.. everGroups.Where(_ => random.Next(3) == 0)
+                .Select(g => random.Next(2) == 0 ? PortfolioGroupRef.ByUid(g.Uid) : PortfolioGroupRef.ByUniqueIdentifier(g.Id))];
+        }
+
+        var universe = state.GroupBy(m => m.Portfolio).ToDictionary(x => x.Key, x => x.ToList());
+        for (var round = 0; round < 3; round++)
+        {
+            var filter = new PortfolioFilter { InAllGroups = Pick(), InAnyGroup = Pick(), NotInGroups = Pick() };
+            var expected = universe
+                .Where(p => filter.InAllGroups is not { } all || all.All(r => p.Value.Any(m => Names(r, m))))
+                .Where(p => filter.InAnyGroup is not { } any || any.Any(r => p.Value.Any(m => Names(r, m))))
+                .Where(p => filter.NotInGroups is not { } none || !none.Any(r => p.Value.Any(m => Names(r, m))))
+                .Select(p => new PortfolioAsOf(p.Key, p.Value[0].PortfolioId))
+                .OrderBy(p => p.Uid)
+                .ToList();
+            var because = $"all [{Describe(filter.InAllGroups)}] any [{Describe(filter.InAnyGroup)}] none [{Describe(filter.NotInGroups)}] as of {at:O}";
+
+            (await Portfolio.FilterAsync(store, filter, at)).Should().Equal(expected, because);
+
+            var paged = new List<PortfolioAsOf>();
+            PageRequest? page = PageRequest.First(2);
+            while (page is not null)
+            {
+                var result = await Portfolio.FilterPageAsync(store, filter, at, page);
+                result.Items.Count.Should().BeLessThanOrEqualTo(2);
+                paged.AddRange(result.Items);
+                page = result.Next;
+            }
+
+            paged.Should().Equal(expected, "paged: " + because);
+        }
+
+        var every = new List<PortfolioAsOf>();
+        await foreach (var p in Portfolio.StreamAsync(store, null, at))
+        {
+            every.Add(p);
+        }
+
+        every.Should().Equal(universe.Keys.Order().Select(k => new PortfolioAsOf(k, universe[k][0].PortfolioId)), $"every portfolio in a group as of {at:O}");
+
+        static string Describe(IEnumerable<PortfolioGroupRef>? refs) => refs is null ? "-" : string.Join(", ", refs.Select(r => r.ToString()));
     }
 
     [Test]
@@ -203,6 +264,47 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         (await PortfolioGroup.CountPortfoliosAsync(Store, [group.UniqueIdentifier], member)).Should().BeEquivalentTo(new Dictionary<Guid, long> { [group.Uid] = 1 });
         (await PortfolioGroup.CountPortfoliosAsync(Store, [group.UniqueIdentifier], before.AddDays(-1))).Should().BeEmpty();
         (await PortfolioGroup.CountPortfoliosAsync(Store, [], member)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task An_as_of_set_filter_returns_a_deleted_portfolio_as_it_was_and_names_a_deleted_group_by_its_old_identifier()
+    {
+        var kept = await PortfolioGroup.AddAsync(Store, Unique("kept"), "Kept");
+        var gone = await PortfolioGroup.AddAsync(Store, Unique("gone"), "Gone");
+        var a = await AddPortfolioAsync(Unique("a"));
+        var b = await AddPortfolioAsync(Unique("b"));
+        await PortfolioGroupMembership.AddManyAsync(Store, [(kept.Uid, a.Uid), (gone.Uid, a.Uid), (kept.Uid, b.Uid)]);
+        var then = (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = kept.Uid }))
+            .Concat(await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = gone.Uid })).Max(i => i.ValidFrom);
+        await Task.Delay(3);
+
+        (await DeletePortfolioAsync(a.Uid)).Should().BeTrue();
+        (await PortfolioGroup.DeleteAsync(Store, gone.Uid)).Should().BeTrue();
+
+        var inBoth = new PortfolioFilter { InAllGroups = [kept.UniqueIdentifier, gone.UniqueIdentifier] };
+        (await Portfolio.FilterAsync(Store, inBoth, then)).Should().Equal(new PortfolioAsOf(a.Uid, a.UniqueIdentifier));
+        (await Portfolio.FilterAsync(Store, new PortfolioFilter { InAnyGroup = [kept.Uid], NotInGroups = [gone.UniqueIdentifier] }, then))
+            .Should().Equal(new PortfolioAsOf(b.Uid, b.UniqueIdentifier));
+        (await Portfolio.FilterAsync(Store, inBoth, DateTimeOffset.UtcNow.AddMinutes(1))).Should().BeEmpty("the group and the portfolio are gone now");
+        (await Portfolio.FilterAsync(Store, new PortfolioFilter { InAnyGroup = [] }, then)).Should().BeEmpty();
+        (await Portfolio.FilterAsync(Store, new PortfolioFilter { InAllGroups = [kept.Uid, Guid.CreateVersion7()] }, then)).Should().BeEmpty("a group that had no members then has none in all");
+    }
+
+    [TestCase("Uids")]
+    [TestCase("UniqueIdentifiers")]
+    [TestCase("Search")]
+    public async Task An_as_of_set_filter_refuses_the_fields_that_select_by_what_a_portfolio_is_now(string field)
+    {
+        var filter = field switch
+        {
+            "Uids" => new PortfolioFilter { Uids = [Guid.CreateVersion7()] },
+            "UniqueIdentifiers" => new PortfolioFilter { UniqueIdentifiers = ["x"] },
+            _ => new PortfolioFilter { Search = "x" },
+        };
+
+        (await FluentActions.Awaiting(() => Portfolio.FilterAsync(Store, filter, DateTimeOffset.UtcNow)).Should().ThrowAsync<InvalidValueException>())
+            .Which.Field.Should().Be("filter." + field);
+        FluentActions.Invoking(() => Portfolio.StreamAsync(Store, filter, DateTimeOffset.UtcNow)).Should().Throw<InvalidValueException>("the stream checks its filter when called");
     }
 
     [Test]

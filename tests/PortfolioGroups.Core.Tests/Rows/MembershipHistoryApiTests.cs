@@ -14,6 +14,45 @@ namespace PortfolioGroups.Tests.Rows;
 public sealed class MembershipHistoryApiTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     [Test]
+    public async Task Offset_pages_of_the_history_and_of_as_of_lists_hold_every_interval_once_with_the_total()
+    {
+        var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");
+        var ids = Enumerable.Range(0, 5).Select(i => Unique($"P{4 - i}")).ToList();
+        await SeedPortfoliosAsync(ids);
+        await PortfolioGroup.AddPortfoliosAsync(Store, group.Uid, ids.Select(id => (PortfolioRef)id));
+        await PortfolioGroup.RemovePortfolioAsync(Store, group.Uid, ids[0]);
+        var history = await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = group.Uid });
+        var now = history.Max(i => i.ValidTo ?? i.ValidFrom);
+
+        var pages = new List<OffsetPage<MembershipInterval>>();
+        for (var offset = 0; offset < 6; offset += 2)
+        {
+            pages.Add(await PortfolioGroupMembership.GetHistoryOffsetPageAsync(Store, new MembershipHistoryFilter { Group = group.UniqueIdentifier }, new OffsetPageRequest { Offset = offset, Limit = 2 }));
+        }
+
+        pages.SelectMany(p => p.Items).Should().Equal(history, "the pages follow the order the intervals opened");
+        pages.Should().OnlyContain(p => p.TotalCount == 5);
+        pages[^1].HasNextPage.Should().BeFalse();
+        (await PortfolioGroupMembership.GetHistoryOffsetPageAsync(Store, new MembershipHistoryFilter { Group = group.Uid }, new OffsetPageRequest { Offset = 10, Limit = 2 }))
+            .Should().Match<OffsetPage<MembershipInterval>>(p => p.Items.Count == 0 && p.TotalCount == 5, "a page past the end still has the total");
+
+        var asOf = new List<MembershipInterval>();
+        for (var offset = 0; offset < 4; offset += 3)
+        {
+            var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Store, group.UniqueIdentifier, now, new OffsetPageRequest { Offset = offset, Limit = 3 });
+            page.TotalCount.Should().Be(4);
+            asOf.AddRange(page.Items);
+        }
+
+        asOf.Select(i => i.PortfolioUniqueIdentifier).Should().Equal(ids.Skip(1).OrderBy(id => id.ToLowerInvariant(), StringComparer.Ordinal), "ordered by the identifier then, ignoring case");
+        (await PortfolioGroup.GetGroupsForPortfolioOffsetPageAsync(Store, ids[1], now, null)).Items.Should().ContainSingle().Which.GroupUid.Should().Be(group.Uid);
+        (await PortfolioGroup.GetGroupsForPortfolioOffsetPageAsync(Store, ids[0], now, null)).TotalCount.Should().Be(0, "it left the group");
+        (await PortfolioGroup.GetPortfoliosOffsetPageAsync(Store, Guid.CreateVersion7(), now, null)).TotalCount.Should().Be(0, "an unknown group had no members");
+        (await FluentActions.Awaiting(() => PortfolioGroup.GetPortfoliosOffsetPageAsync(Store, group.Uid, now, new OffsetPageRequest { Limit = 0 })).Should().ThrowAsync<InvalidValueException>())
+            .Which.Field.Should().Be("page.Limit");
+    }
+
+    [Test]
     public async Task The_history_of_a_group_or_a_portfolio_lists_its_intervals_in_the_order_they_opened_and_pages_alike()
     {
         var group = await PortfolioGroup.AddAsync(Store, Unique("g"), "G");

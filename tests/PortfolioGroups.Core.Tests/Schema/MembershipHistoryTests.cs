@@ -15,8 +15,10 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres)]
 public sealed class MembershipHistoryTests(Db db) : DatabaseTest(db)
 {
-    private const long HistoryVersion = 2026120102;
     private const long PreviousVersion = 2026120101;
+
+    /// <summary>The versions from the history on (it, and those after it).</summary>
+    private static long[] Later => [.. MigrationTests.AllVersions.Where(v => v > PreviousVersion)];
 
     // Instants read on another connection are compared with this margin: on SQLite, stamps and
     // another connection's 'now' were seen a few milliseconds apart.
@@ -190,7 +192,7 @@ public sealed class MembershipHistoryTests(Db db) : DatabaseTest(db)
     {
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
-        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal([.. MigrationTests.AllVersions.Where(v => v > HistoryVersion).Reverse(), HistoryVersion]);
+        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal(Later.Reverse());
         await Portfolio.UpsertManyAsync(store, Enumerable.Range(0, 20).Select(i => new PortfolioUpsert($"p{i}")));
         for (var g = 0; g < 4; g++)
         {
@@ -202,7 +204,7 @@ public sealed class MembershipHistoryTests(Db db) : DatabaseTest(db)
         memberships.Should().HaveCount(20);
         var before = await DatabaseNowAsync(connectionString);
 
-        (await store.MigrateAsync()).Ran.Should().Equal([HistoryVersion, .. MigrationTests.AllVersions.Where(v => v > HistoryVersion)]);
+        (await store.MigrateAsync()).Ran.Should().Equal(Later);
         var history = await AllHistoryAsync(connectionString);
 
         history.Select(r => r.MembershipUid).Should().BeEquivalentTo(memberships.Select(m => m.Uid.ToString("D")));
@@ -213,7 +215,7 @@ public sealed class MembershipHistoryTests(Db db) : DatabaseTest(db)
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
 
         var live = await LiveRowsAsync(connectionString);
-        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal([.. MigrationTests.AllVersions.Where(v => v > HistoryVersion).Reverse(), HistoryVersion]);
+        (await store.MigrateDownAsync(PreviousVersion)).Ran.Should().Equal(Later.Reverse());
 
         (await LiveRowsAsync(connectionString)).Should().Equal(live);
         (await HistoryObjectsAsync(connectionString)).Should().BeEmpty();
