@@ -10,7 +10,8 @@ internal static class Program
     /// a finished run: <c>--table [results-dir]</c> prints the side-by-side Markdown table,
     /// <c>--chart out.svg [results-dir]</c> writes the chart of its ratios; <c>--smoke [Class ...]</c>
     /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
-    /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement.
+    /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement; <c>--single [calls]</c> times the
+    /// single-row calls beside one plain statement each (p50 per call).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -21,6 +22,8 @@ internal static class Program
                 return 0;
             case "--trace-addmany":
                 return BulkTrace.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--single":
+                return SingleCalls.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "2000", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:
