@@ -11,7 +11,8 @@ internal static class Program
     /// <c>--chart out.svg [results-dir]</c> writes the chart of its ratios; <c>--smoke [Class ...]</c>
     /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
     /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement; <c>--single [calls]</c> times the
-    /// single-row calls beside one plain statement each (p50 per call).
+    /// single-row calls beside one plain statement each (p50 per call); <c>--http-add-one [rounds] [seconds]</c>
+    /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement.
     /// </summary>
     private static int Main(string[] args)
     {
@@ -24,6 +25,10 @@ internal static class Program
                 return BulkTrace.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--single":
                 return SingleCalls.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "2000", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--http-add-one":
+                return HttpAddOne.RunAsync(
+                    int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture),
+                    double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:

@@ -53,7 +53,7 @@ public static class SingleCalls
         return 0;
     }
 
-    private static string Micro(double ticks) => (ticks * 1_000_000 / Stopwatch.Frequency).ToString("N0", CultureInfo.InvariantCulture) + " µs";
+    private static string Micro(double ticks) => (ticks * 1_000_000 / Stopwatch.Frequency).ToString(ticks * 1_000_000 / Stopwatch.Frequency < 100 ? "N1" : "N0", CultureInfo.InvariantCulture) + " µs";
 
     private static async Task<List<(string Operation, double Library, double Plain)>> MeasureAsync(BenchDatabase database, int calls)
     {

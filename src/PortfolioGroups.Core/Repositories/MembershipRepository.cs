@@ -35,14 +35,28 @@ internal sealed partial class MembershipRepository(Database db)
     /// when a side does not exist. Without <paramref name="ignoreExisting"/> an existing pair is a
     /// <see cref="DuplicateKeyException"/>.
     /// </summary>
-    public Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Both sides named by uid: a plain single-row <c>INSERT ... VALUES</c>, the cheapest statement
+    /// for the database to plan and run, whose foreign keys find a missing side (as null here, so
+    /// the caller goes on to <see cref="InsertLockedAsync"/> as when the resolving statement found
+    /// nothing). A side named by unique identifier is resolved in the statement.
+    /// </remarks>
+    public async Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
         var (sql, context) = Insert(uid, group, portfolio, ignoreExisting);
-        return db.RunAsync(
-            ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
-            context,
-            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
-            cancellationToken);
+        try
+        {
+            return await db.RunAsync(
+                ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
+                context,
+                c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RowNotFoundException) when (group.IsUid && portfolio.IsUid)
+        {
+            // A foreign key found a side missing; nothing was written.
+            return null;
+        }
     }
 
     /// <summary>
@@ -95,7 +109,9 @@ internal sealed partial class MembershipRepository(Database db)
         var shape = (group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0) | (ignoreExisting ? 4 : 0);
         var sql = _insertSql[shape] ??=
             $"INSERT INTO {db.Membership} ({Columns}) "
-            + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
+            + (group.IsUid && portfolio.IsUid
+                ? "VALUES (@uid, @group, @portfolio)"
+                : $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio")
             // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
             // or found it, so no concurrent delete can slip between finding a pair and reading it.
             + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
@@ -136,7 +152,7 @@ internal sealed partial class MembershipRepository(Database db)
         return db.RunAsync(
             "portfolio_group_membership.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid) }),
+            c => c.QueryFirstOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid) }),
             cancellationToken);
     }
 

@@ -84,7 +84,7 @@ internal sealed partial class PortfolioGroupRepository(Database db)
         return db.RunAsync(
             "portfolio_group.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
+            c => c.QueryFirstOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
             cancellationToken);
     }
 

@@ -49,7 +49,7 @@ internal sealed partial class PortfolioRepository(Database db)
         return db.RunAsync(
             "portfolio.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
+            c => c.QueryFirstOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
             cancellationToken);
     }
 
