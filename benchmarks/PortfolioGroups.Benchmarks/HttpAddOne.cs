@@ -129,8 +129,7 @@ public static class HttpAddOne
     /// <summary>The minimal app: read the body, run the plain statement, answer the row as JSON.</summary>
     private static void MapPlain(WebApplication app, BenchDatabase database)
     {
-        var plainSql = Environment.GetEnvironmentVariable("HTTP_PLAIN_SQL") ?? PlainSql;
-        var sql = database.IsPostgres ? plainSql : "PRAGMA busy_timeout = 30000; " + plainSql;
+        var sql = database.IsPostgres ? PlainSql : "PRAGMA busy_timeout = 30000; " + PlainSql;
         app.MapPost("/add/{group}", async (Guid group, HttpRequest request) =>
         {
             var body = await JsonSerializer.DeserializeAsync<AddBody>(request.Body);

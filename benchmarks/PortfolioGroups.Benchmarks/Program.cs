@@ -12,7 +12,8 @@ internal static class Program
     /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
     /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement; <c>--single [calls]</c> times the
     /// single-row calls beside one plain statement each (p50 per call); <c>--http-add-one [rounds] [seconds]</c>
-    /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement.
+    /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement;
+    /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader.
     /// </summary>
     private static int Main(string[] args)
     {
@@ -29,6 +30,8 @@ internal static class Program
                 return HttpAddOne.RunAsync(
                     int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture),
                     double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--stream":
+                return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:

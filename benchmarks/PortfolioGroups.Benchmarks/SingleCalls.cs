@@ -53,6 +53,86 @@ public static class SingleCalls
         return 0;
     }
 
+    /// <summary>
+    /// <c>--stream [runs]</c>: <c>PortfolioGroup.StreamPortfoliosAsync</c> of a 100,000-member group
+    /// beside the plain reader of the same statement (as in <c>StreamGroup</c>), alternating run by
+    /// run; the medians and their ratio.
+    /// </summary>
+    public static async Task<int> StreamAsync(int runs)
+    {
+        const int members = 100_000;
+        Console.WriteLine($"Median of {runs} runs per side, alternating; ms");
+        Console.WriteLine();
+        Console.WriteLine("| call | database | plain statement | library median | plain median | library / plain |");
+        Console.WriteLine("|---|---|---|--:|--:|--:|");
+        foreach (var name in BenchDatabase.Names())
+        {
+            await using var database = await BenchDatabase.OpenAsync(name);
+            var group = (await database.SeedRowsAsync("portfolio_group", "stream-group", 1))[0];
+            var portfolios = await database.SeedRowsAsync("portfolio", "stream-portfolio", members);
+            await database.SeedAllPairsAsync([group], portfolios);
+            await database.AnalyzeAsync("portfolio, portfolio_group_membership");
+            const string sql = "SELECT p.uid, p.unique_identifier, p.display_name FROM portfolio_group_membership m JOIN portfolio p ON p.uid = m.portfolio_uid "
+                               + "WHERE m.portfolio_group_uid = @group ORDER BY m.portfolio_uid";
+            async Task Library(int _)
+            {
+                var read = 0;
+                await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(database.Store, group))
+                {
+                    read += portfolio.UniqueIdentifier.Length > 0 ? 1 : 0;
+                }
+
+                Check(read == members);
+            }
+
+            async Task Raw(int _)
+            {
+                var connection = await database.OpenConnectionAsync();
+                await using (connection)
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = sql;
+                    BenchDatabase.Parameter(command, "group", database.Uid(group));
+                    var read = 0;
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync())
+                    {
+                        var row = (Uid: reader.GetGuid(0), UniqueIdentifier: reader.GetString(1), DisplayName: reader.IsDBNull(2) ? null : reader.GetString(2));
+                        read += row.UniqueIdentifier.Length > 0 && row.Uid != Guid.Empty ? 1 : 0;
+                    }
+
+                    Check(read == members);
+                }
+            }
+
+            if (!database.IsPostgres && Environment.GetEnvironmentVariable("STREAM_PLAN") == "1")
+            {
+                foreach (var text in new[] { sql, sql.Replace("= @group", "= (SELECT uid FROM portfolio_group WHERE uid = @group)", StringComparison.Ordinal) })
+                {
+                    var connection = await database.OpenConnectionAsync();
+                    await using (connection)
+                    {
+                        await using var command = connection.CreateCommand();
+                        command.CommandText = "EXPLAIN QUERY PLAN " + text;
+                        BenchDatabase.Parameter(command, "group", database.Uid(group));
+                        await using var reader = await command.ExecuteReaderAsync();
+                        while (await reader.ReadAsync())
+                        {
+                            Console.Error.WriteLine(reader.GetString(3));
+                        }
+                    }
+                }
+            }
+
+            await Library(0);
+            await Raw(0);
+            var (_, library, plain) = await AlternateAsync("stream", runs, Library, Raw);
+            Console.WriteLine($"| StreamPortfoliosAsync, group of 100,000 | {(database.IsPostgres ? "PostgreSQL" : "SQLite")} | `{sql}` | {library * 1000 / Stopwatch.Frequency:N1} ms | {plain * 1000 / Stopwatch.Frequency:N1} ms | {library / plain:F2} |");
+        }
+
+        return 0;
+    }
+
     private static string Micro(double ticks) => (ticks * 1_000_000 / Stopwatch.Frequency).ToString(ticks * 1_000_000 / Stopwatch.Frequency < 100 ? "N1" : "N0", CultureInfo.InvariantCulture) + " µs";
 
     private static async Task<List<(string Operation, double Library, double Plain)>> MeasureAsync(BenchDatabase database, int calls)
@@ -81,24 +161,6 @@ public static class SingleCalls
             calls,
             async i => Check((await libraryGroup.AddPortfolioAsync(portfolios[i])).PortfolioUid == portfolios[i].Uid),
             async i => Check(await PlainAddAsync(database, plainGroup, portfolios[i].Uid))));
-        if (Environment.GetEnvironmentVariable("SINGLE_SHAPES") == "1")
-        {
-            // The library's own statement shape over plain ADO.NET (for finding where the time goes).
-            var shapeGroup = database.Uid((await database.SeedRowsAsync("portfolio_group", "single-shape", 1))[0]);
-            var shape = "INSERT INTO portfolio_group_membership (uid, portfolio_group_uid, portfolio_uid) SELECT @uid, g.uid, p.uid FROM portfolio_group g CROSS JOIN portfolio p WHERE g.uid = @group AND p.uid = @portfolio "
-                        + "ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid RETURNING uid, portfolio_group_uid, portfolio_uid";
-            shape = Environment.GetEnvironmentVariable("SINGLE_SHAPE") ?? shape;
-            var r = await AlternateAsync("shape: " + shape + " vs VALUES", calls,
-                async i => Check(await PlainAddAsync(database, shapeGroup, portfolios[i].Uid, shape)),
-                async i => Check(await PlainAddAsync(database, plainGroup, portfolios[i].Uid, Plain["PortfolioGroup.AddPortfolioAsync (new pair)"].Replace("DO NOTHING", "DO UPDATE SET portfolio_uid = excluded.portfolio_uid", StringComparison.Ordinal))));
-            Console.Error.WriteLine($"{r.Item1}: {Micro(r.Item2)} vs {Micro(r.Item3)}");
-            for (var i = 0; i < calls; i++)
-            {
-                await PlainRemoveAsync(database, plainGroup, portfolios[i].Uid);
-            }
-
-        }
-
         results.Add(await AlternateAsync(
             "PortfolioGroup.RemovePortfolioAsync",
             calls,
@@ -171,13 +233,13 @@ public static class SingleCalls
         }
     }
 
-    private static async Task<bool> PlainAddAsync(BenchDatabase database, object group, Guid portfolio, string? sql = null)
+    private static async Task<bool> PlainAddAsync(BenchDatabase database, object group, Guid portfolio)
     {
         var connection = await database.OpenConnectionAsync();
         await using (connection)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = sql ?? Plain["PortfolioGroup.AddPortfolioAsync (new pair)"];
+            command.CommandText = Plain["PortfolioGroup.AddPortfolioAsync (new pair)"];
             BenchDatabase.Parameter(command, "uid", database.Uid(Guid.CreateVersion7()));
             BenchDatabase.Parameter(command, "group", group);
             BenchDatabase.Parameter(command, "portfolio", database.Uid(portfolio));
