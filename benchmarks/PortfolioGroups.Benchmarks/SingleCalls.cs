@@ -285,7 +285,8 @@ public static class SingleCalls
             command.CommandText = Plain["Portfolio.FindAsync (by unique identifier)"];
             BenchDatabase.Parameter(command, "id", identifier);
             await using var reader = await command.ExecuteReaderAsync();
-            return await reader.ReadAsync() && reader.GetString(1) == identifier && (reader.IsDBNull(2) || reader.GetString(2) is not null);
+            // The whole row, as the library's answer carries it.
+            return await reader.ReadAsync() && reader.GetGuid(0) != Guid.Empty && reader.GetString(1) == identifier && (reader.IsDBNull(2) || reader.GetString(2) is not null);
         }
     }
 
@@ -298,7 +299,9 @@ public static class SingleCalls
             command.CommandText = Plain["PortfolioGroup.FindAsync (by uid)"];
             BenchDatabase.Parameter(command, "uid", uid);
             await using var reader = await command.ExecuteReaderAsync();
-            return await reader.ReadAsync() && reader.GetString(1).Length > 0;
+            // The whole row, as the library's answer carries it.
+            return await reader.ReadAsync() && reader.GetGuid(0) != Guid.Empty && reader.GetString(1).Length > 0
+                   && (reader.IsDBNull(2) || reader.GetString(2) is not null) && (reader.IsDBNull(3) || reader.GetString(3) is not null) && (reader.IsDBNull(4) || reader.GetString(4) is not null);
         }
     }
 }
