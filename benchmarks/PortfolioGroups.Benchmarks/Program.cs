@@ -12,6 +12,10 @@ internal static class Program
     /// runs each benchmark once, untimed, to check that it works; <c>--trace-addmany [runs]</c> breaks
     /// <c>AddManyAsync</c> of 100,000 pairs down by traced statement; <c>--partitions-interleaved [rounds]</c>
     /// times the membership layouts by turns (<see cref="PartitionInterleaved"/>).
+    /// <c>--single [calls]</c> times the
+    /// single-row calls beside one plain statement each (p50 per call); <c>--http-add-one [rounds] [seconds]</c>
+    /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement;
+    /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader.
     /// </summary>
     private static int Main(string[] args)
     {
@@ -24,6 +28,14 @@ internal static class Program
                 return BulkTrace.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--partitions-interleaved":
                 return PartitionInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--single":
+                return SingleCalls.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "2000", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--http-add-one":
+                return HttpAddOne.RunAsync(
+                    int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture),
+                    double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--stream":
+                return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
                 return SmokeRun.RunAsync(args.Skip(1).ToList()).GetAwaiter().GetResult();
             case "--chart" when args.Length >= 2:

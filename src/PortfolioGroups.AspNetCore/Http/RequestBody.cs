@@ -39,10 +39,12 @@ internal sealed class RequestBody
             throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, $"The body must be JSON (Content-Type application/json), not '{contentType}'.");
         }
 
-        var buffer = new ArrayBufferWriter<byte>();
+        // Sized to a declared length (a small body takes a small buffer); grown in 16 KiB steps otherwise.
+        var declared = request.ContentLength is { } length and > 0 ? (int)length + 1 : 16 * 1024;
+        var buffer = new ArrayBufferWriter<byte>(declared);
         while (true)
         {
-            var memory = buffer.GetMemory(16 * 1024);
+            var memory = buffer.GetMemory(buffer.FreeCapacity > 0 ? 1 : 16 * 1024);
             int read;
             try
             {

@@ -27,20 +27,36 @@ internal sealed partial class MembershipRepository(Database db)
 
     private const string Columns = "uid, portfolio_group_uid, portfolio_uid";
 
+    private static readonly ErrorContext RemoveContext = new(Table);
+
     /// <summary>
     /// Inserts the membership of a group and a portfolio, each resolved in the statement. Returns
     /// the pair's row: the new one, or with <paramref name="ignoreExisting"/> the existing one; null
     /// when a side does not exist. Without <paramref name="ignoreExisting"/> an existing pair is a
     /// <see cref="DuplicateKeyException"/>.
     /// </summary>
-    public Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Both sides named by uid: a plain single-row <c>INSERT ... VALUES</c>, the cheapest statement
+    /// for the database to plan and run, whose foreign keys find a missing side (as null here, so
+    /// the caller goes on to <see cref="InsertLockedAsync"/> as when the resolving statement found
+    /// nothing). A side named by unique identifier is resolved in the statement.
+    /// </remarks>
+    public async Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
         var (sql, context) = Insert(uid, group, portfolio, ignoreExisting);
-        return db.RunAsync(
-            ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
-            context,
-            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
-            cancellationToken);
+        try
+        {
+            return await db.RunAsync(
+                ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
+                context,
+                c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RowNotFoundException) when (group.IsUid && portfolio.IsUid)
+        {
+            // A foreign key found a side missing; nothing was written.
+            return null;
+        }
     }
 
     /// <summary>
@@ -89,21 +105,31 @@ internal sealed partial class MembershipRepository(Database db)
     /// <summary>The insert statement of a pair, both sides resolved in it, and its error context (naming the sides as the caller did).</summary>
     private (string Sql, ErrorContext Context) Insert(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, RowKey? namedGroup = null, RowKey? namedPortfolio = null)
     {
-        var sql = $"INSERT INTO {db.Membership} ({Columns}) "
-                  + $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio"
-                  // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
-                  // or found it, so no concurrent delete can slip between finding a pair and reading it.
-                  + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
-                  + $" RETURNING {Columns}";
+        // Built once per shape (which key names each side, whether an existing pair is returned).
+        var shape = (group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0) | (ignoreExisting ? 4 : 0);
+        var sql = _insertSql[shape] ??=
+            $"INSERT INTO {db.Membership} ({Columns}) "
+            + (group.IsUid && portfolio.IsUid
+                ? "VALUES (@uid, @group, @portfolio)"
+                : $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio")
+            // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
+            // or found it, so no concurrent delete can slip between finding a pair and reading it.
+            + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
+            + $" RETURNING {Columns}";
         var groupName = namedGroup ?? group;
         var portfolioName = namedPortfolio ?? portfolio;
-        var context = new ErrorContext(Table)
+        var context = ErrorContext.Deferred(Table, () => new ErrorContext(Table)
             .WithKey("uid", uid.ToString())
             .WithKey(PairKey, $"{groupName}, {portfolioName}")
             .WithReference("portfolio_group_uid", groupName.Column, groupName.ToString())
-            .WithReference("portfolio_uid", portfolioName.Column, portfolioName.ToString());
+            .WithReference("portfolio_uid", portfolioName.Column, portfolioName.ToString()));
         return (sql, context);
     }
+
+    // The single-row statements, each built on first use for its shape (db's table names are fixed by then).
+    private readonly string?[] _insertSql = new string?[8];
+    private readonly string?[] _removeSql = new string?[4];
+    private string? _findSql;
 
     /// <summary>Resolves the membership by uid and the sides given (a side not given is null), in one statement.</summary>
     public Task<ResolvedRecord> ResolveAsync(Guid uid, RowKey? group, RowKey? portfolio, CancellationToken cancellationToken)
@@ -122,11 +148,11 @@ internal sealed partial class MembershipRepository(Database db)
 
     public Task<MembershipRecord?> FindAsync(Guid uid, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE uid = @uid";
+        var sql = _findSql ??= $"SELECT {Columns} FROM {db.Membership} WHERE uid = @uid";
         return db.RunAsync(
             "portfolio_group_membership.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid) }),
+            c => c.QueryFirstOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid) }),
             cancellationToken);
     }
 
@@ -171,11 +197,12 @@ internal sealed partial class MembershipRepository(Database db)
     /// <summary>Deletes the membership of a pair, both sides resolved in the statement.</summary>
     public Task<int> RemoveAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) "
-                  + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
+        var sql = _removeSql[(group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0)] ??=
+            $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) "
+            + $"AND portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
         return db.RunAsync(
             "portfolio_group_membership.remove",
-            new ErrorContext(Table),
+            RemoveContext,
             c => c.ExecuteAsync(sql, new { group = group.Value(db), portfolio = portfolio.Value(db) }),
             cancellationToken);
     }

@@ -45,6 +45,10 @@ internal sealed partial class PortfolioGroupRepository(Database db)
 {
     public static readonly string Table = SchemaModel.PortfolioGroup.Identifier;
 
+    // Single-row statements, each built on first use for its shape (db's table names are fixed by then).
+    private readonly string?[] _findSql = new string?[2];
+    private readonly string?[] _insertSql = new string?[8];
+
     /// <summary>The columns a <see cref="PortfolioGroupRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") =>
         $"{alias}uid, {alias}unique_identifier, {alias}display_name, {alias}description, {alias}metadata_json";
@@ -65,8 +69,8 @@ internal sealed partial class PortfolioGroupRepository(Database db)
                               + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
             _ => "",
         };
-        var sql = $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")}){conflict} RETURNING {Columns()}";
-        var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
+        var sql = _insertSql[(int)mode] ??= $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")}){conflict} RETURNING {Columns()}";
+        var context = ErrorContext.Deferred(Table, () => new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier));
         return db.RunAsync(
             mode switch { InsertMode.Upsert => "portfolio_group.upsert", InsertMode.Add => "portfolio_group.add", _ => "portfolio_group.create" },
             context,
@@ -76,11 +80,11 @@ internal sealed partial class PortfolioGroupRepository(Database db)
 
     public Task<PortfolioGroupRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Group} WHERE {key.Column} = @key";
+        var sql = _findSql[key.IsUid ? 1 : 0] ??= $"SELECT {Columns()} FROM {db.Group} WHERE {key.Column} = @key";
         return db.RunAsync(
             "portfolio_group.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
+            c => c.QueryFirstOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
             cancellationToken);
     }
 

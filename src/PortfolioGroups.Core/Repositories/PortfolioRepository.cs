@@ -12,6 +12,10 @@ internal sealed partial class PortfolioRepository(Database db)
 {
     public static readonly string Table = SchemaModel.Portfolio.Identifier;
 
+    // Single-row statements, each built on first use for its shape (db's table names are fixed by then).
+    private readonly string?[] _findSql = new string?[2];
+    private readonly string?[] _insertSql = new string?[8];
+
     /// <summary>The host's table, as messages name it, when the portfolios are a host's (<see cref="PortfolioTable.Existing"/>); null for the library's own.</summary>
     public string? HostTable => db.OwnsPortfolioTable ? null : db.PortfolioTableSchema is { } schema ? $"{schema}.{db.PortfolioTableName}" : db.PortfolioTableName;
 
@@ -30,8 +34,8 @@ internal sealed partial class PortfolioRepository(Database db)
             InsertMode.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(excluded.display_name, t.display_name)",
             _ => "",
         };
-        var sql = $"INSERT INTO {db.Portfolio} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName){conflict} RETURNING {Columns()}";
-        var context = new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier);
+        var sql = _insertSql[(int)mode] ??= $"INSERT INTO {db.Portfolio} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName){conflict} RETURNING {Columns()}";
+        var context = ErrorContext.Deferred(Table, () => new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier));
         return db.RunAsync(
             mode switch { InsertMode.Upsert => "portfolio.upsert", InsertMode.Add => "portfolio.add", _ => "portfolio.create" },
             context,
@@ -41,11 +45,11 @@ internal sealed partial class PortfolioRepository(Database db)
 
     public Task<PortfolioRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns()} FROM {db.Portfolio} pt WHERE {key.Column} = @key";
+        var sql = _findSql[key.IsUid ? 1 : 0] ??= $"SELECT {Columns()} FROM {db.Portfolio} pt WHERE {key.Column} = @key";
         return db.RunAsync(
             "portfolio.get",
             ErrorContext.Read,
-            c => c.QuerySingleOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
+            c => c.QueryFirstOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
             cancellationToken);
     }
 

@@ -54,7 +54,7 @@ public sealed partial class PortfolioGroup
     /// <returns>The portfolios, in uid order.</returns>
     /// <exception cref="RowNotFoundException">The group does not exist (raised by the enumeration).</exception>
     public static IAsyncEnumerable<Portfolio> StreamPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, CancellationToken cancellationToken = default) =>
-        Portfolio.FromStream(store, PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsync(group, cancellationToken), cancellationToken);
+        PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsync(group, record => new Portfolio(store, record), cancellationToken);
 
     /// <summary>Reads every group a filter selects, in uid order, as the rows arrive.</summary>
     /// <remarks>One unbuffered statement; the connection is held only while the caller enumerates. The filter is checked when the method is called.</remarks>
@@ -74,7 +74,7 @@ public sealed partial class PortfolioGroup
     /// <returns>The groups, in uid order.</returns>
     /// <exception cref="RowNotFoundException">The portfolio does not exist (raised by the enumeration).</exception>
     public static IAsyncEnumerable<PortfolioGroup> StreamGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, CancellationToken cancellationToken = default) =>
-        FromStream(store, PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsync(portfolio, cancellationToken), cancellationToken);
+        PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsync(portfolio, record => new PortfolioGroup(store, record), cancellationToken);
 
     private static async IAsyncEnumerable<PortfolioGroup> FromStream(PortfolioStore store, IAsyncEnumerable<PortfolioGroupRecord> records, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -75,6 +75,9 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// <summary>The store rows read or written through this one are bound to: itself, or for a transaction's store the store that began or joined it.</summary>
     internal PortfolioStore RowOwner => _parent ?? this;
 
+    /// <summary>The database the store's commands run on.</summary>
+    internal Database Database => _database;
+
     internal PortfolioService Portfolios { get; }
 
     internal PortfolioGroupService Groups { get; }

@@ -51,26 +51,51 @@ internal static class CommandCancellation
     public static TransactionScope UseTransaction(Database? database)
     {
         var previous = Bound.Value;
-        Bound.Value = database?.Binding is null ? null : database;
-        return new TransactionScope(previous);
+        var bound = database?.Binding is null ? null : database;
+        if (ReferenceEquals(previous, bound))
+        {
+            return default;
+        }
+
+        Bound.Value = bound;
+        return new TransactionScope(previous, changed: true);
     }
 
     /// <summary>Makes <paramref name="cancellationToken"/> the token of the commands started until the scope is disposed.</summary>
     public static Scope Use(CancellationToken cancellationToken)
     {
         var previous = Token.Value;
+        if (previous == cancellationToken)
+        {
+            // Already the token (most often none): writing an AsyncLocal copies the execution
+            // context, twice per command for nothing.
+            return default;
+        }
+
         Token.Value = cancellationToken;
-        return new Scope(previous);
+        return new Scope(changed: true, previous);
     }
 
-    public readonly struct Scope(CancellationToken previous) : IDisposable
+    public readonly struct Scope(bool changed, CancellationToken previous) : IDisposable
     {
-        public void Dispose() => Token.Value = previous;
+        public void Dispose()
+        {
+            if (changed)
+            {
+                Token.Value = previous;
+            }
+        }
     }
 
-    public readonly struct TransactionScope(Database? previous) : IDisposable
+    public readonly struct TransactionScope(Database? previous, bool changed) : IDisposable
     {
-        public void Dispose() => Bound.Value = previous;
+        public void Dispose()
+        {
+            if (changed)
+            {
+                Bound.Value = previous;
+            }
+        }
     }
 }
 

@@ -73,6 +73,17 @@ internal sealed record ErrorContext(string Table)
     /// <summary>For the statements of a write transaction that name no row (temporary tables, savepoints, the commit).</summary>
     public static ErrorContext InWriteTransaction { get; } = new("(write)");
 
+    private Func<ErrorContext>? _deferred;
+
+    /// <summary>
+    /// A write's context built only when an error needs it (<see cref="Resolve"/>): a single-row
+    /// call then formats no keys and copies no dictionaries when it succeeds, as it nearly always does.
+    /// </summary>
+    public static ErrorContext Deferred(string table, Func<ErrorContext> build) => new(table) { _deferred = build };
+
+    /// <summary>The context itself, or the one <see cref="Deferred"/> builds.</summary>
+    public ErrorContext Resolve() => _deferred?.Invoke() ?? this;
+
     /// <summary>The values written to each key, by key name (<c>uid</c>, <c>unique_identifier</c>, <c>(portfolio_group_uid, portfolio_uid)</c>).</summary>
     public IReadOnlyDictionary<string, string> Keys { get; private init; } = new Dictionary<string, string>();
 
@@ -97,6 +108,9 @@ internal sealed record ErrorContext(string Table)
 internal static partial class ErrorTranslator
 {
     public static PortfolioGroupsException Translate(StorageError error, ErrorContext context, DbException exception) =>
+        TranslateResolved(error, context.Resolve(), exception);
+
+    private static PortfolioGroupsException TranslateResolved(StorageError error, ErrorContext context, DbException exception) =>
         error.Kind switch
         {
             StorageErrorKind.Duplicate => Duplicate(error, context, exception),

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -49,12 +50,14 @@ internal sealed partial class SqliteDatabase : Database
     private readonly string _memoryName;
     private readonly TimeSpan _lockTimeout;
     private readonly ConcurrentDictionary<DbConnection, IDisposable> _heldMigrationLocks = new();
+    private readonly SqliteDataSource _sqliteDataSource;
     private SqliteConnection? _keepAlive;
 
     private SqliteDatabase(SqliteDataSource dataSource, string? migrationLockPath, string memoryName, TimeSpan lockTimeout)
         : base(dataSource, ownsDataSource: true, schema: null)
     {
         _connectionString = dataSource.ConnectionString;
+        _sqliteDataSource = dataSource;
         _migrationLockPath = migrationLockPath;
         _memoryName = memoryName;
         _lockTimeout = lockTimeout;
@@ -64,6 +67,9 @@ internal sealed partial class SqliteDatabase : Database
     public const string MigrationLockSuffix = ".migrate-lock";
 
     public override DatabaseKind Kind => DatabaseKind.Sqlite;
+
+    /// <summary>How many times this store set a physical connection up (the search function and the pragmas): once per connection in the pool, not once per call.</summary>
+    internal long ConnectionSetUps => _sqliteDataSource.SetUps;
 
     protected override string DbSystem => "sqlite";
 
@@ -214,8 +220,9 @@ internal sealed partial class SqliteDatabase : Database
             }
         }
 
-        // The filters' search function, as on every connection the library opens.
-        connection.CreateFunction<string?, string?, bool>(ContainsFunction, ContainsIgnoreCase, isDeterministic: true);
+        // The filters' search function, as on every connection the library opens (on the physical
+        // connection, as there: the pool may hand this one to the library later).
+        RegisterContains(connection);
     }
 
     // Microsoft.Data.Sqlite refuses a command that does not name its connection's transaction, and
@@ -628,6 +635,30 @@ internal sealed partial class SqliteDatabase : Database
         SqliteConnection.ClearPool(connection);
     }
 
+    /// <summary>
+    /// Registers <see cref="ContainsFunction"/> on the physical connection itself, where it stays for
+    /// the connection's life: a function registered through <see cref="SqliteConnection.CreateFunction{T1, T2, TResult}(string, Func{T1, T2, TResult}, bool)"/>
+    /// belongs to that <see cref="SqliteConnection"/> and is removed when it goes back to the pool.
+    /// </summary>
+    private static void RegisterContains(SqliteConnection connection)
+    {
+        var rc = SQLitePCL.raw.sqlite3_create_function(
+            connection.Handle, ContainsFunction, 2, SQLitePCL.raw.SQLITE_UTF8 | SQLitePCL.raw.SQLITE_DETERMINISTIC, null, s_contains);
+        SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+    }
+
+    private static readonly SQLitePCL.delegate_function_scalar s_contains = ContainsCallback;
+
+    /// <summary><see cref="ContainsIgnoreCase"/> called from SQL: 1 or 0, and 0 when either side is NULL.</summary>
+    private static void ContainsCallback(SQLitePCL.sqlite3_context context, object userData, SQLitePCL.sqlite3_value[] args)
+    {
+        var found = ContainsIgnoreCase(Text(args[0]), Text(args[1]));
+        SQLitePCL.raw.sqlite3_result_int(context, found ? 1 : 0);
+
+        static string? Text(SQLitePCL.sqlite3_value value) =>
+            SQLitePCL.raw.sqlite3_value_type(value) == SQLitePCL.raw.SQLITE_NULL ? null : SQLitePCL.raw.sqlite3_value_text(value).utf8_to_string();
+    }
+
     /// <summary>The implementation of <see cref="ContainsFunction"/>: ordinal, case-insensitive, literal.</summary>
     private static bool ContainsIgnoreCase(string? haystack, string? needle) =>
         haystack is not null && needle is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
@@ -640,6 +671,18 @@ internal sealed partial class SqliteDatabase : Database
     /// <param name="setUpSql">The pragmas run on every new connection; built by the library only.</param>
     private sealed class SqliteDataSource(string connectionString, string setUpSql) : DbDataSource
     {
+        /// <summary>
+        /// The physical connections already set up, each with the set-up text it ran (a store with
+        /// other settings on the same pool sets a handle up again). Weak: a handle closed by the
+        /// pool goes with its entry.
+        /// </summary>
+        private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, string> s_setUp = new();
+
+        private long _setUps;
+
+        /// <summary>How many times this data source set a physical connection up (the search function and the pragmas).</summary>
+        public long SetUps => Interlocked.Read(ref _setUps);
+
         [AllowNull]
         public override string ConnectionString { get; } = connectionString;
 
@@ -651,8 +694,16 @@ internal sealed partial class SqliteDatabase : Database
             try
             {
                 connection.Open();
-                using var pragmas = SetUp(connection);
-                pragmas.ExecuteNonQuery();
+                if (SetUp(connection) is { } pragmas)
+                {
+                    using (pragmas)
+                    {
+                        pragmas.ExecuteNonQuery();
+                    }
+
+                    MarkSetUp(connection);
+                }
+
                 return connection;
             }
             catch
@@ -668,8 +719,16 @@ internal sealed partial class SqliteDatabase : Database
             try
             {
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                using var pragmas = SetUp(connection);
-                await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (SetUp(connection) is { } pragmas)
+                {
+                    await using (pragmas.ConfigureAwait(false))
+                    {
+                        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    MarkSetUp(connection);
+                }
+
                 return connection;
             }
             catch
@@ -679,10 +738,25 @@ internal sealed partial class SqliteDatabase : Database
             }
         }
 
-        /// <summary>Registers the search function; returns the command that sets the pragmas, to run.</summary>
-        private SqliteCommand SetUp(SqliteConnection connection)
+        /// <summary>
+        /// Registers the search function and returns the command that sets the pragmas, to run; null
+        /// when the physical connection under <paramref name="connection"/> was already set up so.
+        /// </summary>
+        /// <remarks>
+        /// Microsoft.Data.Sqlite pools physical connections (one <c>sqlite3</c> handle each, for its
+        /// whole life), and a function and these pragmas stay on the handle when it goes back to the
+        /// pool: the set-up runs once per handle, not once per open. Foreign keys are not part of it:
+        /// the driver applies the connection string's <c>Foreign Keys=True</c> on every open itself.
+        /// </remarks>
+        private SqliteCommand? SetUp(SqliteConnection connection)
         {
-            connection.CreateFunction<string?, string?, bool>(ContainsFunction, ContainsIgnoreCase, isDeterministic: true);
+            if (connection.Handle is { } handle && s_setUp.TryGetValue(handle, out var applied) && string.Equals(applied, setUpSql, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            Interlocked.Increment(ref _setUps);
+            RegisterContains(connection);
 
             // busy_timeout, synchronous and cache_size are per connection, so every new one gets
             // them (a pooled connection keeps them). PRAGMA takes no parameters: the text holds
@@ -690,6 +764,15 @@ internal sealed partial class SqliteDatabase : Database
             var pragmas = connection.CreateCommand();
             pragmas.CommandText = setUpSql;
             return pragmas;
+        }
+
+        /// <summary>Notes that the physical connection under <paramref name="connection"/> now has the set-up.</summary>
+        private void MarkSetUp(SqliteConnection connection)
+        {
+            if (connection.Handle is { } handle)
+            {
+                s_setUp.AddOrUpdate(handle, setUpSql);
+            }
         }
     }
 

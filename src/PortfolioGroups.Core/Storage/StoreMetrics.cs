@@ -90,6 +90,17 @@ internal sealed class CommandTelemetry(ILogger logger, TimeSpan? slowCommandThre
     internal void Record(string operation, string dbSystem, long started, Exception? error)
     {
         var elapsed = Stopwatch.GetTimestamp() - started;
+        if (elapsed >= _slowTicks)
+        {
+            StoreLog.SlowCommand(logger, operation, dbSystem, elapsed * 1000.0 / Stopwatch.Frequency, slowCommandThreshold!.Value.TotalMilliseconds, error is null ? "ok" : error.GetType().Name);
+        }
+
+        if (!StoreMetrics.Commands.Enabled && !StoreMetrics.Duration.Enabled && !StoreMetrics.Errors.Enabled)
+        {
+            // No listener: nothing to record, and no tags to build.
+            return;
+        }
+
         var tags = new TagList
         {
             { "db.system.name", dbSystem },
@@ -103,10 +114,6 @@ internal sealed class CommandTelemetry(ILogger logger, TimeSpan? slowCommandThre
 
         StoreMetrics.Commands.Add(1, tags);
         StoreMetrics.Duration.Record((double)elapsed / Stopwatch.Frequency, tags);
-        if (elapsed >= _slowTicks)
-        {
-            StoreLog.SlowCommand(logger, operation, dbSystem, elapsed * 1000.0 / Stopwatch.Frequency, slowCommandThreshold!.Value.TotalMilliseconds, error is null ? "ok" : error.GetType().Name);
-        }
     }
 }
 
