@@ -234,9 +234,6 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
         await _database.NoteCommittedAsync(binding.Connection).ConfigureAwait(false);
     }
 
-    /// <summary>The database the store runs on, for tests that watch which server a call's connection is on.</summary>
-    internal Database Database => _database;
-
     /// <summary>Throws when the store a transaction was begun on has been disposed.</summary>
     internal void ThrowIfParentDisposed() => (_parent ?? this).ThrowIfDisposed();
 
