@@ -20,8 +20,8 @@ public abstract class KeySetBenchmark : DatabaseBenchmark
 
     protected List<(Guid Uid, Guid Group, Guid Portfolio)> Memberships { get; } = [];
 
-    [GlobalSetup]
-    public async Task GlobalSetupAsync()
+    /// <summary>Opens the database and seeds it; each class's global setup calls it first.</summary>
+    protected async Task SeedAsync()
     {
         await OpenDatabaseAsync();
         GroupUids = await Database.SeedRowsAsync("portfolio_group", "keyset-group", Existing);
@@ -112,7 +112,7 @@ public class KeySetReads : KeySetBenchmark
     [GlobalSetup]
     public async Task SetUpKeysAsync()
     {
-        await GlobalSetupAsync();
+        await SeedAsync();
         _groupKeys = KeysWith(GroupUids);
         _portfolioKeys = KeysWith(PortfolioUids.Take(Existing).ToArray());
         (_groupSet, _portfolioSet) = (Set(_groupKeys), Set(_portfolioKeys));
@@ -200,7 +200,7 @@ public class KeySetDeletes : KeySetBenchmark
     [GlobalSetup]
     public async Task SetUpKeysAsync()
     {
-        await GlobalSetupAsync();
+        await SeedAsync();
         _deleted = Memberships.Take(Existing).ToList();
         _membershipKeys = KeysWith(_deleted.Select(m => m.Uid).ToArray());
         _portfolioKeys = KeysWith(_deleted.Select(m => m.Portfolio).ToArray());

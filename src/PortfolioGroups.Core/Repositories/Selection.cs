@@ -203,17 +203,23 @@ internal static class Selection
         if (groups.Any.IsGiven)
         {
             // The named groups' memberships, each portfolio once, in portfolio order: SQLite walks
-            // the set it collects in order and looks each portfolio up; PostgreSQL semi-joins.
-            sql += NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds") is { } any
-                ? $" AND p.uid IN (SELECT m.portfolio_uid FROM {any} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)"
-                : " AND 1 = 0";
+            // the set it collects in order and looks each portfolio up; PostgreSQL semi-joins. A
+            // few groups are named one by one, so PostgreSQL sees each and estimates its size.
+            sql += groups.Any.IsEmpty ? " AND 1 = 0"
+                : AllCount(groups.Any) <= MaxGroupsAsExists
+                    ? $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({string.Join(", ", Refs(database, groups.Any, "@anyUids", "@anyIds"))}))"
+                    : $" AND p.uid IN (SELECT m.portfolio_uid FROM {NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds")} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)";
         }
 
         if (groups.None.IsGiven && !groups.None.IsEmpty)
         {
-            // The named groups are found once (joined, so only those that exist); then each
-            // portfolio is one index lookup per group in the membership's (group, portfolio) key.
-            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({NamedGroups(database, groups.None, "@noneUids", "@noneIds")}))";
+            // An anti-join: each portfolio is one index lookup per named group in the membership's
+            // (group, portfolio) key. A few groups are named one by one (what a hand-written query
+            // does); more are found once, joined, so only those that exist.
+            var none = AllCount(groups.None) <= MaxGroupsAsExists
+                ? string.Join(", ", Refs(database, groups.None, "@noneUids", "@noneIds"))
+                : NamedGroups(database, groups.None, "@noneUids", "@noneIds");
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({none}))";
         }
 
         return new GroupJoin(join, sql, driver);
@@ -253,20 +259,22 @@ internal static class Selection
     /// </summary>
     private static (string Join, string Where) InAllFromSmallest(Database database, KeySet keys)
     {
-        var refs = new List<string>();
-        for (var i = 0; i < (keys.Uids?.Count ?? 0); i++)
-        {
-            refs.Add(database.SetElement("@allUids", i));
-        }
-
-        for (var i = 0; i < (keys.UniqueIdentifiers?.Count ?? 0); i++)
-        {
-            refs.Add($"(SELECT uid FROM {database.Group} WHERE unique_identifier = {database.SetElement("@allIds", i)})");
-        }
-
+        var refs = Refs(database, keys, "@allUids", "@allIds");
         var join = $" JOIN {database.Membership} m0 ON m0.portfolio_uid = p.uid";
         if (refs.Count == 1)
         {
+            return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
+        }
+
+        if (database.EstimatesEachValue)
+        {
+            // The planner sees each group and estimates its members from the column's statistics:
+            // the hand-written self-join, driven from the group it finds smallest.
+            for (var i = 1; i < refs.Count; i++)
+            {
+                join += $" JOIN {database.Membership} m{i} ON m{i}.portfolio_uid = m0.portfolio_uid AND m{i}.portfolio_group_uid = {refs[i]}";
+            }
+
             return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
         }
 
@@ -285,6 +293,27 @@ internal static class Selection
         }
 
         return (join, where);
+    }
+
+    /// <summary>
+    /// Each group reference of a set as a value fixed for the statement: a uid as the set's
+    /// element (an unknown one has no membership), an identifier resolved through the group table
+    /// (an unknown one gives NULL, which equals nothing).
+    /// </summary>
+    private static List<string> Refs(Database database, KeySet keys, string uids, string ids)
+    {
+        var refs = new List<string>();
+        for (var i = 0; i < (keys.Uids?.Count ?? 0); i++)
+        {
+            refs.Add(database.SetElement(uids, i));
+        }
+
+        for (var i = 0; i < (keys.UniqueIdentifiers?.Count ?? 0); i++)
+        {
+            refs.Add($"(SELECT uid FROM {database.Group} WHERE unique_identifier = {database.SetElement(ids, i)})");
+        }
+
+        return refs;
     }
 
     /// <summary>

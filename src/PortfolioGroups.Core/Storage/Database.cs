@@ -203,6 +203,13 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public abstract string InSet(string column, string parameter);
 
     /// <summary>
+    /// Whether the planner estimates how many rows a value fixed for the statement (such as
+    /// <see cref="SetElement"/>) matches from the column's statistics, so a join of a few named
+    /// groups can be left to it (PostgreSQL); where not (SQLite), the statement picks the order.
+    /// </summary>
+    public abstract bool EstimatesEachValue { get; }
+
+    /// <summary>
     /// A FROM item aliased <paramref name="alias"/> with one row per element of the set passed as
     /// <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>), its value
     /// in the column <c>value</c>, for a statement to join its tables to. Joining the set lets the

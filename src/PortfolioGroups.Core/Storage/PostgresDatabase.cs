@@ -133,6 +133,9 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string KeepSubquery => " OFFSET 0";
 
+    // The most common values of portfolio_group_uid and their frequencies, per value.
+    public override bool EstimatesEachValue => true;
+
     public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
 
     public override string Contains(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";

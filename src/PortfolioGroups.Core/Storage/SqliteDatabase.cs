@@ -270,6 +270,9 @@ internal sealed partial class SqliteDatabase : Database
     // SQLite takes an OFFSET only after a LIMIT; -1 is no limit.
     public override string KeepSubquery => " LIMIT -1 OFFSET 0";
 
+    // sqlite_stat1 holds the average rows per group, not each group's.
+    public override bool EstimatesEachValue => false;
+
     public override string JsonValue(string parameter) => parameter;
 
     public override string Contains(string column, string parameter) => $"{ContainsFunction}({column}, {parameter})";
