@@ -134,7 +134,12 @@ internal static class BulkLoad
     /// </summary>
     public static Task<int> DeleteNamedAsync(Database db, string physicalTable, string metaTable, string operation, KeySet keys, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {physicalTable} WHERE {Selection.Named(db, keys, physicalTable, "uid", "@uids", "@ids")}";
+        if (Selection.NamedRows(db, keys, physicalTable, "@uids", "@ids") is not { } named)
+        {
+            return Task.FromResult(0);
+        }
+
+        var sql = db.DeleteJoined(physicalTable, named);
         return db.RunAsync(
             operation,
             new ErrorContext(metaTable),

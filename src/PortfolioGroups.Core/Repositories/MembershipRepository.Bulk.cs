@@ -30,15 +30,6 @@ internal sealed partial class MembershipRepository
             new("portfolio_id", TempColumnKind.Text),
         ]);
 
-    // The input with both sides resolved (null where no row matches), from one statement: every
-    // later statement works from the same resolution, whatever commits meanwhile. Unique on the
-    // resolved pair, so each pair is there once (its first occurrence); an unresolved row (a null
-    // side) never conflicts, and stays for the missing-reference report.
-    private static readonly TempTable ResolvedPairs = new(
-        "portfoliogroups_bulk_pairs_resolved",
-        [.. Pairs.Columns, new("g", TempColumnKind.Uuid), new("p", TempColumnKind.Uuid)],
-        UniqueKey: ["g", "p"]);
-
     /// <summary>
     /// Adds the membership of every pair, in one transaction; duplicates in the input count once.
     /// When a reference names no row, nothing is written and the record lists the missing ones.
@@ -94,10 +85,7 @@ internal sealed partial class MembershipRepository
             (pair, position) =>
             {
                 byIdentifier |= pair.Group.UniqueIdentifier is not null || pair.Portfolio.UniqueIdentifier is not null;
-                if (!byIdentifier)
-                {
-                    repeats.Add(pair.Group.Uid!.Value, pair.Portfolio.Uid!.Value);
-                }
+                repeats.Add(pair);
 
                 return PairRow(pair, position);
             },
@@ -106,9 +94,10 @@ internal sealed partial class MembershipRepository
 
         // Two ways to the same write. Pairs named by uid go straight from the input into the table:
         // the foreign keys find a missing row (only a new pair can name one), and only then is the
-        // missing-reference report run. Pairs named by unique identifier are resolved to uids first.
+        // missing-reference report run. Pairs named by unique identifier are resolved in the same
+        // INSERT, joined to the tables' unique-identifier indexes: no second temporary table.
         var written = byIdentifier
-            ? await InsertResolvedAsync(tx, group?.Key, cancellationToken).ConfigureAwait(false)
+            ? await InsertResolvedAsync(tx, group?.Key, rows, repeats.MayRepeat, cancellationToken).ConfigureAwait(false)
             : await InsertByUidAsync(tx, group?.Key, rows, repeats.MayRepeat, cancellationToken).ConfigureAwait(false);
         if (written.Missing.Count > 0)
         {
@@ -119,8 +108,28 @@ internal sealed partial class MembershipRepository
         var removed = 0;
         if (group is { Replace: true } replaced)
         {
-            var delete = $"DELETE FROM {db.Membership} WHERE portfolio_group_uid = @group AND portfolio_uid IN ("
-                         + $"SELECT portfolio_uid FROM {db.Membership} WHERE portfolio_group_uid = @group EXCEPT SELECT {written.Portfolio} FROM {written.Source})";
+            // An anti-join: each of the group's memberships is looked up in the input. Written as
+            // `IN (... EXCEPT ...)`, PostgreSQL planned a nested loop over the temporary table it
+            // had no statistics for (it never analyzes one by itself) and took minutes for 100,000
+            // pairs; with the table analyzed, the anti-join hashes the input once. SQLite builds an
+            // automatic index on the input for the lookups.
+            if (db.AnalyzeTempTable(Pairs) is { } analyze)
+            {
+                await tx.RunAsync(
+                    "portfolio_group_membership.bulk_analyze",
+                    ErrorContext.Read,
+                    c => c.ExecuteAsync(analyze, transaction: tx.Transaction),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            var input = db.TempTableName(Pairs);
+            var delete = $"DELETE FROM {db.Membership} AS d WHERE d.portfolio_group_uid = @group "
+                         + $"AND NOT EXISTS (SELECT 1 FROM {input} s WHERE s.portfolio_uid = d.portfolio_uid)";
+            if (byIdentifier)
+            {
+                delete += $" AND NOT EXISTS (SELECT 1 FROM {input} s JOIN {db.Portfolio} x ON x.unique_identifier = s.portfolio_id WHERE x.uid = d.portfolio_uid)";
+            }
+
             removed = await tx.RunAsync(
                 "portfolio_group_membership.bulk_replace",
                 new ErrorContext(Table),
@@ -163,7 +172,7 @@ internal sealed partial class MembershipRepository
                 throw; // not a missing reference after all: the translated error stands
             }
 
-            return new PairsWritten(input, "portfolio_uid", 0, 0, missing);
+            return new PairsWritten(0, 0, missing);
         }
 
         var distinct = rows;
@@ -177,41 +186,60 @@ internal sealed partial class MembershipRepository
                 cancellationToken).ConfigureAwait(false)).Count;
         }
 
-        return new PairsWritten(input, "portfolio_uid", added, distinct, []);
+        return new PairsWritten(added, distinct, []);
     }
 
     /// <summary>
-    /// Pairs that name a side by unique identifier: one statement resolves every row (by uid or
-    /// identifier) into a second temporary table, unique on the resolved pair, from one snapshot;
-    /// the missing references are reported from it, or its pairs are inserted.
+    /// Pairs that name a side by unique identifier: like <see cref="InsertByUidAsync"/>, one
+    /// <c>INSERT ... SELECT</c> from the input after a savepoint, the identifiers resolved in the
+    /// same statement (a side named by uid goes in as given, for the foreign key to check). An
+    /// identifier that names no row leaves its side NULL, which the table refuses (a not-null
+    /// violation, which the library does not translate: the report below replaces it): the insert
+    /// alone is undone, and the missing references are reported from the input. The distinct
+    /// pairs are counted only when some pair was not added and <paramref name="mayRepeat"/>.
     /// </summary>
-    private async Task<PairsWritten> InsertResolvedAsync(WriteTransaction tx, RowKey? group, CancellationToken cancellationToken)
+    private async Task<PairsWritten> InsertResolvedAsync(WriteTransaction tx, RowKey? group, long rows, bool mayRepeat, CancellationToken cancellationToken)
     {
-        await tx.CreateTempTableAsync(ResolvedPairs, cancellationToken).ConfigureAwait(false);
         var input = db.TempTableName(Pairs);
-        var resolved = db.TempTableName(ResolvedPairs);
-
-        var resolve = $"INSERT INTO {resolved} ({ResolvedPairs.ColumnList}) "
-                      + $"SELECT {string.Join(", ", Pairs.Columns.Select(c => "t." + c.Name))}, coalesce(gu.uid, gi.uid), coalesce(pu.uid, pi.uid) FROM {input} t "
-                      + $"LEFT JOIN {db.Group} gu ON gu.uid = t.group_uid LEFT JOIN {db.Group} gi ON gi.unique_identifier = t.group_id "
-                      + $"LEFT JOIN {db.Portfolio} pu ON pu.uid = t.portfolio_uid LEFT JOIN {db.Portfolio} pi ON pi.unique_identifier = t.portfolio_id "
-                      + "WHERE true ORDER BY t.pos ON CONFLICT (g, p) DO NOTHING";
-        var resolvedRows = await tx.RunAsync(
-            "portfolio_group_membership.bulk_resolve",
-            ErrorContext.Read,
-            c => c.ExecuteAsync(resolve, transaction: tx.Transaction),
-            cancellationToken).ConfigureAwait(false);
-
-        var missing = await MissingAsync(tx, resolved, "t.g IS NULL", "t.p IS NULL", cancellationToken).ConfigureAwait(false);
-        if (missing.Count > 0)
+        var resolved = $"FROM {input} t LEFT JOIN {db.Group} gi ON gi.unique_identifier = t.group_id "
+                       + $"LEFT JOIN {db.Portfolio} pi ON pi.unique_identifier = t.portfolio_id";
+        const string Group = "coalesce(t.group_uid, gi.uid)";
+        const string Portfolio = "coalesce(t.portfolio_uid, pi.uid)";
+        const string Savepoint = "portfoliogroups_bulk_insert";
+        await tx.SavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+        long added;
+        try
         {
-            return new PairsWritten(resolved, "p", 0, 0, missing);
+            added = await InsertAsync(tx, $"SELECT t.uid, {Group}, {Portfolio} {resolved}", group, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RowNotFoundException or InvalidValueException or System.Data.Common.DbException)
+        {
+            await tx.RollbackToSavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            var missing = await MissingAsync(tx, input, Unknown("group", db.Group), Unknown("portfolio", db.Portfolio), cancellationToken).ConfigureAwait(false);
+            if (missing.Count == 0)
+            {
+                throw; // not a missing reference after all: the translated error stands
+            }
+
+            return new PairsWritten(0, 0, missing);
         }
 
-        // Every row resolved, so each one is a distinct pair. A pair already present is left alone;
-        // a side deleted since the resolve fails the insert's foreign key: a RowNotFoundException.
-        var added = await InsertAsync(tx, $"SELECT uid, g, p FROM {resolved}", group, cancellationToken).ConfigureAwait(false);
-        return new PairsWritten(resolved, "p", added, resolvedRows, []);
+        var distinct = rows;
+        if (added < rows && mayRepeat)
+        {
+            var countSql = $"SELECT count(*) AS count FROM (SELECT DISTINCT {Group} AS g, {Portfolio} AS p {resolved}) d";
+            distinct = (await tx.RunAsync(
+                "portfolio_group_membership.bulk_count",
+                ErrorContext.Read,
+                c => c.QuerySingleAsync<CountRecord>(countSql, transaction: tx.Transaction),
+                cancellationToken).ConfigureAwait(false)).Count;
+        }
+
+        return new PairsWritten(added, distinct, []);
+
+        static string Unknown(string side, string table) =>
+            $"(t.{side}_uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.uid = t.{side}_uid)) "
+            + $"OR (t.{side}_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.unique_identifier = t.{side}_id))";
     }
 
     /// <summary>Inserts the pairs <paramref name="select"/> reads (uid, group uid, portfolio uid), leaving those present alone; returns the rows added.</summary>
@@ -259,18 +287,19 @@ internal sealed partial class MembershipRepository
     }
 
     /// <summary>
-    /// What a bulk insert did: the table its pairs were read from and that table's portfolio
-    /// column (for a replace's delete), the rows added, the distinct pairs of the input, and the
-    /// missing references (then nothing was added).
+    /// What a bulk insert did: the rows added, the distinct pairs of the input, and the missing
+    /// references (then nothing was added).
     /// </summary>
-    private sealed record PairsWritten(string Source, string Portfolio, long Added, long Distinct, IReadOnlyList<MissingRecord> Missing);
+    private sealed record PairsWritten(long Added, long Distinct, IReadOnlyList<MissingRecord> Missing);
 
     /// <summary>
-    /// Watches a by-uid input as it streams for a pair that may occur twice, so that the count of
+    /// Watches an input as it streams for a pair that may occur twice, so that the count of
     /// distinct pairs (a statement over the whole input) runs only when one might: a set of 64-bit
-    /// hashes of the pairs seen. A repeated hash (a repeated pair, or a collision: about one chance
-    /// in 10^7 at 500,000 pairs) says "may repeat"; so does an input longer than
-    /// <see cref="Watched"/> pairs, where the set stops growing (10-20 MB at the limit).
+    /// hashes of the pairs as named. A repeated hash (a repeated pair, or a collision: about one
+    /// chance in 10^7 at 500,000 pairs) says "may repeat"; so does an input longer than
+    /// <see cref="Watched"/> pairs, where the set stops growing (10-20 MB at the limit), and an
+    /// input that names one side's rows both by uid and by unique identifier, where one row can
+    /// hide under two names. Within one kind of name, different names are different rows.
     /// </summary>
     private sealed class RepeatWatch
     {
@@ -278,33 +307,54 @@ internal sealed partial class MembershipRepository
         public const int Watched = 500_000;
 
         private HashSet<ulong>? _seen = [];
+        private int _groupKinds;
+        private int _portfolioKinds;
 
         /// <summary>True once some pair may have been seen twice.</summary>
         public bool MayRepeat => _seen is null;
 
-        public void Add(Guid group, Guid portfolio)
+        public void Add(PairKeys pair)
         {
             if (_seen is null)
             {
                 return;
             }
 
-            if (_seen.Count == Watched || !_seen.Add(Hash(group, portfolio)))
+            _groupKinds |= pair.Group.Uid is null ? 2 : 1;
+            _portfolioKinds |= pair.Portfolio.Uid is null ? 2 : 1;
+            if (_groupKinds == 3 || _portfolioKinds == 3 || _seen.Count == Watched || !_seen.Add(Hash(Half(pair.Group), Half(pair.Portfolio))))
             {
                 _seen = null;
             }
         }
 
-        // Each uid's two halves, each multiplied by its own odd constant (a bijection) and mixed by
-        // the SplitMix64 finalizer: distinct pairs collide about as often as random 64-bit values.
-        private static ulong Hash(Guid group, Guid portfolio)
+        // A uid's two halves, or a unique identifier's 128-bit FNV-1a hash (the kinds never meet:
+        // a side of mixed kinds stops the watch).
+        private static (ulong, ulong) Half(RowKey key)
         {
-            Span<ulong> halves = stackalloc ulong[4];
-            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves);
-            group.TryWriteBytes(bytes[..16]);
-            portfolio.TryWriteBytes(bytes[16..]);
-            var h = (halves[0] * 0x9E3779B97F4A7C15UL) ^ (halves[1] * 0xC2B2AE3D27D4EB4FUL)
-                    ^ (halves[2] * 0x165667B19E3779F9UL) ^ (halves[3] * 0xD6E8FEB86659FD93UL);
+            if (key.Uid is { } uid)
+            {
+                Span<ulong> halves = stackalloc ulong[2];
+                uid.TryWriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves));
+                return (halves[0], halves[1]);
+            }
+
+            ulong a = 0xCBF29CE484222325UL, b = 0x84222325CBF29CE4UL;
+            foreach (var c in key.UniqueIdentifier!)
+            {
+                a = (a ^ c) * 0x100000001B3UL;
+                b = (b ^ c) * 0x100000001B3UL + 1;
+            }
+
+            return (a, b);
+        }
+
+        // Each half multiplied by its own odd constant (a bijection) and mixed by the SplitMix64
+        // finalizer: distinct pairs collide about as often as random 64-bit values.
+        private static ulong Hash((ulong A, ulong B) group, (ulong A, ulong B) portfolio)
+        {
+            var h = (group.A * 0x9E3779B97F4A7C15UL) ^ (group.B * 0xC2B2AE3D27D4EB4FUL)
+                    ^ (portfolio.A * 0x165667B19E3779F9UL) ^ (portfolio.B * 0xD6E8FEB86659FD93UL);
             h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
             h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
             return h ^ (h >> 31);

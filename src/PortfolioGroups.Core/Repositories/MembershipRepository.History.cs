@@ -173,13 +173,13 @@ internal sealed partial class MembershipRepository
             if (keys.Uids is { Count: > 0 })
             {
                 var reference = withReference ? $", 'u' || {db.UidText("k.value")} AS reference" : "";
-                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.SetRows(uids, "k")} JOIN {db.MembershipHistory} h ON h.portfolio_group_uid = k.value WHERE {InForce("@asOf")}{bound}");
+                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.KeyRows(uids, "k")} JOIN {db.MembershipHistory} h ON h.portfolio_group_uid = k.value WHERE {InForce("@asOf")}{bound}");
             }
 
             if (keys.UniqueIdentifiers is { Count: > 0 })
             {
                 var reference = withReference ? ", 'i' || k.value AS reference" : "";
-                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.SetRows(ids, "k")} JOIN {db.MembershipHistory} h ON h.group_unique_identifier = k.value WHERE {InForce("@asOf")}{bound}");
+                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.KeyRows(ids, "k")} JOIN {db.MembershipHistory} h ON h.group_unique_identifier = k.value WHERE {InForce("@asOf")}{bound}");
             }
 
             return branches.Count == 0

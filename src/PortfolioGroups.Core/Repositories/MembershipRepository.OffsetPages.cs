@@ -48,8 +48,10 @@ internal sealed partial class MembershipRepository
     /// </summary>
     public Task<int> BulkDeleteAsync(KeySet uids, KeySet groups, KeySet portfolios, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Membership} WHERE uid IN (SELECT uid FROM {db.Membership} WHERE {db.InKeySet("uid", "@uids")} "
-                  + $"UNION SELECT uid FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)})";
+        var sql = db.DeleteJoined(
+            db.Membership,
+            $"(SELECT t.uid FROM {db.KeyRows("@uids", "k")} JOIN {db.Membership} t ON t.uid = k.value "
+            + $"UNION SELECT uid FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)})");
         return db.RunAsync(
             "portfolio_group_membership.bulk_delete",
             new ErrorContext(Table),

@@ -210,7 +210,12 @@ internal sealed partial class MembershipRepository(Database db)
     /// <summary>Deletes memberships by uid, in one statement.</summary>
     public Task<int> BulkDeleteAsync(KeySet uids, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Membership} WHERE {db.InSet("uid", "@uids")}";
+        if (Selection.NamedRows(db, uids, db.Membership, "@uids", "@ids") is not { } named)
+        {
+            return Task.FromResult(0);
+        }
+
+        var sql = db.DeleteJoined(db.Membership, named);
         return db.RunAsync(
             "portfolio_group_membership.bulk_delete",
             new ErrorContext(Table),

@@ -13,7 +13,7 @@ internal sealed partial class PortfolioGroupRepository
     public async Task<IReadOnlyList<FoundGroupRecord>> FindForDeleteAsync(KeySet uids, CancellationToken cancellationToken)
     {
         var sql = $"SELECT g.uid, (SELECT count(*) FROM {db.Membership} m WHERE m.portfolio_group_uid = g.uid) AS membership_count "
-                  + $"FROM {db.Group} g WHERE {db.InKeySet("g.uid", "@uids")}";
+                  + $"FROM {db.KeyRows("@uids", "k")} JOIN {db.Group} g ON g.uid = k.value";
         var rows = await db.RunAsync(
             "portfolio_group.bulk_delete_preflight",
             ErrorContext.Read,
@@ -29,7 +29,7 @@ internal sealed partial class PortfolioGroupRepository
     /// </summary>
     public Task<(bool Committed, IReadOnlyCollection<Guid> Found)> DeleteAllOrNoneAsync(KeySet uids, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Group} WHERE {db.InKeySet("uid", "@uids")} RETURNING uid";
+        var sql = db.DeleteJoined(db.Group, Selection.NamedRows(db, uids, db.Group, "@uids", "@ids")!, returnUids: true);
         return db.InTransactionAsync<(bool, IReadOnlyCollection<Guid>)>(
             async tx =>
             {

@@ -15,9 +15,12 @@ internal sealed partial class PortfolioGroupRepository
     /// </summary>
     public Task<BulkDeleteCountRecord> CountBulkDeleteAsync(KeySet keys, CancellationToken cancellationToken)
     {
-        var named = Selection.Named(db, keys, db.Group, "uid", "@uids", "@ids");
-        var sql = $"SELECT (SELECT count(*) FROM {db.Group} WHERE {named}) AS group_count, "
-                  + $"(SELECT count(*) FROM {db.Membership} WHERE portfolio_group_uid IN (SELECT uid FROM {db.Group} WHERE {named})) AS membership_count";
+        // The named groups joined to the group table, each with its members counted in the
+        // membership's (group, portfolio) index: only the groups found are read.
+        var named = Selection.NamedRows(db, keys, db.Group, "@uids", "@ids") ?? $"(SELECT uid FROM {db.Group} WHERE 1 = 0)";
+        var sql = "SELECT count(*) AS group_count, CAST(coalesce(sum(c.members), 0) AS bigint) AS membership_count FROM ("
+                  + $"SELECT (SELECT count(*) FROM {db.Membership} m WHERE m.portfolio_group_uid = g.uid) AS members "
+                  + $"FROM {named} AS n JOIN {db.Group} g ON g.uid = n.uid) c";
         return db.RunAsync(
             "portfolio_group.bulk_delete_preflight",
             ErrorContext.Read,

@@ -135,7 +135,7 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, string? displayName, PageQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Group, "g");
-        var sql = Selection.FilterPage($"SELECT {Columns("g.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName, joined)}", joined, Columns(), page, "g.uid");
+        var sql = Selection.FilterPage(db, $"SELECT {Columns("g.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Group, search, displayName, joined)}", joined, Columns(), page, "g.uid");
         var rows = await db.RunAsync(
             "portfolio_group.filter",
             ErrorContext.Read,

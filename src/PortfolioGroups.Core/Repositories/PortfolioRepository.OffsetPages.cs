@@ -10,9 +10,11 @@ internal sealed partial class PortfolioRepository
     public async Task<OffsetPage<PortfolioRecord>> FilterPageAsync(KeySet keys, string? search, GroupConditions groups, OffsetQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
+        var inGroups = Selection.InGroups(db, groups, paged: false);
+        from += inGroups.Join;
         var where = Selection.NamedOrSearched(db, keys, db.Portfolio, null, joined: joined)
                     + (search is null ? "" : " AND " + OffsetPageSql.Searched(db, "p."))
-                    + Selection.InGroups(db, groups, paged: false);
+                    + inGroups.Where;
         var sql = OffsetPageSql.Build(
             $"SELECT {Columns("p.")} FROM {from} WHERE {where}",
             $"SELECT count(*) FROM {from} WHERE {where}",

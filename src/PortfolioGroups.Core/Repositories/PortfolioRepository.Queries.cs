@@ -10,7 +10,9 @@ internal sealed partial class PortfolioRepository
     public IAsyncEnumerable<PortfolioRecord> StreamAsync(KeySet keys, string? search, GroupConditions groups, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
-        var sql = $"SELECT {Columns("p.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{Selection.InGroups(db, groups, paged: false)} ORDER BY p.uid";
+        var inGroups = Selection.InGroups(db, groups, paged: false);
+        var sql = $"SELECT {Columns("p.")} FROM {from}{inGroups.Join} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{inGroups.Where} "
+                  + $"ORDER BY {inGroups.OrderColumn ?? "p.uid"}";
         var parameters = Selection.PortfolioFilterParameters(db, keys, search, groups, page: null);
         return db.StreamAsync("portfolio.stream", c => c.QueryUnbufferedAsync<PortfolioRecord>(sql, parameters), cancellationToken);
     }

@@ -75,12 +75,18 @@ internal sealed partial class PortfolioRepository(Database db)
     public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, GroupConditions groups, PageQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
+        var inGroups = Selection.InGroups(db, groups, paged: page.After is not null);
+
+        // A group join orders the portfolios by its own portfolio column (the membership index's
+        // order); both sides of the join key are bounded by the cursor.
         var sql = Selection.FilterPage(
-            $"SELECT {Columns("p.")} FROM {from} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{Selection.InGroups(db, groups, paged: page.After is not null)}",
+            db,
+            $"SELECT {Columns("p.")} FROM {from}{inGroups.Join} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{inGroups.Where}",
             joined,
             Columns(),
             page,
-            "p.uid");
+            inGroups.OrderColumn ?? "p.uid",
+            inGroups.OrderColumn is null ? [] : ["p.uid"]);
         var rows = await db.RunAsync(
             "portfolio.filter",
             ErrorContext.Read,

@@ -54,47 +54,74 @@ internal sealed record GroupConditions(KeySet All, KeySet Any, KeySet None)
 /// that go with them. Each piece uses fixed parameter names, so a statement's parameters are one
 /// fixed object whatever the filter (a piece left out leaves its parameter null and unused).
 /// </summary>
+/// <summary>
+/// What <see cref="Selection.InGroups"/> adds to a portfolio filter: a join for its FROM, SQL
+/// for its WHERE, and the column the join orders the portfolios by (null when it adds no join).
+/// </summary>
+internal sealed record GroupJoin(string Join, string Where, string? OrderColumn);
+
 internal static class Selection
 {
     /// <summary>
     /// True for rows (through <paramref name="uidColumn"/>) the set names: its uids
-    /// (<paramref name="uids"/>) or its unique identifiers resolved in <paramref name="table"/>
-    /// (<paramref name="ids"/>). Each side of the set is one parameter, whatever its size.
+    /// (<paramref name="uids"/>) or its unique identifiers (<paramref name="ids"/>), each side
+    /// joined to <paramref name="table"/>, so only the rows found are collected (never a filter
+    /// over the parameter). Each side of the set is one parameter, whatever its size.
     /// </summary>
     public static string Named(Database database, KeySet keys, string table, string uidColumn, string uids, string ids)
     {
-        var byUid = keys.Uids is { Count: > 0 };
-        var byId = keys.UniqueIdentifiers is { Count: > 0 };
-        if (byUid && byId)
+        var parts = new List<string>();
+        if (keys.Uids is { Count: > 0 })
         {
-            // Not an OR of the two: PostgreSQL would test the uids as a filter, one by one, on every row.
-            return $"{uidColumn} IN (SELECT uid FROM {table} t WHERE {database.InKeySet("uid", uids)} "
-                   + $"UNION ALL SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", ids)})";
+            parts.Add($"SELECT t.uid FROM {database.KeyRows(uids, "k")} JOIN {table} t ON t.uid = k.value");
         }
 
-        return byUid ? database.InKeySet(uidColumn, uids)
-            : byId ? $"{uidColumn} IN (SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", ids)})"
-            : "1 = 0";
+        if (keys.UniqueIdentifiers is { Count: > 0 })
+        {
+            parts.Add($"SELECT t.uid FROM {database.KeyRows(ids, "k")} JOIN {table} t ON t.unique_identifier = k.value");
+        }
+
+        // UNION ALL: a row named both ways is in the result of IN once whatever the subquery holds.
+        return parts.Count == 0 ? "1 = 0" : $"{uidColumn} IN ({string.Join(" UNION ALL ", parts)})";
+    }
+
+    /// <summary>
+    /// A FROM item (a derived table with a <c>uid</c> column) holding the uid of every row the set
+    /// names, each once: its uids as given (whether a row has them is for the join that uses it to
+    /// find) and the uids of the rows of <paramref name="table"/> its unique identifiers name.
+    /// Null when the set names nothing.
+    /// </summary>
+    public static string? NamedRows(Database database, KeySet keys, string table, string uids, string ids)
+    {
+        var parts = new List<string>();
+        if (keys.Uids is { Count: > 0 })
+        {
+            parts.Add($"SELECT k.value AS uid FROM {database.KeyRows(uids, "k")}");
+        }
+
+        if (keys.UniqueIdentifiers is { Count: > 0 })
+        {
+            parts.Add($"SELECT t.uid FROM {database.KeyRows(ids, "k")} JOIN {table} t ON t.unique_identifier = k.value");
+        }
+
+        // The guard makes each side distinct; UNION (not UNION ALL) counts a row named both ways once.
+        return parts.Count == 0 ? null : "(" + string.Join(" UNION ", parts) + ")";
     }
 
     /// <summary>
     /// The FROM clause of a portfolio or group filter: <paramref name="table"/> aliased
-    /// <paramref name="alias"/>, joined to the set's uids (as <c>k(uid)</c>) where the database
-    /// reads a set as rows (PostgreSQL) and the set has uids; <c>Joined</c> says whether the join
-    /// already selects the named rows, for <see cref="NamedOrSearched"/> and <see cref="FilterPage"/>.
-    /// With unique identifiers too, the join is to the union of both sides (each row once).
+    /// <paramref name="alias"/>, joined to the uids the set names (as <c>k(uid)</c>) when the set
+    /// names some; <c>Joined</c> says whether the join already selects the named rows, for
+    /// <see cref="NamedOrSearched"/> and <see cref="FilterPage"/>.
     /// </summary>
     public static (string From, bool Joined) FilterFrom(Database database, KeySet keys, string table, string alias)
     {
-        if (keys.Uids is not { Count: > 0 } || database.UidSetRows("@uids") is not { } uids)
+        if (NamedRows(database, keys, table, "@uids", "@ids") is not { } named)
         {
             return ($"{table} {alias}", false);
         }
 
-        var set = keys.UniqueIdentifiers is { Count: > 0 }
-            ? $"(SELECT {uids} UNION SELECT uid FROM {table} t WHERE {database.InSet("unique_identifier", "@ids")})"
-            : uids;
-        return ($"{table} {alias} JOIN {set} AS k(uid) ON k.uid = {alias}.uid", true);
+        return ($"{table} {alias} JOIN {named} AS k ON k.uid = {alias}.uid", true);
     }
 
     /// <summary>
@@ -106,14 +133,14 @@ internal static class Selection
     /// of a table to find 1,000 named ones: 350 ms, against 80-130 ms for the hash join).
     /// Parameters: @after, @limit.
     /// </summary>
-    public static string FilterPage(string select, bool joined, string columns, PageQuery page, string orderColumn, params string[] boundColumns)
+    public static string FilterPage(Database database, string select, bool joined, string columns, PageQuery page, string orderColumn, params string[] boundColumns)
     {
         if (!joined)
         {
             return select + Page(page, orderColumn, boundColumns);
         }
 
-        return $"SELECT {columns} FROM ({select}{Bound(page, [orderColumn, .. boundColumns, "k.uid"])} OFFSET 0) AS s ORDER BY uid LIMIT @limit";
+        return $"SELECT {columns} FROM ({select}{Bound(page, [orderColumn, .. boundColumns, "k.uid"])}{database.KeepSubquery}) AS s ORDER BY uid LIMIT @limit";
     }
 
     /// <summary>
@@ -143,45 +170,69 @@ internal static class Selection
     }
 
     /// <summary>
-    /// The group conditions of a portfolio filter, as SQL to append to a WHERE over the portfolio
-    /// table aliased <c>p</c> (empty when none is given). A group reference that names no group
-    /// is a group without members: an <c>All</c> condition naming one selects nothing, and it adds
-    /// nothing to <c>Any</c> or <c>None</c>. "In all of" is one <c>EXISTS</c> per group up to
-    /// <see cref="MaxGroupsAsExists"/> groups, a division above. With <paramref name="paged"/>, the
-    /// division is bounded by the cursor too, so a later page does not count earlier portfolios.
+    /// The group conditions of a portfolio filter over the portfolio table aliased <c>p</c>: a
+    /// join to add to its FROM (empty when none), SQL to append to its WHERE (empty when none), and
+    /// the column the page is ordered by and bounded on besides <c>p.uid</c> (null when none).
+    /// The conditions follow the data: "in all of" a few groups walks the membership index of
+    /// the smallest named group and looks each of its portfolios up in the others'; "in any of"
+    /// reads the named groups' memberships; "in none of" is an anti-join per portfolio. A group
+    /// reference that names no group is a group without members: an <c>All</c> condition naming
+    /// one selects nothing, and it adds nothing to <c>Any</c> or <c>None</c>. Above
+    /// <see cref="MaxGroupsAsExists"/> references, "in all of" divides; with <paramref name="paged"/>,
+    /// the division is bounded by the cursor too, so a later page does not count earlier portfolios.
     /// Parameters: @allUids, @allIds, @allUidCount, @allIdCount, @anyUids, @anyIds, @noneUids, @noneIds (and @after).
     /// </summary>
-    public static string InGroups(Database database, GroupConditions groups, bool paged)
+    public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged)
     {
+        var join = "";
         var sql = "";
+        string? driver = null;
         if (groups.All.IsGiven)
         {
-            sql += AllCount(groups.All) <= MaxGroupsAsExists ? InAllAsExists(database, groups.All) : InAllAsDivision(database, groups.All, paged);
+            if (AllCount(groups.All) <= MaxGroupsAsExists)
+            {
+                (join, sql) = InAllFromSmallest(database, groups.All);
+                driver = "m0.portfolio_uid";
+            }
+            else
+            {
+                sql += InAllAsDivision(database, groups.All, paged);
+            }
         }
 
         if (groups.Any.IsGiven)
         {
-            sql += groups.Any.IsEmpty
-                ? " AND 1 = 0"
-                : $" AND EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND {GroupOf("m.portfolio_group_uid", database, groups.Any, "@anyUids", "@anyIds")})";
+            // The named groups' memberships, each portfolio once, in portfolio order: SQLite walks
+            // the set it collects in order and looks each portfolio up; PostgreSQL semi-joins. A
+            // few groups are named one by one, so PostgreSQL sees each and estimates its size.
+            sql += groups.Any.IsEmpty ? " AND 1 = 0"
+                : AllCount(groups.Any) <= MaxGroupsAsExists
+                    ? $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({string.Join(", ", Refs(database, groups.Any, "@anyUids", "@anyIds"))}))"
+                    : $" AND p.uid IN (SELECT m.portfolio_uid FROM {NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds")} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)";
         }
 
         if (groups.None.IsGiven && !groups.None.IsEmpty)
         {
-            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND {GroupOf("m.portfolio_group_uid", database, groups.None, "@noneUids", "@noneIds")})";
+            // An anti-join: each portfolio is one index lookup per named group in the membership's
+            // (group, portfolio) key. A few groups are named one by one (what a hand-written query
+            // does); more are found once, joined, so only those that exist.
+            var none = AllCount(groups.None) <= MaxGroupsAsExists
+                ? string.Join(", ", Refs(database, groups.None, "@noneUids", "@noneIds"))
+                : NamedGroups(database, groups.None, "@noneUids", "@noneIds");
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({none}))";
         }
 
-        return sql;
+        return new GroupJoin(join, sql, driver);
     }
 
     /// <summary>
-    /// The most group references an "in all of" condition writes as one <c>EXISTS</c> each; above
-    /// it, the condition divides. PostgreSQL pulls each <c>EXISTS</c> up into a join and searches
-    /// the orders of all of them: over 100k portfolios and 1,000 groups, planning took about
-    /// 0.6 ms for 2 groups, 1.5 ms for 3, 6-9 ms for 4, 10-18 ms for 5, 25-50 ms for 6 and
-    /// 50-100 ms for 8, while executing stayed under 1 ms. The division plans in under 2 ms for any
-    /// number of groups, but reads every membership of the named groups (70-250 ms there for two
-    /// groups of 50,000 and 33,334 members, against 25-45 ms as two <c>EXISTS</c>).
+    /// The most group references an "in all of" condition walks from the smallest group, with one
+    /// lookup per other reference; above it, the condition divides. PostgreSQL plans each lookup
+    /// it can pull up into a join, and searches the orders of all of them: over 100k portfolios
+    /// and 1,000 groups, planning took about 0.6 ms for 2 groups, 1.5 ms for 3, 6-9 ms for 4,
+    /// 10-18 ms for 5, 25-50 ms for 6 and 50-100 ms for 8, while executing stayed under 1 ms. The
+    /// division plans in under 2 ms for any number of groups, but reads every membership of the
+    /// named groups.
     /// </summary>
     internal const int MaxGroupsAsExists = 4;
 
@@ -189,27 +240,80 @@ internal static class Selection
     internal static int AllCount(KeySet keys) => (keys.Uids?.Count ?? 0) + (keys.UniqueIdentifiers?.Count ?? 0);
 
     /// <summary>
-    /// "In all of" a few groups as one <c>EXISTS</c> per reference, what a hand-written query does:
-    /// PostgreSQL merges the memberships of each group (index order is portfolio order) and stops
-    /// at the page's end. A uid is compared directly (an unknown one has no membership, so nothing
-    /// is selected); an identifier resolves through the group table (an unknown one gives NULL,
-    /// which equals nothing). A group named twice repeats a condition that already holds.
+    /// The most memberships of a group counted to pick the group an "in all of" starts from: the
+    /// count reads the group's range of the (group, portfolio) index, so the choice costs at most
+    /// this many index entries per reference, and a group larger than it is as good a start as
+    /// another.
     /// </summary>
-    private static string InAllAsExists(Database database, KeySet keys)
+    private const int SmallestGroupCountCap = 10_000;
+
+    /// <summary>
+    /// "In all of" a few groups, driven from the smallest: the memberships of the named group with
+    /// the fewest members (counted up to <see cref="SmallestGroupCountCap"/>), aliased <c>m0</c>,
+    /// joined to the portfolio, each looked up in the other groups' (group, portfolio) index.
+    /// That is the hand-written self-join from the smaller group, whichever group it is: it reads
+    /// about as many index entries as the smallest group has members, and in portfolio order, so
+    /// a page stops at its end. A uid is used directly (an unknown one has no membership, so its
+    /// count is 0 and it drives an empty walk); an identifier resolves through the group table
+    /// (an unknown one gives NULL, which equals nothing). Returns the join and the WHERE to add.
+    /// </summary>
+    private static (string Join, string Where) InAllFromSmallest(Database database, KeySet keys)
     {
-        var sql = "";
-        var exists = $" AND EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid = ";
+        var refs = Refs(database, keys, "@allUids", "@allIds");
+        var join = $" JOIN {database.Membership} m0 ON m0.portfolio_uid = p.uid";
+        if (refs.Count == 1)
+        {
+            return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
+        }
+
+        if (database.EstimatesEachValue)
+        {
+            // The planner sees each group and estimates its members from the column's statistics:
+            // the hand-written self-join, driven from the group it finds smallest.
+            for (var i = 1; i < refs.Count; i++)
+            {
+                join += $" JOIN {database.Membership} m{i} ON m{i}.portfolio_uid = m0.portfolio_uid AND m{i}.portfolio_group_uid = {refs[i]}";
+            }
+
+            return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
+        }
+
+        // Computed once for the statement (it refers to no row): the reference with the fewest
+        // members, a NULL reference (an unknown identifier) first, so nothing is read.
+        var named = string.Join(" UNION ALL ", refs.Select(r => $"SELECT {r} AS uid"));
+        var smallest = $"(SELECT r.uid FROM ({named}) r ORDER BY "
+                       + $"(SELECT count(*) FROM (SELECT 1 FROM {database.Membership} c WHERE c.portfolio_group_uid = r.uid LIMIT {SmallestGroupCountCap}) x) LIMIT 1)";
+        var where = $" AND m0.portfolio_group_uid = {smallest}";
+        for (var i = 0; i < refs.Count; i++)
+        {
+            // The driving group holds already; each other is one lookup. The OR also keeps
+            // PostgreSQL from pulling the lookups up into joins whose orders it would search.
+            where += $" AND ({refs[i]} = m0.portfolio_group_uid OR EXISTS (SELECT 1 FROM {database.Membership} m{i + 1} "
+                     + $"WHERE m{i + 1}.portfolio_group_uid = {refs[i]} AND m{i + 1}.portfolio_uid = m0.portfolio_uid))";
+        }
+
+        return (join, where);
+    }
+
+    /// <summary>
+    /// Each group reference of a set as a value fixed for the statement: a uid as the set's
+    /// element (an unknown one has no membership), an identifier resolved through the group table
+    /// (an unknown one gives NULL, which equals nothing).
+    /// </summary>
+    private static List<string> Refs(Database database, KeySet keys, string uids, string ids)
+    {
+        var refs = new List<string>();
         for (var i = 0; i < (keys.Uids?.Count ?? 0); i++)
         {
-            sql += $"{exists}{database.SetElement("@allUids", i)})";
+            refs.Add(database.SetElement(uids, i));
         }
 
         for (var i = 0; i < (keys.UniqueIdentifiers?.Count ?? 0); i++)
         {
-            sql += $"{exists}(SELECT uid FROM {database.Group} WHERE unique_identifier = {database.SetElement("@allIds", i)}))";
+            refs.Add($"(SELECT uid FROM {database.Group} WHERE unique_identifier = {database.SetElement(ids, i)})");
         }
 
-        return sql;
+        return refs;
     }
 
     /// <summary>
@@ -223,43 +327,21 @@ internal static class Selection
         // 160 ms when one group holds every portfolio; a double NOT EXISTS took 270-440 ms.
         var named = NamedGroups(database, keys, "@allUids", "@allIds");
         var bound = paged ? " AND m.portfolio_uid > @after" : "";
-        var sql = $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE {GroupOf("m.portfolio_group_uid", database, keys, "@allUids", "@allIds")}{bound} "
+        var sql = $" AND p.uid IN (SELECT m.portfolio_uid FROM ({named}) n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid{bound} "
                   + $"GROUP BY m.portfolio_uid HAVING count(*) = (SELECT count(*) FROM ({named}) a))";
 
         // Every reference must name a group: one that names none is an empty group.
         if (keys.Uids is { Count: > 0 })
         {
-            sql += $" AND (SELECT count(*) FROM {database.Group} WHERE {database.InKeySet("uid", "@allUids")}) = @allUidCount";
+            sql += $" AND (SELECT count(*) FROM {database.KeyRows("@allUids", "k")} JOIN {database.Group} g ON g.uid = k.value) = @allUidCount";
         }
 
         if (keys.UniqueIdentifiers is { Count: > 0 })
         {
-            sql += $" AND (SELECT count(*) FROM {database.Group} WHERE {database.InSet("unique_identifier", "@allIds")}) = @allIdCount";
+            sql += $" AND (SELECT count(*) FROM {database.KeyRows("@allIds", "k")} JOIN {database.Group} g ON g.unique_identifier = k.value) = @allIdCount";
         }
 
         return sql;
-    }
-
-    /// <summary>
-    /// True when <paramref name="column"/> holds a group the set names: its uids compared directly
-    /// (an unknown uid matches no membership, so no lookup in the group table is needed), its unique
-    /// identifiers resolved in the group table. Inside a per-portfolio EXISTS, the direct comparison
-    /// is what lets PostgreSQL plan the hand-written query's semi-join.
-    /// </summary>
-    public static string GroupOf(string column, Database database, KeySet keys, string uids, string ids)
-    {
-        var parts = new List<string>();
-        if (keys.Uids is { Count: > 0 })
-        {
-            parts.Add(database.InSet(column, uids));
-        }
-
-        if (keys.UniqueIdentifiers is { Count: > 0 })
-        {
-            parts.Add($"{column} IN (SELECT uid FROM {database.Group} WHERE {database.InSet("unique_identifier", ids)})");
-        }
-
-        return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", parts) + ")";
     }
 
     /// <summary>A SELECT of the uids of the groups a set names (each once), for use inside a statement.</summary>
@@ -268,15 +350,15 @@ internal static class Selection
         var parts = new List<string>();
         if (keys.Uids is { Count: > 0 })
         {
-            parts.Add($"SELECT uid FROM {database.Group} WHERE {database.InKeySet("uid", uids)}");
+            parts.Add($"SELECT g.uid FROM {database.KeyRows(uids, "k")} JOIN {database.Group} g ON g.uid = k.value");
         }
 
         if (keys.UniqueIdentifiers is { Count: > 0 })
         {
-            parts.Add($"SELECT uid FROM {database.Group} WHERE {database.InSet("unique_identifier", ids)}");
+            parts.Add($"SELECT g.uid FROM {database.KeyRows(ids, "k")} JOIN {database.Group} g ON g.unique_identifier = k.value");
         }
 
-        // UNION (not OR, not UNION ALL): each side is an index lookup, and a group named both ways counts once.
+        // UNION (not OR, not UNION ALL): each side is a join of the set to the group table's index, and a group named both ways counts once.
         return parts.Count == 0 ? $"SELECT uid FROM {database.Group} WHERE 1 = 0" : string.Join(" UNION ", parts);
     }
 

@@ -205,14 +205,28 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>A set of strings as one parameter value.</summary>
     public abstract object TextSet(IReadOnlyCollection<string> values);
 
-    /// <summary>SQL that is true when <paramref name="column"/> is in the set passed as <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>).</summary>
-    public abstract string InSet(string column, string parameter);
+    /// <summary>
+    /// Whether the planner estimates how many rows a value fixed for the statement (such as
+    /// <see cref="SetElement"/>) matches from the column's statistics, so a join of a few named
+    /// groups can be left to it (PostgreSQL); where not (SQLite), the statement picks the order.
+    /// </summary>
+    public abstract bool EstimatesEachValue { get; }
 
     /// <summary>
-    /// <see cref="InSet"/> for an indexed uid column whose index the statement looks the set up in
-    /// (never as a filter over other rows): PostgreSQL plans a large set there much faster.
+    /// A FROM item aliased <paramref name="alias"/> with one row per element of the set passed as
+    /// <paramref name="parameter"/> (from <see cref="UidSet"/> or <see cref="TextSet"/>), its value
+    /// in the column <c>value</c>, for a statement to join its tables to. Joining the set lets the
+    /// database look each key up in the table's index; a filter <c>IN (SELECT ... parameter)</c>
+    /// first builds a temporary index of the whole set (SQLite), or plans every element (PostgreSQL).
     /// </summary>
-    public virtual string InKeySet(string column, string parameter) => InSet(column, parameter);
+    public abstract string KeyRows(string parameter, string alias);
+
+    /// <summary>
+    /// A DELETE of the rows of <paramref name="table"/> whose <c>uid</c> is among the uids of
+    /// <paramref name="rows"/> (a FROM item with a <c>uid</c> column, each uid once), joined,
+    /// optionally returning the deleted uids.
+    /// </summary>
+    public abstract string DeleteJoined(string table, string rows, bool returnUids = false);
 
     /// <summary>
     /// SQL for the element at zero-based <paramref name="index"/> of the set passed as
@@ -222,18 +236,11 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public abstract string SetElement(string parameter, int index);
 
     /// <summary>
-    /// A FROM item with one row per uid of the set passed as <paramref name="parameter"/> (from
-    /// <see cref="UidSet"/>), for a filter to join its table to; null where the filter selects
-    /// the set with <see cref="InKeySet"/> instead.
+    /// SQL at the end of a subquery that keeps the planner from merging it into the statement
+    /// around it (an <c>OFFSET 0</c>), so its rows are taken first and ordered after.
     /// </summary>
-    public virtual string? UidSetRows(string parameter) => null;
+    public abstract string KeepSubquery { get; }
 
-    /// <summary>
-    /// A FROM item with one row per element of the set passed as <paramref name="parameter"/> (from
-    /// <see cref="UidSet"/> or <see cref="TextSet"/>), aliased <paramref name="alias"/>, whose one
-    /// column is <c>value</c>: for a statement that joins a key set to an index.
-    /// </summary>
-    public abstract string SetRows(string parameter, string alias);
 
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);
@@ -438,6 +445,13 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>The statements that create a temporary table for the current transaction (replacing one left by an earlier call).</summary>
     public abstract string CreateTempTable(TempTable table);
+
+    /// <summary>
+    /// The statement that gathers a filled temporary table's statistics, or null where the planner
+    /// needs none: PostgreSQL never analyzes a temporary table by itself, and plans a join against
+    /// one it believes nearly empty as a nested loop.
+    /// </summary>
+    public virtual string? AnalyzeTempTable(TempTable table) => null;
 
     /// <summary>The statement that drops a temporary table before commit, or null where the database drops it at commit.</summary>
     public abstract string? DropTempTable(TempTable table);

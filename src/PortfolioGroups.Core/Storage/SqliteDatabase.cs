@@ -268,12 +268,22 @@ internal sealed partial class SqliteDatabase : Database
     public override object TextSet(IReadOnlyCollection<string> values) =>
         JsonSerializer.Serialize(values, SqliteJson.Default.IEnumerableString);
 
-    public override string InSet(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+    // json_each is a table-valued function: joined, SQLite reads the array once and looks each
+    // element up in the other table's index (no temporary b-tree of the whole set).
+    public override string KeyRows(string parameter, string alias) => $"json_each({parameter}) AS {alias}";
+
+    // SQLite's DELETE has no join: the subquery joins the set to the table, so only the rows found
+    // (not every key given) are collected before the delete.
+    public override string DeleteJoined(string table, string rows, bool returnUids = false) =>
+        $"DELETE FROM {table} WHERE uid IN (SELECT d.uid FROM {rows} AS n JOIN {table} d ON d.uid = n.uid)" + (returnUids ? " RETURNING uid" : "");
 
     public override string SetElement(string parameter, int index) => $"json_extract({parameter}, '$[{index}]')";
 
-    // A table-valued function joined as a FROM item: no temporary b-tree, unlike IN (SELECT ...).
-    public override string SetRows(string parameter, string alias) => $"json_each({parameter}) AS {alias}";
+    // SQLite takes an OFFSET only after a LIMIT; -1 is no limit.
+    public override string KeepSubquery => " LIMIT -1 OFFSET 0";
+
+    // sqlite_stat1 holds the average rows per group, not each group's.
+    public override bool EstimatesEachValue => false;
 
     public override string JsonValue(string parameter) => parameter;
 
