@@ -175,18 +175,21 @@ internal sealed partial class MembershipRepository
             return new PairsWritten(0, 0, missing);
         }
 
-        var distinct = rows;
-        if (added < rows && mayRepeat)
-        {
-            var countSql = $"SELECT count(*) AS count FROM (SELECT DISTINCT group_uid, portfolio_uid FROM {input}) d";
-            distinct = (await tx.RunAsync(
-                "portfolio_group_membership.bulk_count",
-                ErrorContext.Read,
-                c => c.QuerySingleAsync<CountRecord>(countSql, transaction: tx.Transaction),
-                cancellationToken).ConfigureAwait(false)).Count;
-        }
-
+        var distinct = added < rows && mayRepeat
+            ? await CountDistinctAsync(tx, $"SELECT DISTINCT group_uid, portfolio_uid FROM {input}", cancellationToken).ConfigureAwait(false)
+            : rows;
         return new PairsWritten(added, distinct, []);
+    }
+
+    /// <summary>The number of distinct pairs <paramref name="distinctPairs"/> (a <c>SELECT DISTINCT</c>) yields: what a bulk add counts as named when some pairs repeat.</summary>
+    private static async Task<long> CountDistinctAsync(WriteTransaction tx, string distinctPairs, CancellationToken cancellationToken)
+    {
+        var countSql = $"SELECT count(*) AS count FROM ({distinctPairs}) d";
+        return (await tx.RunAsync(
+            "portfolio_group_membership.bulk_count",
+            ErrorContext.Read,
+            c => c.QuerySingleAsync<CountRecord>(countSql, transaction: tx.Transaction),
+            cancellationToken).ConfigureAwait(false)).Count;
     }
 
     /// <summary>
@@ -224,17 +227,9 @@ internal sealed partial class MembershipRepository
             return new PairsWritten(0, 0, missing);
         }
 
-        var distinct = rows;
-        if (added < rows && mayRepeat)
-        {
-            var countSql = $"SELECT count(*) AS count FROM (SELECT DISTINCT {Group} AS g, {Portfolio} AS p {resolved}) d";
-            distinct = (await tx.RunAsync(
-                "portfolio_group_membership.bulk_count",
-                ErrorContext.Read,
-                c => c.QuerySingleAsync<CountRecord>(countSql, transaction: tx.Transaction),
-                cancellationToken).ConfigureAwait(false)).Count;
-        }
-
+        var distinct = added < rows && mayRepeat
+            ? await CountDistinctAsync(tx, $"SELECT DISTINCT {Group} AS g, {Portfolio} AS p {resolved}", cancellationToken).ConfigureAwait(false)
+            : rows;
         return new PairsWritten(added, distinct, []);
 
         static string Unknown(string side, string table) =>
