@@ -77,8 +77,11 @@ internal sealed partial class MembershipRepository
     /// <summary>Every portfolio of a group, in portfolio uid order, as the rows arrive; nothing when the group has none or does not exist.</summary>
     public IAsyncEnumerable<PortfolioRecord> StreamPortfoliosOfGroupAsync(RowKey group, CancellationToken cancellationToken)
     {
+        // Named by uid, the group is a plain value: the planner sees which group (and, partitioned,
+        // which partition) it reads, and plans for its size; a missing group has no memberships.
+        var groupUid = group.IsUid ? "@group" : $"(SELECT uid FROM {db.Group} WHERE {group.Column} = @group)";
         var sql = $"SELECT {PortfolioRepository.Columns("p.")} FROM {db.Membership} m JOIN {db.Portfolio} p ON p.uid = m.portfolio_uid "
-                  + $"WHERE m.portfolio_group_uid = (SELECT uid FROM {db.Group} WHERE {group.Column} = @group) ORDER BY m.portfolio_uid";
+                  + $"WHERE m.portfolio_group_uid = {groupUid} ORDER BY m.portfolio_uid";
         var value = group.Value(db);
         return db.StreamAsync("portfolio_group.stream_portfolios", c => c.QueryUnbufferedAsync<PortfolioRecord>(sql, new { group = value }), cancellationToken);
     }
@@ -86,8 +89,9 @@ internal sealed partial class MembershipRepository
     /// <summary>Every group of a portfolio, in group uid order, as the rows arrive; nothing when it has none or does not exist.</summary>
     public IAsyncEnumerable<PortfolioGroupRecord> StreamGroupsOfPortfolioAsync(RowKey portfolio, CancellationToken cancellationToken)
     {
+        var portfolioUid = portfolio.IsUid ? "@portfolio" : $"(SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio)";
         var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
-                  + $"WHERE m.portfolio_uid = (SELECT uid FROM {db.Portfolio} pt WHERE {portfolio.Column} = @portfolio) ORDER BY m.portfolio_group_uid";
+                  + $"WHERE m.portfolio_uid = {portfolioUid} ORDER BY m.portfolio_group_uid";
         var value = portfolio.Value(db);
         return db.StreamAsync("portfolio.stream_groups", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, new { portfolio = value }), cancellationToken);
     }
