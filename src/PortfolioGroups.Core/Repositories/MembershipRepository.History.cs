@@ -28,16 +28,6 @@ internal static class IntervalRecords
         r.PortfolioUniqueIdentifier,
         Database.ParseInstant(r.ValidFrom),
         r.ValidTo is { } to ? Database.ParseInstant(to) : null);
-
-    public static async IAsyncEnumerable<MembershipInterval> ToIntervals(
-        this IAsyncEnumerable<IntervalRecord> records,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return record.ToInterval();
-        }
-    }
 }
 
 /// <summary>An interval of an offset page, with the listing's total; the interval's columns are null on an empty page.</summary>
@@ -76,20 +66,6 @@ internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string Group
 internal sealed record PortfolioAsOfRecord(Guid Uid, string UniqueIdentifier)
 {
     public PortfolioAsOf ToPortfolioAsOf() => new(Uid, UniqueIdentifier);
-}
-
-/// <summary>Turns as-of portfolio records into the rows the callers get.</summary>
-internal static class PortfolioAsOfRecords
-{
-    public static async IAsyncEnumerable<PortfolioAsOf> ToPortfoliosAsOf(
-        this IAsyncEnumerable<PortfolioAsOfRecord> records,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return record.ToPortfolioAsOf();
-        }
-    }
 }
 
 /// <summary>The parameters of an as-of set filter (<see cref="MembershipRepository.StreamPortfoliosAsOfAsync"/>); a set not given is null and unused.</summary>

@@ -13,14 +13,14 @@ internal sealed partial class MembershipService
     public IAsyncEnumerable<MembershipInterval> StreamPortfoliosOfGroupAsOfAsync(PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(group, nameof(group));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken).Select(r => r.ToInterval());
     }
 
     /// <summary>The intervals of a portfolio in force at <paramref name="asOf"/>, in group uid order, streamed; nothing when it had no groups then.</summary>
     public IAsyncEnumerable<MembershipInterval> StreamGroupsOfPortfolioAsOfAsync(PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(portfolio, nameof(portfolio));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken).ToIntervals(cancellationToken);
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken).Select(r => r.ToInterval());
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ internal sealed partial class MembershipService
     public IAsyncEnumerable<PortfolioAsOf> StreamPortfoliosAsOfAsync(PortfolioFilter? filter, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var groups = AsOfConditions(filter);
-        return memberships.StreamPortfoliosAsOfAsync(groups, memberships.InstantValue(asOf), page: null, cancellationToken).ToPortfoliosAsOf(cancellationToken);
+        return memberships.StreamPortfoliosAsOfAsync(groups, memberships.InstantValue(asOf), page: null, cancellationToken).Select(r => r.ToPortfolioAsOf());
     }
 
     /// <summary>One page of the portfolios a filter's group conditions selected at <paramref name="asOf"/>, in uid order.</summary>
@@ -115,7 +115,7 @@ internal sealed partial class MembershipService
     public IAsyncEnumerable<MembershipInterval> StreamHistoryAsync(MembershipHistoryFilter? filter, CancellationToken cancellationToken)
     {
         var (group, portfolio, from, to) = CheckHistoryFilter(filter);
-        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken).ToIntervals(cancellationToken);
+        return memberships.StreamHistoryAsync(group, portfolio, from, to, after: null, limit: null, cancellationToken).Select(r => r.ToInterval());
     }
 
     /// <summary>One page of the intervals a history filter selects; the cursor's position is the last interval's history id.</summary>
