@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -106,7 +107,7 @@ internal sealed partial class SqliteDatabase : Database
         var busyTimeoutMs = (int)Math.Min(builder.DefaultTimeout * 1000L, int.MaxValue);
         var lockPath = isMemory ? null : Path.GetFullPath(builder.DataSource) + MigrationLockSuffix;
         var database = new SqliteDatabase(
-            new SqliteDataSource(builder.ToString(), $"PRAGMA busy_timeout = {busyTimeoutMs};{settings}"),
+            new SqliteDataSource(builder.ToString(), $"PRAGMA busy_timeout = {busyTimeoutMs};{settings}", TimeSpan.FromMilliseconds(busyTimeoutMs)),
             lockPath,
             builder.DataSource,
             TimeSpan.FromMilliseconds(busyTimeoutMs));
@@ -679,7 +680,8 @@ internal sealed partial class SqliteDatabase : Database
     /// </summary>
     /// <param name="connectionString">The connection string, foreign keys forced on.</param>
     /// <param name="setUpSql">The pragmas run on every new connection; built by the library only.</param>
-    private sealed class SqliteDataSource(string connectionString, string setUpSql) : DbDataSource
+    /// <param name="lockTimeout">How long the set-up waits for a lock another connection holds (the busy timeout).</param>
+    private sealed class SqliteDataSource(string connectionString, string setUpSql, TimeSpan lockTimeout) : DbDataSource
     {
         /// <summary>
         /// The physical connections already set up, each with the set-up text it ran (a store with
@@ -698,30 +700,8 @@ internal sealed partial class SqliteDatabase : Database
 
         protected override DbConnection CreateDbConnection() => new SqliteConnection(ConnectionString);
 
-        protected override DbConnection OpenDbConnection()
-        {
-            var connection = new SqliteConnection(ConnectionString);
-            try
-            {
-                connection.Open();
-                if (SetUp(connection) is { } pragmas)
-                {
-                    using (pragmas)
-                    {
-                        pragmas.ExecuteNonQuery();
-                    }
-
-                    MarkSetUp(connection);
-                }
-
-                return connection;
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-        }
+        /// <remarks>Nothing in the library opens synchronously; SQLite's open is synchronous underneath, so this only blocks on a set-up waiting for a lock.</remarks>
+        protected override DbConnection OpenDbConnection() => OpenDbConnectionAsync().AsTask().GetAwaiter().GetResult();
 
         protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default)
         {
@@ -729,14 +709,12 @@ internal sealed partial class SqliteDatabase : Database
             try
             {
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                if (SetUp(connection) is { } pragmas)
+                if (NeedsSetUp(connection))
                 {
-                    await using (pragmas.ConfigureAwait(false))
-                    {
-                        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    MarkSetUp(connection);
+                    RegisterContains(connection);
+                    await RunPragmasAsync(connection, setUpSql, lockTimeout, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _setUps);
+                    s_setUp.AddOrUpdate(connection.Handle!, setUpSql);
                 }
 
                 return connection;
@@ -749,40 +727,50 @@ internal sealed partial class SqliteDatabase : Database
         }
 
         /// <summary>
-        /// Registers the search function and returns the command that sets the pragmas, to run; null
-        /// when the physical connection under <paramref name="connection"/> was already set up so.
+        /// Whether the physical connection under <paramref name="connection"/> still needs the set-up
+        /// (the search function and the pragmas); false when it was already set up so.
         /// </summary>
         /// <remarks>
         /// Microsoft.Data.Sqlite pools physical connections (one <c>sqlite3</c> handle each, for its
         /// whole life), and a function and these pragmas stay on the handle when it goes back to the
         /// pool: the set-up runs once per handle, not once per open. Foreign keys are not part of it:
         /// the driver applies the connection string's <c>Foreign Keys=True</c> on every open itself.
+        /// busy_timeout, synchronous and cache_size are per connection, so every new one gets them (a
+        /// pooled connection keeps them).
         /// </remarks>
-        private SqliteCommand? SetUp(SqliteConnection connection)
+        private bool NeedsSetUp(SqliteConnection connection) =>
+            !s_setUp.TryGetValue(connection.Handle!, out var applied) || !string.Equals(applied, setUpSql, StringComparison.Ordinal);
+    }
+
+    /// <summary>The pause between tries of pragmas another connection's lock holds back.</summary>
+    private static readonly TimeSpan LockPause = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Runs pragmas the library built on an open connection, waiting up to <paramref name="lockTimeout"/>
+    /// while another connection's lock holds them back.
+    /// </summary>
+    /// <remarks>
+    /// The pragmas run through <c>sqlite3_exec</c>, not a command: in a shared-cache database (the
+    /// in-memory kind) a statement prepared while another connection changes the schema (a store
+    /// migrating) fails with "database schema is locked", which a command of Microsoft.Data.Sqlite
+    /// surfaces as an <see cref="ArgumentOutOfRangeException"/> instead of a <see cref="SqliteException"/>;
+    /// the busy handler does not wait for that lock. The result code is waited on here instead, as the
+    /// driver does for its own foreign-keys pragma on open. PRAGMA takes no parameters: the text holds
+    /// only keywords and integers the library computed.
+    /// </remarks>
+    /// <exception cref="SqliteException">The pragmas failed, or the lock outlasted the timeout.</exception>
+    internal static async ValueTask RunPragmasAsync(SqliteConnection connection, string pragmas, TimeSpan lockTimeout, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        int result;
+        while (((result = SQLitePCL.raw.sqlite3_exec(connection.Handle, pragmas)) & 0xFF) is (SqliteBusy or SqliteLocked) && waited.Elapsed < lockTimeout)
         {
-            if (connection.Handle is { } handle && s_setUp.TryGetValue(handle, out var applied) && string.Equals(applied, setUpSql, StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            Interlocked.Increment(ref _setUps);
-            RegisterContains(connection);
-
-            // busy_timeout, synchronous and cache_size are per connection, so every new one gets
-            // them (a pooled connection keeps them). PRAGMA takes no parameters: the text holds
-            // only keywords and integers the library computed.
-            var pragmas = connection.CreateCommand();
-            pragmas.CommandText = setUpSql;
-            return pragmas;
+            await Task.Delay(LockPause, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Notes that the physical connection under <paramref name="connection"/> now has the set-up.</summary>
-        private void MarkSetUp(SqliteConnection connection)
+        if (result != 0)
         {
-            if (connection.Handle is { } handle)
-            {
-                s_setUp.AddOrUpdate(handle, setUpSql);
-            }
+            SqliteException.ThrowExceptionForRC(result, connection.Handle);
         }
     }
 

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Tests.Storage;
 
@@ -28,6 +29,45 @@ public sealed class SqliteSharedCacheTests
 
         var added = await Task.WhenAll(calls);
         added.Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p0", "p1", "p2", "p3"]);
+    }
+
+    [Test]
+    public async Task A_connection_set_up_just_as_another_starts_changing_the_schema_waits_for_it_and_works()
+    {
+        // The window between the driver's open (which waits for a schema change) and the library's
+        // pragmas, held open: the connection is open when the change starts.
+        var connectionString = $"Data Source=setup-lock-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var changer = new SqliteConnection(connectionString);
+        await changer.OpenAsync();
+        await using var change = await changer.BeginTransactionAsync();
+        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+
+        var setUp = Task.Run(async () => await SqliteDatabase.RunPragmasAsync(connection, "PRAGMA busy_timeout = 30000; PRAGMA cache_size = -4096;", TimeSpan.FromSeconds(30), CancellationToken.None));
+        await Task.Delay(500);
+        setUp.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open, so the pragmas wait");
+        await change.CommitAsync();
+        await setUp;
+
+        (await connection.ExecuteScalarAsync<long>("PRAGMA cache_size")).Should().Be(-4096L);
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scratch")).Should().Be(0L);
+    }
+
+    [Test]
+    public async Task Pragmas_held_back_by_a_schema_change_longer_than_the_timeout_are_a_clear_locked_error()
+    {
+        var connectionString = $"Data Source=setup-timeout-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var changer = new SqliteConnection(connectionString);
+        await changer.OpenAsync();
+        await using var change = await changer.BeginTransactionAsync();
+        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+
+        var setUp = async () => await SqliteDatabase.RunPragmasAsync(connection, "PRAGMA cache_size = -4096;", TimeSpan.FromMilliseconds(200), CancellationToken.None);
+
+        (await setUp.Should().ThrowAsync<SqliteException>()).Which.SqliteErrorCode.Should().Be(6, "SQLITE_LOCKED: the schema is locked");
     }
 
     [Test]
