@@ -79,7 +79,8 @@ internal sealed record AsOfFilterParameters(
     [property: DbValue(Name = "noneUids")] object? NoneUids,
     [property: DbValue(Name = "noneIds")] object? NoneIds,
     [property: DbValue(Name = "after")] object? After,
-    [property: DbValue(Name = "limit")] int Limit);
+    [property: DbValue(Name = "limit")] int Limit,
+    [property: DbValue(Name = "one")] object? One);
 
 /// <summary>Reads of the membership history (<c>portfolio_group_membership_history</c>), which the database's triggers keep.</summary>
 internal sealed partial class MembershipRepository
@@ -193,9 +194,27 @@ internal sealed partial class MembershipRepository
         }
 
         // The identifier then: from the latest interval of the portfolio in force at the instant (its portfolio index).
-        var identifier = $"(SELECT h.portfolio_unique_identifier FROM {db.MembershipHistory} h WHERE h.portfolio_uid = d.portfolio_uid AND {InForce("@asOf")} ORDER BY h.history_id DESC LIMIT 1)";
-        var sql = $"SELECT d.portfolio_uid AS uid, {identifier} AS unique_identifier FROM ({driver}) d ORDER BY d.portfolio_uid"
-                  + (page is null ? "" : " LIMIT @limit");
+        string Identifier(string portfolioUid) =>
+            $"(SELECT i.portfolio_unique_identifier FROM {db.MembershipHistory} i WHERE i.portfolio_uid = {portfolioUid} AND {InForce("@asOf", "i")} ORDER BY i.history_id DESC LIMIT 1)";
+
+        // One group named (in all of, or in any of), none excluded: one flat statement over that group's
+        // intervals, grouped by portfolio uid. By uid it walks the (portfolio_group_uid, portfolio_uid)
+        // index in the page's order and stops at the page's end; the general form below sorts every
+        // portfolio of the group first (a subquery's order is not the outer query's).
+        var single = SingleReference(groups);
+        string sql;
+        if (single is { } one)
+        {
+            sql = $"SELECT h.portfolio_uid AS uid, {Identifier("h.portfolio_uid")} AS unique_identifier FROM {db.MembershipHistory} h "
+                  + $"WHERE {(one.IsUid ? "h.portfolio_group_uid" : "h.group_unique_identifier")} = @one AND {InForce("@asOf")}{bound} "
+                  + "GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid";
+        }
+        else
+        {
+            sql = $"SELECT d.portfolio_uid AS uid, {Identifier("d.portfolio_uid")} AS unique_identifier FROM ({driver}) d ORDER BY d.portfolio_uid";
+        }
+
+        sql += page is null ? "" : " LIMIT @limit";
         var parameters = new AsOfFilterParameters(
             asOf,
             Selection.Uids(db, groups.All),
@@ -206,8 +225,26 @@ internal sealed partial class MembershipRepository
             Selection.Uids(db, groups.None),
             Selection.Ids(db, groups.None),
             page is { } p ? Selection.After(db, p) : null,
-            page?.Limit ?? 0);
+            page?.Limit ?? 0,
+            single?.Value(db));
         return db.StreamAsync("portfolio.filter_as_of", c => c.QueryUnbufferedAsync<PortfolioAsOfRecord>(sql, parameters), cancellationToken);
+    }
+
+    /// <summary>The one group a filter names when it names exactly one (in "in all of" or "in any of", the other not given) and excludes none; else null.</summary>
+    private static RowKey? SingleReference(GroupConditions groups)
+    {
+        if (groups.None.IsGiven || groups.All.IsGiven == groups.Any.IsGiven)
+        {
+            return null;
+        }
+
+        var keys = groups.All.IsGiven ? groups.All : groups.Any;
+        return (keys.Uids?.Count ?? 0, keys.UniqueIdentifiers?.Count ?? 0) switch
+        {
+            (1, 0) => new RowKey(keys.Uids!.First(), null),
+            (0, 1) => new RowKey(null, keys.UniqueIdentifiers!.First()),
+            _ => null,
+        };
     }
 
     /// <summary>

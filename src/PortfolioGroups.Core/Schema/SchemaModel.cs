@@ -101,13 +101,16 @@ public static class SchemaModel
         foreignKeys: [],
         indexes:
         [
-            new("ix_portfolio_group_membership_history_group", ["portfolio_group_uid", "valid_from"], IsUnique: false),
-            new("ix_portfolio_group_membership_history_portfolio", ["portfolio_uid", "valid_from"], IsUnique: false),
             new("ix_portfolio_group_membership_history_membership", ["membership_uid"], IsUnique: false),
 
             // Migration 2026120201: a group or portfolio named by an identifier it had then.
             new("ix_portfolio_group_membership_history_group_identifier", ["group_unique_identifier", "valid_from"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio_identifier", ["portfolio_unique_identifier", "valid_from"], IsUnique: false),
+
+            // Migration 2026120204: the orders of the paged reads (in place of 2026120102's group and portfolio indexes on valid_from).
+            new("ix_portfolio_group_membership_history_group_opened", ["portfolio_group_uid", "history_id"], IsUnique: false),
+            new("ix_portfolio_group_membership_history_portfolio_opened", ["portfolio_uid", "history_id"], IsUnique: false),
+            new("ix_portfolio_group_membership_history_group_portfolio", ["portfolio_group_uid", "portfolio_uid"], IsUnique: false),
         ]);
 
     /// <summary>The catalog table, refreshed after every migration, that describes the MetaTables from inside the database.</summary>

@@ -228,6 +228,28 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
             paged.Should().Equal(expected, "paged: " + because);
         }
 
+        // One group named (its own statement, in the group's index order): by uid in "any of", by identifier in "all of".
+        foreach (var (uid, id) in everGroups.Take(3))
+        {
+            foreach (var filter in new[] { new PortfolioFilter { InAnyGroup = [uid] }, new PortfolioFilter { InAllGroups = [id] } })
+            {
+                var reference = filter.InAnyGroup?.Single() ?? filter.InAllGroups!.Single();
+                var expected = universe.Where(p => p.Value.Any(m => Names(reference, m)))
+                    .Select(p => new PortfolioAsOf(p.Key, p.Value[0].PortfolioId)).OrderBy(p => p.Uid).ToList();
+                (await Portfolio.FilterAsync(store, filter, at)).Should().Equal(expected, $"one group {reference} as of {at:O}");
+                var paged = new List<PortfolioAsOf>();
+                PageRequest? page = PageRequest.First(2);
+                while (page is not null)
+                {
+                    var result = await Portfolio.FilterPageAsync(store, filter, at, page);
+                    paged.AddRange(result.Items);
+                    page = result.Next;
+                }
+
+                paged.Should().Equal(expected, $"paged, one group {reference} as of {at:O}");
+            }
+        }
+
         var every = new List<PortfolioAsOf>();
         await foreach (var p in Portfolio.StreamAsync(store, null, at))
         {

@@ -1,0 +1,105 @@
+using Dapper;
+using PortfolioGroups.Schema;
+using PortfolioGroups.Tests.Support;
+
+namespace PortfolioGroups.Tests.Schema;
+
+/// <summary>
+/// Migration 2026120204: the membership history is indexed in the orders its paged reads walk (a
+/// group's or portfolio's change log by <c>history_id</c>, a group's portfolios as of an instant by
+/// portfolio uid), in place of 2026120102's (uid, <c>valid_from</c>) indexes; the statements read in
+/// order with no sort, on SQLite without statistics too. Down() puts the two old indexes back.
+/// </summary>
+[TestFixture(Db.Sqlite)]
+[TestFixture(Db.Postgres)]
+public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
+{
+    private const long Version = 2026120204;
+
+    private static readonly string[] Created =
+    [
+        "ix_portfolio_group_membership_history_group_opened",
+        "ix_portfolio_group_membership_history_portfolio_opened",
+        "ix_portfolio_group_membership_history_group_portfolio",
+    ];
+
+    private static readonly string[] Dropped = ["ix_portfolio_group_membership_history_group", "ix_portfolio_group_membership_history_portfolio"];
+
+    [Test]
+    public async Task Migrating_up_replaces_the_valid_from_indexes_with_the_order_indexes_and_down_puts_them_back()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        var indexes = await HistoryIndexesAsync(connectionString);
+        indexes.Should().Contain(("ix_portfolio_group_membership_history_group_opened", "portfolio_group_uid,history_id"));
+        indexes.Should().Contain(("ix_portfolio_group_membership_history_portfolio_opened", "portfolio_uid,history_id"));
+        indexes.Should().Contain(("ix_portfolio_group_membership_history_group_portfolio", "portfolio_group_uid,portfolio_uid"));
+        indexes.Select(i => i.Name).Should().NotContain(Dropped);
+        (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+
+        (await store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v > Version - 1).Reverse());
+        var after = await HistoryIndexesAsync(connectionString);
+        after.Should().Contain(("ix_portfolio_group_membership_history_group", "portfolio_group_uid,valid_from"));
+        after.Should().Contain(("ix_portfolio_group_membership_history_portfolio", "portfolio_uid,valid_from"));
+        after.Select(i => i.Name).Should().NotContain(Created);
+        after.Select(i => i.Name).Should().BeEquivalentTo(indexes.Select(i => i.Name).Except(Created).Concat(Dropped), "nothing else changes");
+        (await store.CheckSchemaAsync()).Differences.Should().Contain(d => d.Contains(Created[0], StringComparison.Ordinal), "the model expects the index");
+
+        (await store.MigrateAsync()).Ran.Should().Contain(Version);
+        (await HistoryIndexesAsync(connectionString)).Should().BeEquivalentTo(indexes);
+        (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// The paged reads' statements (as the history repository writes them) walk an index in their
+    /// order: no temp b-tree on SQLite (without <c>ANALYZE</c>), no Sort node on PostgreSQL (sorting
+    /// and sequential scans priced out, so a plan without a sort exists only if an index gives the order).
+    /// </summary>
+    [TestCase("change log of a group", "h.portfolio_group_uid = {G} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.valid_from < {T2} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "group_opened")]
+    [TestCase("change log of a portfolio", "h.portfolio_uid = {P} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "portfolio_opened")]
+    [TestCase("a group's portfolios as of", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio")]
+    public async Task A_paged_history_read_walks_its_index_without_a_sort(string read, string where, string index)
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await Portfolio.UpsertManyAsync(store, Enumerable.Range(0, 300).Select(i => new PortfolioUpsert($"p{i}")));
+        var group = await PortfolioGroup.AddAsync(store, "g", "G");
+        await PortfolioGroup.AddAsync(store, "h", "H");
+        await PortfolioGroupMembership.AddManyAsync(store, Enumerable.Range(0, 300).SelectMany(p => new[] { ((PortfolioGroupRef)"g", (PortfolioRef)$"p{p}"), ("h", $"p{p}") }));
+        var portfolio = (await Portfolio.GetAsync(store, "p7"))!;
+
+        var table = Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
+        var (g, p, t1, t2) = Db == Db.Postgres
+            ? ($"'{group.Uid}'::uuid", $"'{portfolio.Uid}'::uuid", "CAST('2100-01-01' AS timestamptz)", "CAST('2100-01-02' AS timestamptz)")
+            : ($"'{group.Uid}'", $"'{portfolio.Uid}'", "'2100-01-01 00:00:00.000'", "'2100-01-02 00:00:00.000'");
+        var columns = where.Contains("GROUP BY", StringComparison.Ordinal)
+            ? $"h.portfolio_uid, (SELECT i.portfolio_unique_identifier FROM {table} i WHERE i.portfolio_uid = h.portfolio_uid ORDER BY i.history_id DESC LIMIT 1)"
+            : "h.*";
+        var sql = $"SELECT {columns} FROM {table} h WHERE " + where.Replace("{G}", g).Replace("{P}", p).Replace("{T1}", t1).Replace("{T2}", t2);
+
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        string plan;
+        if (Db == Db.Postgres)
+        {
+            await connection.ExecuteAsync($"ANALYZE {table}; SET enable_sort = off; SET enable_seqscan = off; SET enable_bitmapscan = off");
+            plan = string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + sql));
+            plan.Should().NotContain("Sort", $"{read}: {plan}");
+        }
+        else
+        {
+            plan = string.Join("\n", (await connection.QueryAsync("EXPLAIN QUERY PLAN " + sql)).Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+            plan.Should().NotContain("TEMP B-TREE", $"{read}: {plan}");
+        }
+
+        plan.Should().Contain("ix_portfolio_group_membership_history_" + index, read);
+    }
+
+    private async Task<IReadOnlyList<(string Name, string Columns)>> HistoryIndexesAsync(string connectionString)
+    {
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        var tables = await PhysicalSchema.ReadAsync(connection, PostgresSchema);
+        return [.. tables[SchemaModel.PortfolioGroupMembershipHistory.PhysicalName].Indexes
+            .Where(i => !i.Name.StartsWith("pk_", StringComparison.Ordinal) && !i.Name.StartsWith("sqlite_", StringComparison.Ordinal))
+            .Select(i => (i.Name, string.Join(",", i.Columns)))];
+    }
+}
