@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
@@ -202,9 +203,12 @@ public sealed class HistorySingleAddConfig : ManualConfig
 /// <summary>
 /// Every member of a 100,000-member group, as of an instant after they were added against the
 /// present-day read of the same group, in one run: streamed (<c>StreamPortfoliosAsync</c> with and
-/// without <c>asOf</c>), and in keyset pages of 500 (<c>GetPortfoliosPageAsync</c>; as of the instant,
-/// <c>GetHistoryPageAsync</c> of the group over [asOf, asOf + 1 ms), which holds the same intervals:
-/// every member was added before asOf and none since).
+/// without <c>asOf</c>); in keyset pages of 500 (<c>PortfolioGroup.GetPortfoliosPageAsync</c> against
+/// its as-of form, <c>Portfolio.FilterPageAsync</c> with the group in <c>InAnyGroup</c> and <c>asOf</c>);
+/// the group's change log in keyset pages of 500 (<c>GetHistoryPageAsync</c> of the group over
+/// [asOf, asOf + 1 ms), which holds the same intervals: every member was added before asOf and none
+/// since); and one offset page of 500 in the middle (offset 50,000: <c>GetPortfoliosOffsetPageAsync</c>
+/// with and without <c>asOf</c>).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ComparisonConfig))]
@@ -269,6 +273,21 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     [Benchmark]
     public async Task<int> PagesAsOf()
     {
+        var filter = new PortfolioFilter { InAnyGroup = [_group] };
+        var read = 0;
+        for (PageRequest? request = PageRequest.First(500); request is not null;)
+        {
+            var page = await Portfolio.FilterPageAsync(Database.Store, filter, _asOf, request);
+            read += page.Items.Count;
+            request = page.Next;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> ChangeLogPages()
+    {
         var filter = new MembershipHistoryFilter { Group = _group, From = _asOf, To = _asOf.AddMilliseconds(1) };
         var read = 0;
         for (PageRequest? request = PageRequest.First(500); request is not null;)
@@ -281,8 +300,251 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
         return Check(read);
     }
 
+    [Benchmark]
+    public async Task<int> OffsetPageCurrent()
+    {
+        var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Database.Store, _group, MiddlePage);
+        return CheckPage(page.Items.Count, page.TotalCount);
+    }
+
+    [Benchmark]
+    public async Task<int> OffsetPageAsOf()
+    {
+        var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Database.Store, _group, _asOf, MiddlePage);
+        return CheckPage(page.Items.Count, page.TotalCount);
+    }
+
+    private static OffsetPageRequest MiddlePage { get; } = new() { Offset = Members / 2, Limit = 500 };
+
+    private static int CheckPage(int items, long total) =>
+        items == 500 && total == Members ? items : throw new InvalidOperationException($"Read {items} of {total}, expected 500 of {Members}.");
+
     private static int Check(int read) =>
         read == Members ? read : throw new InvalidOperationException($"Read {read} members, expected {Members}.");
+}
+
+/// <summary>
+/// The engine's own price of the three ways a large group's history could be written, side by side in
+/// one run, in plain SQL on a plain connection (no library call): <c>DELETE</c> of a group of
+/// 100,000 members (the memberships go by cascade; the schema is the previous version, so no history
+/// trigger runs), <c>UPDATE ... SET valid_to</c> of 100,000 open intervals of one group (what the
+/// delete trigger does, without the join to the deleted rows), and <c>INSERT</c> of 100,000 intervals
+/// (what closing by writing an end row would cost instead). Before every call the rows are made again
+/// (and, on PostgreSQL, the table vacuumed), outside the timing.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ComparisonBulkConfig))]
+public class HistoryEngineWrites : HistoryBenchmark
+{
+    public const int Rows = 100_000;
+
+    private const string Identifier = BenchDatabase.Prefix + "histengine-group";
+
+    private Guid[] _portfolios = [];
+    private Guid _group;
+    private int _round;
+
+    [GlobalSetup(Target = nameof(DeleteGroup))]
+    public async Task SetupDeleteAsync()
+    {
+        await OpenAsync(history: false);
+        _portfolios = await Database.SeedRowsAsync("portfolio", "histengine-portfolio", Rows);
+    }
+
+    [GlobalSetup(Targets = new[] { nameof(UpdateIntervals), nameof(InsertIntervals) })]
+    public async Task SetupHistoryAsync()
+    {
+        await OpenAsync(history: true);
+        _group = Guid.CreateVersion7();
+    }
+
+    protected override async Task BeforeCleanupAsync()
+    {
+        await ClearBenchHistoryAsync();
+        await base.BeforeCleanupAsync();
+    }
+
+    [IterationSetup(Target = nameof(DeleteGroup))]
+    public void FillGroup() => FillGroupAsync().GetAwaiter().GetResult();
+
+    [IterationSetup(Target = nameof(UpdateIntervals))]
+    public void OpenIntervals() => ResetHistoryAsync(insert: true).GetAwaiter().GetResult();
+
+    [IterationSetup(Target = nameof(InsertIntervals))]
+    public void EmptyHistory() => ResetHistoryAsync(insert: false).GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true)]
+    public Task DeleteGroup() => Database.ExecuteAsync($"DELETE FROM portfolio_group WHERE uid = '{_group:D}'");
+
+    [Benchmark]
+    public Task UpdateIntervals() => Database.ExecuteAsync(
+        $"UPDATE portfolio_group_membership_history SET valid_to = {(Database.IsPostgres ? "transaction_timestamp()" : "strftime('%Y-%m-%d %H:%M:%f', 'now')")} "
+        + $"WHERE portfolio_group_uid = '{_group:D}' AND valid_to IS NULL");
+
+    [Benchmark]
+    public Task InsertIntervals() => Database.ExecuteAsync(InsertSql());
+
+    /// <summary>100,000 open intervals of the group, to portfolios numbered 0 to 99,999, in one statement.</summary>
+    private string InsertSql() => Database.IsPostgres
+        ? "INSERT INTO portfolio_group_membership_history (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
+          + $"SELECT ('00000002-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, '{_group:D}'::uuid, ('00000003-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, "
+          + $"'{Identifier}', '{BenchDatabase.Prefix}histengine-portfolio-' || i, transaction_timestamp() FROM generate_series(0, {Rows - 1}) AS i"
+        : $"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {Rows - 1}) "
+          + "INSERT INTO portfolio_group_membership_history (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
+          + $"SELECT printf('00000002-0000-4000-8000-%012x', i), '{_group:D}', printf('00000003-0000-4000-8000-%012x', i), "
+          + $"'{Identifier}', '{BenchDatabase.Prefix}histengine-portfolio-' || i, strftime('%Y-%m-%d %H:%M:%f', 'now') FROM n";
+
+    private async Task FillGroupAsync()
+    {
+        _group = (await Database.SeedRowsAsync("portfolio_group", $"histengine-group-{_round++}", 1))[0];
+        await Database.SeedAllPairsAsync([_group], _portfolios);
+        await Database.AnalyzeAsync("portfolio_group_membership");
+        if (Database.IsPostgres)
+        {
+            await Database.ExecuteAsync("VACUUM portfolio_group_membership");
+        }
+    }
+
+    private async Task ResetHistoryAsync(bool insert)
+    {
+        await ClearBenchHistoryAsync();
+        if (Database.IsPostgres)
+        {
+            await Database.ExecuteAsync("VACUUM portfolio_group_membership_history");
+        }
+
+        if (insert)
+        {
+            await Database.ExecuteAsync(InsertSql());
+            await Database.AnalyzeAsync("portfolio_group_membership_history");
+        }
+    }
+}
+
+/// <summary>
+/// <c>--single-history [calls]</c>: one <c>PortfolioGroup.AddPortfolioAsync(store, group, portfolio)</c>
+/// (one statement, one commit) with the history trigger against the same call on the schema without
+/// history (<see cref="HistoryBenchmark.WithoutHistoryVersion"/>), in one process, alternating call by
+/// call (which side goes first alternates too), so both see the same machine. Each side has a store
+/// of its own: on SQLite a database file each; on PostgreSQL the database of
+/// <see cref="BenchDatabase.PostgresVariable"/>, the side without history in a schema of its own
+/// (dropped at the end). Each call adds a new portfolio to one group and is timed on its own; the
+/// table gives p50 and p90 of each side and their ratios. Every call checks its answer.
+/// </summary>
+public static class HistorySingleAddAlternating
+{
+    private const string WithoutSchema = "bench_without_history";
+
+    public static async Task<int> RunAsync(int calls)
+    {
+        Console.WriteLine($"{calls:N0} calls per side, alternating call by call; µs");
+        Console.WriteLine();
+        Console.WriteLine("| call | database | with history p50 | without p50 | ratio p50 | with history p90 | without p90 | ratio p90 |");
+        Console.WriteLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var name in BenchDatabase.Names())
+        {
+            await using var with = await BenchDatabase.OpenAsync(name);
+            BenchDatabase? withoutDatabase = null;
+            PortfolioStore without;
+            if (with.IsPostgres)
+            {
+                var connectionString = Environment.GetEnvironmentVariable(BenchDatabase.PostgresVariable)!;
+                await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
+                without = await PortfolioStore.OpenPostgresAsync(connectionString, new PortfolioStoreOptions { PostgresSchema = WithoutSchema });
+            }
+            else
+            {
+                withoutDatabase = await BenchDatabase.OpenAsync(name);
+                without = withoutDatabase.Store;
+            }
+
+            try
+            {
+                await without.MigrateDownAsync(HistoryBenchmark.WithoutHistoryVersion);
+                var (withTimes, withoutTimes) = await MeasureAsync(with.Store, without, calls);
+                var (w50, w90) = (Percentile(withTimes, 0.5), Percentile(withTimes, 0.9));
+                var (o50, o90) = (Percentile(withoutTimes, 0.5), Percentile(withoutTimes, 0.9));
+                Console.WriteLine(
+                    $"| PortfolioGroup.AddPortfolioAsync (new pair) | {(with.IsPostgres ? "PostgreSQL" : "SQLite")} | {Micro(w50)} | {Micro(o50)} | {w50 / o50:F2} | {Micro(w90)} | {Micro(o90)} | {w90 / o90:F2} |");
+            }
+            finally
+            {
+                if (withoutDatabase is not null)
+                {
+                    await withoutDatabase.DisposeAsync();
+                }
+                else
+                {
+                    await without.DisposeAsync();
+                    await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
+                }
+
+                await with.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<(long[] With, long[] Without)> MeasureAsync(PortfolioStore with, PortfolioStore without, int calls)
+    {
+        const int warmup = 50;
+        var identifiers = Enumerable.Range(0, calls + warmup).Select(i => $"{BenchDatabase.Prefix}histsingle-p{i:D6}").ToArray();
+        async Task<(PortfolioGroup Group, Portfolio[] Portfolios)> SeedAsync(PortfolioStore store)
+        {
+            await Portfolio.UpsertManyAsync(store, identifiers.Select(i => new PortfolioUpsert(i)));
+            var portfolios = (await Portfolio.FilterAsync(store, new PortfolioFilter { UniqueIdentifiers = identifiers })).OrderBy(p => p.UniqueIdentifier, StringComparer.Ordinal).ToArray();
+            var group = await PortfolioGroup.AddAsync(store, $"{BenchDatabase.Prefix}histsingle-group", "G");
+            return (group, portfolios);
+        }
+
+        var (withGroup, withPortfolios) = await SeedAsync(with);
+        var (withoutGroup, withoutPortfolios) = await SeedAsync(without);
+
+        async Task<long> TimeAsync(PortfolioStore store, PortfolioGroup group, Portfolio portfolio)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var added = await PortfolioGroup.AddPortfolioAsync(store, group.Uid, portfolio.Uid);
+            var elapsed = Stopwatch.GetTimestamp() - start;
+            return added.PortfolioUid == portfolio.Uid && added.PortfolioGroupUid == group.Uid ? elapsed : throw new InvalidOperationException("A call gave a wrong answer.");
+        }
+
+        // Warm both sides up (JIT, pools, statement caches) on the first portfolios.
+        for (var i = 0; i < warmup; i++)
+        {
+            await TimeAsync(with, withGroup, withPortfolios[calls + i]);
+            await TimeAsync(without, withoutGroup, withoutPortfolios[calls + i]);
+        }
+
+        var withTimes = new long[calls];
+        var withoutTimes = new long[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            if (i % 2 == 0)
+            {
+                withTimes[i] = await TimeAsync(with, withGroup, withPortfolios[i]);
+                withoutTimes[i] = await TimeAsync(without, withoutGroup, withoutPortfolios[i]);
+            }
+            else
+            {
+                withoutTimes[i] = await TimeAsync(without, withoutGroup, withoutPortfolios[i]);
+                withTimes[i] = await TimeAsync(with, withGroup, withPortfolios[i]);
+            }
+        }
+
+        return (withTimes, withoutTimes);
+    }
+
+    private static double Percentile(long[] times, double p)
+    {
+        var sorted = times.Order().ToArray();
+        var rank = p * (sorted.Length - 1);
+        var low = (int)Math.Floor(rank);
+        var high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
+    }
+
+    private static string Micro(double ticks) => (ticks * 1_000_000 / Stopwatch.Frequency).ToString("N0", CultureInfo.InvariantCulture) + " µs";
 }
 
 /// <summary>
