@@ -422,22 +422,25 @@ public class HistoryEngineWrites : HistoryBenchmark
 }
 
 /// <summary>
-/// <c>--single-history [calls]</c>: one <c>PortfolioGroup.AddPortfolioAsync(store, group, portfolio)</c>
+/// <c>--single-history [calls] [version]</c>: one <c>PortfolioGroup.AddPortfolioAsync(store, group, portfolio)</c>
 /// (one statement, one commit) with the history trigger against the same call on the schema without
 /// history (<see cref="HistoryBenchmark.WithoutHistoryVersion"/>), in one process, alternating call by
 /// call (which side goes first alternates too), so both see the same machine. Each side has a store
 /// of its own: on SQLite a database file each; on PostgreSQL the database of
 /// <see cref="BenchDatabase.PostgresVariable"/>, the side without history in a schema of its own
 /// (dropped at the end). Each call adds a new portfolio to one group and is timed on its own; the
-/// table gives p50 and p90 of each side and their ratios. Every call checks its answer.
+/// table gives p50 and p90 of each side and their ratios. Every call checks its answer. A version
+/// given migrates the side with history down to it first (to price a later migration's indexes).
 /// </summary>
 public static class HistorySingleAddAlternating
 {
     private const string WithoutSchema = "bench_without_history";
 
-    public static async Task<int> RunAsync(int calls)
+    /// <param name="calls">Calls per side.</param>
+    /// <param name="withVersion">The schema version of the side with history (at least 2026120102); null: the latest.</param>
+    public static async Task<int> RunAsync(int calls, long? withVersion)
     {
-        Console.WriteLine($"{calls:N0} calls per side, alternating call by call; µs");
+        Console.WriteLine($"{calls:N0} calls per side, alternating call by call; µs; with history at schema version {withVersion?.ToString(CultureInfo.InvariantCulture) ?? "latest"}");
         Console.WriteLine();
         Console.WriteLine("| call | database | with history p50 | without p50 | ratio p50 | with history p90 | without p90 | ratio p90 |");
         Console.WriteLine("|---|---|--:|--:|--:|--:|--:|--:|");
@@ -460,6 +463,11 @@ public static class HistorySingleAddAlternating
 
             try
             {
+                if (withVersion is { } version)
+                {
+                    await with.Store.MigrateDownAsync(version);
+                }
+
                 await without.MigrateDownAsync(HistoryBenchmark.WithoutHistoryVersion);
                 var (withTimes, withoutTimes) = await MeasureAsync(with.Store, without, calls);
                 var (w50, w90) = (Percentile(withTimes, 0.5), Percentile(withTimes, 0.9));
@@ -480,6 +488,10 @@ public static class HistorySingleAddAlternating
                 }
 
                 await with.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+                if (withVersion is not null)
+                {
+                    await with.Store.MigrateAsync();
+                }
             }
         }
 
