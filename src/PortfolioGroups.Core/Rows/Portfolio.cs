@@ -158,9 +158,9 @@ public sealed partial class Portfolio : IEquatable<Portfolio>
     public override string ToString() => DisplayName is null ? UniqueIdentifier : $"{UniqueIdentifier} ({DisplayName})";
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static Task<Portfolio> From(PortfolioStore store, Task<PortfolioRecord> record) => RowBinding.One(record, r => new Portfolio(store, r));
+    internal static Task<Portfolio> From(PortfolioStore store, Task<PortfolioRecord> record) => RowBinding.One(record, store, static (s, r) => new Portfolio(s, r));
 
-    internal static Task<Portfolio?> FromOptional(PortfolioStore store, Task<PortfolioRecord?> record) => RowBinding.Optional(record, r => new Portfolio(store, r));
+    internal static Task<Portfolio?> FromOptional(PortfolioStore store, Task<PortfolioRecord?> record) => RowBinding.Optional(record, store, static (s, r) => new Portfolio(s, r));
 
     internal static Task<Page<Portfolio>> FromPage(PortfolioStore store, Task<Page<PortfolioRecord>> page) => RowBinding.Page(page, r => new Portfolio(store, r));
 

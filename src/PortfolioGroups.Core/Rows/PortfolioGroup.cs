@@ -251,9 +251,9 @@ public sealed partial class PortfolioGroup : IEquatable<PortfolioGroup>
         left is { } l ? right is { } r && JsonElement.DeepEquals(l, r) : right is null;
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static Task<PortfolioGroup> From(PortfolioStore store, Task<PortfolioGroupRecord> record) => RowBinding.One(record, r => new PortfolioGroup(store, r));
+    internal static Task<PortfolioGroup> From(PortfolioStore store, Task<PortfolioGroupRecord> record) => RowBinding.One(record, store, static (s, r) => new PortfolioGroup(s, r));
 
-    internal static Task<PortfolioGroup?> FromOptional(PortfolioStore store, Task<PortfolioGroupRecord?> record) => RowBinding.Optional(record, r => new PortfolioGroup(store, r));
+    internal static Task<PortfolioGroup?> FromOptional(PortfolioStore store, Task<PortfolioGroupRecord?> record) => RowBinding.Optional(record, store, static (s, r) => new PortfolioGroup(s, r));
 
     internal static Task<Page<PortfolioGroup>> FromPage(PortfolioStore store, Task<Page<PortfolioGroupRecord>> page) => RowBinding.Page(page, r => new PortfolioGroup(store, r));
 

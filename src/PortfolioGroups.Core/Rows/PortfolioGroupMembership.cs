@@ -130,9 +130,9 @@ public sealed partial class PortfolioGroupMembership : IEquatable<PortfolioGroup
     public override string ToString() => $"group {PortfolioGroupUid} / portfolio {PortfolioUid}";
 
     /// <summary>The row of a record the services return, bound to the store.</summary>
-    internal static Task<PortfolioGroupMembership> From(PortfolioStore store, Task<MembershipRecord> record) => RowBinding.One(record, r => new PortfolioGroupMembership(store, r));
+    internal static Task<PortfolioGroupMembership> From(PortfolioStore store, Task<MembershipRecord> record) => RowBinding.One(record, store, static (s, r) => new PortfolioGroupMembership(s, r));
 
-    internal static Task<PortfolioGroupMembership?> FromOptional(PortfolioStore store, Task<MembershipRecord?> record) => RowBinding.Optional(record, r => new PortfolioGroupMembership(store, r));
+    internal static Task<PortfolioGroupMembership?> FromOptional(PortfolioStore store, Task<MembershipRecord?> record) => RowBinding.Optional(record, store, static (s, r) => new PortfolioGroupMembership(s, r));
 
     internal static Task<Page<PortfolioGroupMembership>> FromPage(PortfolioStore store, Task<Page<MembershipRecord>> page) => RowBinding.Page(page, r => new PortfolioGroupMembership(store, r));
 }

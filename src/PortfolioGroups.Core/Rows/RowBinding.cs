@@ -3,13 +3,14 @@ namespace PortfolioGroups;
 /// <summary>Turns the records the services return into rows bound to their store, as the tasks complete.</summary>
 internal static class RowBinding
 {
-    public static async Task<TRow> One<TRecord, TRow>(Task<TRecord> record, Func<TRecord, TRow> bind) =>
-        bind(await record.ConfigureAwait(false));
+    // The store is passed to a static bind, not captured: no closure per call.
+    public static async Task<TRow> One<TRecord, TRow>(Task<TRecord> record, PortfolioStore store, Func<PortfolioStore, TRecord, TRow> bind) =>
+        bind(store, await record.ConfigureAwait(false));
 
-    public static async Task<TRow?> Optional<TRecord, TRow>(Task<TRecord?> record, Func<TRecord, TRow> bind)
+    public static async Task<TRow?> Optional<TRecord, TRow>(Task<TRecord?> record, PortfolioStore store, Func<PortfolioStore, TRecord, TRow> bind)
         where TRecord : class
         where TRow : class =>
-        await record.ConfigureAwait(false) is { } found ? bind(found) : null;
+        await record.ConfigureAwait(false) is { } found ? bind(store, found) : null;
 
     public static async Task<Page<TRow>> Page<TRecord, TRow>(Task<Page<TRecord>> page, Func<TRecord, TRow> bind) =>
         (await page.ConfigureAwait(false)).Map(bind);

@@ -576,7 +576,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     public virtual Task NoteCommittedAsync(DbConnection connection) => Task.CompletedTask;
 
     /// <summary>Opens a connection for a call: a server that cannot be reached is a <see cref="TransientStorageException"/>.</summary>
-    private async Task<DbConnection> OpenForCallAsync(ConnectionIntent intent, CancellationToken cancellationToken)
+    private async ValueTask<DbConnection> OpenForCallAsync(ConnectionIntent intent, CancellationToken cancellationToken)
     {
         DbConnection connection;
         try
@@ -627,7 +627,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         }
     }
 
-    private async Task<T> RunOnOwnConnectionAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
+    private async ValueTask<T> RunOnOwnConnectionAsync<T>(string operation, ErrorContext context, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
     {
         var read = ReferenceEquals(context, ErrorContext.Read);
         var connection = await OpenForCallAsync(read ? ConnectionIntent.Read : ConnectionIntent.Write, cancellationToken).ConfigureAwait(false);
