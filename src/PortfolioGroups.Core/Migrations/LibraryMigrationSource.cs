@@ -12,7 +12,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     public static IReadOnlyList<long> Versions { get; } =
         [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
         M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120201_HistoryIdentifierIndexes.Version,
-        M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version];
+        M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version,
+        M2026120205_HistoryCloseByMembershipIndex.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -53,6 +54,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120202_PartitionMemberships(target),
             new M2026120203_HistoryFillFactor(target),
             new M2026120204_HistoryOrderIndexes(target),
+            new M2026120205_HistoryCloseByMembershipIndex(target),
         ]
         :
         [
@@ -66,6 +68,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120202_PartitionMemberships(target),
             new M2026120203_HistoryFillFactor(target),
             new M2026120204_HistoryOrderIndexes(target),
+            new M2026120205_HistoryCloseByMembershipIndex(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>
