@@ -2,7 +2,7 @@ using PortfolioGroups.Tests.Scripts;
 
 namespace PortfolioGroups.Tests.Docs;
 
-/// <summary>docs/README.md lists every doc, and the README links it.</summary>
+/// <summary>docs/README.md lists every doc, and the README links it; every code block of the docs is closed.</summary>
 public sealed class DocsIndexTests
 {
     [Test]
@@ -22,6 +22,22 @@ public sealed class DocsIndexTests
         }
 
         index.Should().Contain("](decisions)");
+    }
+
+    [Test]
+    public void Every_code_block_in_the_docs_and_readmes_is_closed()
+    {
+        // An unclosed fence turns the rest of a page into code.
+        var root = RepositoryFiles.Root();
+        var pages = Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories)
+            .Append(Path.Combine(root, "README.md"))
+            .ToList();
+        pages.Should().HaveCountGreaterThan(10);
+        foreach (var page in pages)
+        {
+            var fences = File.ReadLines(page).Count(line => line.TrimStart().StartsWith("```", StringComparison.Ordinal));
+            (fences % 2).Should().Be(0, $"{Path.GetRelativePath(root, page)} has {fences} code fences, so one block is not closed");
+        }
     }
 
     [Test]
