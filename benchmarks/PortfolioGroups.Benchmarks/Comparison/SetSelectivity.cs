@@ -141,7 +141,7 @@ public class SetSelectivity : DatabaseBenchmark
         {
             "all of a, b" => $"{member} = @a INTERSECT {member} = @b",
             "any of a, b" => $"{member} = @a UNION {member} = @b",
-            _ => $"SELECT uid FROM portfolio EXCEPT {member} = @a",
+            _ => $"SELECT uid AS portfolio_uid FROM portfolio EXCEPT {member} = @a",
         };
         return ReadAsync($"SELECT {Columns} FROM ({compound} ORDER BY 1) s JOIN portfolio p ON p.uid = s.portfolio_uid ORDER BY s.portfolio_uid");
     }
