@@ -182,15 +182,16 @@ internal static class Selection
     /// members: an <c>All</c> condition naming one selects nothing, and it adds nothing to
     /// <c>Any</c> or <c>None</c>. Above <see cref="MaxGroupsAsExists"/> references, "in all of"
     /// divides; with <paramref name="paged"/>, the division is bounded by the cursor too, so a later
-    /// page does not count earlier portfolios.
+    /// page does not count earlier portfolios. When the filter also names its portfolios
+    /// (<paramref name="named"/>), the named set drives and each portfolio is looked up instead.
     /// Parameters: @allUids, @allIds, @allUidCount, @allIdCount, @anyUids, @anyIds, @noneUids, @noneIds (and @after).
     /// </summary>
-    public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged)
+    public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged, bool named = false)
     {
         var all = groups.All.IsGiven && AllCount(groups.All) <= MaxGroupsAsExists;
         var any = groups.Any.IsGiven && !groups.Any.IsEmpty && AllCount(groups.Any) <= MaxGroupsAsExists;
         var none = groups.None.IsGiven && !groups.None.IsEmpty && AllCount(groups.None) <= MaxGroupsAsExists;
-        var merge = !database.EstimatesEachValue && (all || any || none);
+        var merge = !database.EstimatesEachValue && !named && (all || any || none);
         var join = "";
         var sql = "";
         string? driver = null;
@@ -226,10 +227,10 @@ internal static class Selection
             // An anti-join: each portfolio is one index lookup per named group in the membership's
             // (group, portfolio) key. A few groups are named one by one (what a hand-written query
             // does); more are found once, joined, so only those that exist.
-            var named = none
+            var noneGroups = none
                 ? string.Join(", ", Refs(database, groups.None, "@noneUids", "@noneIds"))
                 : NamedGroups(database, groups.None, "@noneUids", "@noneIds");
-            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({named}))";
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({noneGroups}))";
         }
 
         return new GroupJoin(join, sql, driver);
