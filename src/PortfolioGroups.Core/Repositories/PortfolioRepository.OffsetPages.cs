@@ -10,7 +10,7 @@ internal sealed partial class PortfolioRepository
     public async Task<OffsetPage<PortfolioRecord>> FilterPageAsync(KeySet keys, string? search, GroupConditions groups, OffsetQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
-        var inGroups = Selection.InGroups(db, groups, paged: false);
+        var inGroups = Selection.InGroups(db, groups, paged: false, named: joined);
         from += inGroups.Join;
         var where = Selection.NamedOrSearched(db, keys, db.Portfolio, null, joined: joined)
                     + (search is null ? "" : " AND " + OffsetPageSql.Searched(db, "p."))

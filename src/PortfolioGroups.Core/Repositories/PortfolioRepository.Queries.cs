@@ -10,7 +10,7 @@ internal sealed partial class PortfolioRepository
     public IAsyncEnumerable<PortfolioRecord> StreamAsync(KeySet keys, string? search, GroupConditions groups, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
-        var inGroups = Selection.InGroups(db, groups, paged: false);
+        var inGroups = Selection.InGroups(db, groups, paged: false, named: joined);
         var sql = $"SELECT {Columns("p.")} FROM {from}{inGroups.Join} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{inGroups.Where} "
                   + $"ORDER BY {inGroups.OrderColumn ?? "p.uid"}";
         var parameters = Selection.PortfolioFilterParameters(db, keys, search, groups, page: null);

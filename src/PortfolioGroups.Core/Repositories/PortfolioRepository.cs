@@ -75,7 +75,7 @@ internal sealed partial class PortfolioRepository(Database db)
     public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, GroupConditions groups, PageQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
-        var inGroups = Selection.InGroups(db, groups, paged: page.After is not null);
+        var inGroups = Selection.InGroups(db, groups, paged: page.After is not null, named: joined);
 
         // A group join orders the portfolios by its own portfolio column (the membership index's
         // order); both sides of the join key are bounded by the cursor.

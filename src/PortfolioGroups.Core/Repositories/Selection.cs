@@ -173,66 +173,77 @@ internal static class Selection
     /// The group conditions of a portfolio filter over the portfolio table aliased <c>p</c>: a
     /// join to add to its FROM (empty when none), SQL to append to its WHERE (empty when none), and
     /// the column the page is ordered by and bounded on besides <c>p.uid</c> (null when none).
-    /// The conditions follow the data: "in all of" a few groups walks the membership index of
-    /// the smallest named group and looks each of its portfolios up in the others'; "in any of"
-    /// reads the named groups' memberships; "in none of" is an anti-join per portfolio. A group
-    /// reference that names no group is a group without members: an <c>All</c> condition naming
-    /// one selects nothing, and it adds nothing to <c>Any</c> or <c>None</c>. Above
-    /// <see cref="MaxGroupsAsExists"/> references, "in all of" divides; with <paramref name="paged"/>,
-    /// the division is bounded by the cursor too, so a later page does not count earlier portfolios.
+    /// The conditions follow the data. Where the planner estimates each group's members
+    /// (PostgreSQL), "in all of" a few groups is the self-join of the membership table, driven from
+    /// the group it finds smallest; "in any of" reads the named groups' memberships; "in none of"
+    /// is an anti-join per portfolio. Where it does not (SQLite), the conditions on a few groups
+    /// are one compound SELECT of the groups' ranges of the (group, portfolio) index
+    /// (<see cref="InGroupsAsMerge"/>). A group reference that names no group is a group without
+    /// members: an <c>All</c> condition naming one selects nothing, and it adds nothing to
+    /// <c>Any</c> or <c>None</c>. Above <see cref="MaxGroupsAsExists"/> references, "in all of"
+    /// divides; with <paramref name="paged"/>, the division is bounded by the cursor too, so a later
+    /// page does not count earlier portfolios. When the filter also names its portfolios
+    /// (<paramref name="named"/>), the named set drives and each portfolio is looked up instead.
     /// Parameters: @allUids, @allIds, @allUidCount, @allIdCount, @anyUids, @anyIds, @noneUids, @noneIds (and @after).
     /// </summary>
-    public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged)
+    public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged, bool named = false)
     {
+        var all = groups.All.IsGiven && AllCount(groups.All) <= MaxGroupsAsExists;
+        var any = groups.Any.IsGiven && !groups.Any.IsEmpty && AllCount(groups.Any) <= MaxGroupsAsExists;
+        var none = groups.None.IsGiven && !groups.None.IsEmpty && AllCount(groups.None) <= MaxGroupsAsExists;
+        var merge = !database.EstimatesEachValue && !named && (all || any || none);
         var join = "";
         var sql = "";
         string? driver = null;
-        if (groups.All.IsGiven)
+        if (merge)
         {
-            if (AllCount(groups.All) <= MaxGroupsAsExists)
-            {
-                (join, sql) = InAllFromSmallest(database, groups.All);
-                driver = "m0.portfolio_uid";
-            }
-            else
-            {
-                sql += InAllAsDivision(database, groups.All, paged);
-            }
+            join = $" JOIN ({InGroupsAsMerge(database, all ? groups.All : null, any ? groups.Any : null, none ? groups.None : null, paged)}) s ON s.uid = p.uid";
+            driver = "s.uid";
+        }
+        else if (all)
+        {
+            join = InAllAsSelfJoin(database, groups.All, out sql);
+            driver = "m0.portfolio_uid";
         }
 
-        if (groups.Any.IsGiven)
+        if (groups.All.IsGiven && !all)
+        {
+            sql += InAllAsDivision(database, groups.All, paged);
+        }
+
+        if (groups.Any.IsGiven && !(merge && any))
         {
             // The named groups' memberships, each portfolio once, in portfolio order: SQLite walks
             // the set it collects in order and looks each portfolio up; PostgreSQL semi-joins. A
             // few groups are named one by one, so PostgreSQL sees each and estimates its size.
             sql += groups.Any.IsEmpty ? " AND 1 = 0"
-                : AllCount(groups.Any) <= MaxGroupsAsExists
+                : any
                     ? $" AND p.uid IN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid IN ({string.Join(", ", Refs(database, groups.Any, "@anyUids", "@anyIds"))}))"
                     : $" AND p.uid IN (SELECT m.portfolio_uid FROM {NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds")} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)";
         }
 
-        if (groups.None.IsGiven && !groups.None.IsEmpty)
+        if (groups.None.IsGiven && !groups.None.IsEmpty && !(merge && none))
         {
             // An anti-join: each portfolio is one index lookup per named group in the membership's
             // (group, portfolio) key. A few groups are named one by one (what a hand-written query
             // does); more are found once, joined, so only those that exist.
-            var none = AllCount(groups.None) <= MaxGroupsAsExists
+            var noneGroups = none
                 ? string.Join(", ", Refs(database, groups.None, "@noneUids", "@noneIds"))
                 : NamedGroups(database, groups.None, "@noneUids", "@noneIds");
-            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({none}))";
+            sql += $" AND NOT EXISTS (SELECT 1 FROM {database.Membership} m WHERE m.portfolio_uid = p.uid AND m.portfolio_group_uid IN ({noneGroups}))";
         }
 
         return new GroupJoin(join, sql, driver);
     }
 
     /// <summary>
-    /// The most group references an "in all of" condition walks from the smallest group, with one
-    /// lookup per other reference; above it, the condition divides. PostgreSQL plans each lookup
-    /// it can pull up into a join, and searches the orders of all of them: over 100k portfolios
-    /// and 1,000 groups, planning took about 0.6 ms for 2 groups, 1.5 ms for 3, 6-9 ms for 4,
-    /// 10-18 ms for 5, 25-50 ms for 6 and 50-100 ms for 8, while executing stayed under 1 ms. The
-    /// division plans in under 2 ms for any number of groups, but reads every membership of the
-    /// named groups.
+    /// The most group references a condition names one by one: "in all of" as a self-join or a
+    /// merge, "in any of" and "in none of" as a merge or a lookup per reference; above it, "in all
+    /// of" divides and the others join the named groups. PostgreSQL plans each lookup it can pull
+    /// up into a join, and searches the orders of all of them: over 100k portfolios and 1,000
+    /// groups, planning took about 0.6 ms for 2 groups, 1.5 ms for 3, 6-9 ms for 4, 10-18 ms for 5,
+    /// 25-50 ms for 6 and 50-100 ms for 8, while executing stayed under 1 ms. The division plans in
+    /// under 2 ms for any number of groups, but reads every membership of the named groups.
     /// </summary>
     internal const int MaxGroupsAsExists = 4;
 
@@ -240,59 +251,66 @@ internal static class Selection
     internal static int AllCount(KeySet keys) => (keys.Uids?.Count ?? 0) + (keys.UniqueIdentifiers?.Count ?? 0);
 
     /// <summary>
-    /// The most memberships of a group counted to pick the group an "in all of" starts from: the
-    /// count reads the group's range of the (group, portfolio) index, so the choice costs at most
-    /// this many index entries per reference, and a group larger than it is as good a start as
-    /// another.
+    /// "In all of" a few groups as the hand-written self-join of the membership table, for a
+    /// planner that estimates each group's members (<see cref="Database.EstimatesEachValue"/>): the
+    /// memberships of the first reference, aliased <c>m0</c>, joined to the portfolio, and one join
+    /// per other reference; the planner drives the join from the group it finds smallest, and a
+    /// page stops at its end. A uid is used directly (an unknown one has no membership); an
+    /// identifier resolves through the group table (an unknown one gives NULL, which equals
+    /// nothing). Returns the join, and the WHERE to add as <paramref name="where"/>.
     /// </summary>
-    private const int SmallestGroupCountCap = 10_000;
-
-    /// <summary>
-    /// "In all of" a few groups, driven from the smallest: the memberships of the named group with
-    /// the fewest members (counted up to <see cref="SmallestGroupCountCap"/>), aliased <c>m0</c>,
-    /// joined to the portfolio, each looked up in the other groups' (group, portfolio) index.
-    /// That is the hand-written self-join from the smaller group, whichever group it is: it reads
-    /// about as many index entries as the smallest group has members, and in portfolio order, so
-    /// a page stops at its end. A uid is used directly (an unknown one has no membership, so its
-    /// count is 0 and it drives an empty walk); an identifier resolves through the group table
-    /// (an unknown one gives NULL, which equals nothing). Returns the join and the WHERE to add.
-    /// </summary>
-    private static (string Join, string Where) InAllFromSmallest(Database database, KeySet keys)
+    private static string InAllAsSelfJoin(Database database, KeySet keys, out string where)
     {
         var refs = Refs(database, keys, "@allUids", "@allIds");
         var join = $" JOIN {database.Membership} m0 ON m0.portfolio_uid = p.uid";
-        if (refs.Count == 1)
+        for (var i = 1; i < refs.Count; i++)
         {
-            return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
+            join += $" JOIN {database.Membership} m{i} ON m{i}.portfolio_uid = m0.portfolio_uid AND m{i}.portfolio_group_uid = {refs[i]}";
         }
 
-        if (database.EstimatesEachValue)
+        where = $" AND m0.portfolio_group_uid = {refs[0]}";
+        return join;
+    }
+
+    /// <summary>
+    /// The portfolios in any of <paramref name="any"/>, in all of <paramref name="all"/> and in none
+    /// of <paramref name="none"/> (each a few references, or null when not a condition) as one
+    /// compound SELECT of a column <c>uid</c>, ordered by it: each reference is its group's range
+    /// of the (group, portfolio) index, already in portfolio order, so SQLite merges the ranges
+    /// (UNION, then INTERSECT, then EXCEPT: its compound operators group from left to right) and
+    /// a page stops reading at its end, whatever the groups' sizes. Without <paramref name="any"/>
+    /// or <paramref name="all"/>, the merge starts from every portfolio. With
+    /// <paramref name="paged"/>, every range starts after the cursor.
+    /// </summary>
+    private static string InGroupsAsMerge(Database database, KeySet? all, KeySet? any, KeySet? none, bool paged)
+    {
+        var bound = paged ? " AND portfolio_uid > @after" : "";
+        var arms = new List<string>();
+        string Range(string reference) => $"SELECT portfolio_uid AS uid FROM {database.Membership} WHERE portfolio_group_uid = {reference}{bound}";
+        if (any is not null)
         {
-            // The planner sees each group and estimates its members from the column's statistics:
-            // the hand-written self-join, driven from the group it finds smallest.
-            for (var i = 1; i < refs.Count; i++)
+            arms.AddRange(Refs(database, any, "@anyUids", "@anyIds").Select(r => (arms.Count == 0 ? "" : "UNION ") + Range(r)));
+        }
+
+        if (all is not null)
+        {
+            foreach (var reference in Refs(database, all, "@allUids", "@allIds"))
             {
-                join += $" JOIN {database.Membership} m{i} ON m{i}.portfolio_uid = m0.portfolio_uid AND m{i}.portfolio_group_uid = {refs[i]}";
+                arms.Add((arms.Count == 0 ? "" : "INTERSECT ") + Range(reference));
             }
-
-            return (join, $" AND m0.portfolio_group_uid = {refs[0]}");
         }
 
-        // Computed once for the statement (it refers to no row): the reference with the fewest
-        // members, a NULL reference (an unknown identifier) first, so nothing is read.
-        var named = string.Join(" UNION ALL ", refs.Select(r => $"SELECT {r} AS uid"));
-        var smallest = $"(SELECT r.uid FROM ({named}) r ORDER BY "
-                       + $"(SELECT count(*) FROM (SELECT 1 FROM {database.Membership} c WHERE c.portfolio_group_uid = r.uid LIMIT {SmallestGroupCountCap}) x) LIMIT 1)";
-        var where = $" AND m0.portfolio_group_uid = {smallest}";
-        for (var i = 0; i < refs.Count; i++)
+        if (arms.Count == 0)
         {
-            // The driving group holds already; each other is one lookup. The OR also keeps
-            // PostgreSQL from pulling the lookups up into joins whose orders it would search.
-            where += $" AND ({refs[i]} = m0.portfolio_group_uid OR EXISTS (SELECT 1 FROM {database.Membership} m{i + 1} "
-                     + $"WHERE m{i + 1}.portfolio_group_uid = {refs[i]} AND m{i + 1}.portfolio_uid = m0.portfolio_uid))";
+            arms.Add($"SELECT a.uid FROM {database.Portfolio} a{(paged ? " WHERE a.uid > @after" : "")}");
         }
 
-        return (join, where);
+        if (none is not null)
+        {
+            arms.AddRange(Refs(database, none, "@noneUids", "@noneIds").Select(r => "EXCEPT " + Range(r)));
+        }
+
+        return string.Join(" ", arms) + " ORDER BY 1";
     }
 
     /// <summary>

@@ -82,6 +82,49 @@ public sealed partial class SetQueryTests(Db db, PortfolioMode portfolioMode) : 
     }
 
     [Test]
+    public async Task In_all_any_and_none_of_groups_without_named_portfolios_match_an_in_memory_expectation_paged_and_streamed()
+    {
+        // No portfolio named: the group conditions alone drive the statement. Other fixtures'
+        // portfolios are in none of this fixture's groups, so only "in none of" alone selects them;
+        // the result is read in uid order, each portfolio once, and compared on this fixture's.
+        var ours = _portfolios.ToHashSet();
+        for (var round = 0; round < 25; round++)
+        {
+            var all = RandomGroups(0, 3);
+            var any = RandomGroups(0, 3);
+            var none = RandomGroups(0, 2);
+            var twice = round % 4 == 1;
+            var filter = new PortfolioFilter
+            {
+                InAllGroups = all is null ? null : [.. all.Concat(twice ? all.Take(1) : []).Select(Ref)],
+                InAnyGroup = any is null ? null : [.. any.Concat(twice ? any.Take(1) : []).Select(Ref)],
+                NotInGroups = none is null ? null : [.. none.Select(Ref)],
+            };
+
+            var expected = Enumerable.Range(0, PortfolioCount)
+                .Where(p => all is null || all.All(g => _pairs.Contains((g, p))))
+                .Where(p => any is null || any.Any(g => _pairs.Contains((g, p))))
+                .Where(p => none is null || !none.Any(g => _pairs.Contains((g, p))))
+                .Select(p => _portfolios[p])
+                .Order()
+                .ToList();
+
+            var because = $"round {round}: all [{Show(all)}], any [{Show(any)}], none [{Show(none)}], twice {twice}";
+            var onlyNone = (all is null || all.Length == 0) && any is null;
+            var paged = await AllPagesAsync(filter, pageSize: onlyNone ? 5_000 : 17);
+            paged.Should().BeInAscendingOrder(because).And.OnlyHaveUniqueItems(because);
+            paged.Where(ours.Contains).Should().Equal(expected, because);
+            if (!onlyNone)
+            {
+                paged.Should().HaveCount(expected.Count, because);
+            }
+
+            var streamed = await Portfolio.StreamAsync(Store, filter).Select(p => p.Uid).ToListAsync();
+            streamed.Should().Equal(paged, because);
+        }
+    }
+
+    [Test]
     public async Task Group_conditions_combine_with_uids()
     {
         var chosen = _portfolios.Take(100).ToArray();
