@@ -80,7 +80,7 @@ public static class HttpAddOne
             Console.Error.WriteLine($"round {round + 1}: library {libraryRates[^1]:N0}/s, minimal {plainRates[^1]:N0}/s");
         }
 
-        return (Median(libraryRates), Median(plainRates));
+        return (Stats.Median(libraryRates), Stats.Median(plainRates));
     }
 
     private static async Task<double> LoadAsync(HttpClient client, string url, Guid[] portfolios, Func<int> next, TimeSpan duration)
@@ -156,11 +156,5 @@ public static class HttpAddOne
                 return Results.Json(new MembershipBody(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2)));
             }
         });
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

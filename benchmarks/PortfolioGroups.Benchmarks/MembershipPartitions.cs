@@ -285,20 +285,14 @@ internal static class PartitionInterleaved
             }
         }
 
-        static double Median(List<double> values)
-        {
-            var sorted = values.Order().ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-        }
-
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         Console.WriteLine($"| case ({rounds} rounds, interleaved) | plain median | 16 by group median | 16 by portfolio median | by group / plain | by portfolio / plain |");
         Console.WriteLine("|---|--:|--:|--:|--:|--:|");
         foreach (var (name, _, _) in cases)
         {
-            var plain = Median(times[name][PartitionLayout.Plain]);
-            var byGroup = Median(times[name][PartitionLayout.ByGroup]);
-            var byPortfolio = Median(times[name][PartitionLayout.ByPortfolio]);
+            var plain = Stats.Median(times[name][PartitionLayout.Plain]);
+            var byGroup = Stats.Median(times[name][PartitionLayout.ByGroup]);
+            var byPortfolio = Stats.Median(times[name][PartitionLayout.ByPortfolio]);
             Console.WriteLine(string.Create(culture, $"| {name} | {plain:0.0} ms | {byGroup:0.0} ms | {byPortfolio:0.0} ms | {byGroup / plain:0.00} | {byPortfolio / plain:0.00} |"));
         }
 

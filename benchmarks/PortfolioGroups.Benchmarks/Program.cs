@@ -16,7 +16,8 @@ internal static class Program
     /// single-row calls beside one plain statement each (p50 per call); <c>--http-add-one [rounds] [seconds]</c>
     /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement;
     /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader;
-    /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90).
+    /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90);
+    /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -39,6 +40,8 @@ internal static class Program
                 return HistorySingleAddAlternating.RunAsync(
                     int.Parse(args.ElementAtOrDefault(1) ?? "1000", System.Globalization.CultureInfo.InvariantCulture),
                     args.ElementAtOrDefault(2) is { } version ? long.Parse(version, System.Globalization.CultureInfo.InvariantCulture) : null).GetAwaiter().GetResult();
+            case "--selectivity":
+                return SetSelectivityInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--stream":
                 return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":

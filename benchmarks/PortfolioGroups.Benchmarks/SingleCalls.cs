@@ -209,7 +209,7 @@ public static class SingleCalls
         }
 
         Console.Error.WriteLine($"{operation}: done");
-        return (operation, Median(libraryTimes), Median(plainTimes));
+        return (operation, Stats.Median(libraryTimes.Select(t => (double)t)), Stats.Median(plainTimes.Select(t => (double)t)));
     }
 
     private static async Task<long> TimeAsync(Func<int, Task> call, int i)
@@ -217,12 +217,6 @@ public static class SingleCalls
         var start = Stopwatch.GetTimestamp();
         await call(i);
         return Stopwatch.GetTimestamp() - start;
-    }
-
-    private static double Median(long[] times)
-    {
-        var sorted = times.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2.0;
     }
 
     private static void Check(bool ok)

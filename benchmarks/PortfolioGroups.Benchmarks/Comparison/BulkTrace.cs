@@ -68,22 +68,16 @@ public static class BulkTrace
                     }
                 }
 
-                Console.WriteLine($"{name}, {(present ? "100,000 present" : "100,000 new")}: AddManyAsync {Median(totals):F0} ms, raw {Median(raws):F0} ms ({(database.IsPostgres ? "unnest" : "prepared statement")}; medians of {runs})");
-                foreach (var (activity, times) in byName.OrderByDescending(kv => Median(kv.Value)))
+                Console.WriteLine($"{name}, {(present ? "100,000 present" : "100,000 new")}: AddManyAsync {Stats.Median(totals):F0} ms, raw {Stats.Median(raws):F0} ms ({(database.IsPostgres ? "unnest" : "prepared statement")}; medians of {runs})");
+                foreach (var (activity, times) in byName.OrderByDescending(kv => Stats.Median(kv.Value)))
                 {
-                    Console.WriteLine($"  {activity,-55} {Median(times),8:F0} ms  {Median(times) / Median(totals),6:P0}");
+                    Console.WriteLine($"  {activity,-55} {Stats.Median(times),8:F0} ms  {Stats.Median(times) / Stats.Median(totals),6:P0}");
                 }
 
-                Console.WriteLine($"  {"(outside any activity: temp tables, begin, commit, input)",-55} {Median(untraced),8:F0} ms  {Median(untraced) / Median(totals),6:P0}");
+                Console.WriteLine($"  {"(outside any activity: temp tables, begin, commit, input)",-55} {Stats.Median(untraced),8:F0} ms  {Stats.Median(untraced) / Stats.Median(totals),6:P0}");
             }
         }
 
         return 0;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
