@@ -39,14 +39,20 @@ internal sealed partial class MembershipRepository(Database db)
     /// Both sides named by uid: a plain single-row <c>INSERT ... VALUES</c>, the cheapest statement
     /// for the database to plan and run, whose foreign keys find a missing side (as null here, so
     /// the caller goes on to <see cref="InsertLockedAsync"/> as when the resolving statement found
-    /// nothing). A side named by unique identifier is resolved in the statement.
+    /// nothing). A side named by unique identifier is resolved in the statement. With
+    /// <paramref name="ignoreExisting"/> the insert skips an existing pair (<c>DO NOTHING</c>), and
+    /// only then is the pair read by a second statement: a no-op update would return it in one, but
+    /// an <c>ON CONFLICT DO UPDATE</c> also runs the membership's update triggers (the history's) on
+    /// every add, new pair or not. A pair deleted between the two statements reads as nothing, and
+    /// the caller's locked insert adds it again.
     /// </remarks>
     public async Task<MembershipRecord?> InsertAsync(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, CancellationToken cancellationToken)
     {
-        var (sql, context) = Insert(uid, group, portfolio, ignoreExisting);
+        var (sql, context) = Insert(uid, group, portfolio, ignoreExisting ? OnPairConflict.Skip : OnPairConflict.Fail);
+        MembershipRecord? row;
         try
         {
-            return await db.RunAsync(
+            row = await db.RunAsync(
                 ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
                 context,
                 c => c.QuerySingleOrDefaultAsync<MembershipRecord>(sql, new { uid = db.Uid(uid), group = group.Value(db), portfolio = portfolio.Value(db) }),
@@ -57,6 +63,23 @@ internal sealed partial class MembershipRepository(Database db)
             // A foreign key found a side missing; nothing was written.
             return null;
         }
+
+        return row is null && ignoreExisting ? await FindPairAsync(group, portfolio, cancellationToken).ConfigureAwait(false) : row;
+    }
+
+    /// <summary>The membership of a group and a portfolio, each named as the caller named it; null when there is none.</summary>
+    private Task<MembershipRecord?> FindPairAsync(RowKey group, RowKey portfolio, CancellationToken cancellationToken)
+    {
+        var sql = _findPairSql[(group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0)] ??=
+            $"SELECT {Columns} FROM {db.Membership} WHERE portfolio_group_uid = {UidOf(group, db.Group, "@group")} AND portfolio_uid = {UidOf(portfolio, db.Portfolio, "@portfolio")}";
+        return db.RunAsync(
+            "portfolio_group_membership.get",
+            ErrorContext.Read,
+            c => c.QueryFirstOrDefaultAsync<MembershipRecord>(sql, new { group = group.Value(db), portfolio = portfolio.Value(db) }),
+            cancellationToken);
+
+        static string UidOf(RowKey key, string table, string parameter) =>
+            key.IsUid ? parameter : $"(SELECT uid FROM {table} t WHERE {key.Column} = {parameter})";
     }
 
     /// <summary>
@@ -78,7 +101,7 @@ internal sealed partial class MembershipRepository(Database db)
                 }
 
                 // By the uids just locked; the error context still names the rows as the caller did.
-                var (sql, context) = Insert(uid, new RowKey(groupUid, null), new RowKey(portfolioUid, null), ignoreExisting, group, portfolio);
+                var (sql, context) = Insert(uid, new RowKey(groupUid, null), new RowKey(portfolioUid, null), ignoreExisting ? OnPairConflict.ReturnExisting : OnPairConflict.Fail, group, portfolio);
                 var row = await tx.RunAsync(
                     ignoreExisting ? "portfolio_group_membership.upsert" : "portfolio_group_membership.create",
                     context,
@@ -102,19 +125,35 @@ internal sealed partial class MembershipRepository(Database db)
         return found?.Uid;
     }
 
-    /// <summary>The insert statement of a pair, both sides resolved in it, and its error context (naming the sides as the caller did).</summary>
-    private (string Sql, ErrorContext Context) Insert(Guid uid, RowKey group, RowKey portfolio, bool ignoreExisting, RowKey? namedGroup = null, RowKey? namedPortfolio = null)
+    /// <summary>What the insert of a pair does when the pair exists.</summary>
+    private enum OnPairConflict
     {
-        // Built once per shape (which key names each side, whether an existing pair is returned).
-        var shape = (group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0) | (ignoreExisting ? 4 : 0);
+        /// <summary>Fails with the pair's unique key.</summary>
+        Fail,
+
+        /// <summary>Inserts nothing and returns nothing.</summary>
+        Skip,
+
+        /// <summary>Returns the existing pair's row, by a no-op update (in one statement, where a second one could miss a pair deleted in between).</summary>
+        ReturnExisting,
+    }
+
+    /// <summary>The insert statement of a pair, both sides resolved in it, and its error context (naming the sides as the caller did).</summary>
+    private (string Sql, ErrorContext Context) Insert(Guid uid, RowKey group, RowKey portfolio, OnPairConflict onConflict, RowKey? namedGroup = null, RowKey? namedPortfolio = null)
+    {
+        // Built once per shape (which key names each side, what an existing pair does).
+        var shape = (group.IsUid ? 1 : 0) | (portfolio.IsUid ? 2 : 0) | ((int)onConflict << 2);
         var sql = _insertSql[shape] ??=
             $"INSERT INTO {db.Membership} ({Columns}) "
             + (group.IsUid && portfolio.IsUid
                 ? "VALUES (@uid, @group, @portfolio)"
                 : $"SELECT @uid, g.uid, p.uid FROM {db.Group} g CROSS JOIN {db.Portfolio} p WHERE g.{group.Column} = @group AND p.{portfolio.Column} = @portfolio")
-            // A no-op update, not DO NOTHING: the statement returns the pair's row whether it inserted it
-            // or found it, so no concurrent delete can slip between finding a pair and reading it.
-            + (ignoreExisting ? " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid" : "")
+            + onConflict switch
+            {
+                OnPairConflict.Skip => " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO NOTHING",
+                OnPairConflict.ReturnExisting => " ON CONFLICT (portfolio_group_uid, portfolio_uid) DO UPDATE SET portfolio_uid = excluded.portfolio_uid",
+                _ => "",
+            }
             + $" RETURNING {Columns}";
         var groupName = namedGroup ?? group;
         var portfolioName = namedPortfolio ?? portfolio;
@@ -127,7 +166,8 @@ internal sealed partial class MembershipRepository(Database db)
     }
 
     // The single-row statements, each built on first use for its shape (db's table names are fixed by then).
-    private readonly string?[] _insertSql = new string?[8];
+    private readonly string?[] _insertSql = new string?[12];
+    private readonly string?[] _findPairSql = new string?[4];
     private readonly string?[] _removeSql = new string?[4];
     private string? _findSql;
 
