@@ -36,18 +36,13 @@ public sealed class SqliteSharedCacheTests
     {
         // The window between the driver's open (which waits for a schema change) and the library's
         // pragmas, held open: the connection is open when the change starts.
-        var connectionString = $"Data Source=setup-lock-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var changer = new SqliteConnection(connectionString);
-        await changer.OpenAsync();
-        await using var change = await changer.BeginTransactionAsync();
-        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+        await using var schema = await SchemaChange.StartAsync();
+        var connection = schema.Connection;
 
         var setUp = Task.Run(async () => await SqliteDatabase.RunPragmasAsync(connection, "PRAGMA busy_timeout = 30000; PRAGMA cache_size = -4096;", TimeSpan.FromSeconds(30), CancellationToken.None));
         await Task.Delay(500);
         setUp.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open, so the pragmas wait");
-        await change.CommitAsync();
+        await schema.Change.CommitAsync();
         await setUp;
 
         (await connection.ExecuteScalarAsync<long>("PRAGMA cache_size")).Should().Be(-4096L);
@@ -57,13 +52,8 @@ public sealed class SqliteSharedCacheTests
     [Test]
     public async Task Pragmas_held_back_by_a_schema_change_longer_than_the_timeout_are_a_clear_locked_error()
     {
-        var connectionString = $"Data Source=setup-timeout-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var changer = new SqliteConnection(connectionString);
-        await changer.OpenAsync();
-        await using var change = await changer.BeginTransactionAsync();
-        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+        await using var schema = await SchemaChange.StartAsync();
+        var connection = schema.Connection;
 
         var setUp = async () => await SqliteDatabase.RunPragmasAsync(connection, "PRAGMA cache_size = -4096;", TimeSpan.FromMilliseconds(200), CancellationToken.None);
 
@@ -82,6 +72,41 @@ public sealed class SqliteSharedCacheTests
                 (await store.GetMigrationStatusAsync()).IsUpToDate.Should().BeTrue($"round {round}");
                 await store.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// A connection to a new shared in-memory database, opened before another connection began
+    /// changing its schema (a table created in a transaction left open).
+    /// </summary>
+    private sealed class SchemaChange : IAsyncDisposable
+    {
+        private SchemaChange(SqliteConnection connection, SqliteConnection changer, SqliteTransaction change) =>
+            (Connection, Changer, Change) = (connection, changer, change);
+
+        public SqliteConnection Connection { get; }
+
+        public SqliteConnection Changer { get; }
+
+        public SqliteTransaction Change { get; }
+
+        public static async Task<SchemaChange> StartAsync()
+        {
+            var connectionString = $"Data Source=schema-change-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+            var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync();
+            var changer = new SqliteConnection(connectionString);
+            await changer.OpenAsync();
+            var change = (SqliteTransaction)await changer.BeginTransactionAsync();
+            await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+            return new SchemaChange(connection, changer, change);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Change.DisposeAsync();
+            await Changer.DisposeAsync();
+            await Connection.DisposeAsync();
         }
     }
 }
