@@ -17,7 +17,9 @@ internal static class Program
     /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement;
     /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader;
     /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90);
-    /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>).
+    /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>);
+    /// <c>--history-delete [rounds]</c> times deleting a 100,000-member group with the history against without, by turns (<see cref="HistoryDeleteAlternating"/>);
+    /// <c>--interleave [rounds] Class ...</c> runs the named BenchmarkDotNet classes' methods in this process by turns (<see cref="InterleavedRun"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -42,6 +44,10 @@ internal static class Program
                     args.ElementAtOrDefault(2) is { } version ? long.Parse(version, System.Globalization.CultureInfo.InvariantCulture) : null).GetAwaiter().GetResult();
             case "--selectivity":
                 return SetSelectivityInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--history-delete":
+                return HistoryDeleteAlternating.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--interleave" when args.Length >= 3:
+                return InterleavedRun.RunAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Skip(2).ToList()).GetAwaiter().GetResult();
             case "--stream":
                 return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":

@@ -13,12 +13,8 @@ public static class SmokeRun
 {
     public static async Task<int> RunAsync(IReadOnlyCollection<string> classNames)
     {
-        var types = typeof(SmokeRun).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkAttribute))))
-            .Where(t => classNames.Count == 0 || classNames.Contains(t.Name))
-            .OrderBy(t => t.Name, StringComparer.Ordinal);
         var failures = 0;
-        foreach (var type in types)
+        foreach (var type in BenchmarkTypes(classNames))
         {
             foreach (var parameters in ParameterSets(type))
             {
@@ -53,7 +49,15 @@ public static class SmokeRun
         return failures == 0 ? 0 : 1;
     }
 
-    private static List<List<(PropertyInfo Property, object? Value)>> ParameterSets(Type type)
+    /// <summary>The benchmark classes named (all of them when none is), by name.</summary>
+    internal static IEnumerable<Type> BenchmarkTypes(IReadOnlyCollection<string> classNames) =>
+        typeof(SmokeRun).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkAttribute))))
+            .Where(t => classNames.Count == 0 || classNames.Contains(t.Name))
+            .OrderBy(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>Every combination of a class's <c>[Params]</c> and <c>[ParamsSource]</c> values.</summary>
+    internal static List<List<(PropertyInfo Property, object? Value)>> ParameterSets(Type type)
     {
         var sets = new List<List<(PropertyInfo, object?)>> { new() };
         foreach (var property in type.GetProperties())
@@ -75,7 +79,8 @@ public static class SmokeRun
         return sets;
     }
 
-    private static async Task InvokeAll<TAttribute>(object instance, string benchmark)
+    /// <summary>Runs the instance's methods marked <typeparamref name="TAttribute"/> that apply to <paramref name="benchmark"/>.</summary>
+    internal static async Task InvokeAll<TAttribute>(object instance, string benchmark)
         where TAttribute : Attribute
     {
         foreach (var method in instance.GetType().GetMethods().Where(m => m.GetCustomAttribute<TAttribute>(inherit: true) is { } a && Targets(a, benchmark)))
@@ -84,19 +89,22 @@ public static class SmokeRun
         }
     }
 
-    private static bool Targets(Attribute attribute, string benchmark)
+    /// <summary>Whether a setup or cleanup attribute applies to <paramref name="benchmark"/> (no targets: every method).</summary>
+    internal static bool Targets(Attribute attribute, string benchmark)
     {
         var targets = attribute switch
         {
             GlobalSetupAttribute a => a.Targets,
             IterationSetupAttribute a => a.Targets,
             GlobalCleanupAttribute a => a.Targets,
+            IterationCleanupAttribute a => a.Targets,
             _ => [],
         };
         return targets is null || targets.Length == 0 || targets.Contains(benchmark);
     }
 
-    private static async Task Invoke(object instance, MethodInfo method)
+    /// <summary>Calls a parameterless method, awaiting it when it returns a task.</summary>
+    internal static async Task Invoke(object instance, MethodInfo method)
     {
         if (method.Invoke(instance, null) is Task task)
         {
