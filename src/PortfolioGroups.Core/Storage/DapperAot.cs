@@ -109,15 +109,26 @@ internal static class CommandCancellation
 internal sealed class UidValueHandler : DbValueHandler<Guid>
 {
     private const int NativeUuid = 1;
+    private const int Text = 2;
 
-    public override int Tokenize(DbDataReader reader, int columnOffset) =>
-        reader.GetFieldType(columnOffset) == typeof(Guid) ? NativeUuid : 0;
+    // Once per column of a result, not per row: a uuid column (PostgreSQL) or a text one (SQLite).
+    public override int Tokenize(DbDataReader reader, int columnOffset)
+    {
+        var type = reader.GetFieldType(columnOffset);
+        return type == typeof(Guid) ? NativeUuid : type == typeof(string) ? Text : 0;
+    }
 
     public override Guid Parse(DbDataReader reader, int columnOffset, int token)
     {
         if (token == NativeUuid)
         {
             return reader.GetGuid(columnOffset);
+        }
+
+        if (token == Text && TryParseText(reader, columnOffset, out var parsed))
+        {
+            // The common case on SQLite: the text read once, without GetValue's dispatch on the value's type.
+            return parsed;
         }
 
         var value = reader.GetValue(columnOffset);
@@ -127,6 +138,23 @@ internal sealed class UidValueHandler : DbValueHandler<Guid>
         }
 
         throw Unreadable(reader, columnOffset, value);
+    }
+
+    /// <summary>A text uid of the canonical shape; false for anything else (NULL, another type or shape), which the caller reads again to name.</summary>
+    private static bool TryParseText(DbDataReader reader, int columnOffset, out Guid uid)
+    {
+        uid = default;
+        string text;
+        try
+        {
+            text = reader.GetString(columnOffset);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException)
+        {
+            return false; // NULL, or a value the driver will not read as text
+        }
+
+        return Guid.TryParseExact(text, "D", out uid);
     }
 
     protected override Guid Parse(object? value) => value switch
