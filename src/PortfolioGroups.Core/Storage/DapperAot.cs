@@ -30,9 +30,99 @@ internal abstract class CancellableCommandFactory<T> : CommandFactory<T>
     public override System.Data.Common.DbCommand GetCommand(System.Data.Common.DbConnection connection, string sql, System.Data.CommandType commandType, T args)
     {
         var command = base.GetCommand(connection, sql, commandType, args);
-        return CommandCancellation.BoundDatabase is { Binding: { } binding } database && ReferenceEquals(binding.Connection, connection)
+        return new RowBufferedCommand(CommandCancellation.BoundDatabase is { Binding: { } binding } database && ReferenceEquals(binding.Connection, connection)
             ? database.BindCommand(command, binding.Transaction)
-            : command;
+            : command);
+    }
+}
+
+/// <summary>
+/// A generated command's reader without <see cref="System.Data.CommandBehavior.SequentialAccess"/>,
+/// which Dapper.AOT asks of every query. Sequential access has a driver read each column from the
+/// wire when it is asked for: Npgsql then reads a row that crosses its buffer with a blocking socket
+/// read per column getter (a socket timeout set each time), where a whole row read by
+/// <c>ReadAsync</c> is read from memory. The library's rows are small (a few short columns and at
+/// most a metadata document), so every row is read whole, as a plain reader reads it. Everything
+/// else is the driver's command, unchanged.
+/// </summary>
+internal sealed class RowBufferedCommand(System.Data.Common.DbCommand inner) : System.Data.Common.DbCommand
+{
+    private const System.Data.CommandBehavior Sequential = System.Data.CommandBehavior.SequentialAccess;
+
+    [System.Diagnostics.CodeAnalysis.AllowNull]
+    public override string CommandText
+    {
+        get => inner.CommandText;
+        set => inner.CommandText = value;
+    }
+
+    public override int CommandTimeout
+    {
+        get => inner.CommandTimeout;
+        set => inner.CommandTimeout = value;
+    }
+
+    public override System.Data.CommandType CommandType
+    {
+        get => inner.CommandType;
+        set => inner.CommandType = value;
+    }
+
+    public override bool DesignTimeVisible
+    {
+        get => inner.DesignTimeVisible;
+        set => inner.DesignTimeVisible = value;
+    }
+
+    public override System.Data.UpdateRowSource UpdatedRowSource
+    {
+        get => inner.UpdatedRowSource;
+        set => inner.UpdatedRowSource = value;
+    }
+
+    protected override System.Data.Common.DbConnection? DbConnection
+    {
+        get => inner.Connection;
+        set => inner.Connection = value;
+    }
+
+    protected override System.Data.Common.DbParameterCollection DbParameterCollection => inner.Parameters;
+
+    protected override System.Data.Common.DbTransaction? DbTransaction
+    {
+        get => inner.Transaction;
+        set => inner.Transaction = value;
+    }
+
+    public override void Cancel() => inner.Cancel();
+
+    public override int ExecuteNonQuery() => inner.ExecuteNonQuery();
+
+    public override object? ExecuteScalar() => inner.ExecuteScalar();
+
+    public override void Prepare() => inner.Prepare();
+
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) => inner.ExecuteNonQueryAsync(cancellationToken);
+
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) => inner.ExecuteScalarAsync(cancellationToken);
+
+    public override Task PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+
+    protected override System.Data.Common.DbParameter CreateDbParameter() => inner.CreateParameter();
+
+    protected override System.Data.Common.DbDataReader ExecuteDbDataReader(System.Data.CommandBehavior behavior) => inner.ExecuteReader(behavior & ~Sequential);
+
+    protected override Task<System.Data.Common.DbDataReader> ExecuteDbDataReaderAsync(System.Data.CommandBehavior behavior, CancellationToken cancellationToken) =>
+        inner.ExecuteReaderAsync(behavior & ~Sequential, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 
