@@ -67,5 +67,15 @@ public sealed class Page<T>
     public PageRequest? Next => NextCursor is null ? null : new PageRequest { Size = Size, After = NextCursor };
 
     /// <summary>The same page with each row mapped (the cursor is unchanged).</summary>
-    internal Page<TOut> Map<TOut>(Func<T, TOut> map) => new([.. Items.Select(map)], Size, NextCursor);
+    internal Page<TOut> Map<TOut>(Func<T, TOut> map)
+    {
+        // Sized once, no enumerator: a page holds up to 10,000 rows.
+        var items = new List<TOut>(Items.Count);
+        for (var i = 0; i < Items.Count; i++)
+        {
+            items.Add(map(Items[i]));
+        }
+
+        return new(items, Size, NextCursor);
+    }
 }

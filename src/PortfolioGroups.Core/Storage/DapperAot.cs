@@ -30,9 +30,99 @@ internal abstract class CancellableCommandFactory<T> : CommandFactory<T>
     public override System.Data.Common.DbCommand GetCommand(System.Data.Common.DbConnection connection, string sql, System.Data.CommandType commandType, T args)
     {
         var command = base.GetCommand(connection, sql, commandType, args);
-        return CommandCancellation.BoundDatabase is { Binding: { } binding } database && ReferenceEquals(binding.Connection, connection)
+        return new RowBufferedCommand(CommandCancellation.BoundDatabase is { Binding: { } binding } database && ReferenceEquals(binding.Connection, connection)
             ? database.BindCommand(command, binding.Transaction)
-            : command;
+            : command);
+    }
+}
+
+/// <summary>
+/// A generated command's reader without <see cref="System.Data.CommandBehavior.SequentialAccess"/>,
+/// which Dapper.AOT asks of every query. Sequential access has a driver read each column from the
+/// wire when it is asked for: Npgsql then reads a row that crosses its buffer with a blocking socket
+/// read per column getter (a socket timeout set each time), where a whole row read by
+/// <c>ReadAsync</c> is read from memory. The library's rows are small (a few short columns and at
+/// most a metadata document), so every row is read whole, as a plain reader reads it. Everything
+/// else is the driver's command, unchanged.
+/// </summary>
+internal sealed class RowBufferedCommand(System.Data.Common.DbCommand inner) : System.Data.Common.DbCommand
+{
+    private const System.Data.CommandBehavior Sequential = System.Data.CommandBehavior.SequentialAccess;
+
+    [System.Diagnostics.CodeAnalysis.AllowNull]
+    public override string CommandText
+    {
+        get => inner.CommandText;
+        set => inner.CommandText = value;
+    }
+
+    public override int CommandTimeout
+    {
+        get => inner.CommandTimeout;
+        set => inner.CommandTimeout = value;
+    }
+
+    public override System.Data.CommandType CommandType
+    {
+        get => inner.CommandType;
+        set => inner.CommandType = value;
+    }
+
+    public override bool DesignTimeVisible
+    {
+        get => inner.DesignTimeVisible;
+        set => inner.DesignTimeVisible = value;
+    }
+
+    public override System.Data.UpdateRowSource UpdatedRowSource
+    {
+        get => inner.UpdatedRowSource;
+        set => inner.UpdatedRowSource = value;
+    }
+
+    protected override System.Data.Common.DbConnection? DbConnection
+    {
+        get => inner.Connection;
+        set => inner.Connection = value;
+    }
+
+    protected override System.Data.Common.DbParameterCollection DbParameterCollection => inner.Parameters;
+
+    protected override System.Data.Common.DbTransaction? DbTransaction
+    {
+        get => inner.Transaction;
+        set => inner.Transaction = value;
+    }
+
+    public override void Cancel() => inner.Cancel();
+
+    public override int ExecuteNonQuery() => inner.ExecuteNonQuery();
+
+    public override object? ExecuteScalar() => inner.ExecuteScalar();
+
+    public override void Prepare() => inner.Prepare();
+
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) => inner.ExecuteNonQueryAsync(cancellationToken);
+
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) => inner.ExecuteScalarAsync(cancellationToken);
+
+    public override Task PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+
+    protected override System.Data.Common.DbParameter CreateDbParameter() => inner.CreateParameter();
+
+    protected override System.Data.Common.DbDataReader ExecuteDbDataReader(System.Data.CommandBehavior behavior) => inner.ExecuteReader(behavior & ~Sequential);
+
+    protected override Task<System.Data.Common.DbDataReader> ExecuteDbDataReaderAsync(System.Data.CommandBehavior behavior, CancellationToken cancellationToken) =>
+        inner.ExecuteReaderAsync(behavior & ~Sequential, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 
@@ -109,15 +199,26 @@ internal static class CommandCancellation
 internal sealed class UidValueHandler : DbValueHandler<Guid>
 {
     private const int NativeUuid = 1;
+    private const int Text = 2;
 
-    public override int Tokenize(DbDataReader reader, int columnOffset) =>
-        reader.GetFieldType(columnOffset) == typeof(Guid) ? NativeUuid : 0;
+    // Once per column of a result, not per row: a uuid column (PostgreSQL) or a text one (SQLite).
+    public override int Tokenize(DbDataReader reader, int columnOffset)
+    {
+        var type = reader.GetFieldType(columnOffset);
+        return type == typeof(Guid) ? NativeUuid : type == typeof(string) ? Text : 0;
+    }
 
     public override Guid Parse(DbDataReader reader, int columnOffset, int token)
     {
         if (token == NativeUuid)
         {
             return reader.GetGuid(columnOffset);
+        }
+
+        if (token == Text && TryParseText(reader, columnOffset, out var parsed))
+        {
+            // The common case on SQLite: the text read once, without GetValue's dispatch on the value's type.
+            return parsed;
         }
 
         var value = reader.GetValue(columnOffset);
@@ -127,6 +228,23 @@ internal sealed class UidValueHandler : DbValueHandler<Guid>
         }
 
         throw Unreadable(reader, columnOffset, value);
+    }
+
+    /// <summary>A text uid of the canonical shape; false for anything else (NULL, another type or shape), which the caller reads again to name.</summary>
+    private static bool TryParseText(DbDataReader reader, int columnOffset, out Guid uid)
+    {
+        uid = default;
+        string text;
+        try
+        {
+            text = reader.GetString(columnOffset);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException)
+        {
+            return false; // NULL, or a value the driver will not read as text
+        }
+
+        return Guid.TryParseExact(text, "D", out uid);
     }
 
     protected override Guid Parse(object? value) => value switch
