@@ -53,7 +53,7 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
                 .Should().Be(0, "deleting a portfolio cascades into every partition");
             (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid IN ({{0}})", groups))
                 .Should().Be(400 - 10 - 39);
-            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid IN ({{0}}) AND valid_to IS NOT NULL", groups))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} h WHERE portfolio_group_uid IN ({{0}}) AND {HistorySql.EffectiveEnd(Table)} IS NOT NULL", groups))
                 .Should().Be(10 + 39, "the cascaded deletes closed their intervals through the parent's statement trigger");
         }
 
