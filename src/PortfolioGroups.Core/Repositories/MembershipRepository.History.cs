@@ -409,12 +409,15 @@ internal sealed partial class MembershipRepository
     /// instant parameter ended. For one group (<paramref name="group"/>, a uid parameter) a scalar:
     /// the intervals above the largest <c>last_history_id</c> of its deletions by then, read once, so
     /// a read of a large group pays a comparison per row; else a lookup per row in the deletions'
-    /// (<c>portfolio_group_uid</c>, <c>last_history_id</c>) index.
+    /// (<c>portfolio_group_uid</c>, <c>last_history_id</c>) index. The scalar's <c>+ 0</c> keeps it a
+    /// filter: as a range of <c>history_id</c> it made SQLite's planner (no statistics) walk
+    /// (<c>portfolio_group_uid</c>, <c>history_id</c>) and sort the group, not the
+    /// (<c>portfolio_group_uid</c>, <c>portfolio_uid</c>) index in the order the reads and pages return.
     /// </summary>
     private string NotEndedByDeletion(string parameter, string alias, string? group) => group is null
         ? $"NOT EXISTS (SELECT 1 FROM {db.GroupDeletions} d WHERE d.portfolio_group_uid = {alias}.portfolio_group_uid "
           + $"AND d.last_history_id >= {alias}.history_id AND d.deleted_at <= {db.InstantParameter(parameter)})"
-        : $"{alias}.history_id > COALESCE((SELECT max(d.last_history_id) FROM {db.GroupDeletions} d "
+        : $"{alias}.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {db.GroupDeletions} d "
           + $"WHERE d.portfolio_group_uid = {group} AND d.deleted_at <= {db.InstantParameter(parameter)}), 0)";
 
     /// <summary>

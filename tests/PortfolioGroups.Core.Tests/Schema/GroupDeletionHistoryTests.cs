@@ -242,11 +242,17 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         }
 
         (await store.CheckSchemaAsync()).Differences.Should().NotBeEmpty("the model is the current version's");
+        (await DeleteFunctionSettingsAsync(connectionString)).Should().BeNull("2026120205's function has no settings");
         (await PortfolioGroup.DeleteAsync(store, live)).Should().BeTrue();
         (await RawClosedAsync(live, connectionString)).Should().Be(Members, "2026120205's triggers close in place");
 
         (await store.MigrateAsync()).Ran.Should().Equal(Version);
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+        if (Db == Db.Postgres)
+        {
+            (await DeleteFunctionSettingsAsync(connectionString)).Should().Be("jit=off", "a large removal's close is not JIT-compiled");
+        }
+
         (await store.ReadCatalogAsync()).Select(e => e.PhysicalName).Should().Contain(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName);
         var (again, _, _) = await GroupWithMembersAsync(store, connectionString, portfolios);
         (await PortfolioGroup.DeleteAsync(store, again)).Should().BeTrue();
@@ -311,6 +317,20 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Membership} WHERE portfolio_group_uid = {Uid(group)}", transaction: transaction)).Should().Be(0, "the cascade removed the memberships");
         await transaction.CommitAsync();
         return updated;
+    }
+
+    /// <summary>PostgreSQL: the settings of the membership delete function (null for none, and on SQLite).</summary>
+    private async Task<string?> DeleteFunctionSettingsAsync(string connectionString)
+    {
+        if (Db != Db.Postgres)
+        {
+            return null;
+        }
+
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        return await connection.ExecuteScalarAsync<string?>(
+            "SELECT array_to_string(p.proconfig, ',') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @schema AND p.proname = 'portfolio_group_membership_history_on_delete'",
+            new { schema = PostgresSchema });
     }
 
     /// <summary>The raw valid_to of each interval of the group, by membership uid.</summary>
