@@ -45,12 +45,13 @@ public abstract class HistoryBenchmark : DatabaseBenchmark
         }
     }
 
-    /// <summary>Deletes the benchmark's intervals from the history, when there is one (so each iteration starts from the same table).</summary>
+    /// <summary>Deletes the benchmark's intervals and group deletions from the history, when there is one (so each iteration starts from the same tables).</summary>
     protected async Task ClearBenchHistoryAsync()
     {
         if (!_migratedDown)
         {
             await Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+            await Database.ExecuteAsync($"DELETE FROM portfolio_group_deletion_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
         }
     }
 
@@ -97,7 +98,7 @@ public class HistoryAddMany : HistoryBenchmark
 
 /// <summary>
 /// Deleting a group of 100,000 members (<c>PortfolioGroup.DeleteAsync</c>; the memberships go by
-/// cascade, and with history each closes its interval), with the history triggers and on the
+/// cascade, and with history one row of the group deletions ends their intervals), with the history triggers and on the
 /// previous schema version. Before every call the group is made again and filled by one statement.
 /// </summary>
 [MemoryDiagnoser]

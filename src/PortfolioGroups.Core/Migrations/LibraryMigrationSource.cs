@@ -13,7 +13,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
         M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120201_HistoryIdentifierIndexes.Version,
         M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version,
-        M2026120205_HistoryCloseByMembershipIndex.Version];
+        M2026120205_HistoryCloseByMembershipIndex.Version, M2026120206_GroupDeletionHistory.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -24,15 +24,20 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>The version that creates the membership history.</summary>
     public static long HistoryVersion => M2026120102_MembershipHistory.Version;
 
+    /// <summary>The version that creates the group deletions (<see cref="SchemaModel.PortfolioGroupDeletionHistory"/>).</summary>
+    public static long DeletionHistoryVersion => M2026120206_GroupDeletionHistory.Version;
+
     /// <summary>
     /// The tables the catalog describes at <paramref name="schemaVersion"/>: the MetaTables (with a
-    /// host's portfolio table, as mapped: <see cref="SchemaModel.MetaTablesFor"/>), and the
-    /// membership history once it exists.
+    /// host's portfolio table, as mapped: <see cref="SchemaModel.MetaTablesFor"/>), the
+    /// membership history once it exists, and the group deletions once they exist.
     /// </summary>
     public static IEnumerable<TableModel> CatalogTables(long schemaVersion, PortfolioTable portfolioTable)
     {
         var metaTables = SchemaModel.MetaTablesFor(portfolioTable);
-        return schemaVersion >= HistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory] : metaTables;
+        return schemaVersion >= DeletionHistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory]
+            : schemaVersion >= HistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory]
+            : metaTables;
     }
 
     /// <remarks>
@@ -55,6 +60,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120203_HistoryFillFactor(target),
             new M2026120204_HistoryOrderIndexes(target),
             new M2026120205_HistoryCloseByMembershipIndex(target),
+            new M2026120206_GroupDeletionHistory(target),
         ]
         :
         [
@@ -69,6 +75,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120203_HistoryFillFactor(target),
             new M2026120204_HistoryOrderIndexes(target),
             new M2026120205_HistoryCloseByMembershipIndex(target),
+            new M2026120206_GroupDeletionHistory(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

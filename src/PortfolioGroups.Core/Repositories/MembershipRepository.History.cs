@@ -98,8 +98,12 @@ internal sealed partial class MembershipRepository
     private const string IntervalColumnsNoInstants =
         "h.history_id, h.membership_uid, h.portfolio_group_uid, h.group_unique_identifier, h.portfolio_uid, h.portfolio_unique_identifier";
 
-    private string IntervalColumns =>
-        $"{IntervalColumnsNoInstants}, {db.InstantText("h.valid_from")} AS valid_from, {db.InstantText("h.valid_to")} AS valid_to";
+    /// <summary>
+    /// An interval's columns (aliased <c>h</c>), its end as <see cref="EffectiveEnd"/> says; <paramref name="group"/>
+    /// is the one group's uid (a parameter) when every row is of that group, else null.
+    /// </summary>
+    private string IntervalColumns(string? group = null) =>
+        $"{IntervalColumnsNoInstants}, {db.InstantText("h.valid_from")} AS valid_from, {db.InstantText(EffectiveEnd("h", group))} AS valid_to";
 
     /// <summary>
     /// The intervals in force at <paramref name="asOf"/> (a value of <see cref="Storage.Database.InstantValue"/>) of one group or
@@ -111,8 +115,9 @@ internal sealed partial class MembershipRepository
         var (uidColumn, identifierColumn, order, operation) = side == HistorySide.Group
             ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid", "portfolio_group.stream_portfolios_as_of")
             : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid", "portfolio.stream_groups_as_of");
-        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h "
-                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf")} ORDER BY {order}";
+        var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
+        var sql = $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
+                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)} ORDER BY {order}";
         var value = key.Value(db);
         return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { key = value, asOf }), cancellationToken);
     }
@@ -206,7 +211,7 @@ internal sealed partial class MembershipRepository
         if (single is { } one)
         {
             sql = $"SELECT h.portfolio_uid AS uid, {Identifier("h.portfolio_uid")} AS unique_identifier FROM {db.MembershipHistory} h "
-                  + $"WHERE {(one.IsUid ? "h.portfolio_group_uid" : "h.group_unique_identifier")} = @one AND {InForce("@asOf")}{bound} "
+                  + $"WHERE {(one.IsUid ? "h.portfolio_group_uid" : "h.group_unique_identifier")} = @one AND {InForce("@asOf", group: one.IsUid ? "@one" : null)}{bound} "
                   + "GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid";
         }
         else
@@ -262,7 +267,7 @@ internal sealed partial class MembershipRepository
             where.Add("h.history_id > @after");
         }
 
-        var sql = $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h"
+        var sql = $"SELECT {IntervalColumns(OneGroup(group))} FROM {db.MembershipHistory} h"
                   + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
                   + " ORDER BY h.history_id"
                   + (limit is null ? "" : " LIMIT @limit");
@@ -287,7 +292,7 @@ internal sealed partial class MembershipRepository
     {
         var where = HistoryWhere(group, portfolio, from, to);
         var parameters = new HistoryParameters("", "", group?.Value(db) ?? "", portfolio?.Value(db) ?? "", from ?? "", to ?? "", page.Limit, page.Offset);
-        return IntervalOffsetPageAsync("portfolio_group_membership.history_page", where.Count == 0 ? "1 = 1" : string.Join(" AND ", where), a => $"{a}history_id", parameters, page, cancellationToken);
+        return IntervalOffsetPageAsync("portfolio_group_membership.history_page", where.Count == 0 ? "1 = 1" : string.Join(" AND ", where), OneGroup(group), a => $"{a}history_id", parameters, page, cancellationToken);
     }
 
     /// <summary>
@@ -300,15 +305,16 @@ internal sealed partial class MembershipRepository
         var (uidColumn, identifierColumn, otherIdentifier, otherUid, operation) = side == HistorySide.Group
             ? ("h.portfolio_group_uid", "h.group_unique_identifier", "portfolio_unique_identifier", "portfolio_uid", "portfolio_group.portfolios_as_of_page")
             : ("h.portfolio_uid", "h.portfolio_unique_identifier", "group_unique_identifier", "portfolio_group_uid", "portfolio.groups_as_of_page");
-        var where = $"{(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf")}";
+        var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
+        var where = $"{(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}";
         var parameters = new HistoryParameters(key.Value(db), asOf, "", "", "", "", page.Limit, page.Offset);
-        return IntervalOffsetPageAsync(operation, where, a => $"{db.SortText(a + otherIdentifier)}, {a}{otherUid}, {a}history_id", parameters, page, cancellationToken);
+        return IntervalOffsetPageAsync(operation, where, group, a => $"{db.SortText(a + otherIdentifier)}, {a}{otherUid}, {a}history_id", parameters, page, cancellationToken);
     }
 
-    private async Task<OffsetPage<IntervalRecord>> IntervalOffsetPageAsync(string operation, string where, Func<string, string> order, HistoryParameters parameters, OffsetQuery page, CancellationToken cancellationToken)
+    private async Task<OffsetPage<IntervalRecord>> IntervalOffsetPageAsync(string operation, string where, string? group, Func<string, string> order, HistoryParameters parameters, OffsetQuery page, CancellationToken cancellationToken)
     {
         var sql = OffsetPageSql.Build(
-            $"SELECT {IntervalColumns} FROM {db.MembershipHistory} h WHERE {where}",
+            $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h WHERE {where}",
             $"SELECT count(*) FROM {db.MembershipHistory} h WHERE {where}",
             a => $"{a}history_id, {a}membership_uid, {a}portfolio_group_uid, {a}group_unique_identifier, {a}portfolio_uid, {a}portfolio_unique_identifier, {a}valid_from, {a}valid_to",
             order,
@@ -335,9 +341,10 @@ internal sealed partial class MembershipRepository
             where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : "h.portfolio_unique_identifier = @portfolio");
         }
 
+        // Overlapping from on: an end after it (valid_to, or the group's deletion), or none.
         if (from is not null)
         {
-            where.Add($"(h.valid_to IS NULL OR h.valid_to > {db.InstantParameter("@from")})");
+            where.Add($"(h.valid_to > {db.InstantParameter("@from")} OR (h.valid_to IS NULL AND {NotEndedByDeletion("@from", "h", OneGroup(group))}))");
         }
 
         if (to is not null)
@@ -348,18 +355,84 @@ internal sealed partial class MembershipRepository
         return where;
     }
 
-    /// <summary>Deletes the intervals that ended before <paramref name="before"/>; open intervals are kept. One statement; returns how many.</summary>
+    /// <summary>
+    /// Deletes the intervals that ended before <paramref name="before"/> (by <c>valid_to</c> or by
+    /// their group's deletion), then the group deletions before it (every interval they ended is gone
+    /// with the first statement); open intervals are kept. Two set-based statements in one
+    /// transaction; returns how many intervals.
+    /// </summary>
     public Task<int> PruneHistoryAsync(string before, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.MembershipHistory} WHERE valid_to IS NOT NULL AND valid_to < {db.InstantParameter("@before")}";
-        return db.RunAsync(
-            "portfolio_group_membership.prune_history",
-            ErrorContext.Read,
-            c => c.ExecuteAsync(sql, new { before }),
+        var cutoff = db.InstantParameter("@before");
+        var intervals = $"DELETE FROM {db.MembershipHistory} WHERE (valid_to IS NOT NULL AND valid_to < {cutoff}) "
+                        + $"OR (valid_to IS NULL AND EXISTS (SELECT 1 FROM {db.GroupDeletions} d WHERE d.portfolio_group_uid = {db.MembershipHistory}.portfolio_group_uid "
+                        + $"AND d.last_history_id >= {db.MembershipHistory}.history_id AND d.deleted_at < {cutoff}))";
+        var deletions = $"DELETE FROM {db.GroupDeletions} WHERE deleted_at < {cutoff}";
+        return db.InTransactionAsync(
+            async tx =>
+            {
+                var removed = await tx.RunAsync(
+                    "portfolio_group_membership.prune_history",
+                    ErrorContext.Read,
+                    c => c.ExecuteAsync(intervals, new { before }, transaction: tx.Transaction),
+                    cancellationToken).ConfigureAwait(false);
+                await tx.RunAsync(
+                    "portfolio_group_membership.prune_group_deletions",
+                    ErrorContext.Read,
+                    c => c.ExecuteAsync(deletions, new { before }, transaction: tx.Transaction),
+                    cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return removed;
+            },
             cancellationToken);
     }
 
-    /// <summary>True for an interval (aliased <paramref name="alias"/>) in force at the instant parameter: opened at or before it, not closed by then.</summary>
-    private string InForce(string parameter, string alias = "h") =>
-        $"{alias}.valid_from <= {db.InstantParameter(parameter)} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {db.InstantParameter(parameter)})";
+    /// <summary>The group's uid parameter of a listing of one group named by uid; null otherwise (see <see cref="EffectiveEnd"/>).</summary>
+    private static string? OneGroup(RowKey? group) => group is { IsUid: true } ? "@group" : null;
+
+    // The one rule of a group's deletion (migration 2026120206): an interval h is ended by a
+    // deletion d when d.portfolio_group_uid = h.portfolio_group_uid AND d.last_history_id >= h.history_id
+    // (h existed when its group went); its end is valid_to when set (removed while the group
+    // existed), else the earliest such deletion's deleted_at. The forms below all say that.
+
+    /// <summary>
+    /// True for an interval (aliased <paramref name="alias"/>) in force at the instant parameter:
+    /// opened at or before it, not closed by then, and not ended by its group's deletion by then.
+    /// <paramref name="group"/>: the uid parameter when every interval read is of that one group.
+    /// </summary>
+    private string InForce(string parameter, string alias = "h", string? group = null) =>
+        $"{alias}.valid_from <= {db.InstantParameter(parameter)} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {db.InstantParameter(parameter)}) "
+        + $"AND {NotEndedByDeletion(parameter, alias, group)}";
+
+    /// <summary>
+    /// True for an interval (aliased <paramref name="alias"/>) that no deletion of its group at or before the
+    /// instant parameter ended. For one group (<paramref name="group"/>, a uid parameter) a scalar:
+    /// the intervals above the largest <c>last_history_id</c> of its deletions by then, read once, so
+    /// a read of a large group pays a comparison per row; else a lookup per row in the deletions'
+    /// (<c>portfolio_group_uid</c>, <c>last_history_id</c>) index. The scalar's <c>+ 0</c> keeps it a
+    /// filter: as a range of <c>history_id</c> it made SQLite's planner (no statistics) walk
+    /// (<c>portfolio_group_uid</c>, <c>history_id</c>) and sort the group, not the
+    /// (<c>portfolio_group_uid</c>, <c>portfolio_uid</c>) index in the order the reads and pages return.
+    /// </summary>
+    private string NotEndedByDeletion(string parameter, string alias, string? group) => group is null
+        ? $"NOT EXISTS (SELECT 1 FROM {db.GroupDeletions} d WHERE d.portfolio_group_uid = {alias}.portfolio_group_uid "
+          + $"AND d.last_history_id >= {alias}.history_id AND d.deleted_at <= {db.InstantParameter(parameter)})"
+        : $"{alias}.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {db.GroupDeletions} d "
+          + $"WHERE d.portfolio_group_uid = {group} AND d.deleted_at <= {db.InstantParameter(parameter)}), 0)";
+
+    /// <summary>
+    /// When an interval (aliased <paramref name="alias"/>) ended: <c>valid_to</c>, or else the earliest
+    /// deletion of its group that ended it; null while open. For one group (<paramref name="group"/>,
+    /// a uid parameter) the deletion is looked up only for the intervals at or below the largest
+    /// <c>last_history_id</c> of the group's deletions (read once), so open intervals of a group never
+    /// deleted cost a comparison.
+    /// </summary>
+    private string EffectiveEnd(string alias, string? group)
+    {
+        var deletion = $"(SELECT min(d.deleted_at) FROM {db.GroupDeletions} d WHERE d.portfolio_group_uid = {alias}.portfolio_group_uid AND d.last_history_id >= {alias}.history_id)";
+        return group is null
+            ? $"COALESCE({alias}.valid_to, {deletion})"
+            : $"CASE WHEN {alias}.valid_to IS NULL AND {alias}.history_id <= (SELECT max(d.last_history_id) FROM {db.GroupDeletions} d WHERE d.portfolio_group_uid = {group}) "
+              + $"THEN {deletion} ELSE {alias}.valid_to END";
+    }
 }

@@ -84,7 +84,7 @@ public static class SchemaModel
     public static TableModel PortfolioGroupMembershipHistory { get; } = new(
         identifier: "PortfolioGroupMembershipHistory",
         physicalName: "portfolio_group_membership_history",
-        description: "The membership history: one row per interval during which a portfolio was in a group, written by database triggers for every insert, delete or update of portfolio_group_membership, whoever makes it (the library, a cascade from deleting a group or portfolio, plain SQL). It has no foreign keys, so it outlives deleted groups and portfolios. Memberships that existed when the history was created start at that instant (known since, not necessarily added then).",
+        description: "The membership history: one row per interval during which a portfolio was in a group, written by database triggers for every insert, delete or update of portfolio_group_membership, whoever makes it (the library, a cascade from deleting a group or portfolio, plain SQL). A group's deletion ends all its open intervals at once by one row of portfolio_group_deletion_history, not by setting valid_to. It has no foreign keys, so it outlives deleted groups and portfolios. Memberships that existed when the history was created start at that instant (known since, not necessarily added then).",
         columns:
         [
             new("history_id", "History id", "Primary key of the interval; ascending in the order the intervals were opened, which orders the changes within one clock tick.", ColumnKind.WholeNumber, IsNullable: false),
@@ -94,7 +94,7 @@ public static class SchemaModel
             new("group_unique_identifier", "Group unique identifier", "The group's unique identifier when the interval opened.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
             new("portfolio_unique_identifier", "Portfolio unique identifier", "The portfolio's unique identifier when the interval opened.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
             new("valid_from", "Valid from", "When the membership appeared (inclusive), by the database clock in UTC: the transaction's instant on PostgreSQL (microseconds), the statement's millisecond on SQLite.", ColumnKind.Instant, IsNullable: false),
-            new("valid_to", "Valid to", "When the membership disappeared (exclusive), by the same clock; null while it exists.", ColumnKind.Instant, IsNullable: true),
+            new("valid_to", "Valid to", "When the membership was removed (exclusive) while its group existed, by the same clock; null otherwise. An interval whose group was deleted keeps null here and ends at that group's deletion: the earliest row of portfolio_group_deletion_history with its group uid and a last_history_id at or above its history_id.", ColumnKind.Instant, IsNullable: true),
         ],
         primaryKeyName: "pk_portfolio_group_membership_history",
         primaryKeyColumn: "history_id",
@@ -111,6 +111,32 @@ public static class SchemaModel
             new("ix_portfolio_group_membership_history_group_opened", ["portfolio_group_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio_opened", ["portfolio_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_group_portfolio", ["portfolio_group_uid", "portfolio_uid"], IsUnique: false),
+        ]);
+
+    /// <summary>
+    /// The <c>PortfolioGroupDeletionHistory</c> table: one row per deleted group, written by a
+    /// database trigger before the delete (migration 2026120206); it ends all the group's open
+    /// membership intervals at once.
+    /// </summary>
+    public static TableModel PortfolioGroupDeletionHistory { get; } = new(
+        identifier: "PortfolioGroupDeletionHistory",
+        physicalName: "portfolio_group_deletion_history",
+        description: "The deletions of groups: one row per group deleted, written by a database trigger before each delete of portfolio_group, whoever makes it. It ends, at deleted_at, every interval of portfolio_group_membership_history of that group with a history_id at or below last_history_id and no valid_to (the memberships the deletion removed), so deleting a group writes one row, not one update per member. It has no foreign keys.",
+        columns:
+        [
+            new("deletion_id", "Deletion id", "Primary key of the deletion; ascending in the order the groups were deleted.", ColumnKind.WholeNumber, IsNullable: false),
+            new("portfolio_group_uid", "Portfolio group", "The deleted group's uid; not a foreign key.", ColumnKind.Uuid, IsNullable: false),
+            new("group_unique_identifier", "Group unique identifier", "The group's unique identifier when it was deleted.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("deleted_at", "Deleted at", "When the group was deleted, by the clock of the membership history's valid_from: the transaction's instant on PostgreSQL, the statement's millisecond on SQLite.", ColumnKind.Instant, IsNullable: false),
+            new("last_history_id", "Last history id", "The largest history_id of the group's intervals when it was deleted (0 when it had none): the intervals it ends are those of the group at or below it, so a group made again with the same uid keeps its new intervals open.", ColumnKind.WholeNumber, IsNullable: false),
+        ],
+        primaryKeyName: "pk_portfolio_group_deletion_history",
+        primaryKeyColumn: "deletion_id",
+        foreignKeys: [],
+        indexes:
+        [
+            new("ix_portfolio_group_deletion_history_group", ["portfolio_group_uid", "last_history_id"], IsUnique: false),
+            new("ix_portfolio_group_deletion_history_deleted_at", ["deleted_at"], IsUnique: false),
         ]);
 
     /// <summary>The catalog table, refreshed after every migration, that describes the MetaTables from inside the database.</summary>
@@ -134,8 +160,8 @@ public static class SchemaModel
     /// <summary>The three MetaTables (portfolio, group, membership), in dependency order.</summary>
     public static IReadOnlyList<TableModel> MetaTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership];
 
-    /// <summary>Every table the library creates besides its version table: the MetaTables, the membership history and the catalog.</summary>
-    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, PortfolioGroupMembershipHistory, Catalog];
+    /// <summary>Every table the library creates besides its version table: the MetaTables, the membership history, the group deletions and the catalog.</summary>
+    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, PortfolioGroupMembershipHistory, PortfolioGroupDeletionHistory, Catalog];
 
     /// <summary>
     /// The triggers on portfolio_group_membership that keep the membership history (migration
@@ -147,6 +173,9 @@ public static class SchemaModel
         "portfolio_group_membership_history_on_delete",
         "portfolio_group_membership_history_on_update",
     ];
+
+    /// <summary>The trigger on portfolio_group that records a group's deletion in <see cref="PortfolioGroupDeletionHistory"/> (migration 2026120206).</summary>
+    internal const string GroupDeletionTrigger = "portfolio_group_deletion_history_on_delete";
 
     /// <summary>
     /// The MetaTables of a store whose portfolios are in <paramref name="portfolioTable"/>: for
@@ -203,7 +232,7 @@ public static class SchemaModel
     internal static IReadOnlyDictionary<string, IReadOnlyList<string>> Rules { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
         [Portfolio.PhysicalName] = ["ck_portfolio_unique_identifier", "ck_portfolio_display_name"],
-        [PortfolioGroup.PhysicalName] = ["ck_portfolio_group_unique_identifier", "ck_portfolio_group_display_name", MetadataDepthRule],
+        [PortfolioGroup.PhysicalName] = ["ck_portfolio_group_unique_identifier", "ck_portfolio_group_display_name", MetadataDepthRule, GroupDeletionTrigger],
         [PortfolioGroupMembership.PhysicalName] = HistoryTriggers,
     };
 

@@ -39,6 +39,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         Membership = Qualify(SchemaModel.PortfolioGroupMembership.PhysicalName);
         Catalog = Qualify(SchemaModel.Catalog.PhysicalName);
         MembershipHistory = Qualify(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
+        GroupDeletions = Qualify(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName);
         VersionTable = Qualify(SchemaModel.VersionTableName);
     }
 
@@ -187,6 +188,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>The qualified, quoted name of the membership history table.</summary>
     public string MembershipHistory { get; }
+
+    /// <summary>The qualified, quoted name of the group deletions table (<c>portfolio_group_deletion_history</c>).</summary>
+    public string GroupDeletions { get; }
 
     /// <summary>The qualified, quoted name of the library's migration history table.</summary>
     public string VersionTable { get; }

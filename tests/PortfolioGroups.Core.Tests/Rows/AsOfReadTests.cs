@@ -343,7 +343,8 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         var text = Db == Db.Postgres ? "to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')" : "x";
         string? last = (await connection.QueryAsync<string>(
             $"SELECT {text} FROM (SELECT max(valid_from) AS x FROM {Table("portfolio_group_membership_history")} "
-            + $"UNION ALL SELECT max(valid_to) FROM {Table("portfolio_group_membership_history")}) t WHERE x IS NOT NULL ORDER BY x DESC LIMIT 1")).SingleOrDefault();
+            + $"UNION ALL SELECT max(valid_to) FROM {Table("portfolio_group_membership_history")} "
+            + $"UNION ALL SELECT max(deleted_at) FROM {Table("portfolio_group_deletion_history")}) t WHERE x IS NOT NULL ORDER BY x DESC LIMIT 1")).SingleOrDefault();
         return last is null ? null : DateTimeOffset.ParseExact(
             last,
             ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"],

@@ -58,6 +58,8 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
     [TestCase("change log of a group", "h.portfolio_group_uid = {G} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.valid_from < {T2} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "group_opened")]
     [TestCase("change log of a portfolio", "h.portfolio_uid = {P} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "portfolio_opened")]
     [TestCase("a group's portfolios as of", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio")]
+    [TestCase("a group's portfolios as of, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio")]
+    [TestCase("a group's portfolios as of, streamed, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) ORDER BY h.portfolio_uid", "group_portfolio")]
     public async Task A_paged_history_read_walks_its_index_without_a_sort(string read, string where, string index)
     {
         var connectionString = await NewDatabaseAsync();
@@ -80,7 +82,8 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
         var columns = where.Contains("GROUP BY", StringComparison.Ordinal)
             ? $"h.portfolio_uid, (SELECT i.portfolio_unique_identifier FROM {table} i WHERE i.portfolio_uid = h.portfolio_uid ORDER BY i.history_id DESC LIMIT 1)"
             : "h.*";
-        var sql = $"SELECT {columns} FROM {table} h WHERE " + where.Replace("{G}", g).Replace("{P}", p).Replace("{T1}", t1).Replace("{T2}", t2);
+        var sql = $"SELECT {columns} FROM {table} h WHERE " + where.Replace("{G}", g).Replace("{P}", p).Replace("{T1}", t1).Replace("{T2}", t2)
+            .Replace("{D}", Table(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName));
 
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         string plan;

@@ -267,8 +267,8 @@ public sealed class MembershipHistoryTests(Db db) : DatabaseTest(db)
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         var sql = $"SELECT {Text("membership_uid")} AS membership_uid, {Text("portfolio_uid")} AS portfolio_uid, "
             + "group_unique_identifier, portfolio_unique_identifier, "
-            + $"{InstantText("valid_from")} AS valid_from, {InstantText("valid_to")} AS valid_to "
-            + $"FROM {Table("portfolio_group_membership_history")} {where} ORDER BY history_id";
+            + $"{InstantText("valid_from")} AS valid_from, {InstantText(HistorySql.EffectiveEnd(Table))} AS valid_to "
+            + $"FROM {Table("portfolio_group_membership_history")} h {where} ORDER BY history_id";
         return [.. await connection.QueryAsync<HistoryRow>(sql)];
     }
 

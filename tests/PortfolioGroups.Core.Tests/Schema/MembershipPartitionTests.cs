@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Tests.Support;
 
 namespace PortfolioGroups.Tests.Schema;
@@ -53,7 +54,7 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
                 .Should().Be(0, "deleting a portfolio cascades into every partition");
             (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership")} WHERE portfolio_group_uid IN ({{0}})", groups))
                 .Should().Be(400 - 10 - 39);
-            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} WHERE portfolio_group_uid IN ({{0}}) AND valid_to IS NOT NULL", groups))
+            (await CountAsync(connection, $"SELECT count(*) FROM {Table("portfolio_group_membership_history")} h WHERE portfolio_group_uid IN ({{0}}) AND {HistorySql.EffectiveEnd(Table)} IS NOT NULL", groups))
                 .Should().Be(10 + 39, "the cascaded deletes closed their intervals through the parent's statement trigger");
         }
 
@@ -183,10 +184,14 @@ public sealed class MembershipPartitionTests(Db db, PortfolioMode portfolioMode)
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         var memberships = await connection.QueryAsync<string>(
             $"SELECT uid::text || ' ' || portfolio_group_uid::text || ' ' || portfolio_uid::text FROM {Table("portfolio_group_membership")} ORDER BY uid");
+        // An interval's end: valid_to, or its group's deletion (from 2026120206 on; migrating below writes it into valid_to).
+        var hasDeletions = await connection.ExecuteScalarAsync<bool>(
+            "SELECT to_regclass(@table) IS NOT NULL", new { table = Table(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName) });
+        var end = hasDeletions ? HistorySql.EffectiveEnd(Table) : "h.valid_to";
         var history = await connection.QueryAsync<string>(
             "SELECT history_id::text || ' ' || membership_uid::text || ' ' || portfolio_group_uid::text || ' ' || portfolio_uid::text || ' ' "
-            + "|| group_unique_identifier || ' ' || portfolio_unique_identifier || ' ' || valid_from::text || ' ' || coalesce(valid_to::text, 'open') "
-            + $"FROM {Table("portfolio_group_membership_history")} ORDER BY history_id");
+            + "|| group_unique_identifier || ' ' || portfolio_unique_identifier || ' ' || valid_from::text || ' ' || coalesce(" + end + "::text, 'open') "
+            + $"FROM {Table("portfolio_group_membership_history")} h ORDER BY history_id");
         return new Snapshot([.. memberships], [.. history]);
     }
 
