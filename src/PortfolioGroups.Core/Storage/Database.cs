@@ -575,6 +575,13 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// </summary>
     public virtual Task NoteCommittedAsync(DbConnection connection) => Task.CompletedTask;
 
+    /// <summary>
+    /// Resets the session of a connection a host may have run its own commands on (a store
+    /// transaction whose <c>DbTransaction</c> it asked for), before it goes back to the pool, where
+    /// the driver does not reset a reused connection itself. Never throws.
+    /// </summary>
+    public virtual Task ResetSessionAsync(DbConnection connection) => Task.CompletedTask;
+
     /// <summary>Opens a connection for a call: a server that cannot be reached is a <see cref="TransientStorageException"/>.</summary>
     private async ValueTask<DbConnection> OpenForCallAsync(ConnectionIntent intent, CancellationToken cancellationToken)
     {
