@@ -113,9 +113,12 @@ internal sealed class UidValueHandler : DbValueHandler<Guid>
     public override int Tokenize(DbDataReader reader, int columnOffset) =>
         reader.GetFieldType(columnOffset) == typeof(Guid) ? NativeUuid : 0;
 
-    public override Guid Parse(DbDataReader reader, int columnOffset, int token)
+    public override Guid Parse(DbDataReader reader, int columnOffset, int token) => Read(reader, columnOffset, token == NativeUuid);
+
+    /// <summary>Reads a uid column: a native uuid column (PostgreSQL's) as it is, a text column (SQLite's) parsed, and anything else an <see cref="UnreadableRowException"/>.</summary>
+    public static Guid Read(DbDataReader reader, int columnOffset, bool nativeUuid)
     {
-        if (token == NativeUuid)
+        if (nativeUuid)
         {
             return reader.GetGuid(columnOffset);
         }
