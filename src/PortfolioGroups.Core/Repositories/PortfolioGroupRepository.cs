@@ -49,15 +49,11 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     private readonly string?[] _findSql = new string?[2];
     private readonly string?[] _insertSql = new string?[4];
 
-    // Reads a row of Columns() by position (Database.ReadRowAsync); uids as the engine stores them.
-    private readonly Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> _read = db.Kind == DatabaseKind.Postgres ? ReadNative : ReadText;
+    // Reads a row of Columns() by position (Database.ReadRowAsync).
+    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> Read => _read ??= r =>
+        new(db.ReadUid(r, 0), r.GetString(1), r.GetString(2), Database.OptionalText(r, 3), Database.OptionalText(r, 4));
 
-    private static PortfolioGroupRecord ReadNative(System.Data.Common.DbDataReader r) => Read(r, nativeUuid: true);
-
-    private static PortfolioGroupRecord ReadText(System.Data.Common.DbDataReader r) => Read(r, nativeUuid: false);
-
-    private static PortfolioGroupRecord Read(System.Data.Common.DbDataReader r, bool nativeUuid) =>
-        new(UidValueHandler.Read(r, 0, nativeUuid), r.GetString(1), r.GetString(2), Database.OptionalText(r, 3), Database.OptionalText(r, 4));
+    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord>? _read;
 
     /// <summary>The columns a <see cref="PortfolioGroupRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") =>
@@ -119,7 +115,7 @@ internal sealed partial class PortfolioGroupRepository(Database db)
         return db.RunAsync(
             "portfolio_group.get",
             ErrorContext.Read,
-            c => Database.ReadRowAsync(c, sql, _read, "key", key.Value(db)),
+            c => Database.ReadRowAsync(c, sql, Read, "key", key.Value(db)),
             cancellationToken);
     }
 

@@ -46,7 +46,7 @@ internal sealed partial class PortfolioRepository(Database db)
     public Task<PortfolioRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
         var sql = _findSql[key.IsUid ? 1 : 0] ??= $"SELECT {Columns()} FROM {db.Portfolio} pt WHERE {key.Column} = @key";
-        if (_read is { } read)
+        if (Read is { } read)
         {
             return db.RunAsync("portfolio.get", ErrorContext.Read, c => Database.ReadRowAsync(c, sql, read, "key", key.Value(db)), cancellationToken);
         }
@@ -61,12 +61,10 @@ internal sealed partial class PortfolioRepository(Database db)
     // Reads a row of Columns() by position (Database.ReadRowAsync) from the library's own table,
     // whose column types are known; a host's table (PortfolioTable.Existing) is mapped by Dapper,
     // which converts what its columns hold.
-    private readonly Func<System.Data.Common.DbDataReader, PortfolioRecord>? _read =
-        !db.OwnsPortfolioTable ? null : db.Kind == DatabaseKind.Postgres ? ReadNative : ReadText;
+    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? Read => !db.OwnsPortfolioTable ? null : _read ??= r =>
+        new(db.ReadUid(r, 0), r.GetString(1), Database.OptionalText(r, 2));
 
-    private static PortfolioRecord ReadNative(System.Data.Common.DbDataReader r) => new(UidValueHandler.Read(r, 0, nativeUuid: true), r.GetString(1), Database.OptionalText(r, 2));
-
-    private static PortfolioRecord ReadText(System.Data.Common.DbDataReader r) => new(UidValueHandler.Read(r, 0, nativeUuid: false), r.GetString(1), Database.OptionalText(r, 2));
+    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? _read;
 
     /// <summary>Sets the display name; null when the portfolio does not exist.</summary>
     public Task<PortfolioRecord?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken)

@@ -738,6 +738,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         }
     }
 
+    /// <summary>Reads a uid column by position, for a <see cref="ReadRowAsync"/> reader: as the engine stores uids, a stored value that is not one an <see cref="UnreadableRowException"/>.</summary>
+    public abstract Guid ReadUid(DbDataReader reader, int column);
+
     /// <summary>A text column that may be null, for a <see cref="ReadRowAsync"/> reader.</summary>
     public static string? OptionalText(DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 

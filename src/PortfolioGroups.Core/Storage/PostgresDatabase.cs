@@ -436,6 +436,9 @@ internal sealed partial class PostgresDatabase : Database
 
     public override object Uid(Guid value) => value;
 
+    // A native uuid column always holds a uuid.
+    public override Guid ReadUid(DbDataReader reader, int column) => reader.GetGuid(column);
+
     // Arrays travel as one parameter, so a set of any size is one statement (no 65,535 limit).
     public override object UidSet(IReadOnlyCollection<Guid> values) => values as Guid[] ?? [.. values];
 
