@@ -145,6 +145,16 @@ public static class SingleCalls
         var plainGroup = database.Uid(groupUids[1]);
         var results = new List<(string, double, double)>();
 
+        // PORTFOLIOGROUPS_SINGLE_ONLY (part of a call's name) times only the calls it names: for a profile of one call.
+        var only = Environment.GetEnvironmentVariable("PORTFOLIOGROUPS_SINGLE_ONLY");
+        async Task MeasureCallAsync(string operation, Func<int, Task> library, Func<int, Task> plain)
+        {
+            if (only is null || operation.Contains(only, StringComparison.Ordinal))
+            {
+                results.Add(await AlternateAsync(operation, calls, library, plain));
+            }
+        }
+
         // Warm both paths up (JIT, pools, statement caches) on rows removed afterwards.
         for (var i = 0; i < Math.Min(50, calls); i++)
         {
@@ -156,36 +166,30 @@ public static class SingleCalls
             await PlainFindPortfolioAsync(database, portfolios[i].UniqueIdentifier);
         }
 
-        results.Add(await AlternateAsync(
+        await MeasureCallAsync(
             "PortfolioGroup.AddPortfolioAsync (new pair)",
-            calls,
             async i => Check((await libraryGroup.AddPortfolioAsync(portfolios[i])).PortfolioUid == portfolios[i].Uid),
-            async i => Check(await PlainAddAsync(database, plainGroup, portfolios[i].Uid))));
-        results.Add(await AlternateAsync(
+            async i => Check(await PlainAddAsync(database, plainGroup, portfolios[i].Uid)));
+        await MeasureCallAsync(
             "PortfolioGroup.RemovePortfolioAsync",
-            calls,
             async i => Check(await libraryGroup.RemovePortfolioAsync(portfolios[i])),
-            async i => Check(await PlainRemoveAsync(database, plainGroup, portfolios[i].Uid))));
-        results.Add(await AlternateAsync(
+            async i => Check(await PlainRemoveAsync(database, plainGroup, portfolios[i].Uid)));
+        await MeasureCallAsync(
             "PortfolioGroup.AddAsync (new group)",
-            calls,
             async i => Check((await PortfolioGroup.AddAsync(store, $"{BenchDatabase.Prefix}lib-group-{i:D6}", "G")).DisplayName == "G"),
-            async i => Check(await PlainInsertAsync(database, "INSERT INTO portfolio_group (uid, unique_identifier, display_name) VALUES (@uid, @id, @name) RETURNING uid, unique_identifier, display_name, description, metadata_json", $"{BenchDatabase.Prefix}plain-group-{i:D6}"))));
-        results.Add(await AlternateAsync(
+            async i => Check(await PlainInsertAsync(database, "INSERT INTO portfolio_group (uid, unique_identifier, display_name) VALUES (@uid, @id, @name) RETURNING uid, unique_identifier, display_name, description, metadata_json", $"{BenchDatabase.Prefix}plain-group-{i:D6}")));
+        await MeasureCallAsync(
             "Portfolio.AddAsync (new portfolio)",
-            calls,
             async i => Check((await Portfolio.AddAsync(store, $"{BenchDatabase.Prefix}lib-portfolio-{i:D6}", "P")).DisplayName == "P"),
-            async i => Check(await PlainInsertAsync(database, "INSERT INTO portfolio (uid, unique_identifier, display_name) VALUES (@uid, @id, @name) RETURNING uid, unique_identifier, display_name", $"{BenchDatabase.Prefix}plain-portfolio-{i:D6}"))));
-        results.Add(await AlternateAsync(
+            async i => Check(await PlainInsertAsync(database, "INSERT INTO portfolio (uid, unique_identifier, display_name) VALUES (@uid, @id, @name) RETURNING uid, unique_identifier, display_name", $"{BenchDatabase.Prefix}plain-portfolio-{i:D6}")));
+        await MeasureCallAsync(
             "Portfolio.FindAsync (by unique identifier)",
-            calls,
             async i => Check((await Portfolio.FindAsync(store, portfolios[i].UniqueIdentifier))?.Uid == portfolios[i].Uid),
-            async i => Check(await PlainFindPortfolioAsync(database, portfolios[i].UniqueIdentifier))));
-        results.Add(await AlternateAsync(
+            async i => Check(await PlainFindPortfolioAsync(database, portfolios[i].UniqueIdentifier)));
+        await MeasureCallAsync(
             "PortfolioGroup.FindAsync (by uid)",
-            calls,
             async i => Check((await PortfolioGroup.FindAsync(store, groupUids[0]))?.Uid == groupUids[0]),
-            async i => Check(await PlainFindGroupAsync(database, plainGroup))));
+            async i => Check(await PlainFindGroupAsync(database, plainGroup)));
         return results;
     }
 

@@ -47,36 +47,67 @@ internal sealed partial class PortfolioGroupRepository(Database db)
 
     // Single-row statements, each built on first use for its shape (db's table names are fixed by then).
     private readonly string?[] _findSql = new string?[2];
-    private readonly string?[] _insertSql = new string?[8];
+    private readonly string?[] _insertSql = new string?[4];
+
+    // Reads a row of Columns() by position (Database.ReadRowAsync).
+    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> Read => _read ??= r =>
+        new(db.ReadUid(r, 0), r.GetString(1), r.GetString(2), Database.OptionalText(r, 3), Database.OptionalText(r, 4));
+
+    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord>? _read;
 
     /// <summary>The columns a <see cref="PortfolioGroupRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") =>
         $"{alias}uid, {alias}unique_identifier, {alias}display_name, {alias}description, {alias}metadata_json";
 
     /// <summary>
-    /// Inserts a group; when its unique identifier exists, what <paramref name="mode"/> says, in the
-    /// same statement (so a concurrent insert or delete cannot come between a read and a write).
+    /// Inserts a group; when its unique identifier exists, what <paramref name="mode"/> says.
     /// <see cref="InsertMode.Add"/> keeps each stored field whose given value is null:
     /// <paramref name="givenDisplayName"/> is the display name the caller passed (null when not),
     /// <paramref name="displayName"/> the one a new row gets.
     /// </summary>
-    public Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? givenDisplayName, string? description, string? metadata, InsertMode mode, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <see cref="InsertMode.Add"/> and <see cref="InsertMode.Upsert"/> first insert with
+    /// <c>ON CONFLICT DO NOTHING</c>, and only when that inserted nothing run the statement that
+    /// inserts or updates (<c>ON CONFLICT DO UPDATE</c>). That second statement is whole on its own,
+    /// so a group deleted or added between the two is still inserted or updated rightly. One
+    /// statement with <c>DO UPDATE</c> would do both, but costs every insert of a new group the
+    /// group table's update rules: SQLite compiles its update triggers into the statement, and
+    /// PostgreSQL fires statement-level update triggers for it.
+    /// </remarks>
+    public async Task<PortfolioGroupRecord> InsertAsync(Guid uid, string uniqueIdentifier, string displayName, string? givenDisplayName, string? description, string? metadata, InsertMode mode, CancellationToken cancellationToken)
     {
-        var conflict = mode switch
-        {
-            InsertMode.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
-            InsertMode.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
-                              + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
-            _ => "",
-        };
-        var sql = _insertSql[(int)mode] ??= $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")}){conflict} RETURNING {Columns()}";
         var context = ErrorContext.Deferred(Table, () => new ErrorContext(Table).WithKey("uid", uid.ToString()).WithKey("unique_identifier", uniqueIdentifier));
-        return db.RunAsync(
-            mode switch { InsertMode.Upsert => "portfolio_group.upsert", InsertMode.Add => "portfolio_group.add", _ => "portfolio_group.create" },
-            context,
-            c => c.QuerySingleAsync<PortfolioGroupRecord>(sql, new { uid = db.Uid(uid), uniqueIdentifier, displayName, givenDisplayName, description, metadata }),
-            cancellationToken);
+        var operation = mode switch { InsertMode.Upsert => "portfolio_group.upsert", InsertMode.Add => "portfolio_group.add", _ => "portfolio_group.create" };
+        var parameters = new { uid = db.Uid(uid), uniqueIdentifier, displayName, givenDisplayName, description, metadata };
+        if (mode == InsertMode.Create)
+        {
+            var create = InsertSql(InsertShape.Create);
+            return await db.RunAsync(operation, context, c => c.QuerySingleAsync<PortfolioGroupRecord>(create, parameters), cancellationToken).ConfigureAwait(false);
+        }
+
+        var insertNew = InsertSql(InsertShape.New);
+        var inserted = await db.RunAsync(operation, context, c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(insertNew, parameters), cancellationToken).ConfigureAwait(false);
+        if (inserted is not null)
+        {
+            return inserted;
+        }
+
+        var insertOrUpdate = InsertSql(mode == InsertMode.Upsert ? InsertShape.Upsert : InsertShape.Add);
+        return await db.RunAsync(operation, context, c => c.QuerySingleAsync<PortfolioGroupRecord>(insertOrUpdate, parameters), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The insert statement of one shape, built on first use.</summary>
+    private string InsertSql(InsertShape shape) => _insertSql[(int)shape] ??=
+        $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")})"
+        + shape switch
+        {
+            InsertShape.New => " ON CONFLICT (unique_identifier) DO NOTHING",
+            InsertShape.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
+            InsertShape.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
+                               + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
+            _ => "",
+        }
+        + $" RETURNING {Columns()}";
 
     public Task<PortfolioGroupRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
@@ -84,7 +115,7 @@ internal sealed partial class PortfolioGroupRepository(Database db)
         return db.RunAsync(
             "portfolio_group.get",
             ErrorContext.Read,
-            c => c.QueryFirstOrDefaultAsync<PortfolioGroupRecord>(sql, new { key = key.Value(db) }),
+            c => Database.ReadRowAsync(c, sql, Read, "key", key.Value(db)),
             cancellationToken);
     }
 
@@ -131,6 +162,22 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     /// <summary>Deletes every group the set names, in one statement (one transaction); each group counts once.</summary>
     public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken) =>
         BulkLoad.DeleteNamedAsync(db, db.Group, Table, "portfolio_group.bulk_delete", keys, cancellationToken);
+
+    /// <summary>The shapes of the single-group insert (<see cref="InsertAsync"/>).</summary>
+    private enum InsertShape
+    {
+        /// <summary>Fails when the unique identifier exists.</summary>
+        Create,
+
+        /// <summary>Inserts nothing and returns nothing when the unique identifier exists.</summary>
+        New,
+
+        /// <summary>Sets the existing row's fields to the values given.</summary>
+        Upsert,
+
+        /// <summary>Sets the existing row's fields that are given.</summary>
+        Add,
+    }
 
     public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, string? displayName, PageQuery page, CancellationToken cancellationToken)
     {

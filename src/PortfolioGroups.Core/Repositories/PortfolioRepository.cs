@@ -46,12 +46,25 @@ internal sealed partial class PortfolioRepository(Database db)
     public Task<PortfolioRecord?> FindAsync(RowKey key, CancellationToken cancellationToken)
     {
         var sql = _findSql[key.IsUid ? 1 : 0] ??= $"SELECT {Columns()} FROM {db.Portfolio} pt WHERE {key.Column} = @key";
+        if (Read is { } read)
+        {
+            return db.RunAsync("portfolio.get", ErrorContext.Read, c => Database.ReadRowAsync(c, sql, read, "key", key.Value(db)), cancellationToken);
+        }
+
         return db.RunAsync(
             "portfolio.get",
             ErrorContext.Read,
             c => c.QueryFirstOrDefaultAsync<PortfolioRecord>(sql, new { key = key.Value(db) }),
             cancellationToken);
     }
+
+    // Reads a row of Columns() by position (Database.ReadRowAsync) from the library's own table,
+    // whose column types are known; a host's table (PortfolioTable.Existing) is mapped by Dapper,
+    // which converts what its columns hold.
+    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? Read => !db.OwnsPortfolioTable ? null : _read ??= r =>
+        new(db.ReadUid(r, 0), r.GetString(1), Database.OptionalText(r, 2));
+
+    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? _read;
 
     /// <summary>Sets the display name; null when the portfolio does not exist.</summary>
     public Task<PortfolioRecord?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken)

@@ -49,7 +49,20 @@ public sealed class PortfolioTransaction : IAsyncDisposable
     public bool IsJoined => _binding.Joined;
 
     /// <summary>The ADO.NET transaction the calls run in, for running the host's own commands in it (Dapper's <c>transaction:</c>, EF Core's <c>Database.UseTransaction</c>).</summary>
-    public DbTransaction DbTransaction => _binding.Transaction;
+    /// <remarks>
+    /// On PostgreSQL, when the store built its own data source, the session of a store transaction
+    /// whose <see cref="DbTransaction"/> was asked for is reset when the transaction is disposed
+    /// (settings, role, advisory locks, temporary tables, cursors, listeners), as the pool would
+    /// reset it: a host's <c>SET</c> does not reach the store's later calls.
+    /// </remarks>
+    public DbTransaction DbTransaction
+    {
+        get
+        {
+            _binding.Exposed = true;
+            return _binding.Transaction;
+        }
+    }
 
     /// <summary>Commits every call made in the transaction; later calls on <see cref="Store"/> are refused.</summary>
     /// <exception cref="InvalidOperationException">The transaction is the host's (joined), or has already ended.</exception>
@@ -89,6 +102,11 @@ public sealed class PortfolioTransaction : IAsyncDisposable
         }
 
         await _binding.Transaction.DisposeAsync().ConfigureAwait(false);
+        if (_binding.Exposed)
+        {
+            await Store.Database.ResetSessionAsync(_binding.Connection).ConfigureAwait(false);
+        }
+
         await _binding.Connection.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -208,14 +208,17 @@ internal sealed class UidValueHandler : DbValueHandler<Guid>
         return type == typeof(Guid) ? NativeUuid : type == typeof(string) ? Text : 0;
     }
 
-    public override Guid Parse(DbDataReader reader, int columnOffset, int token)
+    public override Guid Parse(DbDataReader reader, int columnOffset, int token) => Read(reader, columnOffset, token == NativeUuid);
+
+    /// <summary>Reads a uid column: a native uuid column (PostgreSQL's) as it is, a text column (SQLite's) parsed, and anything else an <see cref="UnreadableRowException"/>.</summary>
+    public static Guid Read(DbDataReader reader, int columnOffset, bool nativeUuid)
     {
-        if (token == NativeUuid)
+        if (nativeUuid)
         {
             return reader.GetGuid(columnOffset);
         }
 
-        if (token == Text && TryParseText(reader, columnOffset, out var parsed))
+        if (TryParseText(reader, columnOffset, out var parsed))
         {
             // The common case on SQLite: the text read once, without GetValue's dispatch on the value's type.
             return parsed;

@@ -84,9 +84,12 @@ internal sealed partial class PostgresDatabase : Database
     {
         var schema = CheckSchema(options.PostgresSchema);
         NpgsqlDataSource dataSource;
+        bool resetsSessions;
         try
         {
-            dataSource = NpgsqlDataSource.Create(connectionString);
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            resetsSessions = SkipPoolReset(builder, connectionString);
+            dataSource = builder.Build();
         }
         catch (ArgumentException ex)
         {
@@ -94,7 +97,71 @@ internal sealed partial class PostgresDatabase : Database
         }
 
         // Several hosts in the string make a multi-host data source, routed like one passed in.
-        return new PostgresDatabase(dataSource, ownsDataSource: true, schema, options);
+        return new PostgresDatabase(dataSource, ownsDataSource: true, schema, options) { _resetsSessions = resetsSessions };
+    }
+
+    /// <summary>
+    /// Turns off the reset Npgsql sends when a pooled connection is reused (<c>No Reset On Close</c>),
+    /// unless the connection string sets it either way or has no pool to reuse from. That reset is
+    /// <c>DISCARD ALL</c>, which also drops the session's cached plans, the database triggers'
+    /// (the membership history's) among them, so every call would plan them again. The library
+    /// leaves no session state behind: it sets no session settings, its temporary tables are dropped
+    /// with their transaction, and the advisory lock of a migration is released by
+    /// <see cref="EndMigrationAsync"/>, which also resets the session. A connection a host can run
+    /// its own commands on (a store transaction whose <c>DbTransaction</c> it asked for) is reset by
+    /// <see cref="ResetSessionAsync"/> before it goes back to the pool.
+    /// </summary>
+    /// <returns>True when the reset was turned off, so the library resets where a host may have left state.</returns>
+    private static bool SkipPoolReset(NpgsqlDataSourceBuilder builder, string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var settings = builder.ConnectionStringBuilder;
+        if (given.ContainsKey("No Reset On Close") || given.ContainsKey("NoResetOnClose") || !settings.Pooling || settings.Multiplexing)
+        {
+            return false;
+        }
+
+        settings.NoResetOnClose = true;
+        return true;
+    }
+
+    /// <summary>
+    /// What <c>DISCARD ALL</c> resets but the cached plans and the prepared statements (which Npgsql
+    /// keeps track of): the commands Npgsql itself resets a pooled connection with when it holds
+    /// prepared statements.
+    /// </summary>
+    internal const string SessionResetSql =
+        "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD SEQUENCES; DISCARD TEMP";
+
+    // True when this database turned Npgsql's reset of pooled connections off (SkipPoolReset).
+    private bool _resetsSessions;
+
+    /// <summary>
+    /// Resets the session of a connection a host may have run its own commands on, when the
+    /// library turned Npgsql's reset off (<see cref="SkipPoolReset"/>); otherwise Npgsql resets it
+    /// on reuse. A connection lost meanwhile is not reused, so a failure here is ignored.
+    /// </summary>
+    public override async Task ResetSessionAsync(DbConnection connection)
+    {
+        if (!_resetsSessions || connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        // A command of its own, in no transaction: the store transaction that used the connection has ended.
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandText = SessionResetSql;
+            try
+            {
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DbException)
+            {
+                // The connection was lost (Npgsql does not pool a broken connection), or the server refused.
+            }
+        }
     }
 
     /// <summary>Uses the caller's data source (one host, or several), which the caller keeps owning.</summary>
@@ -368,6 +435,9 @@ internal sealed partial class PostgresDatabase : Database
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name = @table";
 
     public override object Uid(Guid value) => value;
+
+    // A native uuid column always holds a uuid.
+    public override Guid ReadUid(DbDataReader reader, int column) => reader.GetGuid(column);
 
     // Arrays travel as one parameter, so a set of any size is one statement (no 65,535 limit).
     public override object UidSet(IReadOnlyCollection<Guid> values) => values as Guid[] ?? [.. values];
@@ -705,10 +775,18 @@ internal sealed partial class PostgresDatabase : Database
         }
     }
 
-    public override Task EndMigrationAsync(DbConnection connection)
+    /// <summary>Releases the migrators' advisory lock, and resets whatever else the migration left in the session (<see cref="ResetSessionAsync"/>).</summary>
+    public override async Task EndMigrationAsync(DbConnection connection)
     {
         var sql = "SELECT pg_advisory_unlock(@lockClass, hashtext(@schema))";
-        return RunAsync(connection, "migrate.unlock", ErrorContext.Read, c => c.ExecuteAsync(sql, new { lockClass = AdvisoryLockClass, schema = Schema }), CancellationToken.None);
+        try
+        {
+            await RunAsync(connection, "migrate.unlock", ErrorContext.Read, c => c.ExecuteAsync(sql, new { lockClass = AdvisoryLockClass, schema = Schema }), CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ResetSessionAsync(connection).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -262,6 +262,9 @@ internal sealed partial class SqliteDatabase : Database
 
     public override object Uid(Guid value) => value.ToString("D");
 
+    // Text, written by anyone before the database checked the shape: parsed, and refused with the row named.
+    public override Guid ReadUid(DbDataReader reader, int column) => UidValueHandler.Read(reader, column, nativeUuid: false);
+
     // One JSON array parameter instead of one variable per key: no 32,766-variable limit.
     public override object UidSet(IReadOnlyCollection<Guid> values) =>
         JsonSerializer.Serialize(values.Select(v => v.ToString("D")), SqliteJson.Default.IEnumerableString);

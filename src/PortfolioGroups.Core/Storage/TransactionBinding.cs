@@ -36,6 +36,9 @@ internal sealed class TransactionBinding
     /// <summary>True when the transaction is the host's: the host commits or rolls it back, and owns the connection.</summary>
     public bool Joined { get; }
 
+    /// <summary>True once the host was handed the transaction (so its connection) to run its own commands on.</summary>
+    public bool Exposed { get; set; }
+
     /// <summary>Why the transaction can no longer be used (committed, rolled back, disposed), or null while it is open.</summary>
     public string? Ended => _ended;
 

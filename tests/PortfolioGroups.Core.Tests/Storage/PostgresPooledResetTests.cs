@@ -1,0 +1,102 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace PortfolioGroups.Tests.Storage;
+
+/// <summary>
+/// What a pooled PostgreSQL connection carries from one call to the next. A data source the
+/// library builds is not reset on reuse (so the session keeps its cached plans, the history
+/// trigger's among them); where a host could have left state in a session (a store transaction
+/// whose <c>DbTransaction</c> it took, a migration), the library resets it itself. A data source
+/// the host passes in, or a connection string that says how to reset, is left as configured.
+/// </summary>
+public sealed class PostgresPooledResetTests
+{
+    [Test]
+    public async Task A_data_source_the_library_builds_is_not_reset_on_reuse_but_a_hosts_transaction_is()
+    {
+        await using var store = await PortfolioStore.OpenPostgresAsync(await ConnectionStringAsync());
+        var group = await PortfolioGroup.AddAsync(store, "reset-group");
+        await group.AddPortfolioAsync(await Portfolio.AddAsync(store, "reset-portfolio"));
+
+        // The migration that opened the store left no advisory lock behind.
+        int pid;
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            pid = await ScalarAsync<int>(connection, "SELECT pg_backend_pid()");
+            (await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).Should().Be(0);
+            await ScalarAsync<string>(connection, "SELECT set_config('work_mem', '7777kB', false)");
+        }
+
+        // Reused without a reset: what the session had (its cached plans too) is still there.
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<int>(connection, "SELECT pg_backend_pid()")).Should().Be(pid, "the pool has one connection, reused");
+            (await ScalarAsync<string>(connection, "SHOW work_mem")).Should().Be("7777kB");
+            await ScalarAsync<string>(connection, "RESET work_mem; SELECT 'reset'");
+        }
+
+        // A host given a store transaction's DbTransaction may leave a setting and a session lock ...
+        await using (var tx = await store.BeginTransactionAsync())
+        {
+            var connection = tx.DbTransaction.Connection!;
+            (await ScalarAsync<int>(connection, "SELECT pg_backend_pid()")).Should().Be(pid);
+            await ScalarAsync<string>(connection, "SELECT set_config('statement_timeout', '4321s', false)");
+            await ScalarAsync<object>(connection, "SELECT pg_advisory_lock(4242)");
+            await tx.CommitAsync();
+        }
+
+        // ... which the library resets before the connection goes back to the pool.
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<int>(connection, "SELECT pg_backend_pid()")).Should().Be(pid);
+            (await ScalarAsync<string>(connection, "SHOW statement_timeout")).Should().Be("0");
+            (await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).Should().Be(0);
+        }
+
+        (await PortfolioGroup.GetPortfoliosAsync(store, group)).Should().ContainSingle();
+    }
+
+    [Test]
+    public async Task A_data_source_the_host_passes_in_is_still_reset_on_reuse()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await ConnectionStringAsync());
+        await using var store = await PortfolioStore.OpenPostgresAsync(dataSource);
+
+        await AssertResetOnReuseAsync(store);
+    }
+
+    [Test]
+    public async Task A_connection_string_that_says_how_to_reset_is_followed()
+    {
+        await using var store = await PortfolioStore.OpenPostgresAsync(await ConnectionStringAsync() + ";No Reset On Close=false");
+
+        await AssertResetOnReuseAsync(store);
+    }
+
+    private static async Task AssertResetOnReuseAsync(PortfolioStore store)
+    {
+        await Portfolio.AddAsync(store, "reset-portfolio");
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            await ScalarAsync<string>(connection, "SELECT set_config('work_mem', '7777kB', false)");
+        }
+
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW work_mem")).Should().NotBe("7777kB");
+        }
+    }
+
+    /// <summary>A new database's connection string, with one pooled connection: every open reuses the same session.</summary>
+    private static async Task<string> ConnectionStringAsync() =>
+        new NpgsqlConnectionStringBuilder(await TestDatabases.CreatePostgresDatabaseAsync(nameof(PostgresPooledResetTests))) { MaxPoolSize = 1 }.ConnectionString;
+
+    private static async Task<T> ScalarAsync<T>(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var value = await command.ExecuteScalarAsync();
+        return value is T typed ? typed : typeof(T) == typeof(object) ? (T)(object)"" : throw new InvalidOperationException($"'{sql}' gave {value?.GetType().Name ?? "null"}");
+    }
+}
