@@ -17,7 +17,8 @@ internal static class Program
     /// measures the HTTP add-one route's requests/s beside a minimal app running the plain statement;
     /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader;
     /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90);
-    /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>).
+    /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>);
+    /// <c>--keysets [rounds]</c> times the calls that take a key set of 40,000 uids beside the plain join and filter forms, by turns (<see cref="KeySetsInterleaved"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -42,6 +43,8 @@ internal static class Program
                     args.ElementAtOrDefault(2) is { } version ? long.Parse(version, System.Globalization.CultureInfo.InvariantCulture) : null).GetAwaiter().GetResult();
             case "--selectivity":
                 return SetSelectivityInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--keysets":
+                return KeySetsInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "9", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--stream":
                 return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":
