@@ -18,7 +18,7 @@ internal static class Program
     /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader;
     /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90);
     /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>);
-    /// <c>--keysets [rounds]</c> times the calls that take a key set of 40,000 uids beside the plain join and filter forms, by turns (<see cref="KeySetsInterleaved"/>).
+    /// <c>--keysets [rounds] [case]</c> times the calls that take a key set of 40,000 uids beside the plain join and filter forms, by turns (<see cref="KeySetsInterleaved"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -44,7 +44,7 @@ internal static class Program
             case "--selectivity":
                 return SetSelectivityInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--keysets":
-                return KeySetsInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "9", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+                return KeySetsInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "9", System.Globalization.CultureInfo.InvariantCulture), args.ElementAtOrDefault(2)).GetAwaiter().GetResult();
             case "--stream":
                 return SingleCalls.StreamAsync(int.Parse(args.ElementAtOrDefault(1) ?? "21", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--smoke":

@@ -9,12 +9,13 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 /// the data is seeded once per class, then per case the three sides run by turns, round after round
 /// (the order rotating each round), each call timed and checked. A delete's rows are put back before
 /// every call, untimed. The table gives each side's median, the faster plain form by name, and the
-/// library's ratio to it.
+/// library's ratio to it. A second argument runs only the cases whose name contains it.
 /// </summary>
 public static class KeySetsInterleaved
 {
-    public static async Task<int> RunAsync(int rounds)
+    public static async Task<int> RunAsync(int rounds, string? only = null)
     {
+        bool Runs(string call) => only is null || call.Contains(only, StringComparison.OrdinalIgnoreCase);
         Console.WriteLine($"Median of {rounds} rounds per side, the three sides by turns; ms; {KeySetBenchmark.Asked:N0} uids, {KeySetBenchmark.Existing:N0} exist");
         Console.WriteLine();
         Console.WriteLine("| case | database | library | RawJoin | RawIn | best (form) | library / best |");
@@ -25,7 +26,7 @@ public static class KeySetsInterleaved
             await reads.SetUpKeysAsync();
             try
             {
-                foreach (var call in KeySetReads.Calls)
+                foreach (var call in KeySetReads.Calls.Where(Runs))
                 {
                     reads.Call = call;
                     Console.WriteLine(await MeasureAsync(call, db, rounds, [reads.Library, reads.RawJoin, reads.RawIn], () => { }));
@@ -40,7 +41,7 @@ public static class KeySetsInterleaved
             await deletes.SetUpKeysAsync();
             try
             {
-                foreach (var call in KeySetDeletes.Calls)
+                foreach (var call in KeySetDeletes.Calls.Where(c => Runs("delete " + c)))
                 {
                     deletes.Call = call;
                     Console.WriteLine(await MeasureAsync("delete " + call, db, rounds, [deletes.Library, deletes.RawJoin, deletes.RawIn], deletes.PutBack));

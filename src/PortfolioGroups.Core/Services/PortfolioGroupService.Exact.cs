@@ -33,9 +33,10 @@ internal sealed partial class PortfolioGroupService
             : new GroupBulkDeleteCheck(found.Count, 0, [.. ordered.Where(u => !present.Contains(u))], 0);
     }
 
-    private static (KeySet Keys, List<Guid> Ordered) DistinctUids(IEnumerable<Guid> uids)
+    // The guard keeps the uids in the order given (each in its first place), so the set is the order.
+    private static (KeySet Keys, IReadOnlyCollection<Guid> Ordered) DistinctUids(IEnumerable<Guid> uids)
     {
         var keys = Guard.Keys(Guard.NotNull(uids), null, nameof(uids), nameof(uids));
-        return (keys, [.. keys.Uids ?? []]);
+        return (keys, keys.Uids ?? []);
     }
 }
