@@ -90,11 +90,15 @@ public abstract class KeySetBenchmark : DatabaseBenchmark
 /// Reads by 40,000 uids (1,000 exist). <c>filter groups</c>: <c>PortfolioGroup.FilterPageAsync</c>
 /// with <c>Uids</c>, first page of 10,000 (all 1,000), against the plain join of the set to the
 /// group table. <c>filter portfolios</c>: <c>Portfolio.FilterPageAsync</c> with <c>Uids</c>, the
-/// same against the portfolio table. <c>preflight</c>: <c>PortfolioGroup.PreflightBulkDeleteAsync</c>
+/// same against the portfolio table. <c>filter memberships</c>: <c>PortfolioGroupMembership.FilterPageAsync</c>
+/// with <c>PortfolioUids</c> (the memberships of 1,000 portfolios), against the set joined to the
+/// membership's portfolio index. <c>preflight</c>: <c>PortfolioGroup.PreflightBulkDeleteAsync</c>
 /// (each group found and its member count) against the plain join with a correlated count.
 /// <c>preview</c>: <c>PortfolioGroup.PreviewBulkDeleteAsync</c> (the two totals) against the plain
 /// join with a sum of correlated counts. Each plain form also runs as <c>RawIn</c>, the set read
-/// through <c>IN (SELECT ... )</c> / <c>= ANY</c>; the table takes the faster.
+/// through <c>IN (SELECT ... )</c> / <c>= ANY</c>; the table takes the faster. Every plain side builds
+/// its parameter (the array, the JSON text) from the same <see cref="Guid"/> array inside the timed
+/// call, as the library must.
 /// </summary>
 [Comparison("key set of 40,000 uids (1,000 exist)", Order = 25)]
 [MemoryDiagnoser]
@@ -103,10 +107,11 @@ public class KeySetReads : KeySetBenchmark
 {
     private Guid[] _groupKeys = [];
     private Guid[] _portfolioKeys = [];
-    private object _groupSet = "";
-    private object _portfolioSet = "";
 
-    [Params("filter groups", "filter portfolios", "preflight", "preview")]
+    /// <summary>The cases, in the order the interleaved mode runs them.</summary>
+    public static readonly string[] Calls = ["filter groups", "filter portfolios", "filter memberships", "preflight", "preview"];
+
+    [Params("filter groups", "filter portfolios", "filter memberships", "preflight", "preview")]
     public string Call { get; set; } = "filter groups";
 
     [GlobalSetup]
@@ -115,7 +120,6 @@ public class KeySetReads : KeySetBenchmark
         await SeedAsync();
         _groupKeys = KeysWith(GroupUids);
         _portfolioKeys = KeysWith(PortfolioUids.Take(Existing).ToArray());
-        (_groupSet, _portfolioSet) = (Set(_groupKeys), Set(_portfolioKeys));
     }
 
     [Benchmark]
@@ -127,6 +131,8 @@ public class KeySetReads : KeySetBenchmark
                 return Checked((await PortfolioGroup.FilterPageAsync(Database.Store, new PortfolioGroupFilter { Uids = _groupKeys }, PageRequest.First(10_000))).Items.Count, Existing, Call);
             case "filter portfolios":
                 return Checked((await Portfolio.FilterPageAsync(Database.Store, new PortfolioFilter { Uids = _portfolioKeys }, PageRequest.First(10_000))).Items.Count, Existing, Call);
+            case "filter memberships":
+                return Checked((await PortfolioGroupMembership.FilterPageAsync(Database.Store, new PortfolioGroupMembershipFilter { PortfolioUids = _portfolioKeys }, PageRequest.First(10_000))).Items.Count, Existing, Call);
             case "preflight":
                 return Checked((await PortfolioGroup.PreflightBulkDeleteAsync(Database.Store, _groupKeys)).MatchedCount, Existing, Call);
             default:
@@ -137,9 +143,10 @@ public class KeySetReads : KeySetBenchmark
     [Benchmark]
     public Task<int> RawJoin() => Call switch
     {
-        "filter groups" => Read($"SELECT g.uid, g.unique_identifier, g.display_name, g.description, g.metadata_json FROM {Keys} JOIN portfolio_group g ON g.uid = k.v ORDER BY g.uid LIMIT 10001", _groupSet, Existing),
-        "filter portfolios" => Read($"SELECT p.uid, p.unique_identifier, p.display_name FROM {Keys} JOIN portfolio p ON p.uid = k.v ORDER BY p.uid LIMIT 10001", _portfolioSet, Existing),
-        "preflight" => Read($"SELECT g.uid, (SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid) FROM {Keys} JOIN portfolio_group g ON g.uid = k.v", _groupSet, Existing),
+        "filter groups" => Read($"SELECT g.uid, g.unique_identifier, g.display_name, g.description, g.metadata_json FROM {Keys} JOIN portfolio_group g ON g.uid = k.v ORDER BY g.uid LIMIT 10001", _groupKeys),
+        "filter portfolios" => Read($"SELECT p.uid, p.unique_identifier, p.display_name FROM {Keys} JOIN portfolio p ON p.uid = k.v ORDER BY p.uid LIMIT 10001", _portfolioKeys),
+        "filter memberships" => Read($"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid FROM {Keys} JOIN portfolio_group_membership m ON m.portfolio_uid = k.v ORDER BY m.uid LIMIT 10001", _portfolioKeys),
+        "preflight" => Read($"SELECT g.uid, (SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid) FROM {Keys} JOIN portfolio_group g ON g.uid = k.v", _groupKeys),
         _ => Preview($"SELECT count(*), sum((SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid)) FROM {Keys} JOIN portfolio_group g ON g.uid = k.v"),
     };
 
@@ -149,14 +156,16 @@ public class KeySetReads : KeySetBenchmark
         var inSet = Database.IsPostgres ? "= ANY(@keys)" : "IN (SELECT value FROM json_each(@keys))";
         return Call switch
         {
-            "filter groups" => Read($"SELECT uid, unique_identifier, display_name, description, metadata_json FROM portfolio_group WHERE uid {inSet} ORDER BY uid LIMIT 10001", _groupSet, Existing),
-            "filter portfolios" => Read($"SELECT uid, unique_identifier, display_name FROM portfolio WHERE uid {inSet} ORDER BY uid LIMIT 10001", _portfolioSet, Existing),
-            "preflight" => Read($"SELECT g.uid, (SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid) FROM portfolio_group g WHERE g.uid {inSet}", _groupSet, Existing),
+            "filter groups" => Read($"SELECT uid, unique_identifier, display_name, description, metadata_json FROM portfolio_group WHERE uid {inSet} ORDER BY uid LIMIT 10001", _groupKeys),
+            "filter portfolios" => Read($"SELECT uid, unique_identifier, display_name FROM portfolio WHERE uid {inSet} ORDER BY uid LIMIT 10001", _portfolioKeys),
+            "filter memberships" => Read($"SELECT uid, portfolio_group_uid, portfolio_uid FROM portfolio_group_membership WHERE portfolio_uid {inSet} ORDER BY uid LIMIT 10001", _portfolioKeys),
+            "preflight" => Read($"SELECT g.uid, (SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid) FROM portfolio_group g WHERE g.uid {inSet}", _groupKeys),
             _ => Preview($"SELECT count(*), sum((SELECT count(*) FROM portfolio_group_membership m WHERE m.portfolio_group_uid = g.uid)) FROM portfolio_group g WHERE g.uid {inSet}"),
         };
     }
 
-    private async Task<int> Read(string sql, object keys, int expected) => Checked(await CountRowsAsync(sql, keys), expected, Call);
+    // The parameter is built from the uids here, inside the timed call, as the library must.
+    private async Task<int> Read(string sql, Guid[] keys) => Checked(await CountRowsAsync(sql, Set(keys)), Existing, Call);
 
     private async Task<int> Preview(string sql)
     {
@@ -165,7 +174,7 @@ public class KeySetReads : KeySetBenchmark
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
-            BenchDatabase.Parameter(command, "keys", _groupSet);
+            BenchDatabase.Parameter(command, "keys", Set(_groupKeys));
             await using var reader = await command.ExecuteReaderAsync();
             await reader.ReadAsync();
             Checked(reader.GetInt64(0), Existing, Call);
@@ -190,9 +199,10 @@ public class KeySetDeletes : KeySetBenchmark
 {
     private Guid[] _membershipKeys = [];
     private Guid[] _portfolioKeys = [];
-    private object _membershipSet = "";
-    private object _portfolioSet = "";
     private List<(Guid Uid, Guid Group, Guid Portfolio)> _deleted = [];
+
+    /// <summary>The cases, in the order the interleaved mode runs them.</summary>
+    public static readonly string[] Calls = ["memberships by uid", "scoped"];
 
     [Params("memberships by uid", "scoped")]
     public string Call { get; set; } = "memberships by uid";
@@ -204,7 +214,6 @@ public class KeySetDeletes : KeySetBenchmark
         _deleted = Memberships.Take(Existing).ToList();
         _membershipKeys = KeysWith(_deleted.Select(m => m.Uid).ToArray());
         _portfolioKeys = KeysWith(_deleted.Select(m => m.Portfolio).ToArray());
-        (_membershipSet, _portfolioSet) = (Set(_membershipKeys), Set(_portfolioKeys));
     }
 
     /// <summary>Puts back the memberships the last call deleted (none before the first).</summary>
@@ -236,18 +245,18 @@ public class KeySetDeletes : KeySetBenchmark
     [Benchmark]
     public async Task<int> RawJoin()
     {
-        var (column, table, keys) = Call == "scoped" ? ("portfolio_uid", "portfolio", _portfolioSet) : ("uid", "portfolio_group_membership", _membershipSet);
+        var (column, table, keys) = Call == "scoped" ? ("portfolio_uid", "portfolio", _portfolioKeys) : ("uid", "portfolio_group_membership", _membershipKeys);
         var sql = Database.IsPostgres
             ? $"DELETE FROM portfolio_group_membership d USING {Keys} WHERE d.{column} = k.v"
             : $"DELETE FROM portfolio_group_membership WHERE {column} IN (SELECT t.uid FROM {Keys} JOIN {table} t ON t.uid = k.v)";
-        return Checked(await ExecuteAsync(sql, keys), Existing, Call);
+        return Checked(await ExecuteAsync(sql, Set(keys)), Existing, Call);
     }
 
     [Benchmark]
     public async Task<int> RawIn()
     {
-        var (column, keys) = Call == "scoped" ? ("portfolio_uid", _portfolioSet) : ("uid", _membershipSet);
+        var (column, keys) = Call == "scoped" ? ("portfolio_uid", _portfolioKeys) : ("uid", _membershipKeys);
         var sql = $"DELETE FROM portfolio_group_membership WHERE {column} " + (Database.IsPostgres ? "= ANY(@keys)" : "IN (SELECT value FROM json_each(@keys))");
-        return Checked(await ExecuteAsync(sql, keys), Existing, Call);
+        return Checked(await ExecuteAsync(sql, Set(keys)), Existing, Call);
     }
 }

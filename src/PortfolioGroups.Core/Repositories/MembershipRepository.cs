@@ -266,7 +266,8 @@ internal sealed partial class MembershipRepository(Database db)
     /// <summary>Deletes the memberships whose group is in <paramref name="groups"/> and whose portfolio is in <paramref name="portfolios"/> (a side not given is not restricted), in one statement.</summary>
     public Task<int> BulkDeleteAsync(KeySet groups, KeySet portfolios, CancellationToken cancellationToken)
     {
-        var sql = $"DELETE FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)}";
+        var (from, where) = Selection.ScopeFrom(db, groups, portfolios, "m");
+        var sql = db.DeleteJoined(db.Membership, $"(SELECT m.uid FROM {from} WHERE {where})");
         return db.RunAsync(
             "portfolio_group_membership.bulk_delete",
             new ErrorContext(Table),
@@ -276,7 +277,11 @@ internal sealed partial class MembershipRepository(Database db)
 
     public async Task<Page<MembershipRecord>> FilterAsync(KeySet groups, KeySet portfolios, PageQuery page, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns} FROM {db.Membership} WHERE {Selection.InScope(db, groups, portfolios)}{Selection.Page(page, "uid")}";
+        // The scope joined, then ordered and cut outside (as Selection.FilterPage does): with the
+        // LIMIT in view, PostgreSQL may walk the whole primary key in order betting on an early page.
+        var (from, where) = Selection.ScopeFrom(db, groups, portfolios, "m");
+        var bound = page.After is null ? "" : " AND m.uid > @after";
+        var sql = $"SELECT {Columns} FROM (SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid FROM {from} WHERE {where}{bound}{db.KeepSubquery}) AS s ORDER BY uid LIMIT @limit";
         var rows = await db.RunAsync(
             "portfolio_group_membership.filter",
             ErrorContext.Read,

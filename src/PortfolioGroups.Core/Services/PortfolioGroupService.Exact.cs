@@ -15,7 +15,7 @@ internal sealed partial class PortfolioGroupService
 
         var found = await groups.FindForDeleteAsync(keys, cancellationToken).ConfigureAwait(false);
         var present = found.Select(f => f.Uid).ToHashSet();
-        return new GroupBulkDeleteCheck(found.Count, found.Sum(f => f.MembershipCount), [.. ordered.Where(u => !present.Contains(u))], 0);
+        return new GroupBulkDeleteCheck(found.Count, found.Sum(f => f.MembershipCount), Missing(ordered, present), 0);
     }
 
     public async Task<GroupBulkDeleteCheck> BulkDeleteAllOrNoneAsync(IEnumerable<Guid> uids, CancellationToken cancellationToken)
@@ -30,12 +30,28 @@ internal sealed partial class PortfolioGroupService
         var present = found.ToHashSet();
         return committed
             ? new GroupBulkDeleteCheck(found.Count, 0, [], found.Count)
-            : new GroupBulkDeleteCheck(found.Count, 0, [.. ordered.Where(u => !present.Contains(u))], 0);
+            : new GroupBulkDeleteCheck(found.Count, 0, Missing(ordered, present), 0);
     }
 
-    private static (KeySet Keys, List<Guid> Ordered) DistinctUids(IEnumerable<Guid> uids)
+    /// <summary>The uids of <paramref name="ordered"/> (distinct) not in <paramref name="present"/> (found among them), in order, sized once.</summary>
+    private static List<Guid> Missing(IReadOnlyCollection<Guid> ordered, HashSet<Guid> present)
+    {
+        var missing = new List<Guid>(Math.Max(0, ordered.Count - present.Count));
+        foreach (var uid in ordered)
+        {
+            if (!present.Contains(uid))
+            {
+                missing.Add(uid);
+            }
+        }
+
+        return missing;
+    }
+
+    // The guard keeps the uids in the order given (each in its first place), so the set is the order.
+    private static (KeySet Keys, IReadOnlyCollection<Guid> Ordered) DistinctUids(IEnumerable<Guid> uids)
     {
         var keys = Guard.Keys(Guard.NotNull(uids), null, nameof(uids), nameof(uids));
-        return (keys, [.. keys.Uids ?? []]);
+        return (keys, keys.Uids ?? []);
     }
 }

@@ -265,9 +265,32 @@ internal sealed partial class SqliteDatabase : Database
     // Text, written by anyone before the database checked the shape: parsed, and refused with the row named.
     public override Guid ReadUid(DbDataReader reader, int column) => UidValueHandler.Read(reader, column, nativeUuid: false);
 
-    // One JSON array parameter instead of one variable per key: no 32,766-variable limit.
-    public override object UidSet(IReadOnlyCollection<Guid> values) =>
-        JsonSerializer.Serialize(values.Select(v => v.ToString("D")), SqliteJson.Default.IEnumerableString);
+    // One JSON array parameter instead of one variable per key: no 32,766-variable limit. A uid's
+    // "D" text needs no escaping, so the array is written straight into the string: for 40,000
+    // uids that is one 1.5 MB string instead of 40,000 strings, a serializer pass and its buffers.
+    public override object UidSet(IReadOnlyCollection<Guid> values)
+    {
+        const int quoted = 38;
+        return string.Create(values.Count == 0 ? 2 : 1 + (values.Count * (quoted + 1)), values, static (text, uids) =>
+        {
+            text[0] = '[';
+            var at = 1;
+            foreach (var uid in uids)
+            {
+                if (at > 1)
+                {
+                    text[at++] = ',';
+                }
+
+                text[at] = '"';
+                uid.TryFormat(text[(at + 1)..], out var written, "D");
+                text[at + 1 + written] = '"';
+                at += quoted;
+            }
+
+            text[at] = ']';
+        });
+    }
 
     public override object TextSet(IReadOnlyCollection<string> values) =>
         JsonSerializer.Serialize(values, SqliteJson.Default.IEnumerableString);
