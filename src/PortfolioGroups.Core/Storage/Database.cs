@@ -685,7 +685,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
             using (CommandCancellation.Use(cancellationToken))
             using (CommandCancellation.UseTransaction(this))
             {
-                return await command(connection).ConfigureAwait(false);
+                return await RunCommandAsync(connection, command, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (measurement.Failed(ex))
@@ -703,6 +703,13 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs one command of <see cref="RunAsync{T}(DbConnection, string, ErrorContext, Func{DbConnection, Task{T}}, CancellationToken)"/>:
+    /// as it is, where the database has no failure to wait out that its driver does not (SQLite's shared-cache schema lock does).
+    /// </summary>
+    protected virtual Task<T> RunCommandAsync<T>(DbConnection connection, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken) =>
+        command(connection);
 
     /// <summary>
     /// Runs a statement that returns at most one row (a find by key) on <paramref name="connection"/>

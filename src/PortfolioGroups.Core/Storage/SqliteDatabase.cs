@@ -731,10 +731,9 @@ internal sealed partial class SqliteDatabase : Database
 
         protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default)
         {
-            var connection = new SqliteConnection(ConnectionString);
+            var connection = await OpenWaitingForSchemaLockAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 if (NeedsSetUp(connection))
                 {
                     RegisterContains(connection);
@@ -753,6 +752,42 @@ internal sealed partial class SqliteDatabase : Database
         }
 
         /// <summary>
+        /// Opens a connection, waiting up to the lock timeout while a shared-cache database's schema
+        /// is locked by another connection changing it: the driver's open runs the connection
+        /// string's foreign-keys pragma as a command, whose prepare then fails, at times as an
+        /// <see cref="ArgumentOutOfRangeException"/> rather than a wait. An open writes nothing, so
+        /// it is tried again.
+        /// </summary>
+        private async ValueTask<SqliteConnection> OpenWaitingForSchemaLockAsync(CancellationToken cancellationToken)
+        {
+            var waited = Stopwatch.StartNew();
+            while (true)
+            {
+                var connection = new SqliteConnection(ConnectionString);
+                try
+                {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    return connection;
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    if (waited.Elapsed >= lockTimeout)
+                    {
+                        throw SchemaLocked();
+                    }
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                await Task.Delay(LockPause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
         /// Whether the physical connection under <paramref name="connection"/> still needs the set-up
         /// (the search function and the pragmas); false when it was already set up so.
         /// </summary>
@@ -767,6 +802,45 @@ internal sealed partial class SqliteDatabase : Database
         private bool NeedsSetUp(SqliteConnection connection) =>
             !s_setUp.TryGetValue(connection.Handle!, out var applied) || !string.Equals(applied, setUpSql, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Runs a command, waiting up to the lock timeout while a shared-cache database's schema is
+    /// locked by another connection changing it (a store migrating). SQLite refuses to prepare a
+    /// statement then ("database schema is locked"), which Microsoft.Data.Sqlite does not always
+    /// wait out: at times it surfaces as an <see cref="ArgumentOutOfRangeException"/> from the
+    /// driver's prepare. The command is tried again only when the connection's last error is that
+    /// lock and the command changed no row, so nothing it did runs twice.
+    /// </summary>
+    protected override async Task<T> RunCommandAsync<T>(DbConnection connection, Func<DbConnection, Task<T>> command, CancellationToken cancellationToken)
+    {
+        if (connection is not SqliteConnection { Handle: { } handle })
+        {
+            return await command(connection).ConfigureAwait(false);
+        }
+
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var changes = SQLitePCL.raw.sqlite3_total_changes(handle);
+            try
+            {
+                return await command(connection).ConfigureAwait(false);
+            }
+            catch (ArgumentOutOfRangeException) when ((SQLitePCL.raw.sqlite3_errcode(handle) & 0xFF) == SqliteLocked && SQLitePCL.raw.sqlite3_total_changes(handle) == changes)
+            {
+                if (waited.Elapsed >= _lockTimeout)
+                {
+                    throw SchemaLocked();
+                }
+
+                await Task.Delay(LockPause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The error when another connection's schema change outlasted the lock timeout (classified as busy).</summary>
+    private static SqliteException SchemaLocked() =>
+        new("database schema is locked: another connection kept changing the schema for longer than the lock timeout", SqliteLocked);
 
     /// <summary>The pause between tries of pragmas another connection's lock holds back.</summary>
     private static readonly TimeSpan LockPause = TimeSpan.FromMilliseconds(5);

@@ -32,6 +32,30 @@ public sealed class SqliteSharedCacheTests
     }
 
     [Test]
+    public async Task A_call_on_a_pooled_connection_while_another_changes_the_schema_waits_for_it_and_works()
+    {
+        // The store's connection is set up once and goes back to the pool; the next call takes it
+        // again without the set-up, so its first statement meets the schema lock itself.
+        var connectionString = $"Data Source=pooled-schema-lock-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        await using var store = await PortfolioStore.OpenSqliteAsync(connectionString);
+        var portfolio = await Portfolio.AddAsync(store, "p");
+        await using var changer = new SqliteConnection(connectionString);
+        await changer.OpenAsync();
+        await using var change = await changer.BeginTransactionAsync();
+        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+
+        var status = Task.Run(() => store.GetMigrationStatusAsync());
+        var found = Task.Run(() => Portfolio.FindAsync(store, "p"));
+        await Task.Delay(500);
+        status.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open");
+        found.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open");
+        await change.CommitAsync();
+
+        (await status).IsUpToDate.Should().BeTrue();
+        (await found)!.Uid.Should().Be(portfolio.Uid);
+    }
+
+    [Test]
     public async Task A_connection_set_up_just_as_another_starts_changing_the_schema_waits_for_it_and_works()
     {
         // The window between the driver's open (which waits for a schema change) and the library's
