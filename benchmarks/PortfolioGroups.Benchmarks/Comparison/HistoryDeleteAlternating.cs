@@ -58,7 +58,11 @@ public static class HistoryDeleteAlternating
                     var withoutGroup = await FillGroupAsync(without, withoutPortfolios, round);
                     if (with.IsPostgres)
                     {
-                        await with.ExecuteAsync($"VACUUM ANALYZE portfolio_group_membership; VACUUM ANALYZE portfolio_group_membership_history; VACUUM ANALYZE {WithoutSchema}.portfolio_group_membership");
+                        // One statement per command: VACUUM cannot run in Npgsql's batch of several.
+                        foreach (var table in new[] { "portfolio_group_membership", "portfolio_group_membership_history", $"{WithoutSchema}.portfolio_group_membership" })
+                        {
+                            await with.ExecuteAsync($"VACUUM ANALYZE {table}");
+                        }
                     }
 
                     double withTime, withoutTime;
