@@ -30,81 +30,52 @@ public static class HistoryDeleteAlternating
         foreach (var name in BenchDatabase.Names())
         {
             await using var with = await BenchDatabase.OpenAsync(name);
-            BenchDatabase? withoutDatabase = null;
-            PortfolioStore without;
-            if (with.IsPostgres)
+            await using var withoutStore = await StoreWithoutHistory.OpenAsync(with, WithoutSchema);
+            var without = withoutStore.Store;
+            var withPortfolios = await SeedPortfoliosAsync(with.Store);
+            var withoutPortfolios = await SeedPortfoliosAsync(without);
+            var withTimes = new List<double>();
+            var withoutTimes = new List<double>();
+            for (var round = -1; round < rounds; round++)
             {
-                await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
-                without = await PortfolioStore.OpenPostgresAsync(
-                    Environment.GetEnvironmentVariable(BenchDatabase.PostgresVariable)!,
-                    new PortfolioStoreOptions { PostgresSchema = WithoutSchema });
-            }
-            else
-            {
-                withoutDatabase = await BenchDatabase.OpenAsync(name);
-                without = withoutDatabase.Store;
-            }
-
-            try
-            {
-                await without.MigrateDownAsync(HistoryBenchmark.WithoutHistoryVersion);
-                var withPortfolios = await SeedPortfoliosAsync(with.Store);
-                var withoutPortfolios = await SeedPortfoliosAsync(without);
-                var withTimes = new List<double>();
-                var withoutTimes = new List<double>();
-                for (var round = -1; round < rounds; round++)
+                var withGroup = await FillGroupAsync(with.Store, withPortfolios, round);
+                var withoutGroup = await FillGroupAsync(without, withoutPortfolios, round);
+                if (with.IsPostgres)
                 {
-                    var withGroup = await FillGroupAsync(with.Store, withPortfolios, round);
-                    var withoutGroup = await FillGroupAsync(without, withoutPortfolios, round);
-                    if (with.IsPostgres)
+                    // One statement per command: VACUUM cannot run in Npgsql's batch of several.
+                    foreach (var table in new[] { "portfolio_group_membership", "portfolio_group_membership_history", $"{withoutStore.Schema}.portfolio_group_membership" })
                     {
-                        // One statement per command: VACUUM cannot run in Npgsql's batch of several.
-                        foreach (var table in new[] { "portfolio_group_membership", "portfolio_group_membership_history", $"{WithoutSchema}.portfolio_group_membership" })
-                        {
-                            await with.ExecuteAsync($"VACUUM ANALYZE {table}");
-                        }
+                        await with.ExecuteAsync($"VACUUM ANALYZE {table}");
                     }
-
-                    double withTime, withoutTime;
-                    if (round % 2 == 0)
-                    {
-                        withTime = await TimeDeleteAsync(with.Store, withGroup);
-                        withoutTime = await TimeDeleteAsync(without, withoutGroup);
-                    }
-                    else
-                    {
-                        withoutTime = await TimeDeleteAsync(without, withoutGroup);
-                        withTime = await TimeDeleteAsync(with.Store, withGroup);
-                    }
-
-                    if (round >= 0)
-                    {
-                        withTimes.Add(withTime);
-                        withoutTimes.Add(withoutTime);
-                    }
-
-                    // The deleted group's intervals ended before now: prune them so the next round starts alike.
-                    await Task.Delay(10);
-                    await PortfolioGroupMembership.PruneHistoryAsync(with.Store, DateTimeOffset.UtcNow);
                 }
 
-                var (w, o) = (Stats.Median(withTimes), Stats.Median(withoutTimes));
-                Console.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"| PortfolioGroup.DeleteAsync, {Members:N0} members | {(with.IsPostgres ? "PostgreSQL" : "SQLite")} | {w:F1} | {o:F1} | {w / o:F2} |"));
-            }
-            finally
-            {
-                if (withoutDatabase is not null)
+                double withTime, withoutTime;
+                if (round % 2 == 0)
                 {
-                    await withoutDatabase.DisposeAsync();
+                    withTime = await TimeDeleteAsync(with.Store, withGroup);
+                    withoutTime = await TimeDeleteAsync(without, withoutGroup);
                 }
                 else
                 {
-                    await without.DisposeAsync();
-                    await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
+                    withoutTime = await TimeDeleteAsync(without, withoutGroup);
+                    withTime = await TimeDeleteAsync(with.Store, withGroup);
                 }
+
+                if (round >= 0)
+                {
+                    withTimes.Add(withTime);
+                    withoutTimes.Add(withoutTime);
+                }
+
+                // The deleted group's intervals ended before now: prune them so the next round starts alike.
+                await Task.Delay(10);
+                await PortfolioGroupMembership.PruneHistoryAsync(with.Store, DateTimeOffset.UtcNow);
             }
+
+            var (w, o) = (Stats.Median(withTimes), Stats.Median(withoutTimes));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| PortfolioGroup.DeleteAsync, {Members:N0} members | {(with.IsPostgres ? "PostgreSQL" : "SQLite")} | {w:F1} | {o:F1} | {w / o:F2} |"));
         }
 
         return 0;

@@ -448,20 +448,8 @@ public static class HistorySingleAddAlternating
         foreach (var name in BenchDatabase.Names())
         {
             await using var with = await BenchDatabase.OpenAsync(name);
-            BenchDatabase? withoutDatabase = null;
-            PortfolioStore without;
-            if (with.IsPostgres)
-            {
-                var connectionString = Environment.GetEnvironmentVariable(BenchDatabase.PostgresVariable)!;
-                await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
-                without = await PortfolioStore.OpenPostgresAsync(connectionString, new PortfolioStoreOptions { PostgresSchema = WithoutSchema });
-            }
-            else
-            {
-                withoutDatabase = await BenchDatabase.OpenAsync(name);
-                without = withoutDatabase.Store;
-            }
-
+            await using var withoutStore = await StoreWithoutHistory.OpenAsync(with, WithoutSchema);
+            var without = withoutStore.Store;
             try
             {
                 if (withVersion is { } version)
@@ -469,7 +457,6 @@ public static class HistorySingleAddAlternating
                     await with.Store.MigrateDownAsync(version);
                 }
 
-                await without.MigrateDownAsync(HistoryBenchmark.WithoutHistoryVersion);
                 var (withTimes, withoutTimes) = await MeasureAsync(with.Store, without, calls);
                 var (w50, w90) = (Percentile(withTimes, 0.5), Percentile(withTimes, 0.9));
                 var (o50, o90) = (Percentile(withoutTimes, 0.5), Percentile(withoutTimes, 0.9));
@@ -478,16 +465,6 @@ public static class HistorySingleAddAlternating
             }
             finally
             {
-                if (withoutDatabase is not null)
-                {
-                    await withoutDatabase.DisposeAsync();
-                }
-                else
-                {
-                    await without.DisposeAsync();
-                    await with.ExecuteAsync($"DROP SCHEMA IF EXISTS {WithoutSchema} CASCADE");
-                }
-
                 await with.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
                 if (withVersion is not null)
                 {
