@@ -61,11 +61,7 @@ public static class KeySetsInterleaved
     private static async Task<string> MeasureAsync(string call, string db, int rounds, Func<Task<int>>[] sides, Action putBack)
     {
         var times = sides.Select(_ => new List<double>(rounds)).ToArray();
-        foreach (var side in sides)
-        {
-            putBack();
-            await side(); // warm-up: JIT, pools, caches
-        }
+        await Stats.WarmUpAsync([.. sides.Select(side => (Func<Task>)side)], putBack);
 
         for (var round = 0; round < rounds; round++)
         {

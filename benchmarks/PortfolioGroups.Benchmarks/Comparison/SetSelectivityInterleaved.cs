@@ -84,10 +84,7 @@ public static class SetSelectivityInterleaved
         var cpu = Sides.Select(_ => new List<double>(rounds)).ToArray();
         var allocated = Sides.Select(_ => new List<double>(rounds)).ToArray();
         using var process = Process.GetCurrentProcess();
-        foreach (var (_, run) in Sides)
-        {
-            await run(bench); // warm-up: JIT, pools, caches
-        }
+        await Stats.WarmUpAsync([.. Sides.Where(s => sidesOnly is null || sidesOnly.Contains(s.Name)).Select(s => (Func<Task>)(() => s.Run(bench)))]);
 
         for (var round = 0; round < rounds; round++)
         {
