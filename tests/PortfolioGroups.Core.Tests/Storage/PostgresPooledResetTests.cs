@@ -8,7 +8,8 @@ namespace PortfolioGroups.Tests.Storage;
 /// library builds is not reset on reuse (so the session keeps its cached plans, the history
 /// trigger's among them); where a host could have left state in a session (a store transaction
 /// whose <c>DbTransaction</c> it took, a migration), the library resets it itself. A data source
-/// the host passes in, or a connection string that says how to reset, is left as configured.
+/// the host passes in, or a connection string that says how to reset, is left as configured. A
+/// data source the library builds starts every session with <c>jit</c> off.
 /// </summary>
 public sealed class PostgresPooledResetTests
 {
@@ -86,6 +87,67 @@ public sealed class PostgresPooledResetTests
         {
             (await ScalarAsync<string>(connection, "SHOW work_mem")).Should().NotBe("7777kB");
         }
+    }
+
+    [Test]
+    public async Task A_data_source_the_library_builds_starts_every_session_with_jit_off_and_a_reset_keeps_it_off()
+    {
+        var connectionString = await ConnectionStringAsync();
+        (await PlainJitAsync(connectionString)).Should().Be("on", "the test server leaves jit at its default");
+        await using var store = await PortfolioStore.OpenPostgresAsync(connectionString);
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+        }
+
+        // A host's transaction turns it on; the library's reset of that session puts it back.
+        await using (var tx = await store.BeginTransactionAsync())
+        {
+            await ScalarAsync<string>(tx.DbTransaction.Connection!, "SELECT set_config('jit', 'on', false)");
+            await tx.CommitAsync();
+        }
+
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+        }
+    }
+
+    [Test]
+    public async Task Options_in_the_connection_string_are_kept_and_a_jit_setting_there_wins()
+    {
+        var connectionString = await ConnectionStringAsync();
+        await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c work_mem=5MB"))
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW work_mem")).Should().Be("5MB");
+            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+        }
+
+        await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c jit=on"))
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("on");
+        }
+    }
+
+    [Test]
+    public async Task A_data_source_the_host_passes_in_keeps_the_servers_jit_setting()
+    {
+        var connectionString = await ConnectionStringAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var store = await PortfolioStore.OpenPostgresAsync(dataSource);
+        await using var connection = await store.Database.OpenAsync(CancellationToken.None);
+
+        (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("on").And.Be(await PlainJitAsync(connectionString));
+    }
+
+    /// <summary>The <c>jit</c> setting of a session opened without the library.</summary>
+    private static async Task<string> PlainJitAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return await ScalarAsync<string>(connection, "SHOW jit");
     }
 
     /// <summary>A new database's connection string, with one pooled connection: every open reuses the same session.</summary>
