@@ -89,7 +89,7 @@ internal sealed partial class PostgresDatabase : Database
         {
             var builder = new NpgsqlDataSourceBuilder(connectionString);
             resetsSessions = SkipPoolReset(builder, connectionString);
-            TurnOffJit(builder);
+            SetSessionDefaults(builder);
             dataSource = builder.Build();
         }
         catch (ArgumentException ex)
@@ -102,32 +102,45 @@ internal sealed partial class PostgresDatabase : Database
     }
 
     /// <summary>
-    /// Starts every session with <c>jit</c> off (<c>Options=-c jit=off</c>, added to what the
-    /// connection string's <c>Options</c> hold), unless they already set <c>jit</c>. The library's
-    /// statements are short, and a key set makes the planner's cost of them large: it takes
-    /// <c>unnest</c> of 40,000 uids joined to a table of 1,000 rows to match 40,000 of them, and a
-    /// count per found group then costs past <c>jit_above_cost</c>, so the statement was compiled
-    /// before it ran (a bulk-delete preflight took 80-100 ms, against 15 ms with <c>jit</c> off).
+    /// Starts every session with <c>jit</c> off and without parallel plans
+    /// (<c>Options=-c jit=off -c max_parallel_workers_per_gather=0</c>, added to what the connection
+    /// string's <c>Options</c> hold), each unless they already set it. The library's statements are
+    /// short reads of a page and indexed writes, and both features cost more than such a statement:
+    /// <list type="bullet">
+    /// <item>A key set makes the planner's cost large: it takes <c>unnest</c> of 40,000 uids joined to
+    /// a table of 1,000 rows to match 40,000 of them, and a count per found group then costs past
+    /// <c>jit_above_cost</c>, so the statement was compiled before it ran (a bulk-delete preflight
+    /// took 70 ms, against 17 ms).</item>
+    /// <item>A page of the portfolios in two groups of 10,000 members was planned in parallel (a
+    /// Gather Merge of two workers, on an underestimate of the rows), and starting the workers took
+    /// longer than the whole serial plan (102 ms, against 14.5 ms).</item>
+    /// </list>
     /// <c>RESET ALL</c> (the session reset) keeps a setting the session started with.
     /// </summary>
-    private static void TurnOffJit(NpgsqlDataSourceBuilder builder)
+    private static void SetSessionDefaults(NpgsqlDataSourceBuilder builder)
     {
         var settings = builder.ConnectionStringBuilder;
-        if (settings.Options is { } options && options.Contains("jit", StringComparison.OrdinalIgnoreCase))
+        foreach (var (name, value) in SessionDefaults)
         {
-            return;
-        }
+            if (settings.Options is { } options && options.Contains(name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
 
-        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? "-c jit=off" : settings.Options + " -c jit=off";
+            settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? $"-c {name}={value}" : $"{settings.Options} -c {name}={value}";
+        }
     }
+
+    /// <summary>The settings every session of a data source the library builds starts with (<see cref="SetSessionDefaults"/>).</summary>
+    private static readonly (string Name, string Value)[] SessionDefaults = [("jit", "off"), ("max_parallel_workers_per_gather", "0")];
 
     /// <summary>
     /// Turns off the reset Npgsql sends when a pooled connection is reused (<c>No Reset On Close</c>),
     /// unless the connection string sets it either way or has no pool to reuse from. That reset is
     /// <c>DISCARD ALL</c>, which also drops the session's cached plans, the database triggers'
     /// (the membership history's) among them, so every call would plan them again. The library
-    /// leaves no session state behind: it sets no session settings (<c>jit</c> is set when the session
-    /// starts, see <see cref="TurnOffJit"/>), its temporary tables are dropped
+    /// leaves no session state behind: it sets no session settings (the few it wants are set when the
+    /// session starts, see <see cref="SetSessionDefaults"/>), its temporary tables are dropped
     /// with their transaction, and the advisory lock of a migration is released by
     /// <see cref="EndMigrationAsync"/>, which also resets the session. A connection a host can run
     /// its own commands on (a store transaction whose <c>DbTransaction</c> it asked for) is reset by

@@ -9,7 +9,7 @@ namespace PortfolioGroups.Tests.Storage;
 /// trigger's among them); where a host could have left state in a session (a store transaction
 /// whose <c>DbTransaction</c> it took, a migration), the library resets it itself. A data source
 /// the host passes in, or a connection string that says how to reset, is left as configured. A
-/// data source the library builds starts every session with <c>jit</c> off.
+/// data source the library builds starts every session with <c>jit</c> off and no parallel plans.
 /// </summary>
 public sealed class PostgresPooledResetTests
 {
@@ -90,64 +90,73 @@ public sealed class PostgresPooledResetTests
     }
 
     [Test]
-    public async Task A_data_source_the_library_builds_starts_every_session_with_jit_off_and_a_reset_keeps_it_off()
+    public async Task A_data_source_the_library_builds_starts_every_session_without_jit_or_parallel_plans_and_a_reset_keeps_them_off()
     {
         var connectionString = await ConnectionStringAsync();
-        (await PlainJitAsync(connectionString)).Should().Be("on", "the test server leaves jit at its default");
+        (await PlainSettingsAsync(connectionString)).Should().Be("on 2", "the test server leaves both at their defaults");
         await using var store = await PortfolioStore.OpenPostgresAsync(connectionString);
         await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
         {
-            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 0");
         }
 
-        // A host's transaction turns it on; the library's reset of that session puts it back.
+        // A host's transaction turns them on; the library's reset of that session puts them back.
         await using (var tx = await store.BeginTransactionAsync())
         {
-            await ScalarAsync<string>(tx.DbTransaction.Connection!, "SELECT set_config('jit', 'on', false)");
+            await ScalarAsync<string>(tx.DbTransaction.Connection!, "SELECT set_config('jit', 'on', false) || set_config('max_parallel_workers_per_gather', '2', false)");
             await tx.CommitAsync();
         }
 
         await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
         {
-            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 0");
         }
     }
 
     [Test]
-    public async Task Options_in_the_connection_string_are_kept_and_a_jit_setting_there_wins()
+    public async Task Options_in_the_connection_string_are_kept_and_a_setting_there_wins()
     {
         var connectionString = await ConnectionStringAsync();
         await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c work_mem=5MB"))
         await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
         {
             (await ScalarAsync<string>(connection, "SHOW work_mem")).Should().Be("5MB");
-            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("off");
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 0");
         }
 
         await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c jit=on"))
         await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
         {
-            (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("on");
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("on 0");
+        }
+
+        await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options='-c max_parallel_workers_per_gather=1'"))
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 1");
         }
     }
 
     [Test]
-    public async Task A_data_source_the_host_passes_in_keeps_the_servers_jit_setting()
+    public async Task A_data_source_the_host_passes_in_keeps_the_servers_settings()
     {
         var connectionString = await ConnectionStringAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var store = await PortfolioStore.OpenPostgresAsync(dataSource);
         await using var connection = await store.Database.OpenAsync(CancellationToken.None);
 
-        (await ScalarAsync<string>(connection, "SHOW jit")).Should().Be("on").And.Be(await PlainJitAsync(connectionString));
+        (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("on 2").And.Be(await PlainSettingsAsync(connectionString));
     }
 
-    /// <summary>The <c>jit</c> setting of a session opened without the library.</summary>
-    private static async Task<string> PlainJitAsync(string connectionString)
+    /// <summary>A session's <c>jit</c> and <c>max_parallel_workers_per_gather</c>, as "on 2".</summary>
+    private const string SettingsSql = "SELECT current_setting('jit') || ' ' || current_setting('max_parallel_workers_per_gather')";
+
+    /// <summary>The settings (<see cref="SettingsSql"/>) of a session opened without the library.</summary>
+    private static async Task<string> PlainSettingsAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        return await ScalarAsync<string>(connection, "SHOW jit");
+        return await ScalarAsync<string>(connection, SettingsSql);
     }
 
     /// <summary>A new database's connection string, with one pooled connection: every open reuses the same session.</summary>
