@@ -84,14 +84,15 @@ public static class SetSelectivityInterleaved
         var cpu = Sides.Select(_ => new List<double>(rounds)).ToArray();
         var allocated = Sides.Select(_ => new List<double>(rounds)).ToArray();
         using var process = Process.GetCurrentProcess();
-        await Stats.WarmUpAsync([.. Sides.Where(s => sidesOnly is null || sidesOnly.Contains(s.Name)).Select(s => (Func<Task>)(() => s.Run(bench)))]);
+        bool Runs(string name) => sidesOnly is null || sidesOnly.Contains(name);
+        await Stats.WarmUpAsync([.. Sides.Where(s => Runs(s.Name)).Select(s => (Func<Task>)(() => s.Run(bench)))]);
 
         for (var round = 0; round < rounds; round++)
         {
             for (var turn = 0; turn < Sides.Length; turn++)
             {
                 var side = (round + turn) % Sides.Length;
-                if (sidesOnly is not null && !sidesOnly.Contains(Sides[side].Name))
+                if (!Runs(Sides[side].Name))
                 {
                     times[side].Add(double.NaN);
                     cpu[side].Add(double.NaN);

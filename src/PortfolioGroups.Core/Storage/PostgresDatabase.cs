@@ -122,7 +122,8 @@ internal sealed partial class PostgresDatabase : Database
         var settings = builder.ConnectionStringBuilder;
         foreach (var (name, value) in SessionDefaults)
         {
-            if (settings.Options is { } options && options.Contains(name, StringComparison.OrdinalIgnoreCase))
+            // "name=": a neighbour such as jit_above_cost does not set the setting itself.
+            if (settings.Options is { } options && options.Contains(name + "=", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }

@@ -124,6 +124,13 @@ public sealed class PostgresPooledResetTests
             (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 0");
         }
 
+        await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c jit_above_cost=1000"))
+        await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
+        {
+            (await ScalarAsync<string>(connection, "SHOW jit_above_cost")).Should().Be("1000");
+            (await ScalarAsync<string>(connection, SettingsSql)).Should().Be("off 0", "jit_above_cost is not jit");
+        }
+
         await using (var store = await PortfolioStore.OpenPostgresAsync(connectionString + ";Options=-c jit=on"))
         await using (var connection = await store.Database.OpenAsync(CancellationToken.None))
         {
