@@ -4,8 +4,8 @@ using PortfolioGroups.Storage;
 namespace PortfolioGroups.Repositories;
 
 /// <summary>
-/// A membership interval as the history table holds it; the instants as the database's text
-/// (<see cref="Storage.Database.InstantText"/>).
+/// A membership interval as the history table holds it; the instants as the database returns them
+/// (<see cref="Storage.Database.InstantColumn"/>: text on SQLite, a UTC <see cref="DateTime"/> on PostgreSQL).
 /// </summary>
 internal sealed record IntervalRecord(
     long HistoryId,
@@ -14,8 +14,8 @@ internal sealed record IntervalRecord(
     string GroupUniqueIdentifier,
     Guid PortfolioUid,
     string PortfolioUniqueIdentifier,
-    string ValidFrom,
-    string? ValidTo);
+    object ValidFrom,
+    object? ValidTo);
 
 /// <summary>Turns history records into the rows the callers get.</summary>
 internal static class IntervalRecords
@@ -26,8 +26,8 @@ internal static class IntervalRecords
         r.GroupUniqueIdentifier,
         r.PortfolioUid,
         r.PortfolioUniqueIdentifier,
-        Database.ParseInstant(r.ValidFrom),
-        r.ValidTo is { } to ? Database.ParseInstant(to) : null);
+        Database.ReadInstant(r.ValidFrom),
+        r.ValidTo is { } to ? Database.ReadInstant(to) : null);
 }
 
 /// <summary>An interval of an offset page, with the listing's total; the interval's columns are null on an empty page.</summary>
@@ -40,8 +40,8 @@ internal sealed record CountedIntervalRecord(
     string? GroupUniqueIdentifier,
     Guid? PortfolioUid,
     string? PortfolioUniqueIdentifier,
-    string? ValidFrom,
-    string? ValidTo)
+    object? ValidFrom,
+    object? ValidTo)
 {
     public IntervalRecord? Row => HistoryId is { } id
         ? new IntervalRecord(id, MembershipUid!.Value, PortfolioGroupUid!.Value, GroupUniqueIdentifier!, PortfolioUid!.Value, PortfolioUniqueIdentifier!, ValidFrom!, ValidTo)
@@ -103,7 +103,7 @@ internal sealed partial class MembershipRepository
     /// is the one group's uid (a parameter) when every row is of that group, else null.
     /// </summary>
     private string IntervalColumns(string? group = null) =>
-        $"{IntervalColumnsNoInstants}, {db.InstantText("h.valid_from")} AS valid_from, {db.InstantText(EffectiveEnd("h", group))} AS valid_to";
+        $"{IntervalColumnsNoInstants}, {db.InstantColumn("h.valid_from")} AS valid_from, {db.InstantColumn(EffectiveEnd("h", group))} AS valid_to";
 
     /// <summary>
     /// The intervals in force at <paramref name="asOf"/> (a value of <see cref="Storage.Database.InstantValue"/>) of one group or

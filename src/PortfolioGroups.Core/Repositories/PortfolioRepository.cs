@@ -88,11 +88,28 @@ internal sealed partial class PortfolioRepository(Database db)
     public async Task<Page<PortfolioRecord>> FilterAsync(KeySet keys, string? search, GroupConditions groups, PageQuery page, CancellationToken cancellationToken)
     {
         var (from, joined) = Selection.FilterFrom(db, keys, db.Portfolio, "p");
-        var inGroups = Selection.InGroups(db, groups, paged: page.After is not null, named: joined);
+        var parameters = Selection.PortfolioFilterParameters(db, keys, search, groups, page);
+        var counted = Selection.NoneAloneIsCounted(db, groups, joined);
+        var rows = await db.RunAsync(
+            "portfolio.filter",
+            ErrorContext.Read,
+            async c =>
+            {
+                // "In none of" alone on SQLite: NOT IN when its groups hold less than a quarter of a page.
+                var smallNone = counted && await c.ExecuteScalarAsync<long>(Selection.NoneMembersUpToQuarterPage(db, groups), parameters).ConfigureAwait(false) * 4 < page.Limit;
+                return await c.QueryAsync<PortfolioRecord>(FilterSql(from, joined, search, keys, groups, page, smallNone), parameters).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return page.ToPage(rows, p => p.Uid);
+    }
+
+    private string FilterSql(string from, bool joined, string? search, KeySet keys, GroupConditions groups, PageQuery page, bool smallNone)
+    {
+        var inGroups = Selection.InGroups(db, groups, paged: page.After is not null, named: joined, smallNone: smallNone);
 
         // A group join orders the portfolios by its own portfolio column (the membership index's
         // order); both sides of the join key are bounded by the cursor.
-        var sql = Selection.FilterPage(
+        return Selection.FilterPage(
             db,
             $"SELECT {Columns("p.")} FROM {from}{inGroups.Join} WHERE {Selection.NamedOrSearched(db, keys, db.Portfolio, search, joined: joined)}{inGroups.Where}",
             joined,
@@ -100,11 +117,5 @@ internal sealed partial class PortfolioRepository(Database db)
             page,
             inGroups.OrderColumn ?? "p.uid",
             inGroups.OrderColumn is null ? [] : ["p.uid"]);
-        var rows = await db.RunAsync(
-            "portfolio.filter",
-            ErrorContext.Read,
-            c => c.QueryAsync<PortfolioRecord>(sql, Selection.PortfolioFilterParameters(db, keys, search, groups, page)),
-            cancellationToken).ConfigureAwait(false);
-        return page.ToPage(rows, p => p.Uid);
     }
 }

@@ -507,8 +507,8 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string UidText(string column) => $"CAST({column} AS text)";
 
-    // timestamptz in microseconds; travels as UTC text so the parameter needs no type mapping.
-    public override string InstantText(string column) => $"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+    // timestamptz in microseconds, read in binary as a UTC DateTime (100 ns ticks hold it exactly).
+    public override string InstantColumn(string column) => column;
 
     public override string InstantParameter(string parameter) => $"CAST({parameter} AS timestamptz)";
 
