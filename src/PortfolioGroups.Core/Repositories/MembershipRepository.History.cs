@@ -5,7 +5,7 @@ namespace PortfolioGroups.Repositories;
 
 /// <summary>
 /// A membership interval as the history table holds it; the instants as the database returns them
-/// (<see cref="Storage.Database.InstantColumn"/>: text on SQLite, a UTC <see cref="DateTime"/> on PostgreSQL).
+/// (<see cref="Storage.Database.ReadInstant"/>: text on SQLite, a UTC <see cref="DateTime"/> on PostgreSQL).
 /// </summary>
 internal sealed record IntervalRecord(
     long HistoryId,
@@ -103,7 +103,7 @@ internal sealed partial class MembershipRepository
     /// is the one group's uid (a parameter) when every row is of that group, else null.
     /// </summary>
     private string IntervalColumns(string? group = null) =>
-        $"{IntervalColumnsNoInstants}, {db.InstantColumn("h.valid_from")} AS valid_from, {db.InstantColumn(EffectiveEnd("h", group))} AS valid_to";
+        $"{IntervalColumnsNoInstants}, h.valid_from, {EffectiveEnd("h", group)} AS valid_to";
 
     /// <summary>
     /// The intervals in force at <paramref name="asOf"/> (a value of <see cref="Storage.Database.InstantValue"/>) of one group or

@@ -191,8 +191,8 @@ internal static class Selection
     public static GroupJoin InGroups(Database database, GroupConditions groups, bool paged, bool named = false, bool smallNone = false)
     {
         var all = groups.All.IsGiven && AllCount(groups.All) <= MaxGroupsAsExists;
-        var any = groups.Any.IsGiven && !groups.Any.IsEmpty && AllCount(groups.Any) <= MaxGroupsAsExists;
-        var none = groups.None.IsGiven && !groups.None.IsEmpty && AllCount(groups.None) <= MaxGroupsAsExists;
+        var any = NamesAFew(groups.Any);
+        var none = NamesAFew(groups.None);
         var merge = !database.EstimatesEachValue && !named && (all || any || (none && !smallNone));
         var join = "";
         var sql = "";
@@ -252,8 +252,10 @@ internal static class Selection
     /// temporary index of <c>NOT IN</c> costs 1.2-1.7x).
     /// </summary>
     public static bool NoneAloneIsCounted(Database database, GroupConditions groups, bool named) =>
-        !database.EstimatesEachValue && !named && !groups.All.IsGiven && !groups.Any.IsGiven
-        && groups.None.IsGiven && !groups.None.IsEmpty && AllCount(groups.None) <= MaxGroupsAsExists;
+        !database.EstimatesEachValue && !named && !groups.All.IsGiven && !groups.Any.IsGiven && NamesAFew(groups.None);
+
+    /// <summary>True for a condition given that names at least one and at most <see cref="MaxGroupsAsExists"/> groups, each named one by one.</summary>
+    private static bool NamesAFew(KeySet keys) => keys.IsGiven && !keys.IsEmpty && AllCount(keys) <= MaxGroupsAsExists;
 
     /// <summary>
     /// The memberships of the groups of "in none of", counted up to a quarter of the page's @limit

@@ -507,9 +507,6 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string UidText(string column) => $"CAST({column} AS text)";
 
-    // timestamptz in microseconds, read in binary as a UTC DateTime (100 ns ticks hold it exactly).
-    public override string InstantColumn(string column) => column;
-
     public override string InstantParameter(string parameter) => $"CAST({parameter} AS timestamptz)";
 
     public override string InstantValue(DateTimeOffset instant) =>

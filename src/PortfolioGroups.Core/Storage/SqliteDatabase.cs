@@ -326,8 +326,6 @@ internal sealed partial class SqliteDatabase : Database
 
     // The history's instants are text in UTC at milliseconds, as strftime('%Y-%m-%d %H:%M:%f') writes
     // them, and compare as text; an instant is cut to its millisecond.
-    public override string InstantColumn(string column) => column;
-
     public override string InstantParameter(string parameter) => parameter;
 
     public override string InstantValue(DateTimeOffset instant) =>
