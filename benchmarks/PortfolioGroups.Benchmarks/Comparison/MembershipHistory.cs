@@ -204,8 +204,9 @@ public sealed class HistorySingleAddConfig : ManualConfig
 /// <summary>
 /// Every member of a 100,000-member group, as of an instant after they were added against the
 /// present-day read of the same group, in one run: streamed (<c>StreamPortfoliosAsync</c> with and
-/// without <c>asOf</c>); in keyset pages of 500 (<c>PortfolioGroup.GetPortfoliosPageAsync</c> against
-/// its as-of form, <c>Portfolio.FilterPageAsync</c> with the group in <c>InAnyGroup</c> and <c>asOf</c>);
+/// without <c>asOf</c>); in keyset pages of 500 (<c>PortfolioGroup.GetPortfoliosPageAsync</c> with
+/// and without <c>asOf</c>, and <c>Portfolio.FilterPageAsync</c> with the group in <c>InAnyGroup</c>
+/// and <c>asOf</c>, which also looks up each portfolio's latest identifier then);
 /// the group's change log in keyset pages of 500 (<c>GetHistoryPageAsync</c> of the group over
 /// [asOf, asOf + 1 ms), which holds the same intervals: every member was added before asOf and none
 /// since); and one offset page of 500 in the middle (offset 50,000: <c>GetPortfoliosOffsetPageAsync</c>
@@ -231,6 +232,12 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
         _asOf = DateTimeOffset.UtcNow;
         await Task.Delay(10);
         await Database.AnalyzeAsync("portfolio, portfolio_group_membership, portfolio_group_membership_history");
+        if (Database.IsPostgres)
+        {
+            // The opening clean-up closed the last run's intervals and the seeding added 100,000:
+            // vacuumed now, so autovacuum does not run on these tables during the timed reads.
+            await Database.ExecuteAsync("VACUUM portfolio, portfolio_group_membership, portfolio_group_membership_history, portfolio_group_deletion_history");
+        }
     }
 
     [Benchmark(Baseline = true)]
@@ -273,6 +280,20 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
 
     [Benchmark]
     public async Task<int> PagesAsOf()
+    {
+        var read = 0;
+        for (PageRequest? request = PageRequest.First(500); request is not null;)
+        {
+            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, _asOf, request);
+            read += page.Items.Count;
+            request = page.Next;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> FilterPagesAsOf()
     {
         var filter = new PortfolioFilter { InAnyGroup = [_group] };
         var read = 0;

@@ -15,6 +15,8 @@ internal enum ListingKind : byte
     GroupsOfPortfolio = 5,
     MembershipHistory = 6,
     PortfoliosAsOf = 7,
+    PortfoliosOfGroupAsOf = 8,
+    GroupsOfPortfolioAsOf = 9,
 }
 
 /// <summary>

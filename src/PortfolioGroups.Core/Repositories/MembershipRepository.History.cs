@@ -59,6 +59,13 @@ internal sealed record HistoryParameters(
     [property: DbValue(Name = "limit")] int Limit,
     [property: DbValue(Name = "offset")] int Offset);
 
+/// <summary>The parameters of a read of the intervals in force of one group or portfolio; <c>after</c> is null and <c>limit</c> 0 when not given (and unused).</summary>
+internal sealed record InForceParameters(
+    [property: DbValue(Name = "key")] object Key,
+    [property: DbValue(Name = "asOf")] string AsOf,
+    [property: DbValue(Name = "after")] object? After,
+    [property: DbValue(Name = "limit")] int Limit);
+
 /// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
 internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
 
@@ -108,18 +115,25 @@ internal sealed partial class MembershipRepository
     /// <summary>
     /// The intervals in force at <paramref name="asOf"/> (a value of <see cref="Storage.Database.InstantValue"/>) of one group or
     /// portfolio, named by uid or by a unique identifier it had when the interval opened; ordered by
-    /// the other side's uid; streamed.
+    /// the other side's uid (then, when named by an identifier, which may name several, the named
+    /// side's uid); after <paramref name="after"/> (the other side's uid) and at most
+    /// <paramref name="limit"/> rows when given; streamed. By uid it walks the
+    /// (<c>portfolio_group_uid</c>, <c>portfolio_uid</c>) or (<c>portfolio_uid</c>, <c>history_id</c>)
+    /// index in that order, so a page reads its own rows and stops.
     /// </summary>
-    public IAsyncEnumerable<IntervalRecord> StreamInForceAsync(HistorySide side, RowKey key, string asOf, CancellationToken cancellationToken)
+    public IAsyncEnumerable<IntervalRecord> StreamInForceAsync(HistorySide side, RowKey key, string asOf, Guid? after, int? limit, CancellationToken cancellationToken)
     {
         var (uidColumn, identifierColumn, order, operation) = side == HistorySide.Group
             ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid", "portfolio_group.stream_portfolios_as_of")
             : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid", "portfolio.stream_groups_as_of");
         var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
         var sql = $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
-                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)} ORDER BY {order}";
-        var value = key.Value(db);
-        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { key = value, asOf }), cancellationToken);
+                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}"
+                  + (after is null ? "" : $" AND {order} > @after")
+                  + $" ORDER BY {order}{(key.IsUid ? "" : ", " + uidColumn)}"
+                  + (limit is null ? "" : $" LIMIT {db.PageLimit("@limit")}");
+        var parameters = new InForceParameters(key.Value(db), asOf, after is { } position ? db.Uid(position) : null, limit ?? 0);
+        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters), cancellationToken);
     }
 
     /// <summary>The number of intervals in force at <paramref name="asOf"/> of every group that had any then, by group uid and identifier. One statement.</summary>
@@ -219,7 +233,7 @@ internal sealed partial class MembershipRepository
             sql = $"SELECT d.portfolio_uid AS uid, {Identifier("d.portfolio_uid")} AS unique_identifier FROM ({driver}) d ORDER BY d.portfolio_uid";
         }
 
-        sql += page is null ? "" : " LIMIT @limit";
+        sql += page is null ? "" : $" LIMIT {db.PageLimit("@limit")}";
         var parameters = new AsOfFilterParameters(
             asOf,
             Selection.Uids(db, groups.All),
@@ -270,7 +284,7 @@ internal sealed partial class MembershipRepository
         var sql = $"SELECT {IntervalColumns(OneGroup(group))} FROM {db.MembershipHistory} h"
                   + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
                   + " ORDER BY h.history_id"
-                  + (limit is null ? "" : " LIMIT @limit");
+                  + (limit is null ? "" : $" LIMIT {db.PageLimit("@limit")}");
         // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
         var groupValue = group?.Value(db) ?? "";
         var portfolioValue = portfolio?.Value(db) ?? "";

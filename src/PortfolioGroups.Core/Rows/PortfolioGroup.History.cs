@@ -33,6 +33,25 @@ public sealed partial class PortfolioGroup
     public static IAsyncEnumerable<MembershipInterval> StreamPortfoliosAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(store).Memberships.StreamPortfoliosOfGroupAsOfAsync(group, asOf, cancellationToken);
 
+    /// <summary>Reads one page of the portfolios that were in a group at an instant, in portfolio uid order.</summary>
+    /// <remarks>
+    /// The rows of <see cref="StreamPortfoliosAsync(PortfolioStore, PortfolioGroupRef, DateTimeOffset, CancellationToken)"/>, a page at a
+    /// time: named by uid, one statement reads the page's intervals and stops. A unique identifier
+    /// may have been recorded for more than one group in force then (a group renamed, and another
+    /// given its old identifier); then one portfolio can have an interval in each, and a page never
+    /// splits them: it ends before that portfolio, or, when its intervals alone fill the page, holds
+    /// all of them (more rows than <see cref="PageRequest.Size"/>).
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="group">The group, by uid, or by a unique identifier it had then (also after it was deleted or renamed).</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page of the intervals in force at <paramref name="asOf"/>; an empty page when the group had no members then.</returns>
+    /// <exception cref="InvalidValueException">The reference or the page request is invalid, or the cursor belongs to another listing; the field is named.</exception>
+    public static Task<Page<MembershipInterval>> GetPortfoliosPageAsync(PortfolioStore store, PortfolioGroupRef group, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.PortfoliosOfGroupAsOfPageAsync(group, asOf, page, cancellationToken);
+
     /// <summary>Reads the groups a portfolio was in at an instant, in group uid order.</summary>
     /// <remarks>One statement reads every row. The uid and unique identifier of each group are the ones it had then, also for a group deleted since.</remarks>
     /// <param name="store">The store.</param>
@@ -54,6 +73,23 @@ public sealed partial class PortfolioGroup
     /// <exception cref="InvalidValueException">The reference is invalid; the field is named.</exception>
     public static IAsyncEnumerable<MembershipInterval> StreamGroupsForPortfolioAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
         PortfolioStore.Usable(store).Memberships.StreamGroupsOfPortfolioAsOfAsync(portfolio, asOf, cancellationToken);
+
+    /// <summary>Reads one page of the groups a portfolio was in at an instant, in group uid order.</summary>
+    /// <remarks>
+    /// The rows of <see cref="StreamGroupsForPortfolioAsync(PortfolioStore, PortfolioRef, DateTimeOffset, CancellationToken)"/>, a page at a
+    /// time. A portfolio named by a unique identifier that was recorded for more than one portfolio
+    /// in force then can have several intervals in one group; a page never splits them, as
+    /// <see cref="GetPortfoliosPageAsync(PortfolioStore, PortfolioGroupRef, DateTimeOffset, PageRequest, CancellationToken)"/> describes.
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="portfolio">The portfolio, by uid, or by a unique identifier it had then (also after it was deleted or renamed).</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="page">Which page: <see cref="PageRequest.First"/>, then <see cref="Page{T}.Next"/> of the page before.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page of the intervals in force at <paramref name="asOf"/>; an empty page when the portfolio was in no group then.</returns>
+    /// <exception cref="InvalidValueException">The reference or the page request is invalid, or the cursor belongs to another listing; the field is named.</exception>
+    public static Task<Page<MembershipInterval>> GetGroupsForPortfolioPageAsync(PortfolioStore store, PortfolioRef portfolio, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken = default) =>
+        PortfolioStore.Usable(store).Memberships.GroupsOfPortfolioAsOfPageAsync(portfolio, asOf, page, cancellationToken);
 
     /// <summary>Counts the portfolios each group had at an instant, in one query.</summary>
     /// <param name="store">The store.</param>

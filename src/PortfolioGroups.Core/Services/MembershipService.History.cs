@@ -13,14 +13,72 @@ internal sealed partial class MembershipService
     public IAsyncEnumerable<MembershipInterval> StreamPortfoliosOfGroupAsOfAsync(PortfolioGroupRef group, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(group, nameof(group));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), cancellationToken).Select(r => r.ToInterval());
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Group, key, memberships.InstantValue(asOf), after: null, limit: null, cancellationToken).Select(r => r.ToInterval());
     }
 
     /// <summary>The intervals of a portfolio in force at <paramref name="asOf"/>, in group uid order, streamed; nothing when it had no groups then.</summary>
     public IAsyncEnumerable<MembershipInterval> StreamGroupsOfPortfolioAsOfAsync(PortfolioRef portfolio, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var key = Guard.Key(portfolio, nameof(portfolio));
-        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), cancellationToken).Select(r => r.ToInterval());
+        return memberships.StreamInForceAsync(MembershipRepository.HistorySide.Portfolio, key, memberships.InstantValue(asOf), after: null, limit: null, cancellationToken).Select(r => r.ToInterval());
+    }
+
+    /// <summary>One page of a group's intervals in force at <paramref name="asOf"/>, in portfolio uid order (see <see cref="InForcePageAsync"/>).</summary>
+    public Task<Page<MembershipInterval>> PortfoliosOfGroupAsOfPageAsync(PortfolioGroupRef group, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken) =>
+        InForcePageAsync(MembershipRepository.HistorySide.Group, Guard.Key(group, nameof(group)), ListingKind.PortfoliosOfGroupAsOf, asOf, page, cancellationToken);
+
+    /// <summary>One page of a portfolio's intervals in force at <paramref name="asOf"/>, in group uid order (see <see cref="InForcePageAsync"/>).</summary>
+    public Task<Page<MembershipInterval>> GroupsOfPortfolioAsOfPageAsync(PortfolioRef portfolio, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken) =>
+        InForcePageAsync(MembershipRepository.HistorySide.Portfolio, Guard.Key(portfolio, nameof(portfolio)), ListingKind.GroupsOfPortfolioAsOf, asOf, page, cancellationToken);
+
+    /// <summary>
+    /// One keyset page of the intervals in force at <paramref name="asOf"/> of one group or
+    /// portfolio, positioned on the other side's uid. Named by uid, each position is one interval.
+    /// Named by a unique identifier, which may have been recorded for more than one group (or
+    /// portfolio) in force then, a position can hold several intervals, and a page never splits
+    /// them: it ends before a position its end would cut, or, when one position fills the whole
+    /// page, holds every interval of that position.
+    /// </summary>
+    private async Task<Page<MembershipInterval>> InForcePageAsync(
+        MembershipRepository.HistorySide side, RowKey key, ListingKind kind, DateTimeOffset asOf, PageRequest page, CancellationToken cancellationToken)
+    {
+        var instant = memberships.InstantValue(asOf);
+        var query = Guard.Page(page, Listing.Of(kind).Add(key).Add(instant).Build());
+        Func<IntervalRecord, Guid> position = side == MembershipRepository.HistorySide.Group ? r => r.PortfolioUid : r => r.PortfolioGroupUid;
+        var rows = new List<IntervalRecord>();
+        await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, query.Limit, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        if (key.IsUid || rows.Count <= query.Size || position(rows[query.Size - 1]) != position(rows[query.Size]))
+        {
+            return query.ToPage(rows, position).Map(IntervalRecords.ToInterval);
+        }
+
+        var cut = position(rows[query.Size]);
+        var first = rows.FindIndex(r => position(r) == cut);
+        if (first > 0)
+        {
+            rows.RemoveRange(first, rows.Count - first);
+            return new Page<IntervalRecord>(rows, query.Size, Cursor.Encode(query.Listing, position(rows[^1]))).Map(IntervalRecords.ToInterval);
+        }
+
+        // One position fills the page: every interval of it, read until the position changes.
+        rows.Clear();
+        var more = false;
+        await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, limit: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (position(row) != cut)
+            {
+                more = true;
+                break;
+            }
+
+            rows.Add(row);
+        }
+
+        return new Page<IntervalRecord>(rows, query.Size, more ? Cursor.Encode(query.Listing, cut) : null).Map(IntervalRecords.ToInterval);
     }
 
     /// <summary>

@@ -245,6 +245,17 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// </summary>
     public abstract string KeepSubquery { get; }
 
+    /// <summary>
+    /// SQL for a page's row limit (a parameter) at the end of a history read that walks an index
+    /// in the page's order: on PostgreSQL a scalar subquery, whose value the planner does not know,
+    /// so it plans for a tenth of the rows it expects and walks the index until the page is full.
+    /// With the parameter's value it trusted its row estimate, which the in-force filters
+    /// (<c>valid_to</c>, the group's deletions), correlated with the group, put at a few hundred
+    /// rows of a 100,000-member group: it read and sorted every row of the group past the page's
+    /// start for each page (36 ms, against 0.4 ms walking the index).
+    /// </summary>
+    public abstract string PageLimit(string parameter);
+
 
     /// <summary>SQL for a JSON parameter value in an INSERT or UPDATE.</summary>
     public abstract string JsonValue(string parameter);

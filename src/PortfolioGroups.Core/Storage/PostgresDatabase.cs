@@ -494,6 +494,8 @@ internal sealed partial class PostgresDatabase : Database
 
     public override string KeepSubquery => " OFFSET 0";
 
+    public override string PageLimit(string parameter) => $"(SELECT {parameter})";
+
     // The most common values of portfolio_group_uid and their frequencies, per value.
     public override bool EstimatesEachValue => true;
 

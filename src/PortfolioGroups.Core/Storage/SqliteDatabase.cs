@@ -309,6 +309,8 @@ internal sealed partial class SqliteDatabase : Database
     // SQLite takes an OFFSET only after a LIMIT; -1 is no limit.
     public override string KeepSubquery => " LIMIT -1 OFFSET 0";
 
+    public override string PageLimit(string parameter) => parameter;
+
     // sqlite_stat1 holds the average rows per group, not each group's.
     public override bool EstimatesEachValue => false;
 

@@ -165,6 +165,12 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
                 }
 
                 byId.Should().Equal(expectedById, $"group identifier {id} as of {at:O}");
+
+                // In keyset pages: the same rows, by uid and by identifier.
+                (await PagesAsync((page) => PortfolioGroup.GetPortfoliosPageAsync(store, uid, at, page), i => i.PortfolioUid, 2))
+                    .Select(i => (i.PortfolioUid, i.PortfolioUniqueIdentifier)).Should().Equal(expected, $"paged, group {id} ({uid}) as of {at:O}");
+                (await PagesAsync((page) => PortfolioGroup.GetPortfoliosPageAsync(store, id, at, page), i => i.PortfolioUid, 1))
+                    .Select(i => (i.PortfolioUid, i.PortfolioUniqueIdentifier)).Should().Equal(expectedById, $"paged, group identifier {id} as of {at:O}");
             }
 
             foreach (var (uid, id) in everPortfolios)
@@ -172,6 +178,8 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
                 var expected = state.Where(m => m.Portfolio == uid).Select(m => (m.Group, m.GroupId)).OrderBy(x => x.Group).ToList();
                 (await PortfolioGroup.GetGroupsForPortfolioAsync(store, uid, at)).Select(i => (i.GroupUid, i.GroupUniqueIdentifier))
                     .Should().Equal(expected, $"portfolio {id} ({uid}) as of {at:O}");
+                (await PagesAsync((page) => PortfolioGroup.GetGroupsForPortfolioPageAsync(store, uid, at, page), i => i.GroupUid, 2))
+                    .Select(i => (i.GroupUid, i.GroupUniqueIdentifier)).Should().Equal(expected, $"paged, portfolio {id} ({uid}) as of {at:O}");
             }
 
             var counts = await PortfolioGroup.CountPortfoliosAsync(store, null, at);
@@ -259,6 +267,94 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         every.Should().Equal(universe.Keys.Order().Select(k => new PortfolioAsOf(k, universe[k][0].PortfolioId)), $"every portfolio in a group as of {at:O}");
 
         static string Describe(IEnumerable<PortfolioGroupRef>? refs) => refs is null ? "-" : string.Join(", ", refs.Select(r => r.ToString()));
+    }
+
+    /// <summary>
+    /// Every page of a keyset listing, from the first of <paramref name="size"/> on; each holds at
+    /// most <paramref name="size"/> rows, or more only when they all share one position.
+    /// </summary>
+    private static async Task<List<MembershipInterval>> PagesAsync(
+        Func<PageRequest, Task<Page<MembershipInterval>>> read, Func<MembershipInterval, Guid> position, int size)
+    {
+        var rows = new List<MembershipInterval>();
+        for (PageRequest? request = PageRequest.First(size); request is not null;)
+        {
+            var page = await read(request);
+            if (page.Items.Count > size)
+            {
+                page.Items.Select(position).Distinct().Should().ContainSingle("a page holds more than its size only to keep one position whole");
+            }
+
+            rows.AddRange(page.Items);
+            request = page.Next;
+        }
+
+        return rows;
+    }
+
+    [Test]
+    public async Task Keyset_pages_as_of_an_identifier_recorded_for_two_groups_never_split_a_portfolio_and_continue_only_their_own_listing()
+    {
+        // Group a, identifier x, is renamed y by plain SQL (its intervals keep x); group b takes x.
+        var x = Unique("x");
+        var a = await PortfolioGroup.AddAsync(Store, x, "A");
+        var p = await AddPortfolioAsync(Unique("p"));
+        var q = await AddPortfolioAsync(Unique("q"));
+        var r = await AddPortfolioAsync(Unique("r"));
+        await PortfolioGroupMembership.AddManyAsync(Store, [(a.Uid, p.Uid), (a.Uid, q.Uid)]);
+        await using (var plain = await OpenPlainConnectionAsync())
+        {
+            await plain.ExecuteAsync($"UPDATE {Table("portfolio_group")} SET unique_identifier = '{Unique("y")}' WHERE unique_identifier = '{x}'");
+        }
+
+        var b = await PortfolioGroup.AddAsync(Store, x, "B");
+        await PortfolioGroupMembership.AddManyAsync(Store, [(b.Uid, p.Uid), (b.Uid, q.Uid), (b.Uid, r.Uid)]);
+        await Task.Delay(3);
+        var at = DateTimeOffset.UtcNow;
+
+        var stream = await PortfolioGroup.GetPortfoliosAsync(Store, x, at);
+        stream.Should().HaveCount(5, "p and q are in both groups that recorded x, r in one");
+        foreach (var size in new[] { 1, 2, 3, 4, 5, 6 })
+        {
+            var pages = new List<Page<MembershipInterval>>();
+            for (PageRequest? request = PageRequest.First(size); request is not null;)
+            {
+                var page = await PortfolioGroup.GetPortfoliosPageAsync(Store, x, at, request);
+                pages.Add(page);
+                request = page.Next;
+            }
+
+            pages.SelectMany(page => page.Items).Select(i => (i.PortfolioUid, i.GroupUid)).Should()
+                .BeEquivalentTo(stream.Select(i => (i.PortfolioUid, i.GroupUid)), o => o.WithStrictOrdering(), $"pages of {size}");
+            pages.Zip(pages.Skip(1)).Where(pair => pair.First.Items.Count > 0 && pair.Second.Items.Count > 0)
+                .All(pair => pair.First.Items[^1].PortfolioUid != pair.Second.Items[0].PortfolioUid).Should().BeTrue($"no page of {size} splits a portfolio");
+            pages.Where(page => page.Items.Count > size).All(page => page.Items.Select(i => i.PortfolioUid).Distinct().Count() == 1)
+                .Should().BeTrue($"a page of {size} holds more only to keep one portfolio whole");
+            if (size == 1)
+            {
+                pages.Count(page => page.Items.Count == 2).Should().Be(2, "p's two intervals, then q's, each fill a page of one");
+            }
+        }
+
+        // The portfolio side: a portfolio named by uid pages its two groups one at a time.
+        (await PagesAsync((page) => PortfolioGroup.GetGroupsForPortfolioPageAsync(Store, p.Uid, at, page), i => i.GroupUid, 1))
+            .Select(i => i.GroupUid).Should().Equal(new[] { a.Uid, b.Uid }.Order());
+
+        // A cursor continues its own listing only: not another instant, group or side.
+        var cursor = (await PortfolioGroup.GetPortfoliosPageAsync(Store, b.Uid, at, PageRequest.First(1))).Next!;
+        (await PortfolioGroup.GetPortfoliosPageAsync(Store, b.Uid, at, cursor)).Items.Should().HaveCount(1);
+        Func<Task>[] foreign =
+        [
+            () => PortfolioGroup.GetPortfoliosPageAsync(Store, b.Uid, at.AddSeconds(-1), cursor),
+            () => PortfolioGroup.GetPortfoliosPageAsync(Store, a.Uid, at, cursor),
+            () => PortfolioGroup.GetPortfoliosPageAsync(Store, x, at, cursor),
+            () => PortfolioGroup.GetPortfoliosPageAsync(Store, b.Uid, cursor),
+            () => PortfolioGroup.GetGroupsForPortfolioPageAsync(Store, p.Uid, at, cursor),
+        ];
+        foreach (var call in foreign)
+        {
+            (await call.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("page.After");
+        }
     }
 
     [Test]

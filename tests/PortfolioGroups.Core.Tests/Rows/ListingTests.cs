@@ -109,7 +109,7 @@ public sealed class ListingTests(Db db, PortfolioMode portfolioMode) : DatabaseT
 
         var paged = methods.Where(m => m.ReturnType.IsGenericType && m.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
                                         && m.ReturnType.GetGenericArguments()[0] is { IsGenericType: true } inner && inner.GetGenericTypeDefinition() == typeof(Page<>)).ToList();
-        paged.Should().HaveCount(9, "eight listings and the as-of set filter");
+        paged.Should().HaveCount(11, "eight listings, the as-of set filter and the two as-of relationship lists");
         paged.Should().OnlyContain(m => m.Name.EndsWith("PageAsync", StringComparison.Ordinal), "a reader of the call site can tell a page from everything");
         paged.Should().OnlyContain(m => m.GetParameters().Any(p => p.ParameterType == typeof(PageRequest) && !p.IsOptional), "a paged call takes an explicit page");
         methods.Where(m => m.DeclaringType != typeof(PageRequest) && m.GetParameters().Any(p => p.ParameterType == typeof(PageRequest))).Should().BeEquivalentTo(paged, "no call takes a page and returns everything");
