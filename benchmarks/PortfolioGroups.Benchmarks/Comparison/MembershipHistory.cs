@@ -45,13 +45,22 @@ public abstract class HistoryBenchmark : DatabaseBenchmark
         }
     }
 
-    /// <summary>Deletes the benchmark's intervals and group deletions from the history, when there is one (so each iteration starts from the same tables).</summary>
+    /// <summary>
+    /// Deletes the benchmark's intervals and group deletions from the history, when there is one, then
+    /// (on PostgreSQL) vacuums both tables, as <see cref="BulkPairs.ClearAsync"/> vacuums the
+    /// memberships: so each iteration starts from the same tables, not from the dead rows of every
+    /// iteration before it.
+    /// </summary>
     protected async Task ClearBenchHistoryAsync()
     {
         if (!_migratedDown)
         {
             await Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
             await Database.ExecuteAsync($"DELETE FROM portfolio_group_deletion_history WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+            if (Database.IsPostgres)
+            {
+                await Database.ExecuteAsync("VACUUM ANALYZE portfolio_group_membership_history, portfolio_group_deletion_history");
+            }
         }
     }
 
@@ -430,11 +439,6 @@ public class HistoryEngineWrites : HistoryBenchmark
     private async Task ResetHistoryAsync(bool insert)
     {
         await ClearBenchHistoryAsync();
-        if (Database.IsPostgres)
-        {
-            await Database.ExecuteAsync("VACUUM portfolio_group_membership_history");
-        }
-
         if (insert)
         {
             await Database.ExecuteAsync(InsertSql());
