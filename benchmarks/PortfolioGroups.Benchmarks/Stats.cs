@@ -37,9 +37,15 @@ internal static class Stats
     }
 
     /// <summary>The middle value; the mean of the two middle values of an even count.</summary>
-    public static double Median(IEnumerable<double> values)
+    public static double Median(IEnumerable<double> values) => Percentile(values, 0.5);
+
+    /// <summary>The value below which a fraction <paramref name="p"/> of the values lie, interpolated between the two nearest ranks.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        var rank = p * (sorted.Length - 1);
+        var low = (int)Math.Floor(rank);
+        var high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
     }
 }
