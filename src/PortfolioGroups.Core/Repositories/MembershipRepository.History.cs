@@ -123,17 +123,26 @@ internal sealed partial class MembershipRepository
     /// </summary>
     public IAsyncEnumerable<IntervalRecord> StreamInForceAsync(HistorySide side, RowKey key, string asOf, Guid? after, int? limit, CancellationToken cancellationToken)
     {
-        var (uidColumn, identifierColumn, order, operation) = side == HistorySide.Group
-            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid", "portfolio_group.stream_portfolios_as_of")
-            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid", "portfolio.stream_groups_as_of");
-        var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
-        var sql = $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
-                  + $"WHERE {(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}"
-                  + (after is null ? "" : $" AND {order} > @after")
-                  + $" ORDER BY {order}{(key.IsUid ? "" : ", " + uidColumn)}"
-                  + (limit is null ? "" : $" LIMIT {db.PageLimit("@limit")}");
+        var sql = InForceSql(side, key.IsUid, after is not null, limit is not null);
         var parameters = new InForceParameters(key.Value(db), asOf, after is { } position ? db.Uid(position) : null, limit ?? 0);
-        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters), cancellationToken);
+        return db.StreamAsync(
+            side == HistorySide.Group ? "portfolio_group.stream_portfolios_as_of" : "portfolio.stream_groups_as_of",
+            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters),
+            cancellationToken);
+    }
+
+    /// <summary>The statement of <see cref="StreamInForceAsync"/>; parameters @key, @asOf, and @after and @limit when bounded.</summary>
+    internal string InForceSql(HistorySide side, bool byUid, bool after, bool limit)
+    {
+        var (uidColumn, identifierColumn, order) = side == HistorySide.Group
+            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid")
+            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid");
+        var group = side == HistorySide.Group && byUid ? "@key" : null;
+        return $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
+               + $"WHERE {(byUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}"
+               + (after ? $" AND {order} > @after" : "")
+               + $" ORDER BY {order}{(byUid ? "" : ", " + uidColumn)}"
+               + (limit ? $" LIMIT {db.PageLimit("@limit")}" : "");
     }
 
     /// <summary>The number of intervals in force at <paramref name="asOf"/> of every group that had any then, by group uid and identifier. One statement.</summary>

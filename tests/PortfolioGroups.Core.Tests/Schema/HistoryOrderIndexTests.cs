@@ -102,6 +102,52 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
         plan.Should().Contain("ix_portfolio_group_membership_history_" + index, read);
     }
 
+    /// <summary>
+    /// The library's own statement for a page of a group's portfolios as of an instant
+    /// (<c>GetPortfoliosPageAsync(store, group, asOf, page)</c>), planned with the page's values on
+    /// analysed tables whose statistics mislead: the group holds a quarter of the history, all of it
+    /// open, with the newest portfolio uids, while every other interval is closed. PostgreSQL then
+    /// expects a few hundred rows of the group past the cursor; given the page's limit as a value, it
+    /// read and sorted all of them (a Sort node) for each page. The statement walks an index in the
+    /// page's order instead, with no sort, on both databases.
+    /// </summary>
+    [Test]
+    public async Task An_as_of_page_of_a_group_walks_an_index_when_the_statistics_expect_few_rows()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        var table = Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
+        var group = Guid.Parse("ffffffff-0000-4000-8000-000000000001");
+        var after = Guid.Parse("ffffffff-0001-4000-8000-000000001000");
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        const string columns = "membership_uid, portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier, valid_from, valid_to";
+        await connection.ExecuteAsync(Db == Db.Postgres
+            ? $"INSERT INTO {table} ({columns}) SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(i % 50), 12, '0'))::uuid, 'old-' || (i % 50), "
+              + "('00000001-0000-4000-8000-' || lpad(to_hex(i / 10), 12, '0'))::uuid, 'p-' || (i / 10), now() - interval '2 days', now() - interval '1 day' FROM generate_series(0, 59999) i; "
+              + $"INSERT INTO {table} ({columns}) SELECT gen_random_uuid(), '{group}', 'big', ('ffffffff-0001-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'q-' || i, now() - interval '1 hour', NULL "
+              + $"FROM generate_series(0, 19999) i; ANALYZE {table}"
+            : $"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999) INSERT INTO {table} ({columns}) "
+              + "SELECT printf('00000002-0000-4000-8000-%012x', i), printf('00000000-0000-4000-8000-%012x', i % 50), 'old-' || (i % 50), printf('00000001-0000-4000-8000-%012x', i / 10), 'p-' || (i / 10), "
+              + "strftime('%Y-%m-%d %H:%M:%f', 'now', '-2 days'), strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 days') FROM n; "
+              + $"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999) INSERT INTO {table} ({columns}) "
+              + $"SELECT printf('00000003-0000-4000-8000-%012x', i), '{group}', 'big', printf('ffffffff-0001-4000-8000-%012x', i), 'q-' || i, strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 hours'), NULL FROM n; "
+              + "ANALYZE");
+
+        var database = store.Database;
+        var sql = new PortfolioGroups.Repositories.MembershipRepository(database)
+            .InForceSql(PortfolioGroups.Repositories.MembershipRepository.HistorySide.Group, byUid: true, after: true, limit: true);
+        var parameters = new { key = database.Uid(group), asOf = database.InstantValue(DateTimeOffset.UtcNow), after = database.Uid(after), limit = 501 };
+        var plan = Db == Db.Postgres
+            ? string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + sql, parameters))
+            : string.Join("\n", (await connection.QueryAsync("EXPLAIN QUERY PLAN " + sql, parameters)).Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+
+        plan.Should().NotContain(Db == Db.Postgres ? "Sort" : "TEMP B-TREE", plan);
+        plan.Should().Contain("ix_portfolio_group_membership_history_", plan);
+
+        var page = await PortfolioGroup.GetPortfoliosPageAsync(store, group, DateTimeOffset.UtcNow, PageRequest.First(500));
+        page.Items.Should().HaveCount(500, "the seeded group is read");
+    }
+
     private async Task<IReadOnlyList<(string Name, string Columns)>> HistoryIndexesAsync(string connectionString)
     {
         await using var connection = await OpenPlainConnectionAsync(connectionString);
