@@ -274,61 +274,23 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     }
 
     [Benchmark]
-    public async Task<int> PagesCurrent()
-    {
-        var read = 0;
-        for (PageRequest? request = PageRequest.First(500); request is not null;)
-        {
-            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request);
-            read += page.Items.Count;
-            request = page.Next;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> PagesCurrent() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request)));
 
     [Benchmark]
-    public async Task<int> PagesAsOf()
-    {
-        var read = 0;
-        for (PageRequest? request = PageRequest.First(500); request is not null;)
-        {
-            var page = await PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, _asOf, request);
-            read += page.Items.Count;
-            request = page.Next;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> PagesAsOf() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, _asOf, request)));
 
     [Benchmark]
     public async Task<int> FilterPagesAsOf()
     {
         var filter = new PortfolioFilter { InAnyGroup = [_group] };
-        var read = 0;
-        for (PageRequest? request = PageRequest.First(500); request is not null;)
-        {
-            var page = await Portfolio.FilterPageAsync(Database.Store, filter, _asOf, request);
-            read += page.Items.Count;
-            request = page.Next;
-        }
-
-        return Check(read);
+        return Check(await ReadPagesAsync(request => Portfolio.FilterPageAsync(Database.Store, filter, _asOf, request)));
     }
 
     [Benchmark]
     public async Task<int> ChangeLogPages()
     {
         var filter = new MembershipHistoryFilter { Group = _group, From = _asOf, To = _asOf.AddMilliseconds(1) };
-        var read = 0;
-        for (PageRequest? request = PageRequest.First(500); request is not null;)
-        {
-            var page = await PortfolioGroupMembership.GetHistoryPageAsync(Database.Store, filter, request);
-            read += page.Items.Count;
-            request = page.Next;
-        }
-
-        return Check(read);
+        return Check(await ReadPagesAsync(request => PortfolioGroupMembership.GetHistoryPageAsync(Database.Store, filter, request)));
     }
 
     [Benchmark]
@@ -343,6 +305,20 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     {
         var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Database.Store, _group, _asOf, MiddlePage);
         return CheckPage(page.Items.Count, page.TotalCount);
+    }
+
+    /// <summary>Reads every page of a keyset listing, from a first page of 500; returns the rows read.</summary>
+    private static async Task<int> ReadPagesAsync<T>(Func<PageRequest, Task<Page<T>>> read)
+    {
+        var rows = 0;
+        for (PageRequest? request = PageRequest.First(500); request is not null;)
+        {
+            var page = await read(request);
+            rows += page.Items.Count;
+            request = page.Next;
+        }
+
+        return rows;
     }
 
     private static OffsetPageRequest MiddlePage { get; } = new() { Offset = Members / 2, Limit = 500 };
