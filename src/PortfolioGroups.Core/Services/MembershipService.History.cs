@@ -64,21 +64,29 @@ internal sealed partial class MembershipService
             return new Page<IntervalRecord>(rows, query.Size, Cursor.Encode(query.Listing, position(rows[^1]))).Map(IntervalRecords.ToInterval);
         }
 
-        // One position fills the page: every interval of it, read until the position changes.
-        rows.Clear();
-        var more = false;
-        await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, limit: null, cancellationToken).ConfigureAwait(false))
+        // One position fills the page: every interval of it, read again with twice the limit until
+        // a later position (or the end) shows where it ends; bounded reads, as a reader closed early
+        // still receives the rest of its rows.
+        for (var limit = query.Limit * 2; ; limit *= 2)
         {
-            if (position(row) != cut)
+            rows.Clear();
+            await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, limit, cancellationToken).ConfigureAwait(false))
             {
-                more = true;
-                break;
+                rows.Add(row);
             }
 
-            rows.Add(row);
-        }
+            var end = rows.FindIndex(r => position(r) != cut);
+            if (end >= 0 || rows.Count < limit)
+            {
+                var more = end >= 0;
+                if (more)
+                {
+                    rows.RemoveRange(end, rows.Count - end);
+                }
 
-        return new Page<IntervalRecord>(rows, query.Size, more ? Cursor.Encode(query.Listing, cut) : null).Map(IntervalRecords.ToInterval);
+                return new Page<IntervalRecord>(rows, query.Size, more ? Cursor.Encode(query.Listing, cut) : null).Map(IntervalRecords.ToInterval);
+            }
+        }
     }
 
     /// <summary>
