@@ -19,6 +19,10 @@ internal readonly record struct PageQuery(int Size, Guid? After, Listing Listing
         }
 
         rows.RemoveAt(rows.Count - 1);
-        return new Page<T>(rows, Size, Cursor.Encode(Listing, orderKey(rows[^1])));
+        return PageOf(rows, orderKey(rows[^1]));
     }
+
+    /// <summary>A page of <paramref name="rows"/> (already cut), continued after <paramref name="last"/> when more follow; null: the listing's last page.</summary>
+    public Page<T> PageOf<T>(IReadOnlyList<T> rows, Guid? last) =>
+        new(rows, Size, last is { } position ? Cursor.Encode(Listing, position) : null);
 }

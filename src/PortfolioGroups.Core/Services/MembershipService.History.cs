@@ -45,47 +45,47 @@ internal sealed partial class MembershipService
         var instant = memberships.InstantValue(asOf);
         var query = Guard.Page(page, Listing.Of(kind).Add(key).Add(instant).Build());
         Func<IntervalRecord, Guid> position = side == MembershipRepository.HistorySide.Group ? r => r.PortfolioUid : r => r.PortfolioGroupUid;
-        var rows = new List<IntervalRecord>();
-        await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, query.Limit, cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(row);
-        }
-
+        var rows = await ReadAsync(query.Limit).ConfigureAwait(false);
         if (key.IsUid || rows.Count <= query.Size || position(rows[query.Size - 1]) != position(rows[query.Size]))
         {
             return query.ToPage(rows, position).Map(IntervalRecords.ToInterval);
         }
 
+        // The page's end cuts a position: the page ends before it, or, when that position fills the
+        // whole page, holds all of it, read again with twice the limit until a later position (or
+        // the listing's end) shows where it ends; bounded reads, as a reader closed early still
+        // receives the rest of its rows.
         var cut = position(rows[query.Size]);
-        var first = rows.FindIndex(r => position(r) == cut);
-        if (first > 0)
+        var end = rows.FindIndex(r => position(r) == cut);
+        if (end == 0)
         {
-            rows.RemoveRange(first, rows.Count - first);
-            return new Page<IntervalRecord>(rows, query.Size, Cursor.Encode(query.Listing, position(rows[^1]))).Map(IntervalRecords.ToInterval);
+            for (var limit = query.Limit * 2; ; limit *= 2)
+            {
+                rows = await ReadAsync(limit).ConfigureAwait(false);
+                end = rows.FindIndex(r => position(r) != cut);
+                if (end >= 0 || rows.Count < limit)
+                {
+                    break;
+                }
+            }
         }
 
-        // One position fills the page: every interval of it, read again with twice the limit until
-        // a later position (or the end) shows where it ends; bounded reads, as a reader closed early
-        // still receives the rest of its rows.
-        for (var limit = query.Limit * 2; ; limit *= 2)
+        if (end >= 0)
         {
-            rows.Clear();
+            rows.RemoveRange(end, rows.Count - end);
+        }
+
+        return query.PageOf(rows, end >= 0 ? position(rows[^1]) : null).Map(IntervalRecords.ToInterval);
+
+        async Task<List<IntervalRecord>> ReadAsync(int limit)
+        {
+            var read = new List<IntervalRecord>();
             await foreach (var row in memberships.StreamInForceAsync(side, key, instant, query.After, limit, cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(row);
+                read.Add(row);
             }
 
-            var end = rows.FindIndex(r => position(r) != cut);
-            if (end >= 0 || rows.Count < limit)
-            {
-                var more = end >= 0;
-                if (more)
-                {
-                    rows.RemoveRange(end, rows.Count - end);
-                }
-
-                return new Page<IntervalRecord>(rows, query.Size, more ? Cursor.Encode(query.Listing, cut) : null).Map(IntervalRecords.ToInterval);
-            }
+            return read;
         }
     }
 
