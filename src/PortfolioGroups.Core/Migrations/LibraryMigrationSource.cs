@@ -13,7 +13,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         [M2026112301_CreatePortfolioTables.Version, M2026112302_CreateCatalog.Version, M2026112901_DropMembershipGroupIndex.Version, M2026112902_DatabaseEnforcesRowRules.Version,
         M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120201_HistoryIdentifierIndexes.Version,
         M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version,
-        M2026120205_HistoryCloseByMembershipIndex.Version, M2026120206_GroupDeletionHistory.Version];
+        M2026120205_HistoryCloseByMembershipIndex.Version, M2026120206_GroupDeletionHistory.Version, M2026120207_HistoryIdentifierTable.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -27,15 +27,19 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
     /// <summary>The version that creates the group deletions (<see cref="SchemaModel.PortfolioGroupDeletionHistory"/>).</summary>
     public static long DeletionHistoryVersion => M2026120206_GroupDeletionHistory.Version;
 
+    /// <summary>The version that creates the history's identifiers (<see cref="SchemaModel.PortfolioGroupMembershipHistoryIdentifier"/>).</summary>
+    public static long HistoryIdentifierVersion => M2026120207_HistoryIdentifierTable.Version;
+
     /// <summary>
     /// The tables the catalog describes at <paramref name="schemaVersion"/>: the MetaTables (with a
     /// host's portfolio table, as mapped: <see cref="SchemaModel.MetaTablesFor"/>), the
-    /// membership history once it exists, and the group deletions once they exist.
+    /// membership history once it exists, the group deletions and the history's identifiers once they exist.
     /// </summary>
     public static IEnumerable<TableModel> CatalogTables(long schemaVersion, PortfolioTable portfolioTable)
     {
         var metaTables = SchemaModel.MetaTablesFor(portfolioTable);
-        return schemaVersion >= DeletionHistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory]
+        return schemaVersion >= HistoryIdentifierVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory, SchemaModel.PortfolioGroupMembershipHistoryIdentifier]
+            : schemaVersion >= DeletionHistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory]
             : schemaVersion >= HistoryVersion ? [.. metaTables, SchemaModel.PortfolioGroupMembershipHistory]
             : metaTables;
     }
@@ -61,6 +65,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120204_HistoryOrderIndexes(target),
             new M2026120205_HistoryCloseByMembershipIndex(target),
             new M2026120206_GroupDeletionHistory(target),
+            new M2026120207_HistoryIdentifierTable(target),
         ]
         :
         [
@@ -76,6 +81,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120204_HistoryOrderIndexes(target),
             new M2026120205_HistoryCloseByMembershipIndex(target),
             new M2026120206_GroupDeletionHistory(target),
+            new M2026120207_HistoryIdentifierTable(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

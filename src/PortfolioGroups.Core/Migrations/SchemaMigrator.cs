@@ -225,10 +225,15 @@ internal sealed partial class SchemaMigrator(Database database)
 
             var hasHistory = status.AppliedVersions.Contains(LibraryMigrationSource.HistoryVersion);
             var hasDeletions = status.AppliedVersions.Contains(LibraryMigrationSource.DeletionHistoryVersion);
+            var hasIdentifiers = status.AppliedVersions.Contains(LibraryMigrationSource.HistoryIdentifierVersion);
 
             // A host's portfolio table is the host's: the library writes no description on it.
             var tables = SchemaModel.AllTables
-                .Where(t => t == SchemaModel.Catalog ? hasCatalog : t == SchemaModel.PortfolioGroupMembershipHistory ? hasHistory : t == SchemaModel.PortfolioGroupDeletionHistory ? hasDeletions : hasMetaTables)
+                .Where(t => t == SchemaModel.Catalog ? hasCatalog
+                    : t == SchemaModel.PortfolioGroupMembershipHistory ? hasHistory
+                    : t == SchemaModel.PortfolioGroupDeletionHistory ? hasDeletions
+                    : t == SchemaModel.PortfolioGroupMembershipHistoryIdentifier ? hasIdentifiers
+                    : hasMetaTables)
                 .Where(t => t != SchemaModel.Portfolio || database.OwnsPortfolioTable);
             await database.WriteDescriptionsAsync(connection, transaction, tables, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Dapper;
+using PortfolioGroups.Schema;
 using PortfolioGroups.Storage;
 
 namespace PortfolioGroups.Repositories;
@@ -134,12 +135,10 @@ internal sealed partial class MembershipRepository
     /// <summary>The statement of <see cref="StreamInForceAsync"/>; parameters @key, @asOf, and @after and @limit when bounded.</summary>
     internal string InForceSql(HistorySide side, bool byUid, bool after, bool limit)
     {
-        var (uidColumn, identifierColumn, order) = side == HistorySide.Group
-            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "h.portfolio_uid")
-            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "h.portfolio_group_uid");
+        var (uidColumn, order) = side == HistorySide.Group ? ("h.portfolio_group_uid", "h.portfolio_uid") : ("h.portfolio_uid", "h.portfolio_group_uid");
         var group = side == HistorySide.Group && byUid ? "@key" : null;
         return $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
-               + $"WHERE {(byUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}"
+               + $"WHERE {(byUid ? $"{uidColumn} = @key" : NamedBy(side, "@key"))} AND {InForce("@asOf", group: group)}"
                + (after ? $" AND {order} > @after" : "")
                + $" ORDER BY {order}{(byUid ? "" : ", " + uidColumn)}"
                + (limit ? $" LIMIT {db.PageLimit("@limit")}" : "");
@@ -184,7 +183,10 @@ internal sealed partial class MembershipRepository
             if (keys.UniqueIdentifiers is { Count: > 0 })
             {
                 var reference = withReference ? ", 'i' || k.value AS reference" : "";
-                branches.Add($"SELECT h.portfolio_uid{reference} FROM {db.KeyRows(ids, "k")} JOIN {db.MembershipHistory} h ON h.group_unique_identifier = k.value WHERE {InForce("@asOf")}{bound}");
+                branches.Add(
+                    $"SELECT h.portfolio_uid{reference} FROM {db.KeyRows(ids, "k")} "
+                    + $"JOIN {db.HistoryIdentifiers} i ON i.side = '{SchemaModel.GroupSide}' AND i.unique_identifier = k.value "
+                    + $"JOIN {db.MembershipHistory} h ON h.portfolio_group_uid = i.uid AND h.group_unique_identifier = k.value WHERE {InForce("@asOf")}{bound}");
             }
 
             return branches.Count == 0
@@ -234,7 +236,7 @@ internal sealed partial class MembershipRepository
         if (single is { } one)
         {
             sql = $"SELECT h.portfolio_uid AS uid, {Identifier("h.portfolio_uid")} AS unique_identifier FROM {db.MembershipHistory} h "
-                  + $"WHERE {(one.IsUid ? "h.portfolio_group_uid" : "h.group_unique_identifier")} = @one AND {InForce("@asOf", group: one.IsUid ? "@one" : null)}{bound} "
+                  + $"WHERE {(one.IsUid ? "h.portfolio_group_uid = @one" : NamedBy(HistorySide.Group, "@one"))} AND {InForce("@asOf", group: one.IsUid ? "@one" : null)}{bound} "
                   + "GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid";
         }
         else
@@ -325,11 +327,11 @@ internal sealed partial class MembershipRepository
     /// </summary>
     public Task<OffsetPage<IntervalRecord>> InForceOffsetPageAsync(HistorySide side, RowKey key, string asOf, OffsetQuery page, CancellationToken cancellationToken)
     {
-        var (uidColumn, identifierColumn, otherIdentifier, otherUid, operation) = side == HistorySide.Group
-            ? ("h.portfolio_group_uid", "h.group_unique_identifier", "portfolio_unique_identifier", "portfolio_uid", "portfolio_group.portfolios_as_of_page")
-            : ("h.portfolio_uid", "h.portfolio_unique_identifier", "group_unique_identifier", "portfolio_group_uid", "portfolio.groups_as_of_page");
+        var (uidColumn, otherIdentifier, otherUid, operation) = side == HistorySide.Group
+            ? ("h.portfolio_group_uid", "portfolio_unique_identifier", "portfolio_uid", "portfolio_group.portfolios_as_of_page")
+            : ("h.portfolio_uid", "group_unique_identifier", "portfolio_group_uid", "portfolio.groups_as_of_page");
         var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
-        var where = $"{(key.IsUid ? uidColumn : identifierColumn)} = @key AND {InForce("@asOf", group: group)}";
+        var where = $"{(key.IsUid ? $"{uidColumn} = @key" : NamedBy(side, "@key"))} AND {InForce("@asOf", group: group)}";
         var parameters = new HistoryParameters(key.Value(db), asOf, "", "", "", "", page.Limit, page.Offset);
         return IntervalOffsetPageAsync(operation, where, group, a => $"{db.SortText(a + otherIdentifier)}, {a}{otherUid}, {a}history_id", parameters, page, cancellationToken);
     }
@@ -356,12 +358,12 @@ internal sealed partial class MembershipRepository
         var where = new List<string>();
         if (group is { } g)
         {
-            where.Add(g.IsUid ? "h.portfolio_group_uid = @group" : "h.group_unique_identifier = @group");
+            where.Add(g.IsUid ? "h.portfolio_group_uid = @group" : NamedBy(HistorySide.Group, "@group"));
         }
 
         if (portfolio is { } p)
         {
-            where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : "h.portfolio_unique_identifier = @portfolio");
+            where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : NamedBy(HistorySide.Portfolio, "@portfolio"));
         }
 
         // Overlapping from on: an end after it (valid_to, or the group's deletion), or none.
@@ -408,6 +410,20 @@ internal sealed partial class MembershipRepository
                 return removed;
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// True for an interval (aliased <c>h</c>) of a group or portfolio named by an identifier it had
+    /// when the interval opened (<paramref name="value"/>, a parameter): its uid is one that identifier
+    /// named (the history's identifiers table, migration 2026120207), so the interval is found through
+    /// the history's uid indexes, and the identifier the interval recorded is that one.
+    /// </summary>
+    private string NamedBy(HistorySide side, string value)
+    {
+        var (sideValue, uidColumn, identifierColumn) = side == HistorySide.Group
+            ? (SchemaModel.GroupSide, "h.portfolio_group_uid", "h.group_unique_identifier")
+            : (SchemaModel.PortfolioSide, "h.portfolio_uid", "h.portfolio_unique_identifier");
+        return $"{uidColumn} IN (SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{sideValue}' AND i.unique_identifier = {value}) AND {identifierColumn} = {value}";
     }
 
     /// <summary>The group's uid parameter of a listing of one group named by uid; null otherwise (see <see cref="EffectiveEnd"/>).</summary>

@@ -22,7 +22,7 @@ internal static class SchemaDrift
         var host = portfolioTable is { IsLibrary: false } ? portfolioTable : null;
         var models = host is null
             ? SchemaModel.AllTables
-            : [.. SchemaModel.MetaTablesFor(host).Where(t => t.Identifier != SchemaModel.Portfolio.Identifier), SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory, SchemaModel.Catalog];
+            : [.. SchemaModel.MetaTablesFor(host).Where(t => t.Identifier != SchemaModel.Portfolio.Identifier), SchemaModel.PortfolioGroupMembershipHistory, SchemaModel.PortfolioGroupDeletionHistory, SchemaModel.PortfolioGroupMembershipHistoryIdentifier, SchemaModel.Catalog];
         foreach (var model in models)
         {
             if (!physical.TryGetValue(model.PhysicalName, out var table))

@@ -103,15 +103,45 @@ public static class SchemaModel
         [
             new("ix_portfolio_group_membership_history_membership", ["membership_uid"], IsUnique: false),
 
-            // Migration 2026120201: a group or portfolio named by an identifier it had then.
-            new("ix_portfolio_group_membership_history_group_identifier", ["group_unique_identifier", "valid_from"], IsUnique: false),
-            new("ix_portfolio_group_membership_history_portfolio_identifier", ["portfolio_unique_identifier", "valid_from"], IsUnique: false),
-
             // Migration 2026120204: the orders of the paged reads (in place of 2026120102's group and portfolio indexes on valid_from).
             new("ix_portfolio_group_membership_history_group_opened", ["portfolio_group_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio_opened", ["portfolio_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_group_portfolio", ["portfolio_group_uid", "portfolio_uid"], IsUnique: false),
         ]);
+
+    /// <summary>
+    /// The <c>PortfolioGroupMembershipHistoryIdentifier</c> table: the unique identifiers the
+    /// membership history recorded, one row per group or portfolio uid and identifier, kept by
+    /// database triggers (migration 2026120207); a read that names a group or portfolio by an
+    /// identifier it had then finds its uids here.
+    /// </summary>
+    public static TableModel PortfolioGroupMembershipHistoryIdentifier { get; } = new(
+        identifier: "PortfolioGroupMembershipHistoryIdentifier",
+        physicalName: "portfolio_group_membership_history_identifier",
+        description: "The unique identifiers recorded in portfolio_group_membership_history, one row per group or portfolio uid and identifier, written by database triggers when a membership is inserted (or updated to another uid, group or portfolio), whoever writes it. It finds the uids a group or portfolio identifier named at some time, so the history needs no index on its identifier columns; it may hold identifiers whose intervals have been pruned. It has no foreign keys.",
+        columns:
+        [
+            new("identifier_id", "Identifier id", "Primary key of the row; ascending in the order the rows were written.", ColumnKind.WholeNumber, IsNullable: false),
+            new("side", "Side", "Whose identifier it is: 'group' (a portfolio group's) or 'portfolio'.", ColumnKind.BoundedText, IsNullable: false, MaxSideLength),
+            new("unique_identifier", "Unique identifier", "The unique identifier the group or portfolio had when one of its membership intervals opened.", ColumnKind.BoundedText, IsNullable: false, MaxNameLength),
+            new("uid", "Uid", "The group's or portfolio's uid; not a foreign key, so the row outlives the group or portfolio.", ColumnKind.Uuid, IsNullable: false),
+        ],
+        primaryKeyName: "pk_portfolio_group_membership_history_identifier",
+        primaryKeyColumn: "identifier_id",
+        foreignKeys: [],
+        indexes:
+        [
+            new("ux_portfolio_group_membership_history_identifier", ["side", "unique_identifier", "uid"], IsUnique: true),
+        ]);
+
+    /// <summary>The <c>side</c> of a group's row in <see cref="PortfolioGroupMembershipHistoryIdentifier"/>.</summary>
+    internal const string GroupSide = "group";
+
+    /// <summary>The <c>side</c> of a portfolio's row in <see cref="PortfolioGroupMembershipHistoryIdentifier"/>.</summary>
+    internal const string PortfolioSide = "portfolio";
+
+    /// <summary>The longest <c>side</c> of <see cref="PortfolioGroupMembershipHistoryIdentifier"/> ('portfolio').</summary>
+    internal const int MaxSideLength = 9;
 
     /// <summary>
     /// The <c>PortfolioGroupDeletionHistory</c> table: one row per deleted group, written by a
@@ -160,8 +190,8 @@ public static class SchemaModel
     /// <summary>The three MetaTables (portfolio, group, membership), in dependency order.</summary>
     public static IReadOnlyList<TableModel> MetaTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership];
 
-    /// <summary>Every table the library creates besides its version table: the MetaTables, the membership history, the group deletions and the catalog.</summary>
-    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, PortfolioGroupMembershipHistory, PortfolioGroupDeletionHistory, Catalog];
+    /// <summary>Every table the library creates besides its version table: the MetaTables, the membership history, the group deletions, the history's identifiers and the catalog.</summary>
+    public static IReadOnlyList<TableModel> AllTables { get; } = [Portfolio, PortfolioGroup, PortfolioGroupMembership, PortfolioGroupMembershipHistory, PortfolioGroupDeletionHistory, PortfolioGroupMembershipHistoryIdentifier, Catalog];
 
     /// <summary>
     /// The triggers on portfolio_group_membership that keep the membership history (migration
@@ -172,6 +202,16 @@ public static class SchemaModel
         "portfolio_group_membership_history_on_insert",
         "portfolio_group_membership_history_on_delete",
         "portfolio_group_membership_history_on_update",
+    ];
+
+    /// <summary>
+    /// The triggers on portfolio_group_membership that keep <see cref="PortfolioGroupMembershipHistoryIdentifier"/>
+    /// (migration 2026120207): after insert, after update.
+    /// </summary>
+    internal static IReadOnlyList<string> HistoryIdentifierTriggers { get; } =
+    [
+        "portfolio_group_membership_history_identifier_on_insert",
+        "portfolio_group_membership_history_identifier_on_update",
     ];
 
     /// <summary>The trigger on portfolio_group that records a group's deletion in <see cref="PortfolioGroupDeletionHistory"/> (migration 2026120206).</summary>
@@ -233,7 +273,7 @@ public static class SchemaModel
     {
         [Portfolio.PhysicalName] = ["ck_portfolio_unique_identifier", "ck_portfolio_display_name"],
         [PortfolioGroup.PhysicalName] = ["ck_portfolio_group_unique_identifier", "ck_portfolio_group_display_name", MetadataDepthRule, GroupDeletionTrigger],
-        [PortfolioGroupMembership.PhysicalName] = HistoryTriggers,
+        [PortfolioGroupMembership.PhysicalName] = [.. HistoryTriggers, .. HistoryIdentifierTriggers],
     };
 
     /// <summary>

@@ -40,6 +40,7 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         Catalog = Qualify(SchemaModel.Catalog.PhysicalName);
         MembershipHistory = Qualify(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
         GroupDeletions = Qualify(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName);
+        HistoryIdentifiers = Qualify(SchemaModel.PortfolioGroupMembershipHistoryIdentifier.PhysicalName);
         VersionTable = Qualify(SchemaModel.VersionTableName);
     }
 
@@ -191,6 +192,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
 
     /// <summary>The qualified, quoted name of the group deletions table (<c>portfolio_group_deletion_history</c>).</summary>
     public string GroupDeletions { get; }
+
+    /// <summary>The qualified, quoted name of the history's identifiers table (<c>portfolio_group_membership_history_identifier</c>).</summary>
+    public string HistoryIdentifiers { get; }
 
     /// <summary>The qualified, quoted name of the library's migration history table.</summary>
     public string VersionTable { get; }

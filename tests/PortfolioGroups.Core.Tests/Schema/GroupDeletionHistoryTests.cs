@@ -23,6 +23,9 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
 
     private const int Members = 30;
 
+    /// <summary>This version and every later one: what migrating below it reverts and up again applies.</summary>
+    private static IEnumerable<long> FromVersion => MigrationTests.AllVersions.Where(v => v >= Version);
+
     private string History => Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
 
     private string Deletions => Table(SchemaModel.PortfolioGroupDeletionHistory.PhysicalName);
@@ -39,12 +42,12 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
     public async Task Deleting_a_group_writes_one_deletion_row_and_updates_no_interval_where_2026120205_updated_every_one()
     {
         // The defect, at 2026120205: the cascade closes each open interval in place.
-        (await Store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(Version);
+        (await Store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(FromVersion.Reverse());
         var (oldGroup, _, _) = await GroupWithMembersAsync();
         (await DeleteGroupAsync(oldGroup)).Should().Be(Members, "2026120205 updates every open interval of the group");
         (await RawOpenAsync(oldGroup)).Should().Be(0);
 
-        (await Store.MigrateAsync()).Ran.Should().Equal(Version);
+        (await Store.MigrateAsync()).Ran.Should().Equal(FromVersion);
         var (group, _, _) = await GroupWithMembersAsync();
         (await DeleteGroupAsync(group)).Should().Be(0, "the deletion is one row; no interval is updated");
         (await RawOpenAsync(group)).Should().Be(Members, "the intervals keep valid_to null");
@@ -230,7 +233,7 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         var deletedAt = (await DeletionRowsAsync(group, connectionString)).Single().DeletedAt;
         var log = await PortfolioGroupMembership.GetHistoryAsync(store, new MembershipHistoryFilter { Group = group });
 
-        (await store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(Version);
+        (await store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(FromVersion.Reverse());
         (await RawClosedAsync(group, connectionString)).Should().Be(Members, "the deletion's end is written into valid_to");
         (await RawOpenAsync(live, connectionString)).Should().Be(Members, "a live group's intervals stay open");
         var ends = await RawEndsAsync(group, connectionString);
@@ -246,7 +249,7 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         (await PortfolioGroup.DeleteAsync(store, live)).Should().BeTrue();
         (await RawClosedAsync(live, connectionString)).Should().Be(Members, "2026120205's triggers close in place");
 
-        (await store.MigrateAsync()).Ran.Should().Equal(Version);
+        (await store.MigrateAsync()).Ran.Should().Equal(FromVersion);
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
         if (Db == Db.Postgres)
         {

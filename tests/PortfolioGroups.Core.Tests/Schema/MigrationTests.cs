@@ -11,7 +11,7 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres)]
 public sealed class MigrationTests(Db db) : DatabaseTest(db)
 {
-    internal static readonly long[] AllVersions = [2026112301, 2026112302, 2026112901, 2026112902, 2026120101, 2026120102, 2026120201, 2026120202, 2026120203, 2026120204, 2026120205, 2026120206];
+    internal static readonly long[] AllVersions = [2026112301, 2026112302, 2026112901, 2026112902, 2026120101, 2026120102, 2026120201, 2026120202, 2026120203, 2026120204, 2026120205, 2026120206, 2026120207];
 
     [Test]
     public async Task Opening_a_store_applies_every_migration_and_migrating_again_is_a_no_op()
@@ -57,7 +57,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         var up = await store.MigrateAsync();
         up.Ran.Should().Equal(AllVersions);
         (await ReadTablesAsync(connectionString)).Should().BeEquivalentTo(SchemaModel.AllTables.Select(t => t.PhysicalName).Append(SchemaModel.VersionTableName));
-        (await store.ReadCatalogAsync()).Should().HaveCount(5);
+        (await store.ReadCatalogAsync()).Should().HaveCount(6);
     }
 
     [Test]
@@ -156,7 +156,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
     {
         var catalog = await Store.ReadCatalogAsync();
 
-        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupDeletionHistory", "PortfolioGroupMembership", "PortfolioGroupMembershipHistory");
+        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupDeletionHistory", "PortfolioGroupMembership", "PortfolioGroupMembershipHistory", "PortfolioGroupMembershipHistoryIdentifier");
         foreach (var entry in catalog)
         {
             var model = SchemaModel.FindTable(entry.MetaTableIdentifier)!;
@@ -194,7 +194,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         await using var store = await OpenStoreAsync(connectionString);
         var catalog = await store.ReadCatalogAsync();
 
-        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupDeletionHistory", "PortfolioGroupMembership", "PortfolioGroupMembershipHistory");
+        catalog.Select(e => e.MetaTableIdentifier).Should().Equal("Portfolio", "PortfolioGroup", "PortfolioGroupDeletionHistory", "PortfolioGroupMembership", "PortfolioGroupMembershipHistory", "PortfolioGroupMembershipHistoryIdentifier");
         catalog.Should().OnlyContain(e => e.Description == SchemaModel.FindTable(e.MetaTableIdentifier)!.Description);
     }
 
@@ -206,7 +206,7 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
         var rows = (await connection.QueryAsync<CatalogName>(
             $"SELECT meta_table_identifier, physical_name FROM {Table("portfoliogroups_catalog")} ORDER BY meta_table_identifier")).ToList();
 
-        rows.Select(r => (r.MetaTableIdentifier, r.PhysicalName)).Should().Equal(("Portfolio", "portfolio"), ("PortfolioGroup", "portfolio_group"), ("PortfolioGroupDeletionHistory", "portfolio_group_deletion_history"), ("PortfolioGroupMembership", "portfolio_group_membership"), ("PortfolioGroupMembershipHistory", "portfolio_group_membership_history"));
+        rows.Select(r => (r.MetaTableIdentifier, r.PhysicalName)).Should().Equal(("Portfolio", "portfolio"), ("PortfolioGroup", "portfolio_group"), ("PortfolioGroupDeletionHistory", "portfolio_group_deletion_history"), ("PortfolioGroupMembership", "portfolio_group_membership"), ("PortfolioGroupMembershipHistory", "portfolio_group_membership_history"), ("PortfolioGroupMembershipHistoryIdentifier", "portfolio_group_membership_history_identifier"));
     }
 
     [Test]

@@ -51,7 +51,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
 
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         (await connection.QueryAsync<long>($"SELECT version FROM {Table(SchemaModel.VersionTableName)} ORDER BY version")).Should().Equal(AllVersions);
-        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfoliogroups_catalog")}")).Should().Be(5);
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Table("portfoliogroups_catalog")}")).Should().Be(6);
     }
 
     [Test]
@@ -89,7 +89,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         var tables = await connection.QueryAsync<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'groups_custom'");
         tables.Should().BeEquivalentTo(SchemaModel.AllTables.Select(t => t.PhysicalName).Append(SchemaModel.VersionTableName));
-        (await store.ReadCatalogAsync()).Should().HaveCount(5);
+        (await store.ReadCatalogAsync()).Should().HaveCount(6);
     }
 
     [Test]

@@ -56,11 +56,14 @@ public sealed class SchemaDriftTests(Db db) : DatabaseTest(db)
         (await store.CheckSchemaAsync()).Differences.Should().Equal(
             "portfolio_group_membership_history: the table is missing.",
             "portfolio_group_deletion_history: the table is missing.",
+            "portfolio_group_membership_history_identifier: the table is missing.",
             "portfolio_group: the rule ck_portfolio_group_metadata_json_depth is missing.",
             "portfolio_group: the rule portfolio_group_deletion_history_on_delete is missing.",
             "portfolio_group_membership: the rule portfolio_group_membership_history_on_insert is missing.",
             "portfolio_group_membership: the rule portfolio_group_membership_history_on_delete is missing.",
-            "portfolio_group_membership: the rule portfolio_group_membership_history_on_update is missing.");
+            "portfolio_group_membership: the rule portfolio_group_membership_history_on_update is missing.",
+            "portfolio_group_membership: the rule portfolio_group_membership_history_identifier_on_insert is missing.",
+            "portfolio_group_membership: the rule portfolio_group_membership_history_identifier_on_update is missing.");
         await store.MigrateAsync();
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
     }
