@@ -6,24 +6,26 @@ namespace PortfolioGroups.Migrations;
 /// <summary>
 /// The unique identifiers the membership history records get a table of their own,
 /// <c>portfolio_group_membership_history_identifier</c>: one row per group or portfolio uid and
-/// identifier the history has recorded, kept by two triggers on <c>portfolio_group_membership</c>
-/// (after insert, and after an update that changes a row's uid, group or portfolio). The two indexes
-/// of 2026120201 on the history's identifier columns are dropped: a read that names a group or
-/// portfolio by an identifier it had then finds its uids in the new table, then the intervals through
-/// the history's uid indexes, keeping those that recorded that identifier.
+/// identifier the history has recorded, written by the history's insert trigger with the intervals
+/// it opens, and by a new trigger after an update that changes a row's uid, group or portfolio. The
+/// two indexes of 2026120201 on the history's identifier columns are dropped: a read that names a
+/// group or portfolio by an identifier it had then finds its uids in the new table, then the
+/// intervals through the history's uid indexes, keeping those that recorded that identifier.
 /// </summary>
 /// <remarks>
 /// Why: the two indexes held one entry per interval, so every membership written paid two more index
-/// entries in the history (on SQLite the portfolio's alone about a third of a bulk add's time), while
-/// the new table holds one row per group or portfolio and identifier, and a write whose groups and
-/// portfolios it already holds only looks them up. The table may hold more than the history needs
-/// (nothing removes a row when intervals are pruned); a read filters the intervals by the identifier
-/// they recorded, so an extra row costs a lookup, never a wrong answer. PostgreSQL: statement-level
-/// triggers with transition tables, so a bulk write adds the table's rows by one statement, in the
-/// table's key order (so two writers that add the same new rows take them in one order). SQLite: row
-/// triggers, one statement per membership. <c>Down()</c> drops the triggers (and on PostgreSQL their
-/// functions) and the table, and creates the two indexes again. Shipped: never edit; change the schema
-/// in a new migration.
+/// entries in the history, while the new table holds one row per group or portfolio and identifier,
+/// and a write whose groups and portfolios it already holds only looks them up. The table may hold
+/// more than the history needs (nothing removes a row when intervals are pruned); a read filters the
+/// intervals by the identifier they recorded, so an extra row costs a lookup, never a wrong answer.
+/// PostgreSQL: the insert function is replaced in place (so the trigger, on a partitioned membership
+/// table too, keeps calling it) by one statement that opens the intervals and records the
+/// identifiers they recorded, in the table's key order (so two writers that add the same new rows
+/// take them in one order); the update trigger is statement-level too. SQLite: the insert trigger is
+/// made again with a second statement, an upsert (an outer <c>INSERT OR ...</c> does not override
+/// its <c>DO NOTHING</c>). <c>Down()</c> puts 2026120102's insert trigger back, drops the update
+/// trigger (and its function) and the table, and creates the two indexes again. Shipped: never
+/// edit; change the schema in a new migration.
 /// </remarks>
 [Migration(Version, "A table of the identifiers the membership history recorded, in place of its two identifier indexes")]
 internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target) : Migration
@@ -33,6 +35,13 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     private const string History = "portfolio_group_membership_history";
 
     private const string Membership = "portfolio_group_membership";
+
+    private const string Columns =
+        "membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from";
+
+    private const string PostgresNow = "transaction_timestamp()";
+
+    private const string SqliteNow = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 
     private static TableModel Identifiers => SchemaModel.PortfolioGroupMembershipHistoryIdentifier;
 
@@ -59,18 +68,22 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
             + $"UNION SELECT '{SchemaModel.PortfolioSide}', portfolio_unique_identifier, portfolio_uid FROM {Qualified(History)} "
             + "ORDER BY 1, 2, 3");
 
-        var (onInsert, onUpdate) = (SchemaModel.HistoryIdentifierTriggers[0], SchemaModel.HistoryIdentifierTriggers[1]);
+        // The insert trigger records them with the intervals it opens; a trigger of its own records
+        // those of an update that changes a row's uid, group or portfolio (which the history's update
+        // trigger closes and opens again).
+        var insertTrigger = SchemaModel.HistoryTriggers[0];
+        var onUpdate = SchemaModel.HistoryIdentifierTriggers[0];
         if (postgres)
         {
-            Function(onInsert, Record("new_rows"), $"AFTER INSERT ON {Qualified(Membership)} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT");
-            Function(
-                onUpdate,
-                Record("(SELECT uid, portfolio_group_uid, portfolio_uid FROM new_rows EXCEPT SELECT uid, portfolio_group_uid, portfolio_uid FROM old_rows)"),
-                $"AFTER UPDATE ON {Qualified(Membership)} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT");
+            ReplaceInsertFunction($"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {PostgresRecord("opened")}");
+            Execute.Sql(
+                $"CREATE FUNCTION {Qualified(onUpdate)}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {PostgresRecordChanged} RETURN NULL; END $body$; "
+                + $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON {Qualified(Membership)} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {Qualified(onUpdate)}()");
         }
         else
         {
-            Execute.Sql($"CREATE TRIGGER \"{onInsert}\" AFTER INSERT ON \"{Membership}\" BEGIN {SqliteRecord} END");
+            Execute.Sql($"DROP TRIGGER \"{insertTrigger}\"");
+            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON \"{Membership}\" BEGIN {SqliteOpen} {SqliteRecord} END");
             Execute.Sql(
                 $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON \"{Membership}\" "
                 + "WHEN NEW.uid IS NOT OLD.uid OR NEW.portfolio_group_uid IS NOT OLD.portfolio_group_uid OR NEW.portfolio_uid IS NOT OLD.portfolio_uid "
@@ -81,20 +94,22 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
         {
             Delete.Index(name).OnTable(History).InSchema(target.Schema);
         }
-
-        void Function(string name, string body, string when) =>
-            Execute.Sql(
-                $"CREATE FUNCTION {Qualified(name)}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {body} RETURN NULL; END $body$; "
-                + $"CREATE TRIGGER \"{name}\" {when} EXECUTE FUNCTION {Qualified(name)}()");
     }
 
     public override void Down()
     {
-        foreach (var name in SchemaModel.HistoryIdentifierTriggers)
+        var onUpdate = SchemaModel.HistoryIdentifierTriggers[0];
+        if (target.Database.CanAddConstraints)
         {
-            Execute.Sql(target.Database.CanAddConstraints
-                ? $"DROP TRIGGER \"{name}\" ON {Qualified(Membership)}; DROP FUNCTION {Qualified(name)}()"
-                : $"DROP TRIGGER \"{name}\"");
+            ReplaceInsertFunction(PostgresOpen + ";");
+            Execute.Sql($"DROP TRIGGER \"{onUpdate}\" ON {Qualified(Membership)}; DROP FUNCTION {Qualified(onUpdate)}()");
+        }
+        else
+        {
+            var insertTrigger = SchemaModel.HistoryTriggers[0];
+            Execute.Sql($"DROP TRIGGER \"{insertTrigger}\"");
+            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON \"{Membership}\" BEGIN {SqliteOpen} END");
+            Execute.Sql($"DROP TRIGGER \"{onUpdate}\"");
         }
 
         Execute.Sql($"DROP TABLE {Qualified(Identifiers.PhysicalName)}");
@@ -109,25 +124,52 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     private string Qualified(string name) => target.Schema is { } schema ? $"\"{schema}\".\"{name}\"" : $"\"{name}\"";
 
     /// <summary>
-    /// PostgreSQL: the identifiers, as the group and portfolio rows have them now (what the history's
-    /// triggers record for the same rows), of the groups and portfolios of the memberships in
-    /// <paramref name="rows"/> that the table does not hold yet. The portfolios are read through
+    /// PostgreSQL: 2026120102's opening of the intervals of the inserted rows (<c>new_rows</c>), with
+    /// the identifiers the group and portfolio have now; the portfolios are read through
     /// <c>Database.Portfolio</c>, so a host's mapped portfolio table is read by its own columns.
     /// </summary>
-    private string Record(string rows) =>
+    private string PostgresOpen =>
+        $"INSERT INTO {Qualified(History)} ({Columns}) "
+        + $"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid, g.unique_identifier, p.unique_identifier, {PostgresNow} "
+        + $"FROM new_rows m JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {target.Database.Portfolio} p ON p.uid = m.portfolio_uid ORDER BY m.uid";
+
+    /// <summary>
+    /// PostgreSQL: the group and portfolio identifiers of the intervals in <paramref name="opened"/>
+    /// that the table does not hold yet, in the table's key order.
+    /// </summary>
+    private string PostgresRecord(string opened) =>
         $"INSERT INTO {Qualified(Identifiers.PhysicalName)} (side, unique_identifier, uid) "
-        + $"SELECT '{SchemaModel.GroupSide}', g.unique_identifier, g.uid FROM {Qualified("portfolio_group")} g WHERE g.uid IN (SELECT m.portfolio_group_uid FROM {rows} m) "
-        + $"UNION SELECT '{SchemaModel.PortfolioSide}', p.unique_identifier, p.uid FROM {target.Database.Portfolio} p WHERE p.uid IN (SELECT m.portfolio_uid FROM {rows} m) "
+        + $"SELECT '{SchemaModel.GroupSide}', o.group_unique_identifier, o.portfolio_group_uid FROM {opened} o "
+        + $"UNION SELECT '{SchemaModel.PortfolioSide}', o.portfolio_unique_identifier, o.portfolio_uid FROM {opened} o "
         + "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING;";
 
     /// <summary>
-    /// SQLite: the identifiers of the new row's group and portfolio, each unless the table holds it
-    /// already (a lookup, not a conflict clause, which an outer <c>INSERT OR ...</c> would override).
+    /// PostgreSQL: the identifiers of the groups and portfolios of the rows an update changed (the
+    /// rows the history's update trigger opens intervals for), as those rows have them now.
+    /// </summary>
+    private string PostgresRecordChanged => PostgresRecord(
+        "(SELECT g.uid AS portfolio_group_uid, g.unique_identifier AS group_unique_identifier, p.uid AS portfolio_uid, p.unique_identifier AS portfolio_unique_identifier "
+        + "FROM (SELECT uid, portfolio_group_uid, portfolio_uid FROM new_rows EXCEPT SELECT uid, portfolio_group_uid, portfolio_uid FROM old_rows) m "
+        + $"JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {target.Database.Portfolio} p ON p.uid = m.portfolio_uid)");
+
+    /// <summary>Replaces the history's insert function in place, so the trigger (on a partitioned membership table too) keeps calling it.</summary>
+    private void ReplaceInsertFunction(string body) =>
+        Execute.Sql($"CREATE OR REPLACE FUNCTION {Qualified(SchemaModel.HistoryTriggers[0])}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {body} RETURN NULL; END $body$");
+
+    /// <summary>SQLite: 2026120102's opening of the new row's interval.</summary>
+    private string SqliteOpen =>
+        $"INSERT INTO \"{History}\" ({Columns}) "
+        + $"SELECT NEW.uid, NEW.portfolio_group_uid, NEW.portfolio_uid, g.unique_identifier, p.unique_identifier, {SqliteNow} "
+        + $"FROM \"portfolio_group\" g JOIN {target.Database.Portfolio} p ON p.uid = NEW.portfolio_uid WHERE g.uid = NEW.portfolio_group_uid;";
+
+    /// <summary>
+    /// SQLite: the identifiers of the new row's group and portfolio, unless the table holds them. An
+    /// upsert's <c>DO NOTHING</c>, which an outer <c>INSERT OR ...</c> does not override (a conflict
+    /// clause in a trigger's statement it would).
     /// </summary>
     private string SqliteRecord =>
         $"INSERT INTO \"{Identifiers.PhysicalName}\" (side, unique_identifier, uid) "
         + $"SELECT '{SchemaModel.GroupSide}', g.unique_identifier, g.uid FROM \"portfolio_group\" g WHERE g.uid = NEW.portfolio_group_uid "
-        + $"AND NOT EXISTS (SELECT 1 FROM \"{Identifiers.PhysicalName}\" i WHERE i.side = '{SchemaModel.GroupSide}' AND i.unique_identifier = g.unique_identifier AND i.uid = g.uid) "
         + $"UNION ALL SELECT '{SchemaModel.PortfolioSide}', p.unique_identifier, p.uid FROM {target.Database.Portfolio} p WHERE p.uid = NEW.portfolio_uid "
-        + $"AND NOT EXISTS (SELECT 1 FROM \"{Identifiers.PhysicalName}\" i WHERE i.side = '{SchemaModel.PortfolioSide}' AND i.unique_identifier = p.unique_identifier AND i.uid = p.uid);";
+        + "ON CONFLICT DO NOTHING;";
 }

@@ -205,12 +205,11 @@ public static class SchemaModel
     ];
 
     /// <summary>
-    /// The triggers on portfolio_group_membership that keep <see cref="PortfolioGroupMembershipHistoryIdentifier"/>
-    /// (migration 2026120207): after insert, after update.
+    /// The trigger on portfolio_group_membership that keeps <see cref="PortfolioGroupMembershipHistoryIdentifier"/>
+    /// after an update (migration 2026120207); after an insert, the history's insert trigger keeps it.
     /// </summary>
     internal static IReadOnlyList<string> HistoryIdentifierTriggers { get; } =
     [
-        "portfolio_group_membership_history_identifier_on_insert",
         "portfolio_group_membership_history_identifier_on_update",
     ];
 
