@@ -270,7 +270,7 @@ public sealed partial class HostPortfolioTableTests(Db db) : DatabaseTest(db)
             script.Sql.Should().NotContain("\"portfolio\"");
 
             (await store.MigrateAsync()).Ran.Should().Equal(PortfolioStore.LibraryMigrationVersions);
-            (await LibraryTablesAsync(connectionString)).Should().BeEquivalentTo("portfolio_group", "portfolio_group_membership", "portfolio_group_membership_history", "portfolio_group_deletion_history", "portfoliogroups_catalog", "portfoliogroups_version_info");
+            (await LibraryTablesAsync(connectionString)).Should().BeEquivalentTo("portfolio_group", "portfolio_group_membership", "portfolio_group_membership_history", "portfolio_group_deletion_history", "portfolio_group_membership_history_identifier", "portfoliogroups_catalog", "portfoliogroups_version_info");
             (await HostTablesAsync(connectionString)).Should().BeEquivalentTo(hostBefore);
 
             (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
