@@ -34,8 +34,6 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
 
     private const string History = "portfolio_group_membership_history";
 
-    private const string Membership = "portfolio_group_membership";
-
     private const string Columns =
         "membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from";
 
@@ -45,27 +43,30 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
 
     private static TableModel Identifiers => SchemaModel.PortfolioGroupMembershipHistoryIdentifier;
 
+    /// <summary>The database's names of the tables, qualified and quoted (unqualified on SQLite, as its trigger bodies need).</summary>
+    private Storage.Database Db => target.Database;
+
     public override void Up()
     {
-        var postgres = target.Database.CanAddConstraints;
+        var postgres = Db.CanAddConstraints;
         Execute.Sql(postgres
-            ? $"CREATE TABLE {Qualified(Identifiers.PhysicalName)} ("
+            ? $"CREATE TABLE {Db.HistoryIdentifiers} ("
               + $"identifier_id bigint GENERATED ALWAYS AS IDENTITY, side varchar({SchemaModel.MaxSideLength}) NOT NULL, "
               + $"unique_identifier varchar({SchemaModel.MaxNameLength}) NOT NULL, uid uuid NOT NULL, "
               + $"CONSTRAINT \"{Identifiers.PrimaryKeyName}\" PRIMARY KEY (identifier_id))"
-            : $"CREATE TABLE \"{Identifiers.PhysicalName}\" ("
+            : $"CREATE TABLE {Db.HistoryIdentifiers} ("
               + "\"identifier_id\" INTEGER NOT NULL, \"side\" TEXT NOT NULL, \"unique_identifier\" TEXT NOT NULL, \"uid\" TEXT NOT NULL, "
               + $"CONSTRAINT \"{Identifiers.PrimaryKeyName}\" PRIMARY KEY (\"identifier_id\"))");
         foreach (var index in Identifiers.Indexes)
         {
-            Execute.Sql($"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX \"{index.Name}\" ON {Qualified(Identifiers.PhysicalName)} ({string.Join(", ", index.Columns.Select(c => $"\"{c}\""))})");
+            Execute.Sql($"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX \"{index.Name}\" ON {Db.HistoryIdentifiers} ({string.Join(", ", index.Columns.Select(c => $"\"{c}\""))})");
         }
 
         // What the history holds already, then the triggers that keep it.
         Execute.Sql(
-            $"INSERT INTO {Qualified(Identifiers.PhysicalName)} (side, unique_identifier, uid) "
-            + $"SELECT '{SchemaModel.GroupSide}', group_unique_identifier, portfolio_group_uid FROM {Qualified(History)} "
-            + $"UNION SELECT '{SchemaModel.PortfolioSide}', portfolio_unique_identifier, portfolio_uid FROM {Qualified(History)} "
+            $"INSERT INTO {Db.HistoryIdentifiers} (side, unique_identifier, uid) "
+            + $"SELECT '{SchemaModel.GroupSide}', group_unique_identifier, portfolio_group_uid FROM {Db.MembershipHistory} "
+            + $"UNION SELECT '{SchemaModel.PortfolioSide}', portfolio_unique_identifier, portfolio_uid FROM {Db.MembershipHistory} "
             + "ORDER BY 1, 2, 3");
 
         // The insert trigger records them with the intervals it opens; a trigger of its own records
@@ -77,15 +78,15 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
         {
             ReplaceInsertFunction($"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {PostgresRecord("opened")}");
             Execute.Sql(
-                $"CREATE FUNCTION {Qualified(onUpdate)}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {PostgresRecordChanged} RETURN NULL; END $body$; "
-                + $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON {Qualified(Membership)} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {Qualified(onUpdate)}()");
+                $"CREATE FUNCTION {target.Qualified(onUpdate)}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {PostgresRecordChanged} RETURN NULL; END $body$; "
+                + $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON {Db.Membership} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {target.Qualified(onUpdate)}()");
         }
         else
         {
             Execute.Sql($"DROP TRIGGER \"{insertTrigger}\"");
-            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON \"{Membership}\" BEGIN {SqliteOpen} {SqliteRecord} END");
+            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON {Db.Membership} BEGIN {SqliteOpen} {SqliteRecord} END");
             Execute.Sql(
-                $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON \"{Membership}\" "
+                $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON {Db.Membership} "
                 + "WHEN NEW.uid IS NOT OLD.uid OR NEW.portfolio_group_uid IS NOT OLD.portfolio_group_uid OR NEW.portfolio_uid IS NOT OLD.portfolio_uid "
                 + $"BEGIN {SqliteRecord} END");
         }
@@ -99,20 +100,20 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     public override void Down()
     {
         var onUpdate = SchemaModel.HistoryIdentifierTriggers[0];
-        if (target.Database.CanAddConstraints)
+        if (Db.CanAddConstraints)
         {
             ReplaceInsertFunction(PostgresOpen + ";");
-            Execute.Sql($"DROP TRIGGER \"{onUpdate}\" ON {Qualified(Membership)}; DROP FUNCTION {Qualified(onUpdate)}()");
+            Execute.Sql($"DROP TRIGGER \"{onUpdate}\" ON {Db.Membership}; DROP FUNCTION {target.Qualified(onUpdate)}()");
         }
         else
         {
             var insertTrigger = SchemaModel.HistoryTriggers[0];
             Execute.Sql($"DROP TRIGGER \"{insertTrigger}\"");
-            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON \"{Membership}\" BEGIN {SqliteOpen} END");
+            Execute.Sql($"CREATE TRIGGER \"{insertTrigger}\" AFTER INSERT ON {Db.Membership} BEGIN {SqliteOpen} END");
             Execute.Sql($"DROP TRIGGER \"{onUpdate}\"");
         }
 
-        Execute.Sql($"DROP TABLE {Qualified(Identifiers.PhysicalName)}");
+        Execute.Sql($"DROP TABLE {Db.HistoryIdentifiers}");
         foreach (var (name, column) in M2026120201_HistoryIdentifierIndexes.Indexes)
         {
             Create.Index(name).OnTable(History).InSchema(target.Schema)
@@ -121,24 +122,22 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
         }
     }
 
-    private string Qualified(string name) => target.Schema is { } schema ? $"\"{schema}\".\"{name}\"" : $"\"{name}\"";
-
     /// <summary>
     /// PostgreSQL: 2026120102's opening of the intervals of the inserted rows (<c>new_rows</c>), with
     /// the identifiers the group and portfolio have now; the portfolios are read through
     /// <c>Database.Portfolio</c>, so a host's mapped portfolio table is read by its own columns.
     /// </summary>
     private string PostgresOpen =>
-        $"INSERT INTO {Qualified(History)} ({Columns}) "
+        $"INSERT INTO {Db.MembershipHistory} ({Columns}) "
         + $"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid, g.unique_identifier, p.unique_identifier, {PostgresNow} "
-        + $"FROM new_rows m JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {target.Database.Portfolio} p ON p.uid = m.portfolio_uid ORDER BY m.uid";
+        + $"FROM new_rows m JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid ORDER BY m.uid";
 
     /// <summary>
     /// PostgreSQL: the group and portfolio identifiers of the intervals in <paramref name="opened"/>
     /// that the table does not hold yet, in the table's key order.
     /// </summary>
     private string PostgresRecord(string opened) =>
-        $"INSERT INTO {Qualified(Identifiers.PhysicalName)} (side, unique_identifier, uid) "
+        $"INSERT INTO {Db.HistoryIdentifiers} (side, unique_identifier, uid) "
         + $"SELECT '{SchemaModel.GroupSide}', o.group_unique_identifier, o.portfolio_group_uid FROM {opened} o "
         + $"UNION SELECT '{SchemaModel.PortfolioSide}', o.portfolio_unique_identifier, o.portfolio_uid FROM {opened} o "
         + "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING;";
@@ -150,17 +149,17 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     private string PostgresRecordChanged => PostgresRecord(
         "(SELECT g.uid AS portfolio_group_uid, g.unique_identifier AS group_unique_identifier, p.uid AS portfolio_uid, p.unique_identifier AS portfolio_unique_identifier "
         + "FROM (SELECT uid, portfolio_group_uid, portfolio_uid FROM new_rows EXCEPT SELECT uid, portfolio_group_uid, portfolio_uid FROM old_rows) m "
-        + $"JOIN {Qualified("portfolio_group")} g ON g.uid = m.portfolio_group_uid JOIN {target.Database.Portfolio} p ON p.uid = m.portfolio_uid)");
+        + $"JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid)");
 
     /// <summary>Replaces the history's insert function in place, so the trigger (on a partitioned membership table too) keeps calling it.</summary>
     private void ReplaceInsertFunction(string body) =>
-        Execute.Sql($"CREATE OR REPLACE FUNCTION {Qualified(SchemaModel.HistoryTriggers[0])}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {body} RETURN NULL; END $body$");
+        Execute.Sql($"CREATE OR REPLACE FUNCTION {target.Qualified(SchemaModel.HistoryTriggers[0])}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {body} RETURN NULL; END $body$");
 
     /// <summary>SQLite: 2026120102's opening of the new row's interval.</summary>
     private string SqliteOpen =>
-        $"INSERT INTO \"{History}\" ({Columns}) "
+        $"INSERT INTO {Db.MembershipHistory} ({Columns}) "
         + $"SELECT NEW.uid, NEW.portfolio_group_uid, NEW.portfolio_uid, g.unique_identifier, p.unique_identifier, {SqliteNow} "
-        + $"FROM \"portfolio_group\" g JOIN {target.Database.Portfolio} p ON p.uid = NEW.portfolio_uid WHERE g.uid = NEW.portfolio_group_uid;";
+        + $"FROM {Db.Group} g JOIN {Db.Portfolio} p ON p.uid = NEW.portfolio_uid WHERE g.uid = NEW.portfolio_group_uid;";
 
     /// <summary>
     /// SQLite: the identifiers of the new row's group and portfolio, unless the table holds them. An
@@ -168,8 +167,8 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     /// clause in a trigger's statement it would).
     /// </summary>
     private string SqliteRecord =>
-        $"INSERT INTO \"{Identifiers.PhysicalName}\" (side, unique_identifier, uid) "
-        + $"SELECT '{SchemaModel.GroupSide}', g.unique_identifier, g.uid FROM \"portfolio_group\" g WHERE g.uid = NEW.portfolio_group_uid "
-        + $"UNION ALL SELECT '{SchemaModel.PortfolioSide}', p.unique_identifier, p.uid FROM {target.Database.Portfolio} p WHERE p.uid = NEW.portfolio_uid "
+        $"INSERT INTO {Db.HistoryIdentifiers} (side, unique_identifier, uid) "
+        + $"SELECT '{SchemaModel.GroupSide}', g.unique_identifier, g.uid FROM {Db.Group} g WHERE g.uid = NEW.portfolio_group_uid "
+        + $"UNION ALL SELECT '{SchemaModel.PortfolioSide}', p.unique_identifier, p.uid FROM {Db.Portfolio} p WHERE p.uid = NEW.portfolio_uid "
         + "ON CONFLICT DO NOTHING;";
 }

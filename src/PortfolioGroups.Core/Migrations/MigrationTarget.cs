@@ -20,6 +20,9 @@ internal sealed class MigrationTarget(Database database)
     /// <summary>A JSON column written only by the library.</summary>
     public string JsonType => database.JsonColumnType;
 
+    /// <summary>A table, function or trigger name in the store's schema, quoted and qualified as the database's own names are.</summary>
+    public string Qualified(string name) => database.Qualify(name);
+
     /// <summary>The database the migration runs on, for the SQL fragments that differ.</summary>
     public Database Database => database;
 }

@@ -909,7 +909,8 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>Quotes an identifier the library owns.</summary>
     protected static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private string Qualify(string table) => Schema is null ? Quote(table) : Quote(Schema) + "." + Quote(table);
+    /// <summary>A name in the store's schema, quoted, and qualified by the schema when there is one (PostgreSQL).</summary>
+    public string Qualify(string table) => Schema is null ? Quote(table) : Quote(Schema) + "." + Quote(table);
 
     private Activity? StartActivity(string operation)
     {
