@@ -126,7 +126,7 @@ public static class SingleCalls
 
             await Library(0);
             await Raw(0);
-            var (_, library, plain) = await AlternateAsync("stream", runs, Library, Raw);
+            var (_, library, plain) = await AlternateAsync("stream", runs, Library, Raw, settle: true);
             Console.WriteLine($"| StreamPortfoliosAsync, group of 100,000 | {(database.IsPostgres ? "PostgreSQL" : "SQLite")} | `{sql}` | {library * 1000 / Stopwatch.Frequency:N1} ms | {plain * 1000 / Stopwatch.Frequency:N1} ms | {library / plain:F2} |");
         }
 
@@ -193,8 +193,12 @@ public static class SingleCalls
         return results;
     }
 
-    /// <summary>Runs <paramref name="calls"/> calls of each side, alternating (which side goes first alternates too), and returns each side's p50 in ticks.</summary>
-    private static async Task<(string, double, double)> AlternateAsync(string operation, int calls, Func<int, Task> library, Func<int, Task> plain)
+    /// <summary>
+    /// Runs <paramref name="calls"/> calls of each side, alternating (which side goes first alternates
+    /// too), and returns each side's p50 in ticks; with <paramref name="settle"/> (calls that allocate
+    /// megabytes), the garbage is collected before each, untimed (<see cref="Stats.Settle"/>).
+    /// </summary>
+    private static async Task<(string, double, double)> AlternateAsync(string operation, int calls, Func<int, Task> library, Func<int, Task> plain, bool settle = false)
     {
         var libraryTimes = new long[calls];
         var plainTimes = new long[calls];
@@ -202,13 +206,13 @@ public static class SingleCalls
         {
             if (i % 2 == 0)
             {
-                libraryTimes[i] = await TimeAsync(library, i);
-                plainTimes[i] = await TimeAsync(plain, i);
+                libraryTimes[i] = await TimeAsync(library, i, settle);
+                plainTimes[i] = await TimeAsync(plain, i, settle);
             }
             else
             {
-                plainTimes[i] = await TimeAsync(plain, i);
-                libraryTimes[i] = await TimeAsync(library, i);
+                plainTimes[i] = await TimeAsync(plain, i, settle);
+                libraryTimes[i] = await TimeAsync(library, i, settle);
             }
         }
 
@@ -216,8 +220,13 @@ public static class SingleCalls
         return (operation, Stats.Median(libraryTimes.Select(t => (double)t)), Stats.Median(plainTimes.Select(t => (double)t)));
     }
 
-    private static async Task<long> TimeAsync(Func<int, Task> call, int i)
+    private static async Task<long> TimeAsync(Func<int, Task> call, int i, bool settle)
     {
+        if (settle)
+        {
+            Stats.Settle();
+        }
+
         var start = Stopwatch.GetTimestamp();
         await call(i);
         return Stopwatch.GetTimestamp() - start;

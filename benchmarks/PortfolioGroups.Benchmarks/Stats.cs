@@ -36,6 +36,26 @@ internal static class Stats
         }
     }
 
+    /// <summary>
+    /// Collects the young garbage before a timed call, untimed: each call then starts with the
+    /// collector's allocation budget whole, and pays only for collections its own allocations bring
+    /// about. Without it, the sides of a comparison that allocate megabytes each (pages of 10,000
+    /// rows) lock into step with the collector: a budget lasts a round or two, and the collections
+    /// keep falling in the same side's call, with that call's rows alive to be copied (SQLite, pages
+    /// of "any of a, b": all eight collections of 15 rounds fell in the library's calls, which took
+    /// 25-44 ms with one and 16-18 without). Generations 0 and 1 only: after a full collection the
+    /// runtime trims its shared array pools on the finalizer thread, which then competes with the
+    /// timed call (on PostgreSQL, a third of the process's CPU in a profile).
+    /// <c>PORTFOLIOGROUPS_BENCH_NO_SETTLE</c> set: no collection, to see the effect.
+    /// </summary>
+    public static void Settle()
+    {
+        if (Environment.GetEnvironmentVariable("PORTFOLIOGROUPS_BENCH_NO_SETTLE") is null)
+        {
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        }
+    }
+
     /// <summary>The middle value; the mean of the two middle values of an even count.</summary>
     public static double Median(IEnumerable<double> values) => Percentile(values, 0.5);
 

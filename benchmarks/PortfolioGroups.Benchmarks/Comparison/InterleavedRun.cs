@@ -10,7 +10,8 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 /// this process by turns, so every side of a comparison sees the same machine. Per class and parameter
 /// set: one instance, its global setup once, then <c>rounds</c> rounds (after one untimed warm-up
 /// round), each calling every method once in an order that rotates by round, with the class's
-/// iteration setup and cleanup around each call, untimed. Prints the median of each method and its
+/// iteration setup and cleanup around each call, untimed, and the garbage collected before each
+/// call, untimed (<see cref="Stats.Settle"/>). Prints the median of each method and its
 /// ratio to the fastest method of the same class and parameters.
 /// </summary>
 /// <remarks>
@@ -61,6 +62,7 @@ public static class InterleavedRun
                             var index = (Math.Max(round, 0) + k) % methods.Length;
                             var method = methods[index];
                             await SmokeRun.InvokeAll<IterationSetupAttribute>(instance, method.Name);
+                            Stats.Settle();
                             var start = Stopwatch.GetTimestamp();
                             await SmokeRun.Invoke(instance, method);
                             var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;

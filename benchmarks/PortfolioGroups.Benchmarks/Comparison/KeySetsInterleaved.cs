@@ -8,7 +8,7 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 /// without BenchmarkDotNet, so the library and the plain forms see the same machine: per database,
 /// the data is seeded once per class, then per case the three sides run by turns, round after round
 /// (the order rotating each round), each call timed and checked. A delete's rows are put back before
-/// every call, untimed. The table gives each side's median, the faster plain form by name, and the
+/// every call, untimed, and the garbage of the calls before it collected (<see cref="Stats.Settle"/>). The table gives each side's median, the faster plain form by name, and the
 /// library's ratio to it. A second argument runs only the cases whose name contains it.
 /// </summary>
 public static class KeySetsInterleaved
@@ -69,6 +69,7 @@ public static class KeySetsInterleaved
             {
                 var side = (round + turn) % sides.Length;
                 putBack();
+                Stats.Settle();
                 var started = Stopwatch.GetTimestamp();
                 await sides[side]();
                 times[side].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -7,7 +7,8 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 /// <c>--selectivity [rounds]</c>: the <see cref="SetSelectivity"/> cases without BenchmarkDotNet, so
 /// the library and every hand-written form see the same machine: per database, group size and
 /// query, the data is seeded once, then the five sides run by turns, round after round (the order
-/// rotating each round), each call timed and checked against the expected page. The table gives
+/// rotating each round), each call timed and checked against the expected page, after the garbage
+/// of the calls before it is collected, untimed (<see cref="Stats.Settle"/>). The table gives
 /// each side's median, the fastest hand-written form by name, and the library's ratio to it.
 /// <c>PORTFOLIOGROUPS_BENCH_SELECTIVITY</c> narrows the run to the cases whose
 /// "database:members:query" contains it (e.g. <c>SQLite:10000:none</c>), and
@@ -100,6 +101,7 @@ public static class SetSelectivityInterleaved
                     continue;
                 }
 
+                Stats.Settle();
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
                 var bytesBefore = GC.GetTotalAllocatedBytes();
