@@ -219,7 +219,11 @@ public sealed class HistorySingleAddConfig : ManualConfig
 /// the group's change log in keyset pages of 500 (<c>GetHistoryPageAsync</c> of the group over
 /// [asOf, asOf + 1 ms), which holds the same intervals: every member was added before asOf and none
 /// since); and one offset page of 500 in the middle (offset 50,000: <c>GetPortfoliosOffsetPageAsync</c>
-/// with and without <c>asOf</c>).
+/// with and without <c>asOf</c>). The stream and the keyset pages are read again with the group
+/// named by its unique identifier (<c>...ByIdentifier</c>), with and without <c>asOf</c>: as of an
+/// instant, the identifier is the one the intervals recorded, found through the history's table of
+/// identifiers (the setup removes the identifiers of earlier runs' groups, so it names one group);
+/// today, the group's row.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ComparisonConfig))]
@@ -228,13 +232,24 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     public const int Members = 100_000;
 
     private Guid _group;
+    private string _groupIdentifier = "";
     private DateTimeOffset _asOf;
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
         await OpenDatabaseAsync();
+
+        // The history of earlier runs, with the identifiers it recorded: the group's identifier then
+        // names this run's group alone, as an identifier given to one group does.
+        foreach (var table in new[] { "portfolio_group_membership_history", "portfolio_group_deletion_history" })
+        {
+            await Database.ExecuteAsync($"DELETE FROM {table} WHERE group_unique_identifier LIKE '{BenchDatabase.Prefix}%'");
+        }
+
+        await Database.ExecuteAsync($"DELETE FROM portfolio_group_membership_history_identifier WHERE unique_identifier LIKE '{BenchDatabase.Prefix}%'");
         _group = (await Database.SeedRowsAsync("portfolio_group", "histread-group", 1))[0];
+        _groupIdentifier = (await PortfolioGroup.GetAsync(Database.Store, _group)).UniqueIdentifier;
         var portfolios = await Database.SeedRowsAsync("portfolio", "histread-portfolio", Members);
         await Database.SeedAllPairsAsync([_group], portfolios);
         await Task.Delay(10);
@@ -274,10 +289,40 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     }
 
     [Benchmark]
+    public async Task<int> StreamCurrentByIdentifier()
+    {
+        var read = 0;
+        await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier))
+        {
+            read += portfolio.UniqueIdentifier.Length > 0 ? 1 : 0;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
+    public async Task<int> StreamAsOfByIdentifier()
+    {
+        var read = 0;
+        await foreach (var interval in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier, _asOf))
+        {
+            read += interval.PortfolioUniqueIdentifier.Length > 0 ? 1 : 0;
+        }
+
+        return Check(read);
+    }
+
+    [Benchmark]
     public async Task<int> PagesCurrent() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request)));
 
     [Benchmark]
     public async Task<int> PagesAsOf() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, _asOf, request)));
+
+    [Benchmark]
+    public async Task<int> PagesCurrentByIdentifier() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _groupIdentifier, request)));
+
+    [Benchmark]
+    public async Task<int> PagesAsOfByIdentifier() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _groupIdentifier, _asOf, request)));
 
     [Benchmark]
     public async Task<int> FilterPagesAsOf()

@@ -60,12 +60,17 @@ internal sealed record HistoryParameters(
     [property: DbValue(Name = "limit")] int Limit,
     [property: DbValue(Name = "offset")] int Offset);
 
-/// <summary>The parameters of a read of the intervals in force of one group or portfolio; <c>after</c> is null and <c>limit</c> 0 when not given (and unused).</summary>
+/// <summary>
+/// The parameters of a read of the intervals in force of one group or portfolio; <c>after</c> is null
+/// and <c>limit</c> 0 when not given (and unused); <c>identifier</c>, the identifier the intervals
+/// recorded when <c>key</c> is the one uid it names (else null, and unused).
+/// </summary>
 internal sealed record InForceParameters(
     [property: DbValue(Name = "key")] object Key,
     [property: DbValue(Name = "asOf")] string AsOf,
     [property: DbValue(Name = "after")] object? After,
-    [property: DbValue(Name = "limit")] int Limit);
+    [property: DbValue(Name = "limit")] int Limit,
+    [property: DbValue(Name = "identifier")] string? Identifier = null);
 
 /// <summary>A group, by uid and the unique identifier it had when an interval opened, and its number of intervals in force at an instant.</summary>
 internal sealed record GroupCountAsOfRecord(Guid PortfolioGroupUid, string GroupUniqueIdentifier, long Members);
@@ -100,6 +105,16 @@ internal sealed partial class MembershipRepository
         Portfolio,
     }
 
+    /// <summary>
+    /// The history's columns of one side (<see cref="ColumnsOf"/>): its value in the identifiers
+    /// table's <c>side</c>, its uid and identifier columns, and the other side's.
+    /// </summary>
+    private readonly record struct SideColumns(string Side, string Uid, string Identifier, string OtherUid, string OtherIdentifier);
+
+    private static SideColumns ColumnsOf(HistorySide side) => side == HistorySide.Group
+        ? new(SchemaModel.GroupSide, "portfolio_group_uid", "group_unique_identifier", "portfolio_uid", "portfolio_unique_identifier")
+        : new(SchemaModel.PortfolioSide, "portfolio_uid", "portfolio_unique_identifier", "portfolio_group_uid", "group_unique_identifier");
+
     /// <summary>An instant as the history's reads take it, at the database's precision.</summary>
     public string InstantValue(DateTimeOffset instant) => db.InstantValue(instant);
 
@@ -120,28 +135,110 @@ internal sealed partial class MembershipRepository
     /// side's uid); after <paramref name="after"/> (the other side's uid) and at most
     /// <paramref name="limit"/> rows when given; streamed. By uid it walks the
     /// (<c>portfolio_group_uid</c>, <c>portfolio_uid</c>) or (<c>portfolio_uid</c>, <c>history_id</c>)
-    /// index in that order, so a page reads its own rows and stops.
+    /// index in that order, so a page reads its own rows and stops. By an identifier, the uids it
+    /// named are read first (<see cref="InForceByIdentifierAsync"/>).
     /// </summary>
     public IAsyncEnumerable<IntervalRecord> StreamInForceAsync(HistorySide side, RowKey key, string asOf, Guid? after, int? limit, CancellationToken cancellationToken)
     {
-        var sql = InForceSql(side, key.IsUid, after is not null, limit is not null);
-        var parameters = new InForceParameters(key.Value(db), asOf, after is { } position ? db.Uid(position) : null, limit ?? 0);
-        return db.StreamAsync(
-            side == HistorySide.Group ? "portfolio_group.stream_portfolios_as_of" : "portfolio.stream_groups_as_of",
-            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters),
-            cancellationToken);
+        var operation = side == HistorySide.Group ? "portfolio_group.stream_portfolios_as_of" : "portfolio.stream_groups_as_of";
+        var afterValue = after is { } position ? db.Uid(position) : null;
+        if (!key.IsUid)
+        {
+            return db.StreamAsync(operation, c => InForceByIdentifierAsync(c, side, (string)key.Value(db), asOf, afterValue, limit), cancellationToken);
+        }
+
+        var sql = InForceSql(side, InForceKey.Uid, afterValue is not null, limit is not null);
+        var parameters = new InForceParameters(key.Value(db), asOf, afterValue, limit ?? 0);
+        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters), cancellationToken);
     }
 
-    /// <summary>The statement of <see cref="StreamInForceAsync"/>; parameters @key, @asOf, and @after and @limit when bounded.</summary>
-    internal string InForceSql(HistorySide side, bool byUid, bool after, bool limit)
+    /// <summary>
+    /// <see cref="StreamInForceAsync"/> by an identifier, on one connection: the uids the identifier
+    /// named (the history's identifiers table), then the intervals, read as by those uids. An
+    /// identifier names one uid unless it passed from one group or portfolio to another (a group
+    /// deleted and made again under the same identifier, a rename): one uid is read as by uid
+    /// (<see cref="InForceKey.OneUidOfIdentifier"/>), up to <see cref="MaxMergedUids"/> as one index
+    /// walk per uid, merged in order (<see cref="InForceKey.UidsOfIdentifier"/>), so a page stops at
+    /// its end either way; more by one statement that sorts (<see cref="InForceKey.Identifier"/>).
+    /// A group of 100,000 members, as one statement for any number of uids: SQLite streamed it in
+    /// 244 ms (179 ms by uid); PostgreSQL, with two uids, in 448 ms, and its 200 keyset pages of 500
+    /// took 18 s, each page reading and sorting the whole group. So: SQLite 184-216 ms, PostgreSQL 190
+    /// ms and 331 ms for the pages (271 by uid).
+    /// </summary>
+    private async IAsyncEnumerable<IntervalRecord> InForceByIdentifierAsync(System.Data.Common.DbConnection connection, HistorySide side, string identifier, string asOf, object? after, int? limit)
     {
-        var (uidColumn, order) = side == HistorySide.Group ? ("h.portfolio_group_uid", "h.portfolio_uid") : ("h.portfolio_uid", "h.portfolio_group_uid");
-        var group = side == HistorySide.Group && byUid ? "@key" : null;
-        return $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h "
-               + $"WHERE {(byUid ? $"{uidColumn} = @key" : NamedBy(side, "@key"))} AND {InForce("@asOf", group: group)}"
-               + (after ? $" AND {order} > @after" : "")
-               + $" ORDER BY {order}{(byUid ? "" : ", " + uidColumn)}"
-               + (limit ? $" LIMIT {db.PageLimit("@limit")}" : "");
+        var named = (await connection.QueryAsync<UidRecord>(
+            $"SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{ColumnsOf(side).Side}' AND i.unique_identifier = @identifier LIMIT {MaxMergedUids + 1}",
+            new { identifier }).ConfigureAwait(false)).Select(r => r.Uid).ToList();
+        if (named.Count == 0)
+        {
+            yield break;
+        }
+
+        var (how, parameters) = named.Count switch
+        {
+            1 => (InForceKey.OneUidOfIdentifier, new InForceParameters(db.Uid(named[0]), asOf, after, limit ?? 0, identifier)),
+            <= MaxMergedUids => (InForceKey.UidsOfIdentifier, new InForceParameters(db.UidSet(named), asOf, after, limit ?? 0, identifier)),
+            _ => (InForceKey.Identifier, new InForceParameters(identifier, asOf, after, limit ?? 0)),
+        };
+        var sql = InForceSql(side, how, after is not null, limit is not null, named.Count);
+        await foreach (var row in connection.QueryUnbufferedAsync<IntervalRecord>(sql, parameters).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>The most uids of one identifier whose intervals in force are read as one index walk per uid, merged (<see cref="InForceKey.UidsOfIdentifier"/>).</summary>
+    internal const int MaxMergedUids = 16;
+
+    /// <summary>How a read of the intervals in force names its group or portfolio (<see cref="InForceSql"/>).</summary>
+    internal enum InForceKey
+    {
+        /// <summary>By uid: @key.</summary>
+        Uid,
+
+        /// <summary>By the one uid an identifier named (@key), and that identifier (@identifier), which the intervals recorded.</summary>
+        OneUidOfIdentifier,
+
+        /// <summary>By the uids an identifier named (@key, a set of <see cref="Storage.Database.UidSet"/>), and that identifier (@identifier).</summary>
+        UidsOfIdentifier,
+
+        /// <summary>By an identifier (@key), whatever uids it named.</summary>
+        Identifier,
+    }
+
+    /// <summary>
+    /// The statement of <see cref="StreamInForceAsync"/>; parameters @key, @asOf, @identifier as
+    /// <paramref name="how"/> says, and @after and @limit when bounded. <see cref="InForceKey.UidsOfIdentifier"/>:
+    /// one SELECT per uid of the set (<paramref name="uids"/> of them), each walking the uid's index
+    /// in the other side's order, in a <c>UNION ALL</c> ordered as every read by an identifier is:
+    /// SQLite merges the ordered walks. A planner that estimates each value (PostgreSQL) sorts the
+    /// arms' rows instead when it expects few, as the in-force filters make it expect, so for a page
+    /// each arm is a page of its own (ordered and limited, as by uid) and the sort takes at most a
+    /// page per uid.
+    /// </summary>
+    internal string InForceSql(HistorySide side, InForceKey how, bool after, bool limit, int uids = 1)
+    {
+        var columns = ColumnsOf(side);
+        var bound = after ? $" AND h.{columns.OtherUid} > @after" : "";
+        var end = limit ? $" LIMIT {db.PageLimit("@limit")}" : "";
+        string Select(string named, string? group) =>
+            $"SELECT {IntervalColumns(group)} FROM {db.MembershipHistory} h WHERE {named} AND {InForce("@asOf", group: group)}{bound}";
+        string? GroupOf(string uid) => side == HistorySide.Group ? uid : null;
+        return how switch
+        {
+            InForceKey.Uid => $"{Select($"h.{columns.Uid} = @key", GroupOf("@key"))} ORDER BY h.{columns.OtherUid}{end}",
+            InForceKey.OneUidOfIdentifier => $"{Select($"h.{columns.Uid} = @key AND h.{columns.Identifier} = @identifier", GroupOf("@key"))} ORDER BY h.{columns.OtherUid}{end}",
+            InForceKey.UidsOfIdentifier => string.Join(
+                " UNION ALL ",
+                Enumerable.Range(0, uids).Select(i => (i, uid: db.SetElement("@key", i))).Select(arm =>
+                {
+                    var select = Select($"h.{columns.Uid} = {arm.uid} AND h.{columns.Identifier} = @identifier", GroupOf(arm.uid));
+                    return limit && db.EstimatesEachValue ? $"SELECT * FROM ({select} ORDER BY h.{columns.OtherUid}{end}) AS a{arm.i}" : select;
+                }))
+                + $" ORDER BY {columns.OtherUid}, {columns.Uid}{end}",
+            _ => $"{Select(NamedBy(side, "@key"), null)} ORDER BY h.{columns.OtherUid}, h.{columns.Uid}{end}",
+        };
     }
 
     /// <summary>The number of intervals in force at <paramref name="asOf"/> of every group that had any then, by group uid and identifier. One statement.</summary>
@@ -327,13 +424,12 @@ internal sealed partial class MembershipRepository
     /// </summary>
     public Task<OffsetPage<IntervalRecord>> InForceOffsetPageAsync(HistorySide side, RowKey key, string asOf, OffsetQuery page, CancellationToken cancellationToken)
     {
-        var (uidColumn, otherIdentifier, otherUid, operation) = side == HistorySide.Group
-            ? ("h.portfolio_group_uid", "portfolio_unique_identifier", "portfolio_uid", "portfolio_group.portfolios_as_of_page")
-            : ("h.portfolio_uid", "group_unique_identifier", "portfolio_group_uid", "portfolio.groups_as_of_page");
+        var columns = ColumnsOf(side);
+        var operation = side == HistorySide.Group ? "portfolio_group.portfolios_as_of_page" : "portfolio.groups_as_of_page";
         var group = side == HistorySide.Group && key.IsUid ? "@key" : null;
-        var where = $"{(key.IsUid ? $"{uidColumn} = @key" : NamedBy(side, "@key"))} AND {InForce("@asOf", group: group)}";
+        var where = $"{(key.IsUid ? $"h.{columns.Uid} = @key" : NamedBy(side, "@key"))} AND {InForce("@asOf", group: group)}";
         var parameters = new HistoryParameters(key.Value(db), asOf, "", "", "", "", page.Limit, page.Offset);
-        return IntervalOffsetPageAsync(operation, where, group, a => $"{db.SortText(a + otherIdentifier)}, {a}{otherUid}, {a}history_id", parameters, page, cancellationToken);
+        return IntervalOffsetPageAsync(operation, where, group, a => $"{db.SortText(a + columns.OtherIdentifier)}, {a}{columns.OtherUid}, {a}history_id", parameters, page, cancellationToken);
     }
 
     private async Task<OffsetPage<IntervalRecord>> IntervalOffsetPageAsync(string operation, string where, string? group, Func<string, string> order, HistoryParameters parameters, OffsetQuery page, CancellationToken cancellationToken)
@@ -420,10 +516,8 @@ internal sealed partial class MembershipRepository
     /// </summary>
     private string NamedBy(HistorySide side, string value)
     {
-        var (sideValue, uidColumn, identifierColumn) = side == HistorySide.Group
-            ? (SchemaModel.GroupSide, "h.portfolio_group_uid", "h.group_unique_identifier")
-            : (SchemaModel.PortfolioSide, "h.portfolio_uid", "h.portfolio_unique_identifier");
-        return $"{uidColumn} IN (SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{sideValue}' AND i.unique_identifier = {value}) AND {identifierColumn} = {value}";
+        var columns = ColumnsOf(side);
+        return $"h.{columns.Uid} IN (SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{columns.Side}' AND i.unique_identifier = {value}) AND h.{columns.Identifier} = {value}";
     }
 
     /// <summary>The group's uid parameter of a listing of one group named by uid; null otherwise (see <see cref="EffectiveEnd"/>).</summary>

@@ -139,7 +139,7 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         await connection.ExecuteAsync($"ANALYZE {Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName)}; ANALYZE {Identifiers}");
         var database = store.Database;
         var historySide = side == "group" ? Repositories.MembershipRepository.HistorySide.Group : Repositories.MembershipRepository.HistorySide.Portfolio;
-        var sql = new Repositories.MembershipRepository(database).InForceSql(historySide, byUid: false, after: false, limit: false);
+        var sql = new Repositories.MembershipRepository(database).InForceSql(historySide, Repositories.MembershipRepository.InForceKey.Identifier, after: false, limit: false);
         var parameters = new { key = side == "group" ? "g3" : "p17", asOf = database.InstantValue(DateTimeOffset.UtcNow) };
         var plan = Db == Db.Sqlite
             ? string.Join("\n", (await connection.QueryAsync("EXPLAIN QUERY PLAN " + sql, parameters)).Select(r => (string)((IDictionary<string, object>)r)["detail"]))
