@@ -357,6 +357,47 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         }
     }
 
+    /// <summary>
+    /// An identifier given to one group after another (each made, filled, and deleted) names more uids
+    /// each time: up to <see cref="PortfolioGroups.Repositories.MembershipRepository.MaxMergedUids"/> the intervals are
+    /// read as one walk per uid, merged, past it by one statement over all of them. As of each group's
+    /// time, a read by the identifier, streamed and in pages of one, returns that group's members only.
+    /// </summary>
+    [Test]
+    public async Task An_identifier_given_to_one_group_after_another_reads_each_group_as_of_its_time()
+    {
+        var x = Unique("reused");
+        var p = await AddPortfolioAsync(Unique("p"));
+        var q = await AddPortfolioAsync(Unique("q"));
+        var times = new List<(DateTimeOffset At, Guid Group)>();
+        async Task ExpectAsync(DateTimeOffset at, Guid group, string because)
+        {
+            var expected = new[] { p.Uid, q.Uid }.Order().Select(portfolio => (group, portfolio)).ToArray();
+            (await PortfolioGroup.GetPortfoliosAsync(Store, x, at)).Select(i => (i.GroupUid, i.PortfolioUid)).Should().Equal(expected, because);
+            (await PagesAsync(page => PortfolioGroup.GetPortfoliosPageAsync(Store, x, at, page), i => i.PortfolioUid, 1))
+                .Select(i => (i.GroupUid, i.PortfolioUid)).Should().Equal(expected, because + ", in pages of one");
+        }
+
+        for (var i = 0; i <= PortfolioGroups.Repositories.MembershipRepository.MaxMergedUids; i++)
+        {
+            var group = await PortfolioGroup.AddAsync(Store, x, $"G{i}");
+            await PortfolioGroupMembership.AddManyAsync(Store, [(group.Uid, p.Uid), (group.Uid, q.Uid)]);
+            await Task.Delay(3);
+            var at = DateTimeOffset.UtcNow;
+            await Task.Delay(3);
+            times.Add((at, group.Uid));
+            await ExpectAsync(at, group.Uid, $"group {i}, while {i + 1} groups have had the identifier");
+            (await PortfolioGroup.DeleteAsync(Store, group.Uid)).Should().BeTrue();
+        }
+
+        foreach (var (at, group) in times)
+        {
+            await ExpectAsync(at, group, $"after all {times.Count} groups");
+        }
+
+        (await PortfolioGroup.GetPortfoliosAsync(Store, x, DateTimeOffset.UtcNow)).Should().BeEmpty("every group that had the identifier is deleted");
+    }
+
     [Test]
     public async Task An_as_of_read_of_a_deleted_portfolio_returns_its_uid_and_identifier_as_they_were_and_counts_name_groups_by_uid()
     {
