@@ -172,6 +172,54 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = group })).Should().OnlyContain(i => i.ValidTo != null);
     }
 
+    /// <summary>
+    /// The deletion trigger's lookup of the group's largest <c>history_id</c> (2026120208), planned as
+    /// the trigger runs it after a few calls, for any group (PostgreSQL's generic plan), on analysed
+    /// statistics of a history that is almost all one group's, with the deleted group's few intervals
+    /// the oldest: it reads the group's (<c>portfolio_group_uid</c>, <c>history_id</c>) index, not the
+    /// primary key backwards from the newest interval, which 2026120206's <c>max()</c> did there (it
+    /// expects every group to be that large, so a row of it near the end), reading every newer interval.
+    /// SQLite keeps 2026120206's <c>max()</c>, which reads that index already.
+    /// </summary>
+    [Test]
+    public async Task The_deletion_finds_the_groups_last_interval_through_the_groups_index()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        var group = Guid.Parse("00000000-0000-4000-8000-0000000000aa");
+        const string columns = "membership_uid, portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier, valid_from";
+        var history = Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
+        await connection.ExecuteAsync(Db == Db.Sqlite
+            ? $"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 60009) INSERT INTO {history} ({columns}) "
+              + $"SELECT printf('00000002-0000-4000-8000-%012x', i), CASE WHEN i < 10 THEN '{group}' ELSE printf('00000000-0000-4000-8000-%012x', i % 50) END, 'g', "
+              + "printf('00000001-0000-4000-8000-%012x', i), 'p-' || i, strftime('%Y-%m-%d %H:%M:%f', 'now') FROM n ORDER BY i; ANALYZE"
+            : $"INSERT INTO {history} ({columns}) SELECT gen_random_uuid(), CASE WHEN i < 10 THEN '{group}'::uuid "
+              + "ELSE '00000000-0000-4000-8000-0000000000bb'::uuid END, 'g', gen_random_uuid(), 'p-' || i, now() FROM generate_series(0, 60009) i ORDER BY i; "
+              + $"ANALYZE {history}");
+
+        var lookup = Db == Db.Sqlite
+            ? PortfolioGroups.Migrations.M2026120208_GroupDeletionReadsGroupIndex.MaxHistoryIdOf(store.Database, "@group")
+            : PortfolioGroups.Migrations.M2026120208_GroupDeletionReadsGroupIndex.MaxHistoryIdOf(store.Database, "@group");
+        var parameters = new { group = store.Database.Uid(group) };
+        string plan;
+        if (Db == Db.Sqlite)
+        {
+            plan = string.Join("\n", (await connection.QueryAsync("EXPLAIN QUERY PLAN SELECT " + lookup, parameters)).Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+        }
+        else
+        {
+            var generic = PortfolioGroups.Migrations.M2026120208_GroupDeletionReadsGroupIndex.LastHistoryIdOf(store.Database, "$1");
+            await connection.ExecuteAsync($"SET plan_cache_mode = force_generic_plan; PREPARE last_history_id(uuid) AS SELECT {generic}");
+            plan = string.Join("\n", await connection.QueryAsync<string>($"EXPLAIN EXECUTE last_history_id('{group}')"));
+        }
+
+        plan.Should().Contain("ix_portfolio_group_membership_history_group_opened", plan);
+        plan.Should().NotContain("pk_portfolio_group_membership_history", plan);
+        (await connection.ExecuteScalarAsync<long>("SELECT " + lookup, parameters)).Should().Be(
+            await connection.ExecuteScalarAsync<long>($"SELECT max(history_id) FROM {history} WHERE portfolio_group_uid = @group", parameters), "the same value either way");
+    }
+
     [Test]
     public async Task A_portfolio_delete_still_closes_its_intervals_in_place()
     {
