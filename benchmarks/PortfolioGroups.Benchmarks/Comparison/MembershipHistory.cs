@@ -265,52 +265,16 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     }
 
     [Benchmark(Baseline = true)]
-    public async Task<int> StreamCurrent()
-    {
-        var read = 0;
-        await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group))
-        {
-            read += portfolio.UniqueIdentifier.Length > 0 ? 1 : 0;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> StreamCurrent() => Check(await ReadAsync(PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group), p => p.UniqueIdentifier));
 
     [Benchmark]
-    public async Task<int> StreamAsOf()
-    {
-        var read = 0;
-        await foreach (var interval in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group, _asOf))
-        {
-            read += interval.PortfolioUniqueIdentifier.Length > 0 ? 1 : 0;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> StreamAsOf() => Check(await ReadAsync(PortfolioGroup.StreamPortfoliosAsync(Database.Store, _group, _asOf), i => i.PortfolioUniqueIdentifier));
 
     [Benchmark]
-    public async Task<int> StreamCurrentByIdentifier()
-    {
-        var read = 0;
-        await foreach (var portfolio in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier))
-        {
-            read += portfolio.UniqueIdentifier.Length > 0 ? 1 : 0;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> StreamCurrentByIdentifier() => Check(await ReadAsync(PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier), p => p.UniqueIdentifier));
 
     [Benchmark]
-    public async Task<int> StreamAsOfByIdentifier()
-    {
-        var read = 0;
-        await foreach (var interval in PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier, _asOf))
-        {
-            read += interval.PortfolioUniqueIdentifier.Length > 0 ? 1 : 0;
-        }
-
-        return Check(read);
-    }
+    public async Task<int> StreamAsOfByIdentifier() => Check(await ReadAsync(PortfolioGroup.StreamPortfoliosAsync(Database.Store, _groupIdentifier, _asOf), i => i.PortfolioUniqueIdentifier));
 
     [Benchmark]
     public async Task<int> PagesCurrent() => Check(await ReadPagesAsync(request => PortfolioGroup.GetPortfoliosPageAsync(Database.Store, _group, request)));
@@ -350,6 +314,18 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     {
         var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Database.Store, _group, _asOf, MiddlePage);
         return CheckPage(page.Items.Count, page.TotalCount);
+    }
+
+    /// <summary>Reads a stream to its end, touching each row's identifier; returns the rows read.</summary>
+    private static async Task<int> ReadAsync<T>(IAsyncEnumerable<T> rows, Func<T, string> identifier)
+    {
+        var read = 0;
+        await foreach (var row in rows)
+        {
+            read += identifier(row).Length > 0 ? 1 : 0;
+        }
+
+        return read;
     }
 
     /// <summary>Reads every page of a keyset listing, from a first page of 500; returns the rows read.</summary>
