@@ -45,7 +45,8 @@ internal static class Stats
     /// of "any of a, b": all eight collections of 15 rounds fell in the library's calls, which took
     /// 25-44 ms with one and 16-18 without). Generations 0 and 1 only: after a full collection the
     /// runtime trims its shared array pools on the finalizer thread, which then competes with the
-    /// timed call (on PostgreSQL, a third of the process's CPU in a profile).
+    /// timed call (a profile of a PostgreSQL case: 61% of the samples with a full collection before
+    /// each call, 29% with this one, from the full collections the runtime still makes by itself).
     /// <c>PORTFOLIOGROUPS_BENCH_NO_SETTLE</c> set: no collection, to see the effect.
     /// </summary>
     public static void Settle()
