@@ -168,7 +168,7 @@ internal sealed partial class MembershipRepository
     private async IAsyncEnumerable<IntervalRecord> InForceByIdentifierAsync(System.Data.Common.DbConnection connection, HistorySide side, string identifier, string asOf, object? after, int? limit)
     {
         var named = (await connection.QueryAsync<UidRecord>(
-            $"SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{ColumnsOf(side).Side}' AND i.unique_identifier = @identifier LIMIT {MaxMergedUids + 1}",
+            $"{UidsNamed(side, "@identifier")} LIMIT {MaxMergedUids + 1}",
             new { identifier }).ConfigureAwait(false)).Select(r => r.Uid).ToList();
         if (named.Count == 0)
         {
@@ -517,8 +517,12 @@ internal sealed partial class MembershipRepository
     private string NamedBy(HistorySide side, string value)
     {
         var columns = ColumnsOf(side);
-        return $"h.{columns.Uid} IN (SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{columns.Side}' AND i.unique_identifier = {value}) AND h.{columns.Identifier} = {value}";
+        return $"h.{columns.Uid} IN ({UidsNamed(side, value)}) AND h.{columns.Identifier} = {value}";
     }
+
+    /// <summary>The uids an identifier (<paramref name="value"/>, a parameter) named on one side, from the history's identifiers table.</summary>
+    private string UidsNamed(HistorySide side, string value) =>
+        $"SELECT i.uid FROM {db.HistoryIdentifiers} i WHERE i.side = '{ColumnsOf(side).Side}' AND i.unique_identifier = {value}";
 
     /// <summary>The group's uid parameter of a listing of one group named by uid; null otherwise (see <see cref="EffectiveEnd"/>).</summary>
     private static string? OneGroup(RowKey? group) => group is { IsUid: true } ? "@group" : null;
