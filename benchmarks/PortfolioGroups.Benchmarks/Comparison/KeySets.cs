@@ -49,7 +49,7 @@ public abstract class KeySetBenchmark : DatabaseBenchmark
     protected object Set(Guid[] uids) => Database.IsPostgres ? uids : JsonSerializer.Serialize(uids.Select(u => u.ToString("D")));
 
     /// <summary>The plain SQL's set as rows: <c>k(v)</c>.</summary>
-    protected string Keys => Database.IsPostgres ? "unnest(@keys) AS k(v)" : "(SELECT value AS v FROM json_each(@keys)) AS k";
+    protected string Keys => Database.IsPostgres ? "(SELECT unnest(@keys) AS v) AS k" : "(SELECT value AS v FROM json_each(@keys)) AS k";
 
     protected async Task<int> ExecuteAsync(string sql, object keys)
     {

@@ -486,8 +486,10 @@ internal sealed partial class PostgresDatabase : Database
 
     // A join leaves the plan to the planner, which estimates unnest's rows from the array without
     // estimating each element (0.3 ms planning for 40,000 uids, against 17 ms for `= ANY(@array)`):
-    // a hash join on a small table, a hash or nested loop join on a large one.
-    public override string KeyRows(string parameter, string alias) => $"unnest({parameter}) AS {alias}(value)";
+    // a hash join on a small table, a hash or nested loop join on a large one. unnest sits in a
+    // select list, not in FROM: a function in FROM copies its 40,000 rows into a tuplestore before
+    // the join reads the first one (2.6-4.5 ms), a select list hands each on as it comes (1.8 ms).
+    public override string KeyRows(string parameter, string alias) => $"(SELECT unnest({parameter}) AS value) AS {alias}";
 
     public override string DeleteJoined(string table, string rows, bool returnUids = false) =>
         $"DELETE FROM {table} AS d USING {rows} AS n WHERE d.uid = n.uid" + (returnUids ? " RETURNING d.uid" : "");
