@@ -303,6 +303,13 @@ public class HistoryAsOfGroupRead : DatabaseBenchmark
     }
 
     [Benchmark]
+    public async Task<int> ChangeLogPagesByIdentifier()
+    {
+        var filter = new MembershipHistoryFilter { Group = _groupIdentifier, From = _asOf, To = _asOf.AddMilliseconds(1) };
+        return Check(await ReadPagesAsync(request => PortfolioGroupMembership.GetHistoryPageAsync(Database.Store, filter, request)));
+    }
+
+    [Benchmark]
     public async Task<int> OffsetPageCurrent()
     {
         var page = await PortfolioGroup.GetPortfoliosOffsetPageAsync(Database.Store, _group, MiddlePage);
