@@ -61,6 +61,21 @@ internal sealed record HistoryParameters(
     [property: DbValue(Name = "offset")] int Offset);
 
 /// <summary>
+/// The parameters of the change log (<c>MembershipRepository.StreamHistoryAsync</c>); <c>named</c>,
+/// the uid or uids an identifier named, and <c>identifier</c>, that identifier, when a side named by
+/// an identifier is read as by those uids (else empty texts, unused).
+/// </summary>
+internal sealed record ChangeLogParameters(
+    [property: DbValue(Name = "group")] object Group,
+    [property: DbValue(Name = "portfolio")] object Portfolio,
+    [property: DbValue(Name = "from")] string From,
+    [property: DbValue(Name = "to")] string To,
+    [property: DbValue(Name = "after")] long After,
+    [property: DbValue(Name = "limit")] int Limit,
+    [property: DbValue(Name = "named")] object Named,
+    [property: DbValue(Name = "identifier")] string Identifier);
+
+/// <summary>
 /// The parameters of a read of the intervals in force of one group or portfolio; <c>after</c> is null
 /// and <c>limit</c> 0 when not given (and unused); <c>identifier</c>, the identifier the intervals
 /// recorded when <c>key</c> is the one uid it names (else null, and unused).
@@ -378,32 +393,109 @@ internal sealed partial class MembershipRepository
     /// The intervals of the history, in the order they were opened (<c>history_id</c>): of a group
     /// and/or a portfolio when named (by uid, or an identifier they had when the interval opened),
     /// overlapping [<paramref name="from"/>, <paramref name="to"/>) when given; after
-    /// <paramref name="after"/> and at most <paramref name="limit"/> rows when given. One statement.
+    /// <paramref name="after"/> and at most <paramref name="limit"/> rows when given. One statement,
+    /// walking the (<c>portfolio_group_uid</c>, <c>history_id</c>) or (<c>portfolio_uid</c>,
+    /// <c>history_id</c>) index of the side named. By an identifier (the group's, or the portfolio's
+    /// when no group is named), the uids it named are read first, as for the reads in force
+    /// (<see cref="HistoryByIdentifierAsync"/>).
     /// </summary>
     public IAsyncEnumerable<IntervalRecord> StreamHistoryAsync(
         RowKey? group, RowKey? portfolio, string? from, string? to, long? after, int? limit, CancellationToken cancellationToken)
     {
-        var where = HistoryWhere(group, portfolio, from, to);
-        if (after is not null)
+        const string operation = "portfolio_group_membership.history";
+        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
+        var parameters = new ChangeLogParameters(group?.Value(db) ?? "", portfolio?.Value(db) ?? "", from ?? "", to ?? "", after ?? 0, limit ?? 0, "", "");
+        HistorySide? byIdentifier = group is { IsUid: false } ? HistorySide.Group : group is null && portfolio is { IsUid: false } ? HistorySide.Portfolio : null;
+        if (byIdentifier is { } side)
         {
-            where.Add("h.history_id > @after");
+            return db.StreamAsync(operation, c => HistoryByIdentifierAsync(c, side, group, portfolio, from, to, after is not null, limit is not null, parameters), cancellationToken);
         }
 
-        var sql = $"SELECT {IntervalColumns(OneGroup(group))} FROM {db.MembershipHistory} h"
-                  + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
-                  + " ORDER BY h.history_id"
-                  + (limit is null ? "" : $" LIMIT {db.PageLimit("@limit")}");
-        // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
-        var groupValue = group?.Value(db) ?? "";
-        var portfolioValue = portfolio?.Value(db) ?? "";
-        var fromValue = from ?? "";
-        var toValue = to ?? "";
-        var afterValue = after ?? 0;
-        var limitValue = limit ?? 0;
-        return db.StreamAsync(
-            "portfolio_group_membership.history",
-            c => c.QueryUnbufferedAsync<IntervalRecord>(sql, new { group = groupValue, portfolio = portfolioValue, from = fromValue, to = toValue, after = afterValue, limit = limitValue }),
-            cancellationToken);
+        var sql = HistorySql(group, portfolio, from, to, after is not null, limit is not null);
+        return db.StreamAsync(operation, c => c.QueryUnbufferedAsync<IntervalRecord>(sql, parameters), cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="StreamHistoryAsync"/> with the group, or else the portfolio, named by an identifier,
+    /// on one connection: the uids the identifier named, then the intervals as by those uids (with
+    /// the identifier, which the intervals recorded): one uid as by uid, up to
+    /// <see cref="MaxMergedUids"/> as one walk of the uid's index per uid, merged in
+    /// <c>history_id</c> order, so a page stops at its end; more by one statement that sorts.
+    /// </summary>
+    private async IAsyncEnumerable<IntervalRecord> HistoryByIdentifierAsync(
+        System.Data.Common.DbConnection connection, HistorySide side, RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, ChangeLogParameters parameters)
+    {
+        var identifier = (string)(side == HistorySide.Group ? parameters.Group : parameters.Portfolio);
+        var named = (await connection.QueryAsync<UidRecord>(
+            $"{UidsNamed(side, "@identifier")} LIMIT {MaxMergedUids + 1}",
+            new { identifier }).ConfigureAwait(false)).Select(r => r.Uid).ToList();
+        if (named.Count == 0)
+        {
+            yield break;
+        }
+
+        var sql = named.Count <= MaxMergedUids
+            ? HistorySql(group, portfolio, from, to, after, limit, (side, named.Count))
+            : HistorySql(group, portfolio, from, to, after, limit);
+        var bound = parameters with { Named = named.Count == 1 ? db.Uid(named[0]) : db.UidSet(named), Identifier = identifier };
+        await foreach (var row in connection.QueryUnbufferedAsync<IntervalRecord>(sql, bound).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// The statement of <see cref="StreamHistoryAsync"/>; parameters @group, @portfolio, @from, @to,
+    /// @after, @limit as given. With <paramref name="named"/>, that side is named by the uids its
+    /// identifier named (@named: one uid, or a set of <c>count</c>) and the identifier (@identifier):
+    /// one uid is read as by uid; several are one SELECT per uid in a <c>UNION ALL</c> ordered by
+    /// <c>history_id</c>, each arm a page of its own where the planner estimates each value (as
+    /// <see cref="InForceSql"/> does).
+    /// </summary>
+    private string HistorySql(RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, (HistorySide Side, int Count)? named = null)
+    {
+        var end = limit ? $" LIMIT {db.PageLimit("@limit")}" : "";
+        string Select(string? uid)
+        {
+            string? groupCondition = null, portfolioCondition = null;
+            var oneGroup = OneGroup(group);
+            if (named is { } n && uid is not null)
+            {
+                var columns = ColumnsOf(n.Side);
+                var condition = $"h.{columns.Uid} = {uid} AND h.{columns.Identifier} = @identifier";
+                if (n.Side == HistorySide.Group)
+                {
+                    (groupCondition, oneGroup) = (condition, uid);
+                }
+                else
+                {
+                    portfolioCondition = condition;
+                }
+            }
+
+            var where = HistoryWhere(group, portfolio, from, to, groupCondition, portfolioCondition, oneGroup);
+            if (after)
+            {
+                where.Add("h.history_id > @after");
+            }
+
+            return $"SELECT {IntervalColumns(oneGroup)} FROM {db.MembershipHistory} h"
+                   + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where));
+        }
+
+        return named switch
+        {
+            null => $"{Select(null)} ORDER BY h.history_id{end}",
+            { Count: 1 } => $"{Select("@named")} ORDER BY h.history_id{end}",
+            { Count: var count } => string.Join(
+                    " UNION ALL ",
+                    Enumerable.Range(0, count).Select(i =>
+                    {
+                        var select = Select(db.SetElement("@named", i));
+                        return limit && db.EstimatesEachValue ? $"SELECT * FROM ({select} ORDER BY h.history_id{end}) AS a{i}" : select;
+                    }))
+                + $" ORDER BY history_id{end}",
+        };
     }
 
     /// <summary>
@@ -448,24 +540,29 @@ internal sealed partial class MembershipRepository
         return OffsetPageSql.ToPage(rows, page, r => r.TotalCount, r => r.Row);
     }
 
-    /// <summary>The conditions of a history listing: a group and/or portfolio (by uid, or an identifier they had when an interval opened), overlapping [from, to).</summary>
-    private List<string> HistoryWhere(RowKey? group, RowKey? portfolio, string? from, string? to)
+    /// <summary>
+    /// The conditions of a history listing: a group and/or portfolio (by uid, or an identifier they
+    /// had when an interval opened, unless <paramref name="groupCondition"/> or
+    /// <paramref name="portfolioCondition"/> says how that side is named), overlapping [from, to);
+    /// <paramref name="oneGroup"/>, the one group's uid parameter (see <see cref="EffectiveEnd"/>).
+    /// </summary>
+    private List<string> HistoryWhere(RowKey? group, RowKey? portfolio, string? from, string? to, string? groupCondition = null, string? portfolioCondition = null, string? oneGroup = null)
     {
         var where = new List<string>();
         if (group is { } g)
         {
-            where.Add(g.IsUid ? "h.portfolio_group_uid = @group" : NamedBy(HistorySide.Group, "@group"));
+            where.Add(groupCondition ?? (g.IsUid ? "h.portfolio_group_uid = @group" : NamedBy(HistorySide.Group, "@group")));
         }
 
         if (portfolio is { } p)
         {
-            where.Add(p.IsUid ? "h.portfolio_uid = @portfolio" : NamedBy(HistorySide.Portfolio, "@portfolio"));
+            where.Add(portfolioCondition ?? (p.IsUid ? "h.portfolio_uid = @portfolio" : NamedBy(HistorySide.Portfolio, "@portfolio")));
         }
 
         // Overlapping from on: an end after it (valid_to, or the group's deletion), or none.
         if (from is not null)
         {
-            where.Add($"(h.valid_to > {db.InstantParameter("@from")} OR (h.valid_to IS NULL AND {NotEndedByDeletion("@from", "h", OneGroup(group))}))");
+            where.Add($"(h.valid_to > {db.InstantParameter("@from")} OR (h.valid_to IS NULL AND {NotEndedByDeletion("@from", "h", oneGroup ?? OneGroup(group))}))");
         }
 
         if (to is not null)

@@ -398,6 +398,47 @@ public sealed class AsOfReadTests(Db db, PortfolioMode portfolioMode) : Database
         (await PortfolioGroup.GetPortfoliosAsync(Store, x, DateTimeOffset.UtcNow)).Should().BeEmpty("every group that had the identifier is deleted");
     }
 
+    /// <summary>
+    /// The change log by an identifier that 17 groups had in turn (the one-uid, merged and one-statement
+    /// reads): every interval of every group that had it, in the order they were opened, streamed and
+    /// in pages of one alike; over a range, only the group that had it then; by the portfolio's identifier too.
+    /// </summary>
+    [Test]
+    public async Task The_change_log_of_an_identifier_given_to_one_group_after_another_lists_each_groups_intervals()
+    {
+        var x = Unique("logged");
+        var p = await AddPortfolioAsync(Unique("p"));
+        var q = await AddPortfolioAsync(Unique("q"));
+        var groups = new List<Guid>();
+        for (var i = 0; i <= PortfolioGroups.Repositories.MembershipRepository.MaxMergedUids; i++)
+        {
+            var group = await PortfolioGroup.AddAsync(Store, x, $"G{i}");
+            groups.Add(group.Uid);
+            await PortfolioGroupMembership.AddManyAsync(Store, [(group.Uid, p.Uid), (group.Uid, q.Uid)]);
+            await Task.Delay(3);
+            var at = DateTimeOffset.UtcNow;
+            await Task.Delay(3);
+            var because = $"{i + 1} groups have had the identifier";
+
+            var all = await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = x });
+            all.Select(v => v.GroupUid).Should().Equal(groups.SelectMany(g => new[] { g, g }), because);
+            all.Select(v => (v.GroupUid, v.PortfolioUid)).Should().BeEquivalentTo(groups.SelectMany(g => new[] { (g, p.Uid), (g, q.Uid) }), because);
+            all.Should().OnlyContain(v => v.GroupUniqueIdentifier == x);
+            (await PagesAsync(page => PortfolioGroupMembership.GetHistoryPageAsync(Store, new MembershipHistoryFilter { Group = x }, page), v => v.MembershipUid, 1))
+                .Should().Equal(all, because + ", in pages of one");
+
+            var then = new MembershipHistoryFilter { Group = x, From = at, To = at.AddMilliseconds(1) };
+            (await PortfolioGroupMembership.GetHistoryAsync(Store, then)).Select(v => (v.GroupUid, v.PortfolioUid))
+                .Should().BeEquivalentTo([(group.Uid, p.Uid), (group.Uid, q.Uid)], because + ", over a range when only this group had it");
+            (await PagesAsync(page => PortfolioGroupMembership.GetHistoryPageAsync(Store, then, page), v => v.MembershipUid, 1)).Should().HaveCount(2, because);
+            (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Portfolio = p.UniqueIdentifier, From = at, To = at.AddMilliseconds(1) }))
+                .Should().ContainSingle(because).Which.GroupUid.Should().Be(group.Uid);
+            (await PortfolioGroup.DeleteAsync(Store, group.Uid)).Should().BeTrue();
+        }
+
+        (await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = Unique("never") })).Should().BeEmpty("an identifier no group had lists nothing");
+    }
+
     [Test]
     public async Task An_as_of_read_of_a_deleted_portfolio_returns_its_uid_and_identifier_as_they_were_and_counts_name_groups_by_uid()
     {
