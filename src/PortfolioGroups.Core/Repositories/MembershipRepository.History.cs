@@ -452,7 +452,7 @@ internal sealed partial class MembershipRepository
     /// <c>history_id</c>, each arm a page of its own where the planner estimates each value (as
     /// <see cref="InForceSql"/> does).
     /// </summary>
-    private string HistorySql(RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, (HistorySide Side, int Count)? named = null)
+    internal string HistorySql(RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, (HistorySide Side, int Count)? named = null)
     {
         var end = limit ? $" LIMIT {db.PageLimit("@limit")}" : "";
         string Select(string? uid)

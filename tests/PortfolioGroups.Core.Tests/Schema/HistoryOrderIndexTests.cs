@@ -173,6 +173,35 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
             plan.Should().Contain("ix_portfolio_group_membership_history_", $"{how}: {plan}");
         }
 
+        // The change log's page by uid, and by the uids an identifier named (one; two merged), reads
+        // in history_id order without a sort too.
+        var groupKey = new PortfolioGroups.Repositories.RowKey(group, null);
+        var named = new PortfolioGroups.Repositories.RowKey(null, "big");
+        foreach (var (read, sql, key) in new[]
+                 {
+                     ("change log by uid", repository.HistorySql(groupKey, null, null, null, after: true, limit: true), database.Uid(group)),
+                     ("change log by the one uid of an identifier", repository.HistorySql(named, null, null, null, after: true, limit: true, (PortfolioGroups.Repositories.MembershipRepository.HistorySide.Group, 1)), database.Uid(group)),
+                     ("change log by two uids of an identifier", repository.HistorySql(named, null, null, null, after: true, limit: true, (PortfolioGroups.Repositories.MembershipRepository.HistorySide.Group, 2)), database.UidSet([group, other])),
+                 })
+        {
+            var parameters = new { group = key, named = key, identifier = "big", after = 10L, limit = 501 };
+            var plan = Db == Db.Postgres
+                ? string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + sql, parameters))
+                : string.Join("\n", (await connection.QueryAsync("EXPLAIN QUERY PLAN " + sql, parameters)).Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+            if (Db == Db.Postgres)
+            {
+                plan.Should().NotMatchRegex(@"(^|->)\s*Sort\b", $"{read}: {plan}");
+            }
+            else
+            {
+                plan.Should().NotContain("TEMP B-TREE", $"{read}: {plan}");
+            }
+
+            // In history_id order: the (group, history_id) index, or on these statistics (the group a
+            // quarter of the history) PostgreSQL's walk of the primary key, which needs no sort either.
+            plan.Should().MatchRegex("ix_portfolio_group_membership_history_group_opened|pk_portfolio_group_membership_history", $"{read}: {plan}");
+        }
+
         var page = await PortfolioGroup.GetPortfoliosPageAsync(store, group, DateTimeOffset.UtcNow, PageRequest.First(500));
         page.Items.Should().HaveCount(500, "the seeded group is read");
     }
