@@ -113,7 +113,7 @@ internal static class SchemaDrift
         var expectedSet = expected.ToHashSet(StringComparer.Ordinal);
         var actualSet = actual.ToHashSet(StringComparer.Ordinal);
         differences.AddRange(expectedSet.Except(actualSet).Order(StringComparer.Ordinal).Select(e => $"{table}: the {what} {e} is missing."));
-        differences.AddRange(actualSet.Except(expectedSet).Order(StringComparer.Ordinal).Select(e => $"{table}: a {what} the model does not have: {e}."));
+        differences.AddRange(actualSet.Except(expectedSet).Order(StringComparer.Ordinal).Select(e => $"{table}: {(what.StartsWith("index", StringComparison.Ordinal) ? "an" : "a")} {what} the model does not have: {e}."));
     }
 
     private static string Describe(string? name, string column, string principalTable, string principalColumn, string onDelete) =>

@@ -74,8 +74,7 @@ public static class SchemaModel
         [
             // The pair index leads with portfolio_group_uid, so it is the group foreign key's index too.
             new("ux_portfolio_group_membership_pair", ["portfolio_group_uid", "portfolio_uid"], IsUnique: true),
-            // The group too, so a portfolio's memberships give their groups from the index alone (2026120209).
-            new("ix_portfolio_group_membership_portfolio", ["portfolio_uid", "portfolio_group_uid"], IsUnique: false),
+            new("ix_portfolio_group_membership_portfolio", ["portfolio_uid"], IsUnique: false),
         ]);
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class MembershipStormTests(Db db, PortfolioMode portfolioMode) : D
     {
         var outcomes = await StormAsync(deleteRows: true);
 
-        outcomes.Keys.Should().BeSubsetOf(["ok", "add:RowNotFoundException"], "an add fails only when its group or portfolio is missing as it runs");
+        outcomes.Keys.Should().BeSubsetOf(["ok", "add:RowNotFoundException"], $"an add fails only when its group or portfolio is missing as it runs ({Db})");
         outcomes["ok"].Should().BeGreaterThan(0);
     }
 
