@@ -49,7 +49,11 @@ internal sealed record CountedIntervalRecord(
         : null;
 }
 
-/// <summary>The parameters of the history's reads; each statement names only those it uses (an unused one is an empty text or 0).</summary>
+/// <summary>
+/// The parameters of the history's reads; each statement names only those it uses (an unused one is
+/// an empty text or 0). <c>named</c> and <c>identifier</c>: the uid or uids an identifier named and
+/// that identifier, when the change log reads a side named by an identifier as by those uids.
+/// </summary>
 internal sealed record HistoryParameters(
     [property: DbValue(Name = "key")] object Key,
     [property: DbValue(Name = "asOf")] string AsOf,
@@ -58,22 +62,10 @@ internal sealed record HistoryParameters(
     [property: DbValue(Name = "from")] string From,
     [property: DbValue(Name = "to")] string To,
     [property: DbValue(Name = "limit")] int Limit,
-    [property: DbValue(Name = "offset")] int Offset);
-
-/// <summary>
-/// The parameters of the change log (<c>MembershipRepository.StreamHistoryAsync</c>); <c>named</c>,
-/// the uid or uids an identifier named, and <c>identifier</c>, that identifier, when a side named by
-/// an identifier is read as by those uids (else empty texts, unused).
-/// </summary>
-internal sealed record ChangeLogParameters(
-    [property: DbValue(Name = "group")] object Group,
-    [property: DbValue(Name = "portfolio")] object Portfolio,
-    [property: DbValue(Name = "from")] string From,
-    [property: DbValue(Name = "to")] string To,
-    [property: DbValue(Name = "after")] long After,
-    [property: DbValue(Name = "limit")] int Limit,
-    [property: DbValue(Name = "named")] object Named,
-    [property: DbValue(Name = "identifier")] string Identifier);
+    [property: DbValue(Name = "offset")] int Offset,
+    [property: DbValue(Name = "after")] long After = 0,
+    [property: DbValue(Name = "named")] object? Named = null,
+    [property: DbValue(Name = "identifier")] string Identifier = "");
 
 /// <summary>
 /// The parameters of a read of the intervals in force of one group or portfolio; <c>after</c> is null
@@ -404,7 +396,7 @@ internal sealed partial class MembershipRepository
     {
         const string operation = "portfolio_group_membership.history";
         // Every parameter travels; the statement names only those it uses. An unused key is an empty text.
-        var parameters = new ChangeLogParameters(group?.Value(db) ?? "", portfolio?.Value(db) ?? "", from ?? "", to ?? "", after ?? 0, limit ?? 0, "", "");
+        var parameters = new HistoryParameters("", "", group?.Value(db) ?? "", portfolio?.Value(db) ?? "", from ?? "", to ?? "", limit ?? 0, 0, after ?? 0, "");
         HistorySide? byIdentifier = group is { IsUid: false } ? HistorySide.Group : group is null && portfolio is { IsUid: false } ? HistorySide.Portfolio : null;
         if (byIdentifier is { } side)
         {
@@ -423,7 +415,7 @@ internal sealed partial class MembershipRepository
     /// <c>history_id</c> order, so a page stops at its end; more by one statement that sorts.
     /// </summary>
     private async IAsyncEnumerable<IntervalRecord> HistoryByIdentifierAsync(
-        System.Data.Common.DbConnection connection, HistorySide side, RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, ChangeLogParameters parameters)
+        System.Data.Common.DbConnection connection, HistorySide side, RowKey? group, RowKey? portfolio, string? from, string? to, bool after, bool limit, HistoryParameters parameters)
     {
         var identifier = (string)(side == HistorySide.Group ? parameters.Group : parameters.Portfolio);
         var named = (await connection.QueryAsync<UidRecord>(
