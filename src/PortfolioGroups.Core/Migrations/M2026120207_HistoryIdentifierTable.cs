@@ -76,7 +76,7 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
         var onUpdate = SchemaModel.HistoryIdentifierTriggers[0];
         if (postgres)
         {
-            ReplaceInsertFunction($"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {PostgresRecord("opened")}");
+            ReplaceInsertFunction(PostgresOpenAndRecord);
             Execute.Sql(
                 $"CREATE FUNCTION {target.Qualified(onUpdate)}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN {PostgresRecordChanged} RETURN NULL; END $body$; "
                 + $"CREATE TRIGGER \"{onUpdate}\" AFTER UPDATE ON {Db.Membership} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {target.Qualified(onUpdate)}()");
@@ -127,10 +127,14 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     /// the identifiers the group and portfolio have now; the portfolios are read through
     /// <c>Database.Portfolio</c>, so a host's mapped portfolio table is read by its own columns.
     /// </summary>
-    private string PostgresOpen =>
+    internal string PostgresOpen =>
         $"INSERT INTO {Db.MembershipHistory} ({Columns}) "
         + $"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid, g.unique_identifier, p.unique_identifier, {PostgresNow} "
         + $"FROM new_rows m JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid ORDER BY m.uid";
+
+    /// <summary>PostgreSQL: this version's insert function: the intervals opened, then their identifiers recorded, in one statement.</summary>
+    internal string PostgresOpenAndRecord =>
+        $"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {PostgresRecord("opened")}";
 
     /// <summary>
     /// PostgreSQL: the group and portfolio identifiers of the intervals in <paramref name="opened"/>
@@ -146,10 +150,13 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     /// PostgreSQL: the identifiers of the groups and portfolios of the rows an update changed (the
     /// rows the history's update trigger opens intervals for), as those rows have them now.
     /// </summary>
-    private string PostgresRecordChanged => PostgresRecord(
+    internal string PostgresRecordChanged => PostgresRecord(PostgresChanged);
+
+    /// <summary>PostgreSQL: the rows an update changed (uid, group or portfolio), with their group's and portfolio's identifiers now, as a subquery.</summary>
+    internal string PostgresChanged =>
         "(SELECT g.uid AS portfolio_group_uid, g.unique_identifier AS group_unique_identifier, p.uid AS portfolio_uid, p.unique_identifier AS portfolio_unique_identifier "
         + "FROM (SELECT uid, portfolio_group_uid, portfolio_uid FROM new_rows EXCEPT SELECT uid, portfolio_group_uid, portfolio_uid FROM old_rows) m "
-        + $"JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid)");
+        + $"JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid)";
 
     /// <summary>Replaces the history's insert function in place, so the trigger (on a partitioned membership table too) keeps calling it.</summary>
     private void ReplaceInsertFunction(string body) =>

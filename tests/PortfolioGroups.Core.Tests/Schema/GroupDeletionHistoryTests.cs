@@ -371,18 +371,8 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
     }
 
     /// <summary>PostgreSQL: the settings of the membership delete function (null for none, and on SQLite).</summary>
-    private async Task<string?> DeleteFunctionSettingsAsync(string connectionString)
-    {
-        if (Db != Db.Postgres)
-        {
-            return null;
-        }
-
-        await using var connection = await OpenPlainConnectionAsync(connectionString);
-        return await connection.ExecuteScalarAsync<string?>(
-            "SELECT array_to_string(p.proconfig, ',') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @schema AND p.proname = 'portfolio_group_membership_history_on_delete'",
-            new { schema = PostgresSchema });
-    }
+    private Task<string?> DeleteFunctionSettingsAsync(string connectionString) =>
+        FunctionSettingsAsync(SchemaModel.HistoryTriggers[1], connectionString);
 
     /// <summary>The raw valid_to of each interval of the group, by membership uid.</summary>
     private async Task<IReadOnlyDictionary<Guid, DateTimeOffset?>> RawEndsAsync(Guid group, string connectionString)

@@ -183,6 +183,55 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         (await Store.ReadCatalogAsync()).Select(e => e.PhysicalName).Should().Contain(SchemaModel.PortfolioGroupMembershipHistoryIdentifier.PhysicalName);
     }
 
+    /// <summary>
+    /// 2026120301 (PostgreSQL: the identifiers of a write recorded from its distinct groups and
+    /// portfolios, the functions without JIT) down and up: each version's functions record exactly what
+    /// the intervals record, for a bulk add of new and recorded portfolios and for an update.
+    /// </summary>
+    [Test]
+    public async Task The_distinct_record_of_2026120301_and_2026120207s_record_both_hold_exactly_the_identifiers_of_the_intervals()
+    {
+        const long distinctKeys = 2026120301;
+        var functions = new[] { SchemaModel.HistoryTriggers[0], SchemaModel.HistoryIdentifierTriggers[0] };
+        var group = await PortfolioGroup.AddAsync(Store, Unique("dk"), "DK");
+        var recorded = new[] { await AddPortfolioAsync(Unique("dka")), await AddPortfolioAsync(Unique("dkb")) };
+        (await PortfolioGroupMembership.AddManyAsync(Store, recorded.Select(p => ((PortfolioGroupRef)group.Uid, (PortfolioRef)p.Uid)))).Added.Should().Be(2);
+        await using var plain = await OpenPlainConnectionAsync();
+
+        (await Store.MigrateDownAsync(2026120208)).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v >= distinctKeys).Reverse());
+        foreach (var function in functions)
+        {
+            (await FunctionSettingsAsync(function)).Should().BeNull("2026120207's functions have no settings");
+        }
+
+        await WriteAsync("down");
+        (await Store.MigrateAsync()).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v >= distinctKeys));
+        foreach (var function in functions)
+        {
+            (await FunctionSettingsAsync(function)).Should().Be(Db == Db.Postgres ? "jit=off" : null);
+        }
+
+        var (again, moved) = await WriteAsync("up");
+        var rows = await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers}");
+        rows.Should().BeEquivalentTo(await RecordedByHistoryAsync(plain), "the table holds exactly what the intervals recorded");
+        rows.Should().Contain([("group", again.UniqueIdentifier, again.Uid), ("portfolio", moved.UniqueIdentifier, moved.Uid)]);
+        (await Store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+
+        // A new group of the recorded portfolios and a new one, by one bulk add; then a plain update
+        // that moves one of its memberships to another new portfolio.
+        async Task<(PortfolioGroup Group, Portfolio Moved)> WriteAsync(string name)
+        {
+            var other = await PortfolioGroup.AddAsync(Store, Unique($"dk-{name}"), "DK");
+            var fresh = await AddPortfolioAsync(Unique($"dkn-{name}"));
+            var target = await AddPortfolioAsync(Unique($"dkm-{name}"));
+            (await PortfolioGroupMembership.AddManyAsync(Store, recorded.Append(fresh).Select(p => ((PortfolioGroupRef)other.Uid, (PortfolioRef)p.Uid)))).Added.Should().Be(3);
+            await plain.ExecuteAsync($"UPDATE {Membership} SET portfolio_uid = {Value(target.Uid)} WHERE portfolio_group_uid = {Value(other.Uid)} AND portfolio_uid = {Value(fresh.Uid)}");
+            (await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers}"))
+                .Should().BeEquivalentTo(await RecordedByHistoryAsync(plain), $"every writer records exactly what its intervals record ({name})");
+            return (other, target);
+        }
+    }
+
     /// <summary>The distinct (side, identifier, uid) the history's intervals recorded.</summary>
     private async Task<List<(string Side, string UniqueIdentifier, Guid Uid)>> RecordedByHistoryAsync(DbConnection connection)
     {

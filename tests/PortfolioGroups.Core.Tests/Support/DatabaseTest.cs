@@ -153,6 +153,20 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
         return connection;
     }
 
+    /// <summary>PostgreSQL: the settings a function of the library's schema runs with (as "jit=off"), null when it has none or on SQLite.</summary>
+    protected async Task<string?> FunctionSettingsAsync(string function, string? connectionString = null)
+    {
+        if (Db != Db.Postgres)
+        {
+            return null;
+        }
+
+        await using var connection = await OpenPlainConnectionAsync(connectionString);
+        return await connection.ExecuteScalarAsync<string?>(
+            "SELECT array_to_string(p.proconfig, ',') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @schema AND p.proname = @function",
+            new { schema = PostgresSchema, function });
+    }
+
     /// <summary>The schema the library's tables are in on PostgreSQL.</summary>
     protected string PostgresSchema => postgresSchema ?? PortfolioStoreOptions.DefaultPostgresSchema;
 
