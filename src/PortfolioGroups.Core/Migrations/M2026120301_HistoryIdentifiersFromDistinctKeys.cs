@@ -16,8 +16,9 @@ namespace PortfolioGroups.Migrations;
 /// </summary>
 /// <remarks>
 /// Measured inside PostgreSQL 15 (the insert trigger's own time, medians of five, one statement
-/// of 100,000 memberships into 1,000,000): 100 new groups by 1,000 portfolios, 1,306 → 1,035-1,162 ms;
-/// one new group of 100,000 recorded portfolios, 1,937 → 1,537 ms. <c>SET jit = off</c> as on the delete
+/// of 100,000 memberships into 1,000,000): 100 new groups by 1,000 portfolios, 1,306 → 1,162 ms
+/// (1,035 with the sides made distinct alone, in the same noisy run); one new group of 100,000
+/// recorded portfolios, 1,937 → 1,537 ms (1,878 with the sides made distinct alone). <c>SET jit = off</c> as on the delete
 /// function (2026120206): the statements are index writes and lookups that compilation never speeds
 /// up, while a large write makes their estimated cost pass <c>jit_above_cost</c>. The functions are
 /// replaced in place, so the triggers that call them (on a partitioned membership table too) keep
