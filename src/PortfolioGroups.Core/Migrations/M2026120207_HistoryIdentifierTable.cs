@@ -127,14 +127,20 @@ internal sealed class M2026120207_HistoryIdentifierTable(MigrationTarget target)
     /// the identifiers the group and portfolio have now; the portfolios are read through
     /// <c>Database.Portfolio</c>, so a host's mapped portfolio table is read by its own columns.
     /// </summary>
-    internal string PostgresOpen =>
+    private string PostgresOpen =>
         $"INSERT INTO {Db.MembershipHistory} ({Columns}) "
         + $"SELECT m.uid, m.portfolio_group_uid, m.portfolio_uid, g.unique_identifier, p.unique_identifier, {PostgresNow} "
         + $"FROM new_rows m JOIN {Db.Group} g ON g.uid = m.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = m.portfolio_uid ORDER BY m.uid";
 
     /// <summary>PostgreSQL: this version's insert function: the intervals opened, then their identifiers recorded, in one statement.</summary>
-    internal string PostgresOpenAndRecord =>
-        $"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {PostgresRecord("opened")}";
+    internal string PostgresOpenAndRecord => PostgresOpenThen(PostgresRecord);
+
+    /// <summary>
+    /// PostgreSQL: one statement that opens the intervals, then runs <paramref name="record"/> over
+    /// them (given the name of the opened rows, with their uids and identifiers).
+    /// </summary>
+    internal string PostgresOpenThen(Func<string, string> record) =>
+        $"WITH opened AS ({PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {record("opened")}";
 
     /// <summary>
     /// PostgreSQL: the group and portfolio identifiers of the intervals in <paramref name="opened"/>

@@ -55,7 +55,7 @@ internal sealed class M2026120301_HistoryIdentifiersFromDistinctKeys(MigrationTa
         {
             var earlier = Earlier;
             ReplaceFunctions(
-                $"WITH opened AS ({earlier.PostgresOpen} RETURNING portfolio_group_uid, group_unique_identifier, portfolio_uid, portfolio_unique_identifier) {RecordNew(Db, "opened")}",
+                earlier.PostgresOpenThen(rows => RecordNew(Db, rows)),
                 RecordNew(Db, earlier.PostgresChanged),
                 " SET jit = off");
         }
