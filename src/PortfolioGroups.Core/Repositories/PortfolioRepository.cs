@@ -103,7 +103,7 @@ internal sealed partial class PortfolioRepository(Database db)
         return page.ToPage(rows, p => p.Uid);
     }
 
-    private string FilterSql(string from, bool joined, string? search, KeySet keys, GroupConditions groups, PageQuery page, bool smallNone)
+    internal string FilterSql(string from, bool joined, string? search, KeySet keys, GroupConditions groups, PageQuery page, bool smallNone)
     {
         var inGroups = Selection.InGroups(db, groups, paged: page.After is not null, named: joined, smallNone: smallNone);
 

@@ -176,7 +176,8 @@ internal static class Selection
     /// The conditions follow the data. Where the planner estimates each group's members
     /// (PostgreSQL), "in all of" a few groups is the self-join of the membership table, driven from
     /// the group it finds smallest; "in any of" reads the named groups' memberships; "in none of"
-    /// is an anti-join per portfolio. Where it does not (SQLite), the conditions on a few groups
+    /// is an anti-join per portfolio, and "in none of" one group alone a merge anti-join with that
+    /// group's range of the (group, portfolio) index. Where it does not (SQLite), the conditions on a few groups
     /// are one compound SELECT of the groups' ranges of the (group, portfolio) index
     /// (<see cref="InGroupsAsMerge"/>). A group reference that names no group is a group without
     /// members: an <c>All</c> condition naming one selects nothing, and it adds nothing to
@@ -224,7 +225,21 @@ internal static class Selection
                     : $" AND p.uid IN (SELECT m.portfolio_uid FROM {NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds")} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)";
         }
 
-        if (groups.None.IsGiven && !groups.None.IsEmpty && !(merge && none))
+        if (none && database.EstimatesEachValue && !named && !groups.All.IsGiven && !groups.Any.IsGiven && AllCount(groups.None) == 1)
+        {
+            // "In none of" one group alone, where the planner estimates (PostgreSQL): the group's
+            // range of the (group, portfolio) index, in portfolio order, left-joined to the
+            // portfolios read in uid order, keeping those it misses: a merge anti-join that reads
+            // the range as far as the page goes. Written as NOT EXISTS, PostgreSQL merged with the
+            // portfolio index instead, reading every membership of every portfolio up to the page's
+            // end (page of 10,000 of 100,000 portfolios, a group of 50,000: 17.5-20.9 ms against
+            // 30.8-39.6; NOT IN 37.7-53.3). With a cursor, the range starts after it too.
+            var bound = paged ? " AND m.portfolio_uid > @after" : "";
+            join = $" LEFT JOIN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid = {Refs(database, groups.None, "@noneUids", "@noneIds")[0]}{bound} "
+                   + "ORDER BY m.portfolio_uid OFFSET 0) nm ON nm.portfolio_uid = p.uid";
+            sql += " AND nm.portfolio_uid IS NULL";
+        }
+        else if (groups.None.IsGiven && !groups.None.IsEmpty && !(merge && none))
         {
             // An anti-join: each portfolio is one index lookup per named group in the membership's
             // (group, portfolio) key. A few groups are named one by one (what a hand-written query
