@@ -177,8 +177,8 @@ internal static class Selection
     /// (PostgreSQL), "in all of" a few groups is the self-join of the membership table, driven from
     /// the group it finds smallest; "in any of" reads the named groups' memberships; "in none of"
     /// is an anti-join per portfolio, and "in none of" one group alone a merge anti-join with that
-    /// group's range of the (group, portfolio) index. Where it does not (SQLite), the conditions on a few groups
-    /// are one compound SELECT of the groups' ranges of the (group, portfolio) index
+    /// group's range of the (group, portfolio) index. Where it does not (SQLite), the conditions on
+    /// a few groups are one compound SELECT of the groups' ranges of the (group, portfolio) index
     /// (<see cref="InGroupsAsMerge"/>). A group reference that names no group is a group without
     /// members: an <c>All</c> condition naming one selects nothing, and it adds nothing to
     /// <c>Any</c> or <c>None</c>. Above <see cref="MaxGroupsAsExists"/> references, "in all of"
@@ -233,7 +233,9 @@ internal static class Selection
             // the range as far as the page goes. Written as NOT EXISTS, PostgreSQL merged with the
             // portfolio index instead, reading every membership of every portfolio up to the page's
             // end (page of 10,000 of 100,000 portfolios, a group of 50,000: 17.5-20.9 ms against
-            // 30.8-39.6; NOT IN 37.7-53.3). With a cursor, the range starts after it too.
+            // 30.8-39.6; NOT IN 37.7-53.3). With a cursor, the range starts after it too. The ORDER
+            // BY states the range's order, which the index gives (nothing is sorted); OFFSET 0 keeps
+            // the subquery as written.
             var bound = paged ? " AND m.portfolio_uid > @after" : "";
             join = $" LEFT JOIN (SELECT m.portfolio_uid FROM {database.Membership} m WHERE m.portfolio_group_uid = {Refs(database, groups.None, "@noneUids", "@noneIds")[0]}{bound} "
                    + "ORDER BY m.portfolio_uid OFFSET 0) nm ON nm.portfolio_uid = p.uid";
