@@ -225,7 +225,7 @@ internal static class Selection
                     : $" AND p.uid IN (SELECT m.portfolio_uid FROM {NamedRows(database, groups.Any, database.Group, "@anyUids", "@anyIds")} AS n JOIN {database.Membership} m ON m.portfolio_group_uid = n.uid)";
         }
 
-        if (none && database.EstimatesEachValue && !named && !groups.All.IsGiven && !groups.Any.IsGiven && AllCount(groups.None) == 1)
+        if (database.EstimatesEachValue && NoneAlone(groups, named) && AllCount(groups.None) == 1)
         {
             // "In none of" one group alone, where the planner estimates (PostgreSQL): the group's
             // range of the (group, portfolio) index, in portfolio order, left-joined to the
@@ -269,7 +269,11 @@ internal static class Selection
     /// temporary index of <c>NOT IN</c> costs 1.2-1.7x).
     /// </summary>
     public static bool NoneAloneIsCounted(Database database, GroupConditions groups, bool named) =>
-        !database.EstimatesEachValue && !named && !groups.All.IsGiven && !groups.Any.IsGiven && NamesAFew(groups.None);
+        !database.EstimatesEachValue && NoneAlone(groups, named);
+
+    /// <summary>True when the only group condition is "in none of" a few groups and the filter names no portfolios.</summary>
+    private static bool NoneAlone(GroupConditions groups, bool named) =>
+        !named && !groups.All.IsGiven && !groups.Any.IsGiven && NamesAFew(groups.None);
 
     /// <summary>True for a condition given that names at least one and at most <see cref="MaxGroupsAsExists"/> groups, each named one by one.</summary>
     private static bool NamesAFew(KeySet keys) => keys.IsGiven && !keys.IsEmpty && AllCount(keys) <= MaxGroupsAsExists;
