@@ -83,6 +83,12 @@ internal sealed partial class MembershipRepository
         var sql = $"SELECT {PortfolioRepository.Columns("p.")} FROM {db.Membership} m JOIN {db.Portfolio} p ON p.uid = m.portfolio_uid "
                   + $"WHERE m.portfolio_group_uid = {groupUid} ORDER BY m.portfolio_uid";
         var value = group.Value(db);
+        if (PortfolioRepository.Reader(db) is { } read)
+        {
+            // The library's own portfolio table: each row read by position, as a plain reader does.
+            return db.StreamAsync("portfolio_group.stream_portfolios", c => Database.ReadRowsAsync(c, sql, read, "group", value), cancellationToken);
+        }
+
         return db.StreamAsync("portfolio_group.stream_portfolios", c => c.QueryUnbufferedAsync<PortfolioRecord>(sql, new { group = value }), cancellationToken);
     }
 
@@ -93,6 +99,7 @@ internal sealed partial class MembershipRepository
         var sql = $"SELECT {PortfolioGroupRepository.Columns("g.")} FROM {db.Membership} m JOIN {db.Group} g ON g.uid = m.portfolio_group_uid "
                   + $"WHERE m.portfolio_uid = {portfolioUid} ORDER BY m.portfolio_group_uid";
         var value = portfolio.Value(db);
-        return db.StreamAsync("portfolio.stream_groups", c => c.QueryUnbufferedAsync<PortfolioGroupRecord>(sql, new { portfolio = value }), cancellationToken);
+        var read = PortfolioGroupRepository.Reader(db);
+        return db.StreamAsync("portfolio.stream_groups", c => Database.ReadRowsAsync(c, sql, read, "portfolio", value), cancellationToken);
     }
 }

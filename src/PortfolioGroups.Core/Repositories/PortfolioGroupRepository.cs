@@ -49,11 +49,13 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     private readonly string?[] _findSql = new string?[2];
     private readonly string?[] _insertSql = new string?[4];
 
-    // Reads a row of Columns() by position (Database.ReadRowAsync).
-    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> Read => _read ??= r =>
-        new(db.ReadUid(r, 0), r.GetString(1), r.GetString(2), Database.OptionalText(r, 3), Database.OptionalText(r, 4));
+    private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> Read => _read ??= Reader(db);
 
     private Func<System.Data.Common.DbDataReader, PortfolioGroupRecord>? _read;
+
+    /// <summary>Reads a row of <see cref="Columns"/> by position (<see cref="Database.ReadRowAsync"/>, <see cref="Database.ReadRowsAsync"/>).</summary>
+    public static Func<System.Data.Common.DbDataReader, PortfolioGroupRecord> Reader(Database db) =>
+        r => new(db.ReadUid(r, 0), r.GetString(1), r.GetString(2), Database.OptionalText(r, 3), Database.OptionalText(r, 4));
 
     /// <summary>The columns a <see cref="PortfolioGroupRecord"/> is read from, optionally prefixed by a table alias.</summary>
     public static string Columns(string alias = "") =>

@@ -58,13 +58,18 @@ internal sealed partial class PortfolioRepository(Database db)
             cancellationToken);
     }
 
-    // Reads a row of Columns() by position (Database.ReadRowAsync) from the library's own table,
-    // whose column types are known; a host's table (PortfolioTable.Existing) is mapped by Dapper,
-    // which converts what its columns hold.
-    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? Read => !db.OwnsPortfolioTable ? null : _read ??= r =>
-        new(db.ReadUid(r, 0), r.GetString(1), Database.OptionalText(r, 2));
+    private Func<System.Data.Common.DbDataReader, PortfolioRecord>? Read => _read ??= Reader(db);
 
     private Func<System.Data.Common.DbDataReader, PortfolioRecord>? _read;
+
+    /// <summary>
+    /// Reads a row of <see cref="Columns"/> by position (<see cref="Database.ReadRowAsync"/>,
+    /// <see cref="Database.ReadRowsAsync"/>) from the library's own table, whose column types are
+    /// known; null for a host's table (<see cref="PortfolioTable.Existing"/>), which Dapper maps,
+    /// converting what its columns hold.
+    /// </summary>
+    public static Func<System.Data.Common.DbDataReader, PortfolioRecord>? Reader(Database db) =>
+        !db.OwnsPortfolioTable ? null : r => new(db.ReadUid(r, 0), r.GetString(1), Database.OptionalText(r, 2));
 
     /// <summary>Sets the display name; null when the portfolio does not exist.</summary>
     public Task<PortfolioRecord?> UpdateAsync(RowKey key, string? displayName, CancellationToken cancellationToken)

@@ -749,26 +749,40 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
         where T : class
     {
         var cancellationToken = CommandCancellation.Current;
-        var command = connection.CreateCommand();
+        var command = OneParameterCommand(connection, sql, parameter, value);
         await using (command.ConfigureAwait(false))
         {
-            command.CommandText = sql;
-            var bound = command.CreateParameter();
-            bound.ParameterName = parameter;
-            bound.Value = value ?? DBNull.Value;
-            command.Parameters.Add(bound);
-            if (CommandCancellation.BoundDatabase is { Binding: { } binding } && ReferenceEquals(binding.Connection, connection))
-            {
-                // The bound transaction's connection: the command names the transaction (SQLite requires it).
-                command.Transaction = binding.Transaction;
-            }
-
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : null;
             }
         }
+    }
+
+    /// <summary>
+    /// Reads every row of a query with one parameter by position, as the rows arrive, for
+    /// <see cref="StreamAsync{T}"/>: the plain reader's loop, with no mapper between the reader and
+    /// <paramref name="read"/> (<see cref="ReaderRows{T}"/>).
+    /// </summary>
+    public static IAsyncEnumerable<T> ReadRowsAsync<T>(DbConnection connection, string sql, Func<DbDataReader, T> read, string parameter, object? value) =>
+        new ReaderRows<T>(connection, sql, read, parameter, value);
+
+    /// <summary>A command of <paramref name="sql"/> with one parameter, naming the bound transaction on its connection (SQLite requires it).</summary>
+    internal static DbCommand OneParameterCommand(DbConnection connection, string sql, string parameter, object? value)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var bound = command.CreateParameter();
+        bound.ParameterName = parameter;
+        bound.Value = value ?? DBNull.Value;
+        command.Parameters.Add(bound);
+        if (CommandCancellation.BoundDatabase is { Binding: { } binding } && ReferenceEquals(binding.Connection, connection))
+        {
+            command.Transaction = binding.Transaction;
+        }
+
+        return command;
     }
 
     /// <summary>Reads a uid column by position, for a <see cref="ReadRowAsync"/> reader: as the engine stores uids, a stored value that is not one an <see cref="UnreadableRowException"/>.</summary>
