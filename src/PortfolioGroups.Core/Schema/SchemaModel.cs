@@ -101,11 +101,11 @@ public static class SchemaModel
         foreignKeys: [],
         indexes:
         [
-            new("ix_portfolio_group_membership_history_membership", ["membership_uid"], IsUnique: false),
-
             // Migration 2026120204: the orders of the paged reads (in place of 2026120102's group and portfolio indexes on valid_from).
             new("ix_portfolio_group_membership_history_group_opened", ["portfolio_group_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio_opened", ["portfolio_uid", "history_id"], IsUnique: false),
+
+            // A group's portfolios as of an instant, and (migration 2026120302, in place of 2026120102's membership_uid index) the open interval a trigger closes.
             new("ix_portfolio_group_membership_history_group_portfolio", ["portfolio_group_uid", "portfolio_uid"], IsUnique: false),
         ]);
 

@@ -93,12 +93,7 @@ public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode)
         {
             (await Store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(FromVersion.Reverse());
             (await Store.MigrateAsync()).Ran.Should().Equal(FromVersion);
-            (await Store.CheckSchemaAsync()).Differences.Should().BeEmpty();
-            await using var sqlite = await OpenPlainConnectionAsync();
-            var plan = string.Join("\n", (await sqlite.QueryAsync(
-                $"EXPLAIN QUERY PLAN UPDATE {History} SET valid_to = 'x' WHERE membership_uid = 'u' AND valid_to IS NULL"))
-                .Select(r => (string)((IDictionary<string, object>)r)["detail"]));
-            plan.Should().Contain("ix_portfolio_group_membership_history_membership", "SQLite's row trigger closes an interval through the index already");
+            (await Store.CheckSchemaAsync()).Differences.Should().BeEmpty("nothing changes on SQLite, whose row triggers closed through an index already (the plan of today's lookup: HistoryCloseByPairIndexTests)");
             return;
         }
 
@@ -137,7 +132,7 @@ public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode)
     {
         if (Db != Db.Postgres)
         {
-            Assert.Ignore("PostgreSQL's statement triggers; SQLite's row triggers close through the index (the last test shows its plan).");
+            Assert.Ignore("PostgreSQL's statement triggers; SQLite's row triggers close through an index.");
         }
     }
 
