@@ -18,7 +18,8 @@ internal static class Program
     /// <c>--stream [runs]</c> times streaming a 100,000-member group beside the plain reader;
     /// <c>--single-history [calls] [version]</c> times <c>AddPortfolioAsync</c> with the history against without, alternating (p50, p90);
     /// <c>--selectivity [rounds]</c> times the set queries by selectivity beside every hand-written form, by turns (<see cref="SetSelectivityInterleaved"/>);
-    /// <c>--history-delete [rounds]</c> times deleting a 100,000-member group with the history against without, by turns (<see cref="HistoryDeleteAlternating"/>);
+    /// <c>--history-delete [rounds]</c> times deleting a 100,000-member group with the history against without, by turns, and
+    /// <c>--history-addmany [rounds]</c> adding 100,000 new pairs (<see cref="HistoryAlternating"/>);
     /// <c>--interleave [rounds] Class ...</c> runs the named BenchmarkDotNet classes' methods in this process by turns (<see cref="InterleavedRun"/>);
     /// <c>--keysets [rounds] [case]</c> times the calls that take a key set of 40,000 uids beside the plain join and filter forms, by turns (<see cref="KeySetsInterleaved"/>).
     /// </summary>
@@ -46,7 +47,9 @@ internal static class Program
             case "--selectivity":
                 return SetSelectivityInterleaved.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "15", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--history-delete":
-                return HistoryDeleteAlternating.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+                return HistoryAlternating.DeleteGroupAsync(int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
+            case "--history-addmany":
+                return HistoryAlternating.AddManyAsync(int.Parse(args.ElementAtOrDefault(1) ?? "7", System.Globalization.CultureInfo.InvariantCulture)).GetAwaiter().GetResult();
             case "--interleave" when args.Length >= 3:
                 return InterleavedRun.RunAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Skip(2).ToList()).GetAwaiter().GetResult();
             case "--keysets":
