@@ -131,7 +131,7 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         var (group, identifier, portfolios) = await GroupWithMembersAsync();
         await using var connection = await OpenPlainConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {Uid(group)}", transaction: transaction);
+        await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {UidLiteral(group)}", transaction: transaction);
         if (!oneTransaction)
         {
             await transaction.CommitAsync();
@@ -139,12 +139,12 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
             transaction = await connection.BeginTransactionAsync();
         }
 
-        await connection.ExecuteAsync($"INSERT INTO {Groups} (uid, unique_identifier, display_name) VALUES ({Uid(group)}, '{identifier}', 'Again')", transaction: transaction);
-        await connection.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({Uid(Guid.CreateVersion7())}, {Uid(group)}, {Uid(portfolios[0])})", transaction: transaction);
-        await connection.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({Uid(Guid.CreateVersion7())}, {Uid(group)}, {Uid(portfolios[1])})", transaction: transaction);
+        await connection.ExecuteAsync($"INSERT INTO {Groups} (uid, unique_identifier, display_name) VALUES ({UidLiteral(group)}, '{identifier}', 'Again')", transaction: transaction);
+        await connection.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({UidLiteral(Guid.CreateVersion7())}, {UidLiteral(group)}, {UidLiteral(portfolios[0])})", transaction: transaction);
+        await connection.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({UidLiteral(Guid.CreateVersion7())}, {UidLiteral(group)}, {UidLiteral(portfolios[1])})", transaction: transaction);
 
         // Removed while the group (made again) exists: closed in place, although a deletion of its uid is at this instant.
-        await connection.ExecuteAsync($"DELETE FROM {Membership} WHERE portfolio_group_uid = {Uid(group)} AND portfolio_uid = {Uid(portfolios[1])}", transaction: transaction);
+        await connection.ExecuteAsync($"DELETE FROM {Membership} WHERE portfolio_group_uid = {UidLiteral(group)} AND portfolio_uid = {UidLiteral(portfolios[1])}", transaction: transaction);
         await transaction.CommitAsync();
         await transaction.DisposeAsync();
 
@@ -236,8 +236,8 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         await using var connection = await OpenPlainConnectionAsync();
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {Uid(group)}", transaction: transaction)).Should().Be(1);
-            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Deletions} WHERE portfolio_group_uid = {Uid(group)}", transaction: transaction))
+            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {UidLiteral(group)}", transaction: transaction)).Should().Be(1);
+            (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Deletions} WHERE portfolio_group_uid = {UidLiteral(group)}", transaction: transaction))
                 .Should().Be(1, "recorded in the deleting transaction");
             await transaction.RollbackAsync();
         }
@@ -356,16 +356,16 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         {
             const string sql = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = CAST(@table AS regclass)";
             var start = await connection.ExecuteScalarAsync<long>(sql, new { table = History }, transaction);
-            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {Uid(group)}", transaction: transaction)).Should().Be(1);
+            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {UidLiteral(group)}", transaction: transaction)).Should().Be(1);
             updated = await connection.ExecuteScalarAsync<long>(sql, new { table = History }, transaction) - start;
         }
         else
         {
-            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {Uid(group)}", transaction: transaction)).Should().Be(1);
-            updated = await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {Uid(group)} AND valid_to IS NOT NULL", transaction: transaction);
+            (await connection.ExecuteAsync($"DELETE FROM {Groups} WHERE uid = {UidLiteral(group)}", transaction: transaction)).Should().Be(1);
+            updated = await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {UidLiteral(group)} AND valid_to IS NOT NULL", transaction: transaction);
         }
 
-        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Membership} WHERE portfolio_group_uid = {Uid(group)}", transaction: transaction)).Should().Be(0, "the cascade removed the memberships");
+        (await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Membership} WHERE portfolio_group_uid = {UidLiteral(group)}", transaction: transaction)).Should().Be(0, "the cascade removed the memberships");
         await transaction.CommitAsync();
         return updated;
     }
@@ -381,15 +381,15 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         var (uid, validTo) = Db == Db.Postgres
             ? ("CAST(membership_uid AS text)", "to_char(valid_to AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
             : ("membership_uid", "valid_to");
-        var rows = await connection.QueryAsync<RawEndRecord>($"SELECT {uid} AS membership_uid, {validTo} AS valid_to FROM {History} WHERE portfolio_group_uid = {Uid(group)}");
+        var rows = await connection.QueryAsync<RawEndRecord>($"SELECT {uid} AS membership_uid, {validTo} AS valid_to FROM {History} WHERE portfolio_group_uid = {UidLiteral(group)}");
         return rows.ToDictionary(r => Guid.Parse(r.MembershipUid), r => r.ValidTo is null ? (DateTimeOffset?)null : Instant(r.ValidTo));
     }
 
-    private Task<long> RawOpenAsync(Guid group, string? connectionString = null) => CountAsync($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {Uid(group)} AND valid_to IS NULL", connectionString);
+    private Task<long> RawOpenAsync(Guid group, string? connectionString = null) => CountAsync($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {UidLiteral(group)} AND valid_to IS NULL", connectionString);
 
-    private Task<long> RawClosedAsync(Guid group, string? connectionString = null) => CountAsync($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {Uid(group)} AND valid_to IS NOT NULL", connectionString);
+    private Task<long> RawClosedAsync(Guid group, string? connectionString = null) => CountAsync($"SELECT count(*) FROM {History} WHERE portfolio_group_uid = {UidLiteral(group)} AND valid_to IS NOT NULL", connectionString);
 
-    private Task<long> MaxHistoryIdAsync(Guid group) => CountAsync($"SELECT max(history_id) FROM {History} WHERE portfolio_group_uid = {Uid(group)}", null);
+    private Task<long> MaxHistoryIdAsync(Guid group) => CountAsync($"SELECT max(history_id) FROM {History} WHERE portfolio_group_uid = {UidLiteral(group)}", null);
 
     private async Task<long> CountAsync(string sql, string? connectionString)
     {
@@ -402,11 +402,9 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
         await using var connection = await OpenPlainConnectionAsync(connectionString);
         var deletedAt = Db == Db.Postgres ? "to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')" : "deleted_at";
         var rows = await connection.QueryAsync<DeletionRecord>(
-            $"SELECT {deletedAt} AS deleted_at, last_history_id FROM {Deletions} WHERE portfolio_group_uid = {Uid(group)} ORDER BY deletion_id");
+            $"SELECT {deletedAt} AS deleted_at, last_history_id FROM {Deletions} WHERE portfolio_group_uid = {UidLiteral(group)} ORDER BY deletion_id");
         return [.. rows.Select(r => new DeletionRow(Instant(r.DeletedAt), r.LastHistoryId))];
     }
-
-    private string Uid(Guid uid) => Db == Db.Postgres ? $"'{uid:D}'::uuid" : $"'{uid:D}'";
 
     private static DateTimeOffset Instant(string text) =>
         DateTimeOffset.ParseExact(text, ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss.fff"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);

@@ -73,7 +73,7 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
         await using (var connection = await OpenPlainConnectionAsync())
         {
             var moved = await connection.ExecuteAsync(
-                $"UPDATE {Table("portfolio_group_membership")} SET portfolio_group_uid = {Uid(to.Uid)} WHERE portfolio_group_uid = {Uid(from.Uid)} AND portfolio_uid = {Uid(portfolios[1])}");
+                $"UPDATE {Table("portfolio_group_membership")} SET portfolio_group_uid = {UidLiteral(to.Uid)} WHERE portfolio_group_uid = {UidLiteral(from.Uid)} AND portfolio_uid = {UidLiteral(portfolios[1])}");
             moved.Should().Be(1);
         }
 
@@ -102,7 +102,7 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
     private async Task<string> LookupPlanAsync()
     {
         await using var connection = await OpenPlainConnectionAsync();
-        var (g, p, m) = (Uid(Guid.CreateVersion7()), Uid(Guid.CreateVersion7()), Uid(Guid.CreateVersion7()));
+        var (g, p, m) = (UidLiteral(Guid.CreateVersion7()), UidLiteral(Guid.CreateVersion7()), UidLiteral(Guid.CreateVersion7()));
         var where = $"hh.portfolio_group_uid = {g} AND hh.portfolio_uid = {p} AND hh.membership_uid = {m} AND hh.valid_to IS NULL";
         if (Db == Db.Sqlite)
         {
@@ -126,8 +126,6 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
                 "SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = CAST(@table AS regclass) AND NOT t.tgisinternal AND t.tgname = ANY(@names)",
                 new { table = Table("portfolio_group_membership"), names = CloseTriggers })];
     }
-
-    private string Uid(Guid uid) => Db == Db.Postgres ? $"'{uid:D}'::uuid" : $"'{uid:D}'";
 
     private async Task<List<string>> HistoryIndexesAsync()
     {

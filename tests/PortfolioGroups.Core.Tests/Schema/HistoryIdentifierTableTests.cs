@@ -42,14 +42,14 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         // second identifier for one uid).
         await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, p.Uid);
         (await PortfolioGroupMembership.AddManyAsync(Store, [(group.Uid, q.Uid), (other.Uid, p.Uid)])).Added.Should().Be(2);
-        await plain.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({Value(Guid.CreateVersion7())}, {Value(other.Uid)}, {Value(q.Uid)})");
-        await plain.ExecuteAsync($"UPDATE {Membership} SET portfolio_uid = {Value(r.Uid)} WHERE portfolio_group_uid = {Value(other.Uid)} AND portfolio_uid = {Value(q.Uid)}");
+        await plain.ExecuteAsync($"INSERT INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({UidLiteral(Guid.CreateVersion7())}, {UidLiteral(other.Uid)}, {UidLiteral(q.Uid)})");
+        await plain.ExecuteAsync($"UPDATE {Membership} SET portfolio_uid = {UidLiteral(r.Uid)} WHERE portfolio_group_uid = {UidLiteral(other.Uid)} AND portfolio_uid = {UidLiteral(q.Uid)}");
         var renamed = Unique("renamed");
-        await plain.ExecuteAsync($"UPDATE {Table("portfolio_group")} SET unique_identifier = '{renamed}' WHERE uid = {Value(group.Uid)}");
+        await plain.ExecuteAsync($"UPDATE {Table("portfolio_group")} SET unique_identifier = '{renamed}' WHERE uid = {UidLiteral(group.Uid)}");
         (await PortfolioGroup.RemovePortfolioAsync(Store, group.Uid, p.Uid)).Should().BeTrue();
         await PortfolioGroup.AddPortfolioAsync(Store, group.Uid, p.Uid);
 
-        var rows = await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers} WHERE uid IN ({string.Join(", ", new[] { group.Uid, other.Uid, p.Uid, q.Uid, r.Uid }.Select(Value))})");
+        var rows = await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers} WHERE uid IN ({string.Join(", ", new[] { group.Uid, other.Uid, p.Uid, q.Uid, r.Uid }.Select(UidLiteral))})");
         rows.Should().BeEquivalentTo(
         [
             ("group", group.UniqueIdentifier, group.Uid), ("group", renamed, group.Uid), ("group", other.UniqueIdentifier, other.Uid),
@@ -83,11 +83,11 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         foreach (var policy in new[] { "OR ABORT", "OR REPLACE", "OR FAIL" })
         {
             await PortfolioGroup.RemovePortfolioAsync(Store, other.Uid, p.Uid);
-            await plain.ExecuteAsync($"INSERT {policy} INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({Value(Guid.CreateVersion7())}, {Value(other.Uid)}, {Value(p.Uid)})");
+            await plain.ExecuteAsync($"INSERT {policy} INTO {Membership} (uid, portfolio_group_uid, portfolio_uid) VALUES ({UidLiteral(Guid.CreateVersion7())}, {UidLiteral(other.Uid)}, {UidLiteral(p.Uid)})");
         }
 
         (await PortfolioGroup.GetPortfoliosAsync(Store, other.Uid)).Select(x => x.Uid).Should().Equal(p.Uid);
-        (await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers} WHERE uid = {Value(p.Uid)}")).Should().ContainSingle();
+        (await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers} WHERE uid = {UidLiteral(p.Uid)}")).Should().ContainSingle();
     }
 
     [Test]
@@ -225,7 +225,7 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
             var fresh = await AddPortfolioAsync(Unique($"dkn-{name}"));
             var target = await AddPortfolioAsync(Unique($"dkm-{name}"));
             (await PortfolioGroupMembership.AddManyAsync(Store, recorded.Append(fresh).Select(p => ((PortfolioGroupRef)other.Uid, (PortfolioRef)p.Uid)))).Added.Should().Be(3);
-            await plain.ExecuteAsync($"UPDATE {Membership} SET portfolio_uid = {Value(target.Uid)} WHERE portfolio_group_uid = {Value(other.Uid)} AND portfolio_uid = {Value(fresh.Uid)}");
+            await plain.ExecuteAsync($"UPDATE {Membership} SET portfolio_uid = {UidLiteral(target.Uid)} WHERE portfolio_group_uid = {UidLiteral(other.Uid)} AND portfolio_uid = {UidLiteral(fresh.Uid)}");
             (await IdentifierRowsAsync(plain, $"SELECT side, unique_identifier, CAST(uid AS TEXT) AS uid FROM {Identifiers}"))
                 .Should().BeEquivalentTo(await RecordedByHistoryAsync(plain), $"every writer records exactly what its intervals record ({name})");
             return (other, target);
@@ -252,5 +252,4 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         : $"SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = '{Membership}'::regclass")];
 
     /// <summary>A uid as a literal of the fixture's database.</summary>
-    private string Value(Guid uid) => Db == Db.Sqlite ? $"'{uid:D}'" : $"'{uid:D}'::uuid";
 }

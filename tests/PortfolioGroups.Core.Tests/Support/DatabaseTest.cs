@@ -167,6 +167,9 @@ public abstract class DatabaseTest(Db db, string? postgresSchema = null, Portfol
             new { schema = PostgresSchema, function });
     }
 
+    /// <summary>A uid as a SQL literal of this fixture's database: a uuid on PostgreSQL, its text on SQLite.</summary>
+    protected string UidLiteral(Guid uid) => Db == Db.Postgres ? $"'{uid:D}'::uuid" : $"'{uid:D}'";
+
     /// <summary>The schema the library's tables are in on PostgreSQL.</summary>
     protected string PostgresSchema => postgresSchema ?? PortfolioStoreOptions.DefaultPostgresSchema;
 
