@@ -65,7 +65,7 @@ internal sealed class M2026120302_HistoryCloseByPairIndex(MigrationTarget target
             var deletedGroups = $" WHERE o.portfolio_group_uid NOT IN (SELECT d.portfolio_group_uid FROM {Db.GroupDeletions} d WHERE d.deleted_at = {Now} "
                                 + $"AND NOT EXISTS (SELECT 1 FROM {Db.Group} g WHERE g.uid = d.portfolio_group_uid))";
             Function(delete, Close("old_rows", lookup, deletedGroups), " SET jit = off");
-            Function(update, Close(Changed("old_rows", "new_rows"), lookup) + " " + Open(Changed("new_rows", "old_rows"), "m", " ORDER BY m.uid"));
+            Function(update, Close(Changed("old_rows", "new_rows"), lookup) + " " + Open(Changed("new_rows", "old_rows")));
         }
         else
         {
@@ -78,7 +78,7 @@ internal sealed class M2026120302_HistoryCloseByPairIndex(MigrationTarget target
             Execute.Sql(
                 $"CREATE TRIGGER {target.Qualified(update)} AFTER UPDATE ON {Db.Membership} "
                 + "WHEN NEW.uid IS NOT OLD.uid OR NEW.portfolio_group_uid IS NOT OLD.portfolio_group_uid OR NEW.portfolio_uid IS NOT OLD.portfolio_uid "
-                + $"BEGIN {closeOld} {Open(null, "NEW", "")} END");
+                + $"BEGIN {closeOld} {Open(null)} END");
         }
 
         void Function(string name, string body, string settings = "") =>
@@ -101,14 +101,17 @@ internal sealed class M2026120302_HistoryCloseByPairIndex(MigrationTarget target
         + $"(SELECT hh.history_id FROM {Db.MembershipHistory} hh WHERE {lookup("hh.", "o")} OFFSET 0) x{filter}));";
 
     /// <summary>
-    /// Opens the intervals of the memberships in <paramref name="rows"/> aliased <paramref name="m"/>
-    /// (PostgreSQL), or of the row <c>NEW</c> (SQLite, <paramref name="rows"/> null), with the
-    /// identifiers the group and portfolio have now (a host's mapped portfolio table by its own columns).
+    /// Opens the intervals of the memberships in <paramref name="rows"/> (PostgreSQL, in uid order),
+    /// or of the row <c>NEW</c> (SQLite, <paramref name="rows"/> null), with the identifiers the group
+    /// and portfolio have now (a host's mapped portfolio table by its own columns).
     /// </summary>
-    private string Open(string? rows, string m, string order) =>
-        $"INSERT INTO {Db.MembershipHistory} (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
-        + $"SELECT {m}.uid, {m}.portfolio_group_uid, {m}.portfolio_uid, g.unique_identifier, p.unique_identifier, {Now} "
-        + (rows is null
-            ? $"FROM {Db.Group} g JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid WHERE g.uid = {m}.portfolio_group_uid;"
-            : $"FROM {rows} {m} JOIN {Db.Group} g ON g.uid = {m}.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid{order};");
+    private string Open(string? rows)
+    {
+        var m = rows is null ? "NEW" : "m";
+        return $"INSERT INTO {Db.MembershipHistory} (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
+               + $"SELECT {m}.uid, {m}.portfolio_group_uid, {m}.portfolio_uid, g.unique_identifier, p.unique_identifier, {Now} "
+               + (rows is null
+                   ? $"FROM {Db.Group} g JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid WHERE g.uid = {m}.portfolio_group_uid;"
+                   : $"FROM {rows} {m} JOIN {Db.Group} g ON g.uid = {m}.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid ORDER BY {m}.uid;");
+    }
 }
