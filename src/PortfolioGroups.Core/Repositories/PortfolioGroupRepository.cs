@@ -83,30 +83,34 @@ internal sealed partial class PortfolioGroupRepository(Database db)
         var parameters = new { uid = db.Uid(uid), uniqueIdentifier, displayName, givenDisplayName, description, metadata };
         if (mode == InsertMode.Create)
         {
-            var create = InsertSql(InsertShape.Create);
+            var create = InsertSql(mode, onlyNew: false);
             return await db.RunAsync(operation, context, c => c.QuerySingleAsync<PortfolioGroupRecord>(create, parameters), cancellationToken).ConfigureAwait(false);
         }
 
-        var insertNew = InsertSql(InsertShape.New);
+        var insertNew = InsertSql(mode, onlyNew: true);
         var inserted = await db.RunAsync(operation, context, c => c.QuerySingleOrDefaultAsync<PortfolioGroupRecord>(insertNew, parameters), cancellationToken).ConfigureAwait(false);
         if (inserted is not null)
         {
             return inserted;
         }
 
-        var insertOrUpdate = InsertSql(mode == InsertMode.Upsert ? InsertShape.Upsert : InsertShape.Add);
+        var insertOrUpdate = InsertSql(mode, onlyNew: false);
         return await db.RunAsync(operation, context, c => c.QuerySingleAsync<PortfolioGroupRecord>(insertOrUpdate, parameters), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The insert statement of one shape, built on first use.</summary>
-    private string InsertSql(InsertShape shape) => _insertSql[(int)shape] ??=
+    /// <summary>
+    /// The insert statement of <paramref name="mode"/>, built on first use; with
+    /// <paramref name="onlyNew"/>, the insert that does nothing (and returns nothing) when the
+    /// unique identifier exists.
+    /// </summary>
+    private string InsertSql(InsertMode mode, bool onlyNew) => _insertSql[onlyNew ? _insertSql.Length - 1 : (int)mode] ??=
         $"INSERT INTO {db.Group} AS t ({Columns()}) VALUES (@uid, @uniqueIdentifier, @displayName, @description, {db.JsonValue("@metadata")})"
-        + shape switch
+        + (onlyNew, mode) switch
         {
-            InsertShape.New => " ON CONFLICT (unique_identifier) DO NOTHING",
-            InsertShape.Upsert => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
-            InsertShape.Add => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
-                               + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
+            (true, _) => " ON CONFLICT (unique_identifier) DO NOTHING",
+            (_, InsertMode.Upsert) => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = excluded.display_name, description = excluded.description, metadata_json = excluded.metadata_json",
+            (_, InsertMode.Add) => " ON CONFLICT (unique_identifier) DO UPDATE SET display_name = COALESCE(@givenDisplayName, t.display_name), "
+                                   + "description = COALESCE(excluded.description, t.description), metadata_json = COALESCE(excluded.metadata_json, t.metadata_json)",
             _ => "",
         }
         + $" RETURNING {Columns()}";
@@ -164,22 +168,6 @@ internal sealed partial class PortfolioGroupRepository(Database db)
     /// <summary>Deletes every group the set names, in one statement (one transaction); each group counts once.</summary>
     public Task<int> BulkDeleteAsync(KeySet keys, CancellationToken cancellationToken) =>
         BulkLoad.DeleteNamedAsync(db, db.Group, Table, "portfolio_group.bulk_delete", keys, cancellationToken);
-
-    /// <summary>The shapes of the single-group insert (<see cref="InsertAsync"/>).</summary>
-    private enum InsertShape
-    {
-        /// <summary>Fails when the unique identifier exists.</summary>
-        Create,
-
-        /// <summary>Inserts nothing and returns nothing when the unique identifier exists.</summary>
-        New,
-
-        /// <summary>Sets the existing row's fields to the values given.</summary>
-        Upsert,
-
-        /// <summary>Sets the existing row's fields that are given.</summary>
-        Add,
-    }
 
     public async Task<Page<PortfolioGroupRecord>> FilterAsync(KeySet keys, string? search, string? displayName, PageQuery page, CancellationToken cancellationToken)
     {

@@ -760,7 +760,7 @@ internal sealed partial class SqliteDatabase : Database
         /// </summary>
         private async ValueTask<SqliteConnection> OpenWaitingForSchemaLockAsync(CancellationToken cancellationToken)
         {
-            var waited = Stopwatch.StartNew();
+            var started = Stopwatch.GetTimestamp(); // a timestamp, not a Stopwatch: nothing allocated on every open
             while (true)
             {
                 var connection = new SqliteConnection(ConnectionString);
@@ -772,7 +772,7 @@ internal sealed partial class SqliteDatabase : Database
                 catch (ArgumentOutOfRangeException)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
-                    if (waited.Elapsed >= lockTimeout)
+                    if (Stopwatch.GetElapsedTime(started) >= lockTimeout)
                     {
                         throw SchemaLocked();
                     }
@@ -818,7 +818,7 @@ internal sealed partial class SqliteDatabase : Database
             return await command(connection).ConfigureAwait(false);
         }
 
-        var waited = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp(); // a timestamp, not a Stopwatch: nothing allocated on every command
         while (true)
         {
             var changes = SQLitePCL.raw.sqlite3_total_changes(handle);
@@ -828,7 +828,7 @@ internal sealed partial class SqliteDatabase : Database
             }
             catch (ArgumentOutOfRangeException) when ((SQLitePCL.raw.sqlite3_errcode(handle) & 0xFF) == SqliteLocked && SQLitePCL.raw.sqlite3_total_changes(handle) == changes)
             {
-                if (waited.Elapsed >= _lockTimeout)
+                if (Stopwatch.GetElapsedTime(started) >= _lockTimeout)
                 {
                     throw SchemaLocked();
                 }
