@@ -23,9 +23,10 @@ namespace PortfolioGroups.Benchmarks.Comparison;
 [Config(typeof(ComparisonConfig))]
 public class SetSelectivity : DatabaseBenchmark
 {
-    public const int Portfolios = 100_000;
-    public const int Groups = 1_000;
-    public const int PageSize = 10_000;
+    private const int Portfolios = SetQueries.Portfolios;
+    private const int Groups = SetQueries.Groups;
+    private const int PageSize = SetQueries.PageSize;
+    private const string Columns = SetQueries.Columns;
 
     private Guid _a;
     private Guid _b;
@@ -149,27 +150,10 @@ public class SetSelectivity : DatabaseBenchmark
     /// <summary>Another hand-written form (parameters @a, @b), read as every raw side is.</summary>
     public Task<int> RawSql(string sql) => ReadAsync(sql);
 
-    private const string Columns = "p.uid, p.unique_identifier, p.display_name";
-
     private async Task<int> ReadAsync(string sql)
     {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql + " LIMIT @limit";
-            BenchDatabase.Parameter(command, "a", Database.Uid(_a));
-            BenchDatabase.Parameter(command, "b", Database.Uid(_b));
-            BenchDatabase.Parameter(command, "limit", PageSize + 1);
-            var rows = new List<(Guid Uid, string UniqueIdentifier, string? DisplayName)>(PageSize + 1);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-            }
-
-            return Checked(rows.Take(PageSize).Select(r => r.Uid).ToList(), rows.Count > PageSize);
-        }
+        var (page, more) = await SetQueries.ReadPageAsync(Database, sql, _a, _b);
+        return Checked(page, more);
     }
 
     private int Checked(List<Guid> page, bool more)

@@ -41,7 +41,7 @@ public static class SetSelectivityInterleaved
     public static async Task<int> RunAsync(int rounds)
     {
         var only = Environment.GetEnvironmentVariable("PORTFOLIOGROUPS_BENCH_SELECTIVITY");
-        Console.WriteLine($"Median of {rounds} rounds per side, the five sides by turns; ms; page of {SetSelectivity.PageSize:N0} of {SetSelectivity.Portfolios:N0} portfolios");
+        Console.WriteLine($"Median of {rounds} rounds per side, the five sides by turns; ms; page of {SetQueries.PageSize:N0} of {SetQueries.Portfolios:N0} portfolios");
         Console.WriteLine();
         Console.WriteLine("| database | query | members of a, b | library | RawExists | RawJoin | RawGroupBy | RawSetOp | best plain (form) | library / best |");
         Console.WriteLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
