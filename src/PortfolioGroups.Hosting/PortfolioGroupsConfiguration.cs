@@ -36,6 +36,9 @@ internal sealed class PortfolioGroupsSettings
 
     public TimeSpan? ReplicaWaitTimeout { get; set; }
 
+    /// <summary>PostgreSQL: the membership table's hash partitions; 0 (the default) keeps one plain table.</summary>
+    public int? PostgresMembershipPartitions { get; set; }
+
     public PortfolioTableSettings? PortfolioTable { get; set; }
 }
 
@@ -100,6 +103,18 @@ internal static class PortfolioGroupsConfiguration
         if (settings.ReplicaWaitTimeout is { } wait)
         {
             store = store with { ReplicaWaitTimeout = wait };
+        }
+
+        if (settings.PostgresMembershipPartitions is { } partitions)
+        {
+            try
+            {
+                store = store with { PostgresMembershipPartitions = partitions };
+            }
+            catch (InvalidValueException ex)
+            {
+                throw new InvalidValueException($"{path}:{nameof(PortfolioGroupsSettings.PostgresMembershipPartitions)}", ex.Reason);
+            }
         }
 
         if (settings.PortfolioTable is { } table)

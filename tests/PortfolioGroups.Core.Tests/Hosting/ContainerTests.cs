@@ -95,6 +95,57 @@ public sealed class ContainerTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task The_membership_partitions_come_from_configuration_and_a_bad_count_names_the_key()
+    {
+        var database = await NewDatabaseAsync();
+        IHost Build(string partitions)
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PortfolioGroups:Provider"] = Db.ToString(),
+                ["PortfolioGroups:ConnectionString"] = database,
+                ["PortfolioGroups:Schema"] = Db == Db.Postgres ? "partitions_from_config" : null,
+                ["PortfolioGroups:MigrateOnStart"] = "true",
+                ["PortfolioGroups:PostgresMembershipPartitions"] = partitions,
+            });
+            builder.Services.AddPortfolioGroups(builder.Configuration.GetSection("PortfolioGroups"));
+            return builder.Build();
+        }
+
+        using (var tooMany = Build("1025"))
+        {
+            var start = () => tooMany.StartAsync();
+            var thrown = await start.Should().ThrowAsync<InvalidValueException>();
+            thrown.Which.Field.Should().Be("PortfolioGroups:PostgresMembershipPartitions");
+            thrown.Which.Message.Should().Contain("1025");
+        }
+
+        using var host = Build("4");
+        if (Db == Db.Sqlite)
+        {
+            // SQLite has no partitioned tables: refused before anything is opened.
+            var start = () => host.StartAsync();
+            (await start.Should().ThrowAsync<InvalidValueException>()).Which.Field.Should().Be("PostgresMembershipPartitions");
+            return;
+        }
+
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<PortfolioStore>();
+        var group = await PortfolioGroup.AddAsync(store, Unique("partitioned"), "Partitioned");
+        await group.AddPortfolioAsync(await Portfolio.AddAsync(store, Unique("partitioned-p")));
+        await using (var data = NpgsqlDataSource.Create(database))
+        await using (var count = data.CreateCommand(
+            "SELECT count(*) FROM pg_inherits h WHERE h.inhparent = '\"partitions_from_config\".portfolio_group_membership'::regclass"))
+        {
+            ((long)(await count.ExecuteScalarAsync())!).Should().Be(4);
+        }
+
+        (await group.GetPortfoliosAsync()).Should().ContainSingle();
+        await host.StopAsync();
+    }
+
+    [Test]
     public async Task Options_from_the_container_that_name_no_database_fail_the_start()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
