@@ -594,7 +594,8 @@ internal sealed partial class MembershipRepository
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return removed;
             },
-            cancellationToken);
+            cancellationToken,
+            rerunnable: true);
     }
 
     /// <summary>

@@ -110,7 +110,8 @@ internal sealed partial class MembershipRepository(Database db)
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new LockedInsert(row, GroupMissing: false, PortfolioMissing: false);
             },
-            cancellationToken);
+            cancellationToken,
+            rerunnable: true);
 
     private async Task<Guid?> LockAsync(WriteTransaction tx, string table, string operation, RowKey key, CancellationToken cancellationToken)
     {

@@ -139,7 +139,10 @@ public sealed class InvalidValueException : PortfolioGroupsException
 /// </summary>
 /// <remarks>
 /// Reads are retried once on a fresh connection before this is thrown; writes are not (they may
-/// have committed just before the connection was lost). Every call is one statement or one
+/// have committed just before the connection was lost). A call that is its own transaction and that
+/// the database ended to break a deadlock (or for a serialization failure) wrote nothing, and runs
+/// again up to three times before this is thrown; inside a transaction of the caller's, it is
+/// thrown at once (the caller's transaction has ended). Every call is one statement or one
 /// transaction, so a write is either applied whole or not at all; running an idempotent call again
 /// (an add, an upsert, a remove, a delete) is safe. See docs/reliability.md.
 /// </remarks>
@@ -154,6 +157,13 @@ public sealed class TransientStorageException : PortfolioGroupsException
 
     /// <summary>True when the connection was lost or could not be made; false when the database was busy.</summary>
     public bool ConnectionLost { get; }
+
+    /// <summary>
+    /// True when the database ended the call's transaction so that a concurrent one could go on (a
+    /// deadlock's victim, a serialization failure): nothing was written, so the library may run a
+    /// call that is its own transaction again.
+    /// </summary>
+    internal bool RolledBackForConflict { get; init; }
 }
 
 /// <summary>

@@ -491,13 +491,46 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <see cref="WriteTransaction.CommitAsync"/>; if it returns without committing, or throws
     /// (cancellation included), everything it wrote is rolled back.
     /// </summary>
-    public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <param name="work">The transaction's statements.</param>
+    /// <param name="cancellationToken">Cancels the work; nothing is written then.</param>
+    /// <param name="rerunnable">
+    /// True when running <paramref name="work"/> again does the same (it reads nothing from the
+    /// caller that can be read once only, such as a stream of rows): then a transaction the database
+    /// ended for a conflict runs again, as a single statement does (<see cref="ConflictReruns"/>).
+    /// Inside a bound transaction nothing runs again: the host's transaction has ended.
+    /// </param>
+    public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken, bool rerunnable = false)
     {
         if (_binding is { } binding)
         {
             return await InSavepointAsync(binding, work, cancellationToken).ConfigureAwait(false);
         }
 
+        for (var conflicts = 0; ; )
+        {
+            try
+            {
+                return await InOwnTransactionAsync(work, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientStorageException ex) when (rerunnable && ex.RolledBackForConflict && conflicts < ConflictReruns)
+            {
+                await Task.Delay(ConflictPause(++conflicts), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many more times a call that is its own transaction runs when the database ended it for a
+    /// conflict (a deadlock's victim, a serialization failure): the database rolled all of it back,
+    /// and the transaction it gave way to has most often finished by then.
+    /// </summary>
+    internal const int ConflictReruns = 3;
+
+    /// <summary>The pause before the <paramref name="rerun"/>th run again: a few random milliseconds, longer each time, so that two victims do not meet again at once.</summary>
+    private static TimeSpan ConflictPause(int rerun) => TimeSpan.FromMilliseconds(Random.Shared.Next(1, (10 * rerun) + 1));
+
+    private async Task<T> InOwnTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
         var connection = await OpenForCallAsync(ConnectionIntent.Write, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -635,8 +668,9 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// <summary>
     /// Runs one command on a connection of its own. A read (<see cref="ErrorContext.Read"/>) whose
     /// connection was lost is run once more on a fresh connection: it changed nothing, so running it
-    /// again is safe. A write is not retried (it may have committed before the connection was lost):
-    /// the caller gets a <see cref="TransientStorageException"/>.
+    /// again is safe. A write that lost its connection is not (it may have committed just before):
+    /// the caller gets a <see cref="TransientStorageException"/>. A command the database ended for a
+    /// conflict (a deadlock's victim) wrote nothing and runs again, up to <see cref="ConflictReruns"/> times.
     /// </summary>
     /// <param name="operation">The traced operation name, such as <c>portfolio.get</c>.</param>
     /// <param name="context">What the command writes, so a driver error can name the row.</param>
@@ -650,13 +684,21 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
             return await RunBoundAsync(binding, operation, context, command, cancellationToken).ConfigureAwait(false);
         }
 
-        try
+        var rerunLost = ReferenceEquals(context, ErrorContext.Read);
+        for (var conflicts = 0; ; )
         {
-            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TransientStorageException ex) when (ex.ConnectionLost && ReferenceEquals(context, ErrorContext.Read))
-        {
-            return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunOnOwnConnectionAsync(operation, context, command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientStorageException ex) when (ex.ConnectionLost && rerunLost)
+            {
+                rerunLost = false;
+            }
+            catch (TransientStorageException ex) when (ex.RolledBackForConflict && conflicts < ConflictReruns)
+            {
+                await Task.Delay(ConflictPause(++conflicts), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

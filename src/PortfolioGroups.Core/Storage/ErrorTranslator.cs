@@ -37,8 +37,15 @@ internal enum StorageErrorKind
     /// </summary>
     NoPrimary,
 
-    /// <summary>The database stayed busy (locked by another writer) for longer than the command timeout, or chose this call as a deadlock or serialization victim.</summary>
+    /// <summary>The database stayed busy (locked by another writer) for longer than the command or lock timeout.</summary>
     Busy,
+
+    /// <summary>
+    /// The database ended the call's transaction so that another could go on: it was a deadlock's
+    /// victim, or failed to serialize (PostgreSQL). Everything the transaction wrote is rolled back,
+    /// so running it again is safe.
+    /// </summary>
+    Conflict,
 }
 
 /// <summary>
@@ -144,6 +151,10 @@ internal static partial class ErrorTranslator
                 $"The database was busy ({exception.Message}); nothing was written. Run the call again.",
                 connectionLost: false,
                 exception),
+            StorageErrorKind.Conflict => new TransientStorageException(
+                $"The database ended this call's transaction to let a concurrent one go on ({exception.Message}); nothing was written. Run the call again.",
+                connectionLost: false,
+                exception) { RolledBackForConflict = true },
             _ => new InvalidValueException(error.Field ?? "value", error.Message ?? exception.Message),
         };
 

@@ -618,7 +618,8 @@ internal sealed partial class PostgresDatabase : Database
             // Class 08 (connection exception), 57P01-57P03 (the server ended the session or is
             // starting or stopping): the session is gone.
             ['0', '8', ..] or AdminShutdown or CrashShutdown or CannotConnectNow => new StorageError(StorageErrorKind.ConnectionLost),
-            SerializationFailure or DeadlockDetected or LockNotAvailable => new StorageError(StorageErrorKind.Busy),
+            SerializationFailure or DeadlockDetected => new StorageError(StorageErrorKind.Conflict),
+            LockNotAvailable => new StorageError(StorageErrorKind.Busy),
             _ => null,
         },
 
