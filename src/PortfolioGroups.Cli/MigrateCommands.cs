@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace PortfolioGroups.Cli;
 
-/// <summary><c>migrate status | up | down --to VERSION [--allow-data-loss] | script</c>.</summary>
+/// <summary><c>migrate status | up | down --to VERSION [--allow-data-loss] | script | partitions --count N</c>.</summary>
 internal static class MigrateCommands
 {
     public static Command Create()
@@ -21,7 +21,11 @@ internal static class MigrateCommands
         var script = new Command("script", "Print the SQL of the pending migrations for review, without applying them.");
         script.SetAction(ScriptAsync);
 
-        return new Command("migrate", "Migrate the database's PortfolioGroups schema.") { status, up, down, script };
+        var count = new Option<int>("--count") { Description = "The hash partitions of the membership table, 1 to 1,024; 0 for one plain table.", Required = true };
+        var partitions = new Command("partitions", "PostgreSQL: rebuild the membership table into --count hash partitions by group (0: one plain table), keeping every membership and the history.") { count };
+        partitions.SetAction((parse, ct) => PartitionsAsync(parse, parse.GetValue(count), ct));
+
+        return new Command("migrate", "Migrate the database's PortfolioGroups schema.") { status, up, down, script, partitions };
     }
 
     private static async Task<int> StatusAsync(ParseResult parse, CancellationToken ct)
@@ -76,6 +80,48 @@ internal static class MigrateCommands
         }
 
         await WriteResultAsync(parse, result, "Reverted", ct);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> PartitionsAsync(ParseResult parse, int count, CancellationToken ct)
+    {
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Change, ct, membershipPartitions: count);
+        if (store.DatabaseKind != DatabaseKind.Postgres)
+        {
+            throw new CliException(ExitCodes.InvalidInput, "SQLite has no partitions: its membership table is one plain table. Nothing was changed.");
+        }
+
+        bool rebuilt;
+        try
+        {
+            rebuilt = await store.RepartitionMembershipsAsync(ct);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new CliException(ExitCodes.SchemaNotCurrent, "The membership table does not exist: run `portfolio-groups migrate up` first. Nothing was changed.");
+        }
+
+        if (Output.IsJson(parse))
+        {
+            await Output.WriteJsonAsync(
+                json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteBoolean("rebuilt", rebuilt);
+                    json.WriteNumber("partitions", count);
+                    json.WriteEndObject();
+                    return Task.CompletedTask;
+                },
+                ct);
+        }
+        else
+        {
+            var shape = count == 0 ? "one plain table" : $"{count} hash partitions";
+            await Output.Text.WriteLineAsync(rebuilt
+                ? $"Rebuilt the membership table into {shape}, every membership and the history kept."
+                : $"Nothing to do: the membership table is already {shape}.");
+        }
+
         return ExitCodes.Success;
     }
 

@@ -58,21 +58,27 @@ internal static class Settings
     /// this tool's schema version, naming the command that fixes it (or, on PostgreSQL, that the
     /// schema named does not exist).
     /// </summary>
-    public static async Task<PortfolioStore> OpenAsync(ParseResult parse, OpenFor purpose, CancellationToken ct)
+    /// <param name="parse">The command line.</param>
+    /// <param name="purpose">What the verb does with the database.</param>
+    /// <param name="ct">Cancels opening.</param>
+    /// <param name="membershipPartitions">PostgreSQL: the membership partitions the store asks for (<c>migrate partitions --count</c>); 0 otherwise.</param>
+    public static async Task<PortfolioStore> OpenAsync(ParseResult parse, OpenFor purpose, CancellationToken ct, int membershipPartitions = 0)
     {
         var provider = parse.GetValue(Provider) ?? Environment.GetEnvironmentVariable(ProviderVariable) ?? "sqlite";
         var connection = parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
         var schema = parse.GetValue(Schema) ?? PortfolioStoreOptions.DefaultPostgresSchema;
-        var options = new PortfolioStoreOptions
-        {
-            MigrateOnOpen = false,
-            PostgresSchema = schema,
-            PortfolioTable = ParsePortfolioTable(parse.GetValue(PortfolioTableOption)),
-        };
-
+        var portfolioTable = ParsePortfolioTable(parse.GetValue(PortfolioTableOption));
         PortfolioStore store;
         try
         {
+            // Inside the try: a partition count out of range is refused as the options are made.
+            var options = new PortfolioStoreOptions
+            {
+                MigrateOnOpen = false,
+                PostgresSchema = schema,
+                PortfolioTable = portfolioTable,
+                PostgresMembershipPartitions = membershipPartitions,
+            };
             store = provider switch
             {
                 "sqlite" => await OpenSqliteAsync(connection ?? DefaultSqliteFile, options, purpose, ct),
@@ -86,6 +92,10 @@ internal static class Settings
         catch (InvalidValueException ex) when (ex.Field == nameof(PortfolioStoreOptions.PostgresSchema))
         {
             throw new CliException(ExitCodes.InvalidInput, $"Invalid --schema: {ex.Reason} Nothing was changed.");
+        }
+        catch (InvalidValueException ex) when (ex.Field == nameof(PortfolioStoreOptions.PostgresMembershipPartitions))
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"Invalid --count: {ex.Reason} Nothing was changed.");
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidValueException)
         {

@@ -138,13 +138,15 @@ public sealed class InvalidValueException : PortfolioGroupsException
 /// exception is <see cref="Exception.InnerException"/>.
 /// </summary>
 /// <remarks>
-/// Reads are retried once on a fresh connection before this is thrown; writes are not (they may
-/// have committed just before the connection was lost). A call that is its own transaction and that
-/// the database ended to break a deadlock (or for a serialization failure) wrote nothing, and runs
-/// again up to three times before this is thrown; inside a transaction of the caller's, it is
-/// thrown at once (the caller's transaction has ended). Every call is one statement or one
-/// transaction, so a write is either applied whole or not at all; running an idempotent call again
-/// (an add, an upsert, a remove, a delete) is safe. See docs/reliability.md.
+/// A read whose connection was lost is retried once on a fresh connection before this is thrown; a
+/// write is not (it may have committed just before the connection was lost). A call the database
+/// ended to break a deadlock (or for a serialization failure) wrote nothing: when it is one
+/// statement, or a transaction that reads no rows from the caller as it goes, it runs again up to
+/// three times before this is thrown; a bulk call reading the caller's rows, or a call inside a
+/// transaction of the caller's (whose earlier locks may be part of the deadlock), throws at once.
+/// Every call is one statement or one transaction, so a write is either applied whole or not at
+/// all; running an idempotent call again (an add, an upsert, a remove, a delete) is safe. See
+/// docs/reliability.md.
 /// </remarks>
 public sealed class TransientStorageException : PortfolioGroupsException
 {

@@ -497,7 +497,8 @@ internal abstract class Database : IPhysicalConventions, IAsyncDisposable, IDisp
     /// True when running <paramref name="work"/> again does the same (it reads nothing from the
     /// caller that can be read once only, such as a stream of rows): then a transaction the database
     /// ended for a conflict runs again, as a single statement does (<see cref="ConflictReruns"/>).
-    /// Inside a bound transaction nothing runs again: the host's transaction has ended.
+    /// Inside a bound transaction nothing runs again: the locks the transaction took before the call
+    /// may be part of the conflict, so the caller decides.
     /// </param>
     public async Task<T> InTransactionAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken cancellationToken, bool rerunnable = false)
     {

@@ -51,6 +51,48 @@ public sealed partial class ToolTests(Db db) : DatabaseTest(db)
     }
 
     [Test]
+    public async Task Migrate_partitions_rebuilds_the_membership_table_either_way_keeping_every_membership_and_refuses_a_bad_count()
+    {
+        var connection = await NewDatabaseAsync();
+        await RunOkAsync(connection, "migrate", "up");
+        await using var store = await OpenStoreAsync(connection, new PortfolioStoreOptions { MigrateOnOpen = false });
+        await PortfolioGroup.AddAsync(store, "g", "G");
+        await Portfolio.UpsertManyAsync(store, [new PortfolioUpsert("p1"), new PortfolioUpsert("p2")]);
+        await PortfolioGroup.AddPortfoliosAsync(store, "g", ["p1", "p2"]);
+
+        if (Db == Db.Sqlite)
+        {
+            ShouldFailWithOneLine(await RunAsync(connection, "migrate", "partitions", "--count", "4"), exitCode: 3, "--count");
+            ShouldFailWithOneLine(await RunAsync(connection, "migrate", "partitions", "--count", "0"), exitCode: 3, "SQLite has no partitions");
+            (await PortfolioGroup.GetPortfoliosAsync(store, "g")).Select(p => p.UniqueIdentifier).Should().Equal("p1", "p2");
+            return;
+        }
+
+        ShouldFailWithOneLine(await RunAsync(connection, "migrate", "partitions", "--count", "1025"), exitCode: 3, "--count");
+        (await PartitionsAsync()).Should().Be(0, "a refused count changes nothing");
+
+        (await RunOkAsync(connection, "migrate", "partitions", "--count", "4")).Should().StartWith("Rebuilt the membership table into 4 hash partitions");
+        (await PartitionsAsync()).Should().Be(4);
+        var again = Json(await RunOkAsync(connection, "migrate", "partitions", "--count", "4", "--json"));
+        again.GetProperty("rebuilt").GetBoolean().Should().BeFalse();
+        again.GetProperty("partitions").GetInt32().Should().Be(4);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "g")).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p1", "p2"]);
+
+        (await RunOkAsync(connection, "migrate", "partitions", "--count", "0")).Should().StartWith("Rebuilt the membership table into one plain table");
+        (await PartitionsAsync()).Should().Be(0);
+        (await PortfolioGroup.GetPortfoliosAsync(store, "g")).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p1", "p2"]);
+        (await PortfolioGroupMembership.GetHistoryAsync(store)).Should().HaveCount(2, "the history is kept");
+
+        async Task<long> PartitionsAsync()
+        {
+            await using var plain = await OpenPlainConnectionAsync(connection);
+            await using var command = plain.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'portfolio_group_membership'::regclass";
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Test]
     public async Task The_connection_and_provider_can_come_from_the_environment()
     {
         var environment = new Dictionary<string, string?>
