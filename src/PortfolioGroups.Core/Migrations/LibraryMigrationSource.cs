@@ -14,7 +14,8 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         M2026120101_DatabaseChecksUidShapeAndMetadataDepth.Version, M2026120102_MembershipHistory.Version, M2026120201_HistoryIdentifierIndexes.Version,
         M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version,
         M2026120205_HistoryCloseByMembershipIndex.Version, M2026120206_GroupDeletionHistory.Version, M2026120207_HistoryIdentifierTable.Version,
-        M2026120208_GroupDeletionReadsGroupIndex.Version, M2026120301_HistoryIdentifiersFromDistinctKeys.Version, M2026120302_HistoryCloseByPairIndex.Version];
+        M2026120208_GroupDeletionReadsGroupIndex.Version, M2026120301_HistoryIdentifiersFromDistinctKeys.Version, M2026120302_HistoryCloseByPairIndex.Version,
+        M2026120303_HistoryCloseLatestOfPair.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -70,6 +71,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120208_GroupDeletionReadsGroupIndex(target),
             new M2026120301_HistoryIdentifiersFromDistinctKeys(target),
             new M2026120302_HistoryCloseByPairIndex(target),
+            new M2026120303_HistoryCloseLatestOfPair(target),
         ]
         :
         [
@@ -89,6 +91,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120208_GroupDeletionReadsGroupIndex(target),
             new M2026120301_HistoryIdentifiersFromDistinctKeys(target),
             new M2026120302_HistoryCloseByPairIndex(target),
+            new M2026120303_HistoryCloseLatestOfPair(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

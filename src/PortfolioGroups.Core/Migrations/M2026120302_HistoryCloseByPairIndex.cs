@@ -1,4 +1,5 @@
 using FluentMigrator;
+using FluentMigrator.Builders.Execute;
 using PortfolioGroups.Schema;
 
 namespace PortfolioGroups.Migrations;
@@ -32,57 +33,73 @@ internal sealed class M2026120302_HistoryCloseByPairIndex(MigrationTarget target
 
     private Storage.Database Db => target.Database;
 
-    private bool Postgres => Db.CanAddConstraints;
-
-    private string Now => Postgres ? "transaction_timestamp()" : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-
     /// <summary>The open interval of the membership <paramref name="row"/> (an alias or <c>OLD</c>), in the history aliased <paramref name="h"/>, found in its pair's range of the (group, portfolio) index.</summary>
     internal static string ByPair(string h, string row) =>
         $"{h}portfolio_group_uid = {row}.portfolio_group_uid AND {h}portfolio_uid = {row}.portfolio_uid AND {h}membership_uid = {row}.uid AND {h}valid_to IS NULL";
 
-    /// <summary>The earlier lookup, through the <c>membership_uid</c> index.</summary>
-    private static string ByMembership(string h, string row) => $"{h}membership_uid = {row}.uid AND {h}valid_to IS NULL";
+    /// <summary>The earlier lookup, through the <c>membership_uid</c> index: the open interval of the membership <paramref name="row"/>.</summary>
+    internal static string ByMembership(string h, string row) => $"{h}membership_uid = {row}.uid AND {h}valid_to IS NULL";
 
     public override void Up()
     {
-        Replace(ByPair);
+        ReplaceCloses(target, Execute, new CloseLookup(ByPair));
         Execute.Sql($"DROP INDEX {target.Qualified(MembershipIndex)}");
     }
 
     public override void Down()
     {
         Execute.Sql($"CREATE INDEX \"{MembershipIndex}\" ON {Db.MembershipHistory} (\"membership_uid\")");
-        Replace(ByMembership);
+        ReplaceCloses(target, Execute, new CloseLookup(ByMembership));
     }
 
-    private void Replace(Func<string, string, string> lookup)
+    /// <summary>
+    /// How the history's delete and update triggers find the open interval of a removed or changed
+    /// membership, each condition given the history's alias prefix and the row's alias:
+    /// <see cref="Where"/>, the intervals closed; with <see cref="LatestOf"/> (2026120303), only the
+    /// latest interval of the range it names is read, and closed if it meets <see cref="Where"/>. On
+    /// PostgreSQL, <see cref="Settings"/> (as <c>" SET name = value"</c>) are set in both functions.
+    /// </summary>
+    internal sealed record CloseLookup(Func<string, string, string> Where, Func<string, string, string>? LatestOf = null, string Settings = "");
+
+    /// <summary>
+    /// Replaces the history's delete and update triggers (PostgreSQL: their functions, in place;
+    /// SQLite: the row triggers, made again) with ones that close intervals by <paramref name="lookup"/>;
+    /// this version's, and 2026120303's.
+    /// </summary>
+    internal static void ReplaceCloses(MigrationTarget target, IExecuteExpressionRoot execute, CloseLookup lookup)
     {
+        var db = target.Database;
+        var postgres = db.CanAddConstraints;
+        var now = postgres ? "transaction_timestamp()" : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
         var delete = SchemaModel.HistoryTriggers[1];
         var update = SchemaModel.HistoryTriggers[2];
-        if (Postgres)
+        if (postgres)
         {
             // 2026120206's delete: the removed rows of groups deleted in this transaction, and gone, are ended by the deletion row.
-            var deletedGroups = $" WHERE o.portfolio_group_uid NOT IN (SELECT d.portfolio_group_uid FROM {Db.GroupDeletions} d WHERE d.deleted_at = {Now} "
-                                + $"AND NOT EXISTS (SELECT 1 FROM {Db.Group} g WHERE g.uid = d.portfolio_group_uid))";
-            Function(delete, Close("old_rows", lookup, deletedGroups), " SET jit = off");
-            Function(update, Close(Changed("old_rows", "new_rows"), lookup) + " " + Open(Changed("new_rows", "old_rows")));
+            var deletedGroups = $"o.portfolio_group_uid NOT IN (SELECT d.portfolio_group_uid FROM {db.GroupDeletions} d WHERE d.deleted_at = {now} "
+                                + $"AND NOT EXISTS (SELECT 1 FROM {db.Group} g WHERE g.uid = d.portfolio_group_uid))";
+            Function(delete, Close(db, now, "old_rows", lookup, deletedGroups), " SET jit = off" + lookup.Settings);
+            Function(update, Close(db, now, Changed("old_rows", "new_rows"), lookup) + " " + Open(db, now, Changed("new_rows", "old_rows")), lookup.Settings);
         }
         else
         {
-            var closeOld = $"UPDATE {Db.MembershipHistory} SET valid_to = {Now} WHERE {lookup("", "OLD")};";
-            Execute.Sql($"DROP TRIGGER {target.Qualified(delete)}");
-            Execute.Sql(
-                $"CREATE TRIGGER {target.Qualified(delete)} AFTER DELETE ON {Db.Membership} "
-                + $"WHEN EXISTS (SELECT 1 FROM {Db.Group} g WHERE g.uid = OLD.portfolio_group_uid) BEGIN {closeOld} END");
-            Execute.Sql($"DROP TRIGGER {target.Qualified(update)}");
-            Execute.Sql(
-                $"CREATE TRIGGER {target.Qualified(update)} AFTER UPDATE ON {Db.Membership} "
+            var where = lookup.LatestOf is { } latestOf
+                ? $"history_id = (SELECT history_id FROM {db.MembershipHistory} WHERE {latestOf("", "OLD")} ORDER BY history_id DESC LIMIT 1) AND {lookup.Where("", "OLD")}"
+                : lookup.Where("", "OLD");
+            var closeOld = $"UPDATE {db.MembershipHistory} SET valid_to = {now} WHERE {where};";
+            execute.Sql($"DROP TRIGGER {target.Qualified(delete)}");
+            execute.Sql(
+                $"CREATE TRIGGER {target.Qualified(delete)} AFTER DELETE ON {db.Membership} "
+                + $"WHEN EXISTS (SELECT 1 FROM {db.Group} g WHERE g.uid = OLD.portfolio_group_uid) BEGIN {closeOld} END");
+            execute.Sql($"DROP TRIGGER {target.Qualified(update)}");
+            execute.Sql(
+                $"CREATE TRIGGER {target.Qualified(update)} AFTER UPDATE ON {db.Membership} "
                 + "WHEN NEW.uid IS NOT OLD.uid OR NEW.portfolio_group_uid IS NOT OLD.portfolio_group_uid OR NEW.portfolio_uid IS NOT OLD.portfolio_uid "
-                + $"BEGIN {closeOld} {Open(null)} END");
+                + $"BEGIN {closeOld} {Open(db, now, null)} END");
         }
 
         void Function(string name, string body, string settings = "") =>
-            Execute.Sql($"CREATE OR REPLACE FUNCTION {target.Qualified(name)}() RETURNS trigger LANGUAGE plpgsql{settings} AS $body$ BEGIN {body} RETURN NULL; END $body$");
+            execute.Sql($"CREATE OR REPLACE FUNCTION {target.Qualified(name)}() RETURNS trigger LANGUAGE plpgsql{settings} AS $body$ BEGIN {body} RETURN NULL; END $body$");
     }
 
     /// <summary>The rows of <paramref name="rows"/> that <paramref name="other"/> does not hold by uid, group and portfolio (an update's changed rows).</summary>
@@ -91,27 +108,33 @@ internal sealed class M2026120302_HistoryCloseByPairIndex(MigrationTarget target
 
     /// <summary>
     /// PostgreSQL: closes the open intervals of the memberships in <paramref name="rows"/> that
-    /// <paramref name="filter"/> keeps: each row looked up by itself (<c>OFFSET 0</c> keeps the
-    /// lookup a per-row subquery, not a join whose order the planner would choose again), the
-    /// intervals then updated by primary key.
+    /// <paramref name="filter"/> (a condition on the row <c>o</c>) keeps: each row looked up by itself
+    /// (<c>OFFSET 0</c>, or the latest interval's <c>LIMIT 1</c>, keeps the lookup a per-row
+    /// subquery, not a join whose order the planner would choose again), the intervals then updated
+    /// by primary key.
     /// </summary>
-    private string Close(string rows, Func<string, string, string> lookup, string filter = "") =>
-        $"UPDATE {Db.MembershipHistory} h SET valid_to = {Now} WHERE h.history_id = ANY (ARRAY("
-        + $"SELECT x.history_id FROM {rows} o CROSS JOIN LATERAL "
-        + $"(SELECT hh.history_id FROM {Db.MembershipHistory} hh WHERE {lookup("hh.", "o")} OFFSET 0) x{filter}));";
+    private static string Close(Storage.Database db, string now, string rows, CloseLookup lookup, string? filter = null)
+    {
+        var lookupSql = lookup.LatestOf is { } latestOf
+            ? $"(SELECT hh.history_id, hh.membership_uid, hh.valid_to FROM {db.MembershipHistory} hh WHERE {latestOf("hh.", "o")} ORDER BY hh.history_id DESC LIMIT 1) x "
+              + $"WHERE {lookup.Where("x.", "o")}{(filter is null ? "" : " AND " + filter)}"
+            : $"(SELECT hh.history_id FROM {db.MembershipHistory} hh WHERE {lookup.Where("hh.", "o")} OFFSET 0) x{(filter is null ? "" : " WHERE " + filter)}";
+        return $"UPDATE {db.MembershipHistory} h SET valid_to = {now} WHERE h.history_id = ANY (ARRAY("
+               + $"SELECT x.history_id FROM {rows} o CROSS JOIN LATERAL {lookupSql}));";
+    }
 
     /// <summary>
     /// Opens the intervals of the memberships in <paramref name="rows"/> (PostgreSQL, in uid order),
     /// or of the row <c>NEW</c> (SQLite, <paramref name="rows"/> null), with the identifiers the group
     /// and portfolio have now (a host's mapped portfolio table by its own columns).
     /// </summary>
-    private string Open(string? rows)
+    private static string Open(Storage.Database db, string now, string? rows)
     {
         var m = rows is null ? "NEW" : "m";
-        return $"INSERT INTO {Db.MembershipHistory} (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
-               + $"SELECT {m}.uid, {m}.portfolio_group_uid, {m}.portfolio_uid, g.unique_identifier, p.unique_identifier, {Now} "
+        return $"INSERT INTO {db.MembershipHistory} (membership_uid, portfolio_group_uid, portfolio_uid, group_unique_identifier, portfolio_unique_identifier, valid_from) "
+               + $"SELECT {m}.uid, {m}.portfolio_group_uid, {m}.portfolio_uid, g.unique_identifier, p.unique_identifier, {now} "
                + (rows is null
-                   ? $"FROM {Db.Group} g JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid WHERE g.uid = {m}.portfolio_group_uid;"
-                   : $"FROM {rows} {m} JOIN {Db.Group} g ON g.uid = {m}.portfolio_group_uid JOIN {Db.Portfolio} p ON p.uid = {m}.portfolio_uid ORDER BY {m}.uid;");
+                   ? $"FROM {db.Group} g JOIN {db.Portfolio} p ON p.uid = {m}.portfolio_uid WHERE g.uid = {m}.portfolio_group_uid;"
+                   : $"FROM {rows} {m} JOIN {db.Group} g ON g.uid = {m}.portfolio_group_uid JOIN {db.Portfolio} p ON p.uid = {m}.portfolio_uid ORDER BY {m}.uid;");
     }
 }

@@ -105,8 +105,9 @@ public static class SchemaModel
             new("ix_portfolio_group_membership_history_group_opened", ["portfolio_group_uid", "history_id"], IsUnique: false),
             new("ix_portfolio_group_membership_history_portfolio_opened", ["portfolio_uid", "history_id"], IsUnique: false),
 
-            // A group's portfolios as of an instant, and (migration 2026120302, in place of 2026120102's membership_uid index) the open interval a trigger closes.
-            new("ix_portfolio_group_membership_history_group_portfolio", ["portfolio_group_uid", "portfolio_uid"], IsUnique: false),
+            // A group's portfolios as of an instant, and (migration 2026120303, in place of 2026120302's (group, portfolio) index) the open interval
+            // a trigger closes: its pair's latest.
+            new("ix_portfolio_group_membership_history_group_portfolio_opened", ["portfolio_group_uid", "portfolio_uid", "history_id"], IsUnique: false),
         ]);
 
     /// <summary>

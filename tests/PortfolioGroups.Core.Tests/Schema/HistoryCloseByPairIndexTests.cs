@@ -21,7 +21,10 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
 {
     private const long Version = M2026120302_HistoryCloseByPairIndex.Version;
 
-    private const string PairIndex = "ix_portfolio_group_membership_history_group_portfolio";
+    private const string PairIndex = M2026120303_HistoryCloseLatestOfPair.EarlierPairIndex;
+
+    /// <summary>This version and those after it.</summary>
+    private static long[] FromVersion => [.. MigrationTests.AllVersions.Where(v => v >= Version)];
 
     private static readonly string[] CloseTriggers = [SchemaModel.HistoryTriggers[1], SchemaModel.HistoryTriggers[2]];
 
@@ -30,6 +33,8 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
     [Test]
     public async Task A_removed_or_moved_membership_is_closed_through_the_pair_index_and_down_puts_the_membership_uid_index_back()
     {
+        // At this version: 2026120303 replaced its index and lookup (HistoryCloseLatestOfPairTests).
+        (await Store.MigrateDownAsync(Version)).Ran.Should().Equal(FromVersion.Where(v => v > Version).Reverse());
         (await HistoryIndexesAsync()).Should().Contain(PairIndex).And.NotContain(M2026120302_HistoryCloseByPairIndex.MembershipIndex);
         SchemaModel.PortfolioGroupMembershipHistory.Indexes.Select(i => i.Name).Should().NotContain(M2026120302_HistoryCloseByPairIndex.MembershipIndex);
         (await LookupPlanAsync()).Should().Contain(PairIndex, "the triggers' lookup of an open interval reads its pair's range");
@@ -43,8 +48,8 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
             "Down puts the lookup through the membership_uid index back");
         await RemoveAndMoveAsync();
 
-        (await Store.MigrateAsync()).Ran.Should().Equal(Version);
-        (await HistoryIndexesAsync()).Should().NotContain(M2026120302_HistoryCloseByPairIndex.MembershipIndex);
+        (await Store.MigrateAsync()).Ran.Should().Equal(FromVersion);
+        (await HistoryIndexesAsync()).Should().NotContain([M2026120302_HistoryCloseByPairIndex.MembershipIndex, PairIndex]);
         (await Store.CheckSchemaAsync()).Differences.Should().BeEmpty();
         await RemoveAndMoveAsync();
 

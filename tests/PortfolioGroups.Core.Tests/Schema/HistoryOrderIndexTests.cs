@@ -37,7 +37,7 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
         var indexes = await HistoryIndexesAsync(connectionString);
         indexes.Should().Contain(("ix_portfolio_group_membership_history_group_opened", "portfolio_group_uid,history_id"));
         indexes.Should().Contain(("ix_portfolio_group_membership_history_portfolio_opened", "portfolio_uid,history_id"));
-        indexes.Should().Contain(("ix_portfolio_group_membership_history_group_portfolio", "portfolio_group_uid,portfolio_uid"));
+        indexes.Should().Contain((PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.PairIndex, "portfolio_group_uid,portfolio_uid,history_id"), "2026120303 put history_id in the (group, portfolio) index this version made");
         indexes.Select(i => i.Name).Should().NotContain(Dropped);
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
 
@@ -47,8 +47,9 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
         after.Should().Contain(("ix_portfolio_group_membership_history_portfolio", "portfolio_uid,valid_from"));
         after.Select(i => i.Name).Should().NotContain(Created);
         after.Select(i => i.Name).Should().BeEquivalentTo(
-            indexes.Select(i => i.Name).Except(Created).Concat(Dropped).Concat(M2026120201Indexes).Append(PortfolioGroups.Migrations.M2026120302_HistoryCloseByPairIndex.MembershipIndex),
-            "nothing else changes (the Downs of 2026120207 and 2026120302, reverted on the way, make the identifier indexes and the membership_uid index again)");
+            indexes.Select(i => i.Name).Except(Created).Except([PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.PairIndex])
+                .Concat(Dropped).Concat(M2026120201Indexes).Append(PortfolioGroups.Migrations.M2026120302_HistoryCloseByPairIndex.MembershipIndex),
+            "nothing else changes (the Downs of 2026120207, 2026120302 and 2026120303, reverted on the way, make the identifier indexes and the membership_uid index again, and drop the (group, portfolio, history_id) index)");
         (await store.CheckSchemaAsync()).Differences.Should().Contain(d => d.Contains(Created[0], StringComparison.Ordinal), "the model expects the index");
 
         (await store.MigrateAsync()).Ran.Should().Contain(Version);
@@ -63,9 +64,9 @@ public sealed class HistoryOrderIndexTests(Db db) : DatabaseTest(db)
     /// </summary>
     [TestCase("change log of a group", "h.portfolio_group_uid = {G} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.valid_from < {T2} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "group_opened")]
     [TestCase("change log of a portfolio", "h.portfolio_uid = {P} AND h.history_id > 0 ORDER BY h.history_id LIMIT 500", "portfolio_opened")]
-    [TestCase("a group's portfolios as of", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio")]
-    [TestCase("a group's portfolios as of, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio")]
-    [TestCase("a group's portfolios as of, streamed, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) ORDER BY h.portfolio_uid", "group_portfolio")]
+    [TestCase("a group's portfolios as of", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio_opened")]
+    [TestCase("a group's portfolios as of, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) AND h.portfolio_uid > {P} GROUP BY h.portfolio_uid ORDER BY h.portfolio_uid LIMIT 500", "group_portfolio_opened")]
+    [TestCase("a group's portfolios as of, streamed, past its deletions (2026120206)", "h.portfolio_group_uid = {G} AND h.valid_from <= {T1} AND (h.valid_to IS NULL OR h.valid_to > {T1}) AND h.history_id + 0 > COALESCE((SELECT max(d.last_history_id) FROM {D} d WHERE d.portfolio_group_uid = {G} AND d.deleted_at <= {T1}), 0) ORDER BY h.portfolio_uid", "group_portfolio_opened")]
     public async Task A_paged_history_read_walks_its_index_without_a_sort(string read, string where, string index)
     {
         var connectionString = await NewDatabaseAsync();
