@@ -779,8 +779,10 @@ internal sealed partial class PostgresDatabase : Database
     public override void ConfigureMigrationRunner(IMigrationRunnerBuilder runner, DbConnection connection)
     {
         // The connection string is FluentMigrator's requirement only: its processor runs on the
-        // store's connection and never opens one of its own.
-        runner.AddPostgres15_0().WithGlobalConnectionString(_connectionString);
+        // store's connection and never opens one of its own. No command timeout: a migration may
+        // build an index over a large history or copy every membership, and each runs in its own
+        // transaction, so one stopped halfway would only have to start again.
+        runner.AddPostgres15_0().WithGlobalConnectionString(_connectionString).WithGlobalCommandTimeout(TimeSpan.Zero);
         runner.Services.AddScoped<Postgres15_0Processor>(services => ActivatorUtilities.CreateInstance<ProcessorOnConnection>(services, connection));
     }
 

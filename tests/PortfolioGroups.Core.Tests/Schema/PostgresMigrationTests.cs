@@ -27,6 +27,35 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         }
     }
 
+    /// <summary>
+    /// A migration may run long (an index built over a large history): its statements have no
+    /// command timeout, whatever the connection string's. Here 2026120303's index waits three
+    /// seconds on a lock another session holds on the history, with a one-second command timeout.
+    /// </summary>
+    [Test]
+    public async Task A_migration_statement_that_runs_past_the_command_timeout_completes()
+    {
+        var connectionString = await NewDatabaseAsync();
+        var oneSecond = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 1 }.ToString();
+        await using var store = await OpenStoreAsync(oneSecond);
+        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+
+        await using var holder = await OpenPlainConnectionAsync(connectionString);
+        await using var transaction = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync($"LOCK TABLE {Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName)} IN EXCLUSIVE MODE", transaction: transaction);
+        var migrating = store.MigrateAsync();
+        if (await Task.WhenAny(migrating, Task.Delay(TimeSpan.FromSeconds(3))) == migrating)
+        {
+            await migrating; // Its error, if it failed.
+            Assert.Fail("The migration ended while the lock was held.");
+        }
+
+        await transaction.RollbackAsync();
+
+        (await migrating).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
+    }
+
     [Test]
     public async Task Concurrent_migrators_on_postgres_all_succeed_and_apply_each_migration_once()
     {
