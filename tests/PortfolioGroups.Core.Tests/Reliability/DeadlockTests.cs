@@ -106,36 +106,13 @@ public sealed class DeadlockTests(Db db) : DatabaseTest(db)
         await ExecuteAsync(outside, hold, lockSecond);
 
         var running = call();
-        await WaitUntilWaitingOnLockAsync(connectionString, except: outsidePid);
+        await LockWaits.BackendWaitingAsync(connectionString, "The call never waited on the outside transaction's lock.", except: outsidePid);
 
         var taking = ExecuteAsync(outside, hold, takeFirst);
-        await WaitUntilWaitingOnLockAsync(connectionString, only: outsidePid);
+        await LockWaits.BackendWaitingAsync(connectionString, "The outside transaction never waited on the call's lock: there was no deadlock.", only: outsidePid);
         await taking;
         await hold.RollbackAsync();
         return await running;
-    }
-
-    /// <summary>Waits until a backend of the database (<paramref name="only"/> that one, or any but <paramref name="except"/>) waits on a lock.</summary>
-    private static async Task WaitUntilWaitingOnLockAsync(string connectionString, int? except = null, int? only = null)
-    {
-        await using var admin = new NpgsqlConnection(TestDatabases.PostgresAdminConnectionString);
-        await admin.OpenAsync();
-        await using var find = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = @db AND wait_event_type = 'Lock' AND (@only = 0 OR pid = @only) AND pid <> @except", admin);
-        find.Parameters.AddWithValue("db", new NpgsqlConnectionStringBuilder(connectionString).Database!);
-        find.Parameters.AddWithValue("only", only ?? 0);
-        find.Parameters.AddWithValue("except", except ?? 0);
-        for (var attempt = 0; attempt < 3000; attempt++)
-        {
-            if ((long)(await find.ExecuteScalarAsync())! > 0)
-            {
-                return;
-            }
-
-            await Task.Delay(5);
-        }
-
-        throw new AssertionException(only is null ? "The call never waited on the outside transaction's lock." : "The outside transaction never waited on the call's lock: there was no deadlock.");
     }
 
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql)

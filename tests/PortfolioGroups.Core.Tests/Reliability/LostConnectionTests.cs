@@ -35,7 +35,7 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
         await ExecuteAsync(holder, $"SELECT 1 FROM {Table("portfolio_group")} WHERE uid = '{group.Uid}' FOR UPDATE", hold);
 
         var update = group.UpdateAsync(new PortfolioGroupChanges { DisplayName = "After" });
-        var waiting = await WaitForBackendWaitingOnLockAsync();
+        var waiting = await LockWaits.BackendWaitingAsync(ConnectionString, "No backend started waiting on the held row lock.");
         await TerminateAsync(waiting);
 
         var thrown = await update.Invoking(u => u).Should().ThrowAsync<TransientStorageException>();
@@ -122,26 +122,6 @@ public sealed class LostConnectionTests(Db db) : DatabaseTest(db)
         }
 
         return ended;
-    }
-
-    private async Task<int> WaitForBackendWaitingOnLockAsync()
-    {
-        await using var admin = new NpgsqlConnection(TestDatabases.PostgresAdminConnectionString);
-        await admin.OpenAsync();
-        await using var find = new NpgsqlCommand(
-            "SELECT pid FROM pg_stat_activity WHERE datname = @db AND wait_event_type = 'Lock' LIMIT 1", admin);
-        find.Parameters.AddWithValue("db", new NpgsqlConnectionStringBuilder(ConnectionString).Database!);
-        for (var attempt = 0; attempt < 1000; attempt++)
-        {
-            if (await find.ExecuteScalarAsync() is int pid)
-            {
-                return pid;
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new AssertionException("No backend started waiting on the held row lock.");
     }
 
     private static async Task TerminateAsync(int pid)
