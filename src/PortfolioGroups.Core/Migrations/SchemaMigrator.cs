@@ -113,7 +113,7 @@ internal sealed partial class SchemaMigrator(Database database)
                         {
                             await Task.Run(() => RunFluentMigrator(connection, migrate), CancellationToken.None).ConfigureAwait(false);
                         }
-                        catch (Exception ex) when (StoppedByRow(ex) is { } stopped)
+                        catch (Exception ex) when (Stopped(ex) is { } stopped)
                         {
                             throw stopped;
                         }
@@ -134,14 +134,23 @@ internal sealed partial class SchemaMigrator(Database database)
             ConnectionIntent.Migrate).ConfigureAwait(false);
     }
 
-    /// <summary>The library's error when a stored row broke a rule a migration adds (FluentMigrator wraps the driver's error); null for anything else.</summary>
-    private PortfolioGroupsException? StoppedByRow(Exception failure)
+    /// <summary>
+    /// The library's error for a migration that a driver error stopped (FluentMigrator wraps it, in
+    /// an error of its own or of the rollback that followed): a stored row that broke a rule the
+    /// migration adds, or a lost connection, a timeout or a conflict; null for anything else.
+    /// </summary>
+    private PortfolioGroupsException? Stopped(Exception failure)
     {
         for (var inner = failure; inner is not null; inner = inner.InnerException)
         {
-            if (inner is DbException driver && database.Classify(driver) is { Kind: StorageErrorKind.InvalidValue } error)
+            if (inner is DbException driver && database.Classify(driver) is { } error)
             {
-                return ErrorTranslator.MigrationStoppedByRow(error, driver, failure);
+                return error.Kind switch
+                {
+                    StorageErrorKind.InvalidValue => ErrorTranslator.MigrationStoppedByRow(error, driver, failure),
+                    StorageErrorKind.ConnectionLost or StorageErrorKind.Busy or StorageErrorKind.Conflict => ErrorTranslator.MigrationInterrupted(error, driver, failure),
+                    _ => null,
+                };
             }
         }
 

@@ -187,6 +187,18 @@ internal static partial class ErrorTranslator
             + "The migration changed nothing. Fix or delete the row with SQL (docs/reliability.md says how to find it), then migrate again.",
             failure);
 
+    /// <summary>
+    /// A migration stopped by a lost connection, a timeout or a conflict: the version that was
+    /// running rolled back (FluentMigrator runs each in a transaction), those before it stay applied,
+    /// and the next migrate call goes on from there.
+    /// </summary>
+    public static TransientStorageException MigrationInterrupted(StorageError error, DbException exception, Exception failure) =>
+        new(
+            (error.Kind == StorageErrorKind.ConnectionLost ? "The connection to the database was lost while migrating" : "The database stopped a migration")
+            + $" ({exception.Message}). The migration that was running changed nothing, and those before it stay applied: run the migrate call again.",
+            connectionLost: error.Kind == StorageErrorKind.ConnectionLost,
+            failure);
+
     /// <summary>The name a key goes by in errors: the column, or the columns in parentheses.</summary>
     public static string KeyName(IReadOnlyList<string> columns) =>
         columns.Count == 1 ? columns[0] : "(" + string.Join(", ", columns) + ")";

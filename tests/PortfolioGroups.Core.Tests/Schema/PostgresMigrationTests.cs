@@ -56,6 +56,41 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
     }
 
+    /// <summary>
+    /// A migration whose connection is lost halfway fails as <see cref="TransientStorageException"/>
+    /// (not FluentMigrator's wrapper of the driver's error); the version that was running changed
+    /// nothing, and the next migrate call applies it.
+    /// </summary>
+    [Test]
+    public async Task A_migration_whose_connection_is_lost_fails_as_transient_and_the_next_call_applies_it()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var store = await OpenStoreAsync(connectionString);
+        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+
+        await using var holder = await OpenPlainConnectionAsync(connectionString);
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await holder.ExecuteAsync($"LOCK TABLE {Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName)} IN EXCLUSIVE MODE", transaction: transaction);
+            var migrating = store.MigrateAsync();
+            var waiting = await LockWaits.BackendWaitingAsync(connectionString, "The migration never waited on the held lock.", except: ((Npgsql.NpgsqlConnection)holder).ProcessID);
+            await using (var admin = new Npgsql.NpgsqlConnection(TestDatabases.PostgresAdminConnectionString))
+            {
+                await admin.OpenAsync();
+                (await admin.ExecuteScalarAsync<bool>("SELECT pg_terminate_backend(@waiting)", new { waiting })).Should().BeTrue();
+            }
+
+            var thrown = await migrating.Invoking(m => m).Should().ThrowAsync<TransientStorageException>();
+            thrown.Which.ConnectionLost.Should().BeTrue();
+            thrown.Which.Message.Should().Contain("changed nothing").And.Contain("again");
+            await transaction.RollbackAsync();
+        }
+
+        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await store.MigrateAsync()).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
+    }
+
     [Test]
     public async Task Concurrent_migrators_on_postgres_all_succeed_and_apply_each_migration_once()
     {
