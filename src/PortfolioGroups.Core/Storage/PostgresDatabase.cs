@@ -45,6 +45,7 @@ internal sealed partial class PostgresDatabase : Database
     private const string SerializationFailure = "40001";
     private const string DeadlockDetected = "40P01";
     private const string LockNotAvailable = "55P03";
+    private const string QueryCanceled = "57014";
 
     // First key of the two-key advisory lock: "PGrp". The second is the schema's hash.
     private const int AdvisoryLockClass = 0x50477270;
@@ -619,7 +620,9 @@ internal sealed partial class PostgresDatabase : Database
             // starting or stopping): the session is gone.
             ['0', '8', ..] or AdminShutdown or CrashShutdown or CannotConnectNow => new StorageError(StorageErrorKind.ConnectionLost),
             SerializationFailure or DeadlockDetected => new StorageError(StorageErrorKind.Conflict),
-            LockNotAvailable => new StorageError(StorageErrorKind.Busy),
+            // A lock or statement timeout the server enforces (a cancellation the caller's token asked
+            // for reaches the caller as OperationCanceledException, never here).
+            LockNotAvailable or QueryCanceled => new StorageError(StorageErrorKind.Busy),
             _ => null,
         },
 

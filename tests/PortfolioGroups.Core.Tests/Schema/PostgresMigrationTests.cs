@@ -91,6 +91,37 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
     }
 
+    /// <summary>
+    /// A server-side <c>statement_timeout</c> (the way to bound a migration, which has no command
+    /// timeout) ends a migration, and any call, as <see cref="TransientStorageException"/>, not as
+    /// the driver's error; the migration changed nothing and runs once the lock is gone.
+    /// </summary>
+    [Test]
+    public async Task A_server_statement_timeout_fails_a_migration_and_a_call_as_transient()
+    {
+        var connectionString = await NewDatabaseAsync();
+        var bounded = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Options = "-c statement_timeout=300" }.ToString();
+        await using var store = await OpenStoreAsync(bounded);
+        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+
+        await using var holder = await OpenPlainConnectionAsync(connectionString);
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await holder.ExecuteAsync(
+                $"LOCK TABLE {Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName)}, {Table("portfolio_group")} IN EXCLUSIVE MODE", transaction: transaction);
+            var migration = await store.Invoking(s => s.MigrateAsync()).Should().ThrowAsync<TransientStorageException>();
+            migration.Which.ConnectionLost.Should().BeFalse();
+            migration.Which.Message.Should().Contain("statement timeout").And.Contain("changed nothing");
+
+            var call = await store.Invoking(s => PortfolioGroup.AddAsync(s, Unique("timed-out"))).Should().ThrowAsync<TransientStorageException>();
+            call.Which.Message.Should().Contain("statement timeout").And.Contain("nothing was written");
+            await transaction.RollbackAsync();
+        }
+
+        (await store.MigrateAsync()).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter())).Should().BeEmpty("the timed-out add wrote nothing");
+    }
+
     [Test]
     public async Task Concurrent_migrators_on_postgres_all_succeed_and_apply_each_migration_once()
     {
