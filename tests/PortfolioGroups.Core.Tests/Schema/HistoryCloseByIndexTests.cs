@@ -18,7 +18,7 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 [TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
-public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
+public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode) : HistoryDatabaseTest(db, portfolioMode)
 {
     private const long Version = 2026120205;
 
@@ -169,12 +169,12 @@ public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode)
     {
         await using var connection = await OpenPlainConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var scans = -await HistorySeqScansAsync(connection, transaction);
+        var scans = -await HistoryStatAsync(connection, transaction, "seq_scan");
         var changed = moveTo is { } to
             ? await connection.ExecuteAsync($"UPDATE {Membership} SET portfolio_group_uid = @to WHERE uid = ANY(@uids)", new { to, uids }, transaction)
             : await connection.ExecuteAsync($"DELETE FROM {Membership} WHERE uid = ANY(@uids)", new { uids }, transaction);
         changed.Should().Be(uids.Length);
-        scans += await HistorySeqScansAsync(connection, transaction);
+        scans += await HistoryStatAsync(connection, transaction, "seq_scan");
         if (commit)
         {
             await transaction.CommitAsync();
@@ -186,15 +186,6 @@ public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode)
 
         return scans;
     }
-
-    /// <summary>
-    /// The history's sequential scans counted in this session and not yet reported: the counts of
-    /// earlier transactions on the same (pooled) session can still be among them, so a caller takes
-    /// the difference over its statement; nothing is reported in the middle of a transaction.
-    /// </summary>
-    private async Task<long> HistorySeqScansAsync(DbConnection connection, DbTransaction transaction) =>
-        await connection.ExecuteScalarAsync<long>(
-            "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relid = CAST(@table AS regclass)", new { table = History }, transaction);
 
     private async Task<List<Interval>> IntervalsAsync(Guid group)
     {

@@ -17,7 +17,7 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 [TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
-public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
+public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioMode) : HistoryDatabaseTest(db, portfolioMode)
 {
     private const long Version = M2026120302_HistoryCloseByPairIndex.Version;
 
@@ -25,8 +25,6 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
 
     /// <summary>This version and those after it.</summary>
     private static long[] FromVersion => [.. MigrationTests.AllVersions.Where(v => v >= Version)];
-
-    private static readonly string[] CloseTriggers = [SchemaModel.HistoryTriggers[1], SchemaModel.HistoryTriggers[2]];
 
     private string History => Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
 
@@ -38,12 +36,12 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
         (await HistoryIndexesAsync()).Should().Contain(PairIndex).And.NotContain(M2026120302_HistoryCloseByPairIndex.MembershipIndex);
         SchemaModel.PortfolioGroupMembershipHistory.Indexes.Select(i => i.Name).Should().NotContain(M2026120302_HistoryCloseByPairIndex.MembershipIndex);
         (await LookupPlanAsync()).Should().Contain(PairIndex, "the triggers' lookup of an open interval reads its pair's range");
-        (await CloseSourcesAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Contains(M2026120302_HistoryCloseByPairIndex.ByPair(Db == Db.Sqlite ? "" : "hh.", Db == Db.Sqlite ? "OLD" : "o"), StringComparison.Ordinal));
+        (await CloseTriggerSourcesAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Contains(M2026120302_HistoryCloseByPairIndex.ByPair(Db == Db.Sqlite ? "" : "hh.", Db == Db.Sqlite ? "OLD" : "o"), StringComparison.Ordinal));
         await RemoveAndMoveAsync();
 
         (await Store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(Version);
         (await HistoryIndexesAsync()).Should().Contain([PairIndex, M2026120302_HistoryCloseByPairIndex.MembershipIndex]);
-        (await CloseSourcesAsync()).Should().HaveCount(2).And.OnlyContain(
+        (await CloseTriggerSourcesAsync()).Should().HaveCount(2).And.OnlyContain(
             s => s.Contains(Db == Db.Sqlite ? "WHERE membership_uid = OLD.uid AND valid_to IS NULL" : "WHERE hh.membership_uid = o.uid AND hh.valid_to IS NULL", StringComparison.Ordinal),
             "Down puts the lookup through the membership_uid index back");
         await RemoveAndMoveAsync();
@@ -119,17 +117,6 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
         var plan = string.Join("\n", await connection.QueryAsync<string>($"EXPLAIN SELECT hh.history_id FROM {History} hh WHERE {where}"));
         await connection.ExecuteAsync("RESET enable_seqscan");
         return plan;
-    }
-
-    /// <summary>The SQL of the history's delete and update triggers: SQLite's trigger text, PostgreSQL's function bodies.</summary>
-    private async Task<List<string>> CloseSourcesAsync()
-    {
-        await using var connection = await OpenPlainConnectionAsync();
-        return Db == Db.Sqlite
-            ? [.. await connection.QueryAsync<string>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN @names", new { names = CloseTriggers })]
-            : [.. await connection.QueryAsync<string>(
-                "SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = CAST(@table AS regclass) AND NOT t.tgisinternal AND t.tgname = ANY(@names)",
-                new { table = Table("portfolio_group_membership"), names = CloseTriggers })];
     }
 
     private async Task<List<string>> HistoryIndexesAsync()

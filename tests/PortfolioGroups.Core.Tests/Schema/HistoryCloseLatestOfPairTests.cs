@@ -18,7 +18,7 @@ namespace PortfolioGroups.Tests.Schema;
 [TestFixture(Db.Postgres, PortfolioMode.Library)]
 [TestFixture(Db.Postgres, PortfolioMode.Host)]
 [TestFixture(Db.PostgresPartitioned, PortfolioMode.Library)]
-public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
+public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolioMode) : HistoryDatabaseTest(db, portfolioMode)
 {
     private const long Version = M2026120303_HistoryCloseLatestOfPair.Version;
 
@@ -45,12 +45,12 @@ public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolio
 
         if (Db == Db.Sqlite)
         {
-            (await TriggerSqlAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Contains("ORDER BY history_id DESC LIMIT 1", StringComparison.Ordinal));
+            (await CloseTriggerSourcesAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Contains("ORDER BY history_id DESC LIMIT 1", StringComparison.Ordinal));
             var plan = await SqliteLookupPlanAsync(group.Uid, portfolio);
             plan.Should().Contain(M2026120303_HistoryCloseLatestOfPair.PairIndex, "the lookup reads the pair's range of the index");
             plan.Should().NotContain("TEMP B-TREE", "the index gives the intervals latest first, with nothing to sort");
             (await Store.MigrateDownAsync(Version - 1)).Ran.Should().Equal(Version);
-            (await TriggerSqlAsync()).Should().OnlyContain(s => !s.Contains("LIMIT 1", StringComparison.Ordinal));
+            (await CloseTriggerSourcesAsync()).Should().OnlyContain(s => !s.Contains("LIMIT 1", StringComparison.Ordinal));
             (await Store.MigrateAsync()).Ran.Should().Equal(Version);
             await RemoveAndCheckAsync(group.Uid, portfolio, Rounds + 1);
             return;
@@ -147,14 +147,6 @@ public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolio
         return scans;
     }
 
-    /// <summary>
-    /// A counter of the history in <c>pg_stat_xact_user_tables</c>, counted in this session and not
-    /// yet reported: a caller takes the difference over its statement.
-    /// </summary>
-    private async Task<long> HistoryStatAsync(DbConnection connection, DbTransaction transaction, string counter) =>
-        await connection.ExecuteScalarAsync<long>(
-            $"SELECT {counter} FROM pg_stat_xact_user_tables WHERE relid = CAST(@table AS regclass)", new { table = History }, transaction);
-
     /// <summary>Adds the pair once more, removes it through the library, and checks the pair's history: every interval closed, and as many as were opened.</summary>
     private async Task RemoveAndCheckAsync(Guid group, Guid portfolio, int intervals)
     {
@@ -162,13 +154,6 @@ public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolio
         (await PortfolioGroup.RemovePortfolioAsync(Store, group, portfolio)).Should().BeTrue();
         var log = await PortfolioGroupMembership.GetHistoryAsync(Store, new MembershipHistoryFilter { Group = group });
         log.Should().HaveCount(intervals).And.OnlyContain(i => i.ValidTo != null && i.PortfolioUid == portfolio);
-    }
-
-    private async Task<List<string>> TriggerSqlAsync()
-    {
-        await using var connection = await OpenPlainConnectionAsync();
-        return [.. await connection.QueryAsync<string>(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN @names", new { names = new[] { SchemaModel.HistoryTriggers[1], SchemaModel.HistoryTriggers[2] } })];
     }
 
     /// <summary>SQLite's plan of the triggers' lookup of a pair's open interval, with literal values.</summary>
