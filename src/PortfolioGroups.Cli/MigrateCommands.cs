@@ -85,11 +85,13 @@ internal static class MigrateCommands
 
     private static async Task<int> PartitionsAsync(ParseResult parse, int count, CancellationToken ct)
     {
-        await using var store = await Settings.OpenAsync(parse, OpenFor.Change, ct, membershipPartitions: count);
-        if (store.DatabaseKind != DatabaseKind.Postgres)
+        // Before opening: a SQLite file, there or not, has nothing to partition.
+        if (Settings.ProviderOf(parse) == "sqlite")
         {
-            throw new CliException(ExitCodes.InvalidInput, "SQLite has no partitions: its membership table is one plain table. Nothing was changed.");
+            throw new CliException(ExitCodes.InvalidInput, "SQLite has no partitions (--count is for PostgreSQL): its membership table is one plain table. Nothing was changed.");
         }
+
+        await using var store = await Settings.OpenAsync(parse, OpenFor.Change, ct, membershipPartitions: count);
 
         bool rebuilt;
         try

@@ -48,6 +48,10 @@ internal static class Settings
         Provider.AcceptOnlyFromAmong("sqlite", "postgres");
     }
 
+    /// <summary>The database the command line names: <c>sqlite</c> (the default) or <c>postgres</c>, from <c>--provider</c> or <see cref="ProviderVariable"/>.</summary>
+    public static string ProviderOf(ParseResult parse) =>
+        parse.GetValue(Provider) ?? Environment.GetEnvironmentVariable(ProviderVariable) ?? "sqlite";
+
     /// <summary>Opens the store for a verb that uses the rows (<see cref="OpenFor.Use"/>), or for <c>migrate up</c>.</summary>
     public static Task<PortfolioStore> OpenAsync(ParseResult parse, bool forMigrate, CancellationToken ct) =>
         OpenAsync(parse, forMigrate ? OpenFor.Create : OpenFor.Use, ct);
@@ -64,7 +68,7 @@ internal static class Settings
     /// <param name="membershipPartitions">PostgreSQL: the membership partitions the store asks for (<c>migrate partitions --count</c>); 0 otherwise.</param>
     public static async Task<PortfolioStore> OpenAsync(ParseResult parse, OpenFor purpose, CancellationToken ct, int membershipPartitions = 0)
     {
-        var provider = parse.GetValue(Provider) ?? Environment.GetEnvironmentVariable(ProviderVariable) ?? "sqlite";
+        var provider = ProviderOf(parse);
         var connection = parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
         var schema = parse.GetValue(Schema) ?? PortfolioStoreOptions.DefaultPostgresSchema;
         var portfolioTable = ParsePortfolioTable(parse.GetValue(PortfolioTableOption));
@@ -255,6 +259,6 @@ internal enum OpenFor
     /// <summary><c>migrate up</c>: creates a missing SQLite file (and its folder).</summary>
     Create,
 
-    /// <summary><c>migrate down</c>: the database must exist; any schema version.</summary>
+    /// <summary><c>migrate down</c> and (PostgreSQL) <c>migrate partitions</c>: the database must exist; any schema version.</summary>
     Change,
 }

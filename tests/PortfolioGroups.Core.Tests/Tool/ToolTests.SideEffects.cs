@@ -22,6 +22,7 @@ public sealed partial class ToolTests
             ShouldFailWithOneLine(await RunAsync(connection, "groups", "list"), exitCode: 6, "migrate up");
             ShouldFailWithOneLine(await RunAsync(connection, "portfolios", "list"), exitCode: 6, "migrate up");
             ShouldFailWithOneLine(await RunAsync(connection, "migrate", "down", "--to", "0"), exitCode: 6, "no database");
+            ShouldFailWithOneLine(await RunAsync(connection, "migrate", "partitions", "--count", "0"), exitCode: 3, "SQLite has no partitions");
             Directory.GetFileSystemEntries(_folder.Path).Should().BeEmpty("no verb but migrate up creates a file");
 
             // `migrate up` creates the file, and a folder it goes in.
