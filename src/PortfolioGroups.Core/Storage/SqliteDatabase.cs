@@ -861,9 +861,9 @@ internal sealed partial class SqliteDatabase : Database
     /// <exception cref="SqliteException">The pragmas failed, or the lock outlasted the timeout.</exception>
     internal static async ValueTask RunPragmasAsync(SqliteConnection connection, string pragmas, TimeSpan lockTimeout, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp(); // a timestamp, not a Stopwatch: nothing allocated on every open
         int result;
-        while (((result = SQLitePCL.raw.sqlite3_exec(connection.Handle, pragmas)) & 0xFF) is (SqliteBusy or SqliteLocked) && waited.Elapsed < lockTimeout)
+        while (((result = SQLitePCL.raw.sqlite3_exec(connection.Handle, pragmas)) & 0xFF) is (SqliteBusy or SqliteLocked) && Stopwatch.GetElapsedTime(started) < lockTimeout)
         {
             await Task.Delay(LockPause, cancellationToken).ConfigureAwait(false);
         }
