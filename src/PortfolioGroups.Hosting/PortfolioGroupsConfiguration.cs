@@ -74,36 +74,18 @@ internal static class PortfolioGroupsConfiguration
         }
 
         var options = new PortfolioGroupsOptions { MigrateOnStart = settings.MigrateOnStart };
-        var store = options.Store with { SlowCommandThreshold = settings.SlowCommandThreshold ?? options.Store.SlowCommandThreshold };
-        if (settings.Schema is { } schema)
+        // A key left out keeps the store's default.
+        var defaults = options.Store;
+        var store = defaults with
         {
-            store = store with { PostgresSchema = schema };
-        }
-
-        if (settings.SqliteSynchronous is { } synchronous)
-        {
-            store = store with { SqliteSynchronous = synchronous };
-        }
-
-        if (settings.SqliteCacheSizeKiB is { } cache)
-        {
-            store = store with { SqliteCacheSizeKiB = cache };
-        }
-
-        if (settings.PostgresReads is { } reads)
-        {
-            store = store with { PostgresReads = reads };
-        }
-
-        if (settings.ReadYourWrites is { } readYourWrites)
-        {
-            store = store with { ReadYourWrites = readYourWrites };
-        }
-
-        if (settings.ReplicaWaitTimeout is { } wait)
-        {
-            store = store with { ReplicaWaitTimeout = wait };
-        }
+            SlowCommandThreshold = settings.SlowCommandThreshold ?? defaults.SlowCommandThreshold,
+            PostgresSchema = settings.Schema ?? defaults.PostgresSchema,
+            SqliteSynchronous = settings.SqliteSynchronous ?? defaults.SqliteSynchronous,
+            SqliteCacheSizeKiB = settings.SqliteCacheSizeKiB ?? defaults.SqliteCacheSizeKiB,
+            PostgresReads = settings.PostgresReads ?? defaults.PostgresReads,
+            ReadYourWrites = settings.ReadYourWrites ?? defaults.ReadYourWrites,
+            ReplicaWaitTimeout = settings.ReplicaWaitTimeout ?? defaults.ReplicaWaitTimeout,
+        };
 
         if (settings.PostgresMembershipPartitions is { } partitions)
         {
