@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using PortfolioGroups.Schema;
 using PortfolioGroups.Tests.Support;
