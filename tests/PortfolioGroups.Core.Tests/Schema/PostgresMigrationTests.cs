@@ -10,6 +10,9 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
 {
     private static readonly long[] AllVersions = MigrationTests.AllVersions;
 
+    /// <summary>The version the tests of a migration under a held lock, a lost connection or a timeout migrate down from and up to again.</summary>
+    private const long LatestVersion = PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version;
+
     [Test]
     public async Task Postgres_tables_and_columns_carry_the_model_descriptions_as_comments()
     {
@@ -38,7 +41,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         var connectionString = await NewDatabaseAsync();
         var oneSecond = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 1 }.ToString();
         await using var store = await OpenStoreAsync(oneSecond);
-        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using var transaction = await holder.BeginTransactionAsync();
@@ -52,7 +55,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
 
         await transaction.RollbackAsync();
 
-        (await migrating).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await migrating).Ran.Should().Equal(LatestVersion);
         (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
     }
 
@@ -66,7 +69,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
     {
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
-        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using (var transaction = await holder.BeginTransactionAsync())
@@ -86,8 +89,8 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
             await transaction.RollbackAsync();
         }
 
-        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
-        (await store.MigrateAsync()).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(LatestVersion);
+        (await store.MigrateAsync()).Ran.Should().Equal(LatestVersion);
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
     }
 
@@ -102,7 +105,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         var connectionString = await NewDatabaseAsync();
         var bounded = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Options = "-c statement_timeout=300" }.ToString();
         await using var store = await OpenStoreAsync(bounded);
-        (await store.MigrateDownAsync(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using (var transaction = await holder.BeginTransactionAsync())
@@ -118,7 +121,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
             await transaction.RollbackAsync();
         }
 
-        (await store.MigrateAsync()).Ran.Should().Equal(PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version);
+        (await store.MigrateAsync()).Ran.Should().Equal(LatestVersion);
         (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter())).Should().BeEmpty("the timed-out add wrote nothing");
     }
 
