@@ -56,6 +56,36 @@ public sealed class SqliteSharedCacheTests
     }
 
     [Test]
+    public async Task A_stream_on_a_pooled_connection_while_another_changes_the_schema_waits_for_it_and_reads_every_row()
+    {
+        // A stream's command starts at its first row, outside the path of the other calls' commands: it waits as they do.
+        var connectionString = $"Data Source=stream-schema-lock-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        await using var store = await PortfolioStore.OpenSqliteAsync(connectionString);
+        var group = await PortfolioGroup.AddAsync(store, "g", "G");
+        var portfolios = new List<Portfolio>();
+        foreach (var name in new[] { "p0", "p1", "p2" })
+        {
+            portfolios.Add(await Portfolio.AddAsync(store, name));
+        }
+
+        await PortfolioGroup.AddPortfoliosAsync(store, group, portfolios.Select(p => (PortfolioRef)p));
+        await using var changer = new SqliteConnection(connectionString);
+        await changer.OpenAsync();
+        await using var change = await changer.BeginTransactionAsync();
+        await changer.ExecuteAsync("CREATE TABLE scratch (x INTEGER)", transaction: change);
+
+        var streamed = Task.Run(async () => await Portfolio.StreamAsync(store).ToListAsync());
+        var members = Task.Run(async () => await PortfolioGroup.StreamPortfoliosAsync(store, group).ToListAsync());
+        await Task.Delay(500);
+        streamed.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open");
+        members.IsCompleted.Should().BeFalse("no statement can be prepared while the schema change is open");
+        await change.CommitAsync();
+
+        (await streamed).Select(p => p.UniqueIdentifier).Should().BeEquivalentTo(["p0", "p1", "p2"]);
+        (await members).Select(p => p.Uid).Should().BeEquivalentTo(portfolios.Select(p => p.Uid));
+    }
+
+    [Test]
     public async Task A_connection_set_up_just_as_another_starts_changing_the_schema_waits_for_it_and_works()
     {
         // The window between the driver's open (which waits for a schema change) and the library's
