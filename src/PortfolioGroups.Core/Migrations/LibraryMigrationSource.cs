@@ -15,7 +15,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
         M2026120202_PartitionMemberships.Version, M2026120203_HistoryFillFactor.Version, M2026120204_HistoryOrderIndexes.Version,
         M2026120205_HistoryCloseByMembershipIndex.Version, M2026120206_GroupDeletionHistory.Version, M2026120207_HistoryIdentifierTable.Version,
         M2026120208_GroupDeletionReadsGroupIndex.Version, M2026120301_HistoryIdentifiersFromDistinctKeys.Version, M2026120302_HistoryCloseByPairIndex.Version,
-        M2026120303_HistoryCloseLatestOfPair.Version];
+        M2026120303_HistoryCloseLatestOfPair.Version, M2026120401_HistoryJoinsByIndex.Version];
 
     /// <summary>The version that creates the MetaTables.</summary>
     public static long MetaTablesVersion => M2026112301_CreatePortfolioTables.Version;
@@ -72,6 +72,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120301_HistoryIdentifiersFromDistinctKeys(target),
             new M2026120302_HistoryCloseByPairIndex(target),
             new M2026120303_HistoryCloseLatestOfPair(target),
+            new M2026120401_HistoryJoinsByIndex(target),
         ]
         :
         [
@@ -92,6 +93,7 @@ internal sealed class LibraryMigrationSource(MigrationTarget target) : IFilterin
             new M2026120301_HistoryIdentifiersFromDistinctKeys(target),
             new M2026120302_HistoryCloseByPairIndex(target),
             new M2026120303_HistoryCloseLatestOfPair(target),
+            new M2026120401_HistoryJoinsByIndex(target),
         ];
 
     public IEnumerable<IMigration> GetMigrations(Func<Type, bool> predicate) =>

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using PortfolioGroups.Migrations;
 using PortfolioGroups.Schema;
 using PortfolioGroups.Tests.Support;
 
@@ -208,7 +209,7 @@ public sealed class HistoryIdentifierTableTests(Db db, PortfolioMode portfolioMo
         (await Store.MigrateAsync()).Ran.Should().Equal(MigrationTests.AllVersions.Where(v => v >= distinctKeys));
         foreach (var function in functions)
         {
-            (await FunctionSettingsAsync(function)).Should().Be(Db == Db.Postgres ? "jit=off" : null);
+            (await FunctionSettingsAsync(function)).Should().Be(Db == Db.Postgres ? "jit=off," + M2026120401_HistoryJoinsByIndex.Settings : null, "2026120401 adds its settings to 2026120301's");
         }
 
         var (again, moved) = await WriteAsync("up");

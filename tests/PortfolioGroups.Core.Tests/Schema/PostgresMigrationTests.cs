@@ -10,8 +10,14 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
 {
     private static readonly long[] AllVersions = MigrationTests.AllVersions;
 
-    /// <summary>The version the tests of a migration under a held lock, a lost connection or a timeout migrate down from and up to again.</summary>
-    private const long LatestVersion = PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version;
+    /// <summary>
+    /// The version the tests of a migration under a held lock, a lost connection or a timeout revert
+    /// and apply again: its index waits on a lock held on the history.
+    /// </summary>
+    private const long LockedVersion = PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version;
+
+    /// <summary><see cref="LockedVersion"/> and the versions after it, which those tests revert and apply again, in order.</summary>
+    private static long[] FromLockedVersion => [.. AllVersions.Where(v => v >= LockedVersion)];
 
     [Test]
     public async Task Postgres_tables_and_columns_carry_the_model_descriptions_as_comments()
@@ -41,7 +47,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         var connectionString = await NewDatabaseAsync();
         var oneSecond = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 1 }.ToString();
         await using var store = await OpenStoreAsync(oneSecond);
-        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LockedVersion - 1)).Ran.Should().Equal(FromLockedVersion.Reverse());
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using var transaction = await holder.BeginTransactionAsync();
@@ -55,7 +61,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
 
         await transaction.RollbackAsync();
 
-        (await migrating).Ran.Should().Equal(LatestVersion);
+        (await migrating).Ran.Should().Equal(FromLockedVersion);
         (await store.GetMigrationStatusAsync()).AppliedVersions.Should().Equal(AllVersions);
     }
 
@@ -69,7 +75,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
     {
         var connectionString = await NewDatabaseAsync();
         await using var store = await OpenStoreAsync(connectionString);
-        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LockedVersion - 1)).Ran.Should().Equal(FromLockedVersion.Reverse());
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using (var transaction = await holder.BeginTransactionAsync())
@@ -89,8 +95,8 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
             await transaction.RollbackAsync();
         }
 
-        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(LatestVersion);
-        (await store.MigrateAsync()).Ran.Should().Equal(LatestVersion);
+        (await store.GetMigrationStatusAsync()).PendingVersions.Should().Equal(FromLockedVersion);
+        (await store.MigrateAsync()).Ran.Should().Equal(FromLockedVersion);
         (await store.CheckSchemaAsync()).Differences.Should().BeEmpty();
     }
 
@@ -105,7 +111,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
         var connectionString = await NewDatabaseAsync();
         var bounded = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Options = "-c statement_timeout=300" }.ToString();
         await using var store = await OpenStoreAsync(bounded);
-        (await store.MigrateDownAsync(LatestVersion - 1)).Ran.Should().ContainSingle();
+        (await store.MigrateDownAsync(LockedVersion - 1)).Ran.Should().Equal(FromLockedVersion.Reverse());
 
         await using var holder = await OpenPlainConnectionAsync(connectionString);
         await using (var transaction = await holder.BeginTransactionAsync())
@@ -121,7 +127,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
             await transaction.RollbackAsync();
         }
 
-        (await store.MigrateAsync()).Ran.Should().Equal(LatestVersion);
+        (await store.MigrateAsync()).Ran.Should().Equal(FromLockedVersion);
         (await PortfolioGroup.FilterAsync(store, new PortfolioGroupFilter())).Should().BeEmpty("the timed-out add wrote nothing");
     }
 
