@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using PortfolioGroups.Migrations;
 using PortfolioGroups.Schema;
@@ -24,6 +23,8 @@ public sealed class HistoryInsertIndexPlansTests(Db db, PortfolioMode portfolioM
 
     /// <summary>How many memberships the session's first write adds at once.</summary>
     private const int BulkSize = 3_000;
+
+    private static string Identifiers => SchemaModel.PortfolioGroupMembershipHistoryIdentifier.PhysicalName;
 
     private string Membership => Table("portfolio_group_membership");
 
@@ -76,21 +77,14 @@ public sealed class HistoryInsertIndexPlansTests(Db db, PortfolioMode portfolioM
 
         var portfolio = await session.ExecuteScalarAsync<Guid>($"SELECT uid FROM {Table("portfolio")} WHERE unique_identifier = 'p1'");
         await using var transaction = await session.BeginTransactionAsync();
-        var scans = -await IdentifierScansAsync(session, transaction);
+        var scans = -await HistoryStatAsync(session, transaction, "seq_scan", Identifiers);
         (await session.ExecuteAsync(
             $"INSERT INTO {Membership} (portfolio_group_uid, portfolio_uid) VALUES ({UidLiteral(single.Uid)}, {UidLiteral(portfolio)})", transaction: transaction)).Should().Be(1);
-        scans += await IdentifierScansAsync(session, transaction);
+        scans += await HistoryStatAsync(session, transaction, "seq_scan", Identifiers);
         await transaction.CommitAsync();
 
         var members = await PortfolioGroup.GetPortfoliosAsync(store, single.Uid, DateTimeOffset.UtcNow);
         members.Select(m => m.PortfolioUid).Should().Equal([portfolio], "the single add opened its interval");
         return scans;
     }
-
-    /// <summary>The sequential scans of the history's identifier table counted in this session's transaction.</summary>
-    private async Task<long> IdentifierScansAsync(DbConnection connection, DbTransaction transaction) =>
-        await connection.ExecuteScalarAsync<long>(
-            "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relid = CAST(@table AS regclass)",
-            new { table = Table(SchemaModel.PortfolioGroupMembershipHistoryIdentifier.PhysicalName) },
-            transaction);
 }

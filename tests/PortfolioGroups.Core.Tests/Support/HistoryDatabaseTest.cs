@@ -8,15 +8,16 @@ namespace PortfolioGroups.Tests.Support;
 public abstract class HistoryDatabaseTest(Db db, PortfolioMode portfolioMode) : DatabaseTest(db, null, portfolioMode)
 {
     /// <summary>
-    /// PostgreSQL: a counter of the membership history in <c>pg_stat_xact_user_tables</c> (as
-    /// <c>seq_scan</c> or <c>idx_tup_fetch</c>), counted in this session and not yet reported. The
-    /// counts of earlier transactions on the same (pooled) session can still be among them, so a caller
-    /// takes the difference over its statement; nothing is reported in the middle of a transaction.
+    /// PostgreSQL: a counter of the membership history (or of another of the history's tables,
+    /// <paramref name="physicalName"/>) in <c>pg_stat_xact_user_tables</c> (as <c>seq_scan</c> or
+    /// <c>idx_tup_fetch</c>), counted in this session and not yet reported. The counts of earlier
+    /// transactions on the same (pooled) session can still be among them, so a caller takes the
+    /// difference over its statement; nothing is reported in the middle of a transaction.
     /// </summary>
-    protected async Task<long> HistoryStatAsync(DbConnection connection, DbTransaction transaction, string counter) =>
+    protected async Task<long> HistoryStatAsync(DbConnection connection, DbTransaction transaction, string counter, string? physicalName = null) =>
         await connection.ExecuteScalarAsync<long>(
             $"SELECT {counter} FROM pg_stat_xact_user_tables WHERE relid = CAST(@table AS regclass)",
-            new { table = Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName) },
+            new { table = Table(physicalName ?? SchemaModel.PortfolioGroupMembershipHistory.PhysicalName) },
             transaction);
 
     /// <summary>The SQL of the history's delete and update triggers: SQLite's trigger text, PostgreSQL's function bodies.</summary>
