@@ -10,7 +10,7 @@ namespace PortfolioGroups.Migrations;
 /// function's plans are kept by its session, made when it first runs there and sized for the
 /// transition table it had then. A session whose first add was a bulk add (thousands of rows) kept
 /// a plan that hashed the whole identifier table, and ran it for every single add after it: with
-/// 300,000 portfolios in groups, a single add took 60-150 ms instead of 1 ms, until the next
+/// 100,000 to 200,000 portfolios in groups, a single add took 60-150 ms instead of 1 ms, until the next
 /// analyze. Looked up by index, a bulk add costs about what it did (three rounds of 100,000 rows,
 /// either way, within each other's noise) and a single add never reads a whole table.
 /// </summary>
