@@ -26,35 +26,32 @@ internal sealed class M2026120401_HistoryJoinsByIndex(MigrationTarget target) : 
 {
     public const long Version = 2026120401;
 
+    /// <summary>The planner settings this version turns off in the insert function and the identifiers' update function.</summary>
+    private static readonly string[] JoinsByIndex = ["enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin"];
+
     /// <summary>The settings this version adds to the insert function and the identifiers' update function, as PostgreSQL lists them.</summary>
-    internal const string Settings = "enable_seqscan=off,enable_bitmapscan=off,enable_hashjoin=off,enable_mergejoin=off";
+    internal static string Settings { get; } = string.Join(",", JoinsByIndex.Select(s => s + "=off"));
 
     /// <summary>The settings this version adds to each function: the update function already had the first two (2026120303).</summary>
     private static IEnumerable<(string Function, string[] Settings)> Changes =>
     [
-        (SchemaModel.HistoryTriggers[0], ["enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin"]),
-        (SchemaModel.HistoryTriggers[2], ["enable_hashjoin", "enable_mergejoin"]),
-        (SchemaModel.HistoryIdentifierTriggers[0], ["enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin"]),
+        (SchemaModel.HistoryTriggers[0], JoinsByIndex),
+        (SchemaModel.HistoryTriggers[2], JoinsByIndex[2..]),
+        (SchemaModel.HistoryIdentifierTriggers[0], JoinsByIndex),
     ];
 
-    public override void Up()
-    {
-        if (target.Database.CanAddConstraints)
-        {
-            foreach (var (function, settings) in Changes)
-            {
-                Execute.Sql($"ALTER FUNCTION {target.Qualified(function)}() {string.Join(" ", settings.Select(s => $"SET {s} = off"))}");
-            }
-        }
-    }
+    public override void Up() => AlterFunctions(setting => $"SET {setting} = off");
 
-    public override void Down()
+    public override void Down() => AlterFunctions(setting => $"RESET {setting}");
+
+    /// <summary>PostgreSQL: one <c>ALTER FUNCTION</c> per function, with a clause per setting; nothing on SQLite.</summary>
+    private void AlterFunctions(Func<string, string> clause)
     {
         if (target.Database.CanAddConstraints)
         {
             foreach (var (function, settings) in Changes)
             {
-                Execute.Sql($"ALTER FUNCTION {target.Qualified(function)}() {string.Join(" ", settings.Select(s => $"RESET {s}"))}");
+                Execute.Sql($"ALTER FUNCTION {target.Qualified(function)}() {string.Join(" ", settings.Select(clause))}");
             }
         }
     }

@@ -24,7 +24,7 @@ public sealed class GroupDeletionHistoryTests(Db db, PortfolioMode portfolioMode
     private const int Members = 30;
 
     /// <summary>This version and every later one: what migrating below it reverts and up again applies.</summary>
-    private static IEnumerable<long> FromVersion => MigrationTests.AllVersions.Where(v => v >= Version);
+    private static IEnumerable<long> FromVersion => MigrationTests.From(Version);
 
     private string History => Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
 

@@ -24,7 +24,7 @@ public sealed class HistoryCloseByIndexTests(Db db, PortfolioMode portfolioMode)
     private const int Count = 400;
 
     /// <summary>This version and those after it: migrating down below it reverts them too.</summary>
-    private static long[] FromVersion => [.. MigrationTests.AllVersions.Where(v => v >= Version)];
+    private static long[] FromVersion => MigrationTests.From(Version);
 
     private static readonly string[] CloseFunctions = ["portfolio_group_membership_history_on_delete", "portfolio_group_membership_history_on_update"];
 

@@ -24,7 +24,7 @@ public sealed class HistoryCloseByPairIndexTests(Db db, PortfolioMode portfolioM
     private const string PairIndex = M2026120303_HistoryCloseLatestOfPair.EarlierPairIndex;
 
     /// <summary>This version and those after it.</summary>
-    private static long[] FromVersion => [.. MigrationTests.AllVersions.Where(v => v >= Version)];
+    private static long[] FromVersion => MigrationTests.From(Version);
 
     private string History => Table(SchemaModel.PortfolioGroupMembershipHistory.PhysicalName);
 

@@ -23,7 +23,7 @@ public sealed class HistoryCloseLatestOfPairTests(Db db, PortfolioMode portfolio
     private const long Version = M2026120303_HistoryCloseLatestOfPair.Version;
 
     /// <summary>This version and the later ones, which migrating down to the one before reverts.</summary>
-    private static long[] FromVersion => [.. MigrationTests.AllVersions.Where(v => v >= Version)];
+    private static long[] FromVersion => MigrationTests.From(Version);
 
     /// <summary>How many times the churned pair is added and removed before the measured removal.</summary>
     private const int Rounds = 300;

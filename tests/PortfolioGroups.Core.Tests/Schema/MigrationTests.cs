@@ -13,6 +13,9 @@ public sealed class MigrationTests(Db db) : DatabaseTest(db)
 {
     internal static readonly long[] AllVersions = [2026112301, 2026112302, 2026112901, 2026112902, 2026120101, 2026120102, 2026120201, 2026120202, 2026120203, 2026120204, 2026120205, 2026120206, 2026120207, 2026120208, 2026120301, 2026120302, 2026120303, 2026120401];
 
+    /// <summary><paramref name="version"/> and the versions after it, in order: what migrating down to the version before it reverts, and migrating up applies again.</summary>
+    internal static long[] From(long version) => [.. AllVersions.Where(v => v >= version)];
+
     [Test]
     public async Task Opening_a_store_applies_every_migration_and_migrating_again_is_a_no_op()
     {

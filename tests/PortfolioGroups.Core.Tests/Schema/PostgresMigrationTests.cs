@@ -17,7 +17,7 @@ public sealed class PostgresMigrationTests(Db db) : DatabaseTest(db)
     private const long LockedVersion = PortfolioGroups.Migrations.M2026120303_HistoryCloseLatestOfPair.Version;
 
     /// <summary><see cref="LockedVersion"/> and the versions after it, which those tests revert and apply again, in order.</summary>
-    private static long[] FromLockedVersion => [.. AllVersions.Where(v => v >= LockedVersion)];
+    private static long[] FromLockedVersion => MigrationTests.From(LockedVersion);
 
     [Test]
     public async Task Postgres_tables_and_columns_carry_the_model_descriptions_as_comments()
