@@ -37,6 +37,7 @@ public sealed partial class ToolTests(Db db) : DatabaseTest(db)
         Json(await RunOkAsync(connection, "migrate", "status", "--json")).GetProperty("pending").GetArrayLength().Should().Be(migrations, "script applies nothing");
 
         (await RunOkAsync(connection, "migrate", "up")).Should().StartWith($"Applied {migrations} migration(s)");
+        (await RunOkAsync(connection, "migrate", "status")).Should().Be(DocumentedOutput("migrate status"), "docs/cli.md shows a current database's status");
         var after = Json(await RunOkAsync(connection, "migrate", "status", "--json"));
         after.GetProperty("up_to_date").GetBoolean().Should().BeTrue();
         (await RunOkAsync(connection, "migrate", "script")).Should().StartWith("-- Nothing to apply");
@@ -46,7 +47,8 @@ public sealed partial class ToolTests(Db db) : DatabaseTest(db)
         ShouldFailWithOneLine(refused, exitCode: 3, "--allow-data-loss");
         Json(await RunOkAsync(connection, "migrate", "status", "--json")).GetProperty("up_to_date").GetBoolean().Should().BeTrue("a refused down changes nothing");
 
-        (await RunOkAsync(connection, "migrate", "down", "--to", "0", "--allow-data-loss")).Should().StartWith($"Reverted {migrations} migration(s)");
+        (await RunOkAsync(connection, "migrate", "down", "--to", "0", "--allow-data-loss")).Should().StartWith($"Reverted {migrations} migration(s)")
+            .And.Be(DocumentedOutput("migrate down --to 0 --allow-data-loss"), "docs/cli.md shows reverting a current database");
         Json(await RunOkAsync(connection, "migrate", "status", "--json")).GetProperty("applied").GetArrayLength().Should().Be(0);
     }
 
@@ -312,6 +314,18 @@ public sealed partial class ToolTests(Db db) : DatabaseTest(db)
         run.Error.Should().EndWith("\n", run.ToString());
         run.Error.TrimEnd('\n').Should().NotContain("\n", "an error is one line: " + run).And.StartWith("portfolio-groups: ").And.Contain(mention);
         run.Error.Should().NotContain("   at ", "no stack trace");
+    }
+
+    /// <summary>What docs/cli.md shows <c>portfolio-groups <paramref name="command"/></c> printing: the lines after it, up to the next command or the end of the block.</summary>
+    private static string DocumentedOutput(string command)
+    {
+        var doc = File.ReadAllText(Path.Combine(Scripts.RepositoryFiles.Root(), "docs", "cli.md")).ReplaceLineEndings("\n");
+        var prompt = $"$ portfolio-groups {command}\n";
+        var start = doc.IndexOf(prompt, StringComparison.Ordinal);
+        start.Should().BeGreaterThanOrEqualTo(0, $"docs/cli.md shows '{command}'");
+        start += prompt.Length;
+        var end = new[] { doc.IndexOf("\n$ ", start, StringComparison.Ordinal), doc.IndexOf("\n```", start, StringComparison.Ordinal) }.Where(i => i >= 0).Min();
+        return doc[start..(end + 1)];
     }
 
     private static JsonElement Json(string output)
