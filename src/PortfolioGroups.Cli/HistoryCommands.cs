@@ -23,7 +23,7 @@ internal static class HistoryCommands
     {
         var before = Instants.Option("--before", "Remove the intervals that ended before this instant.");
         before.Required = true;
-        var prune = new Command("prune", "Remove the membership intervals that ended before an instant (current memberships are never removed), in one statement; prints how many.") { before };
+        var prune = new Command("prune", "Remove the membership intervals that ended before an instant (current memberships are never removed), and the group deletions before it, in one transaction; prints how many intervals.") { before };
         prune.SetAction((parse, ct) => PruneAsync(parse, parse.GetValue(before)!.Value, ct));
         return new Command("history", "Maintain the membership history the database keeps.") { prune };
     }

@@ -46,7 +46,9 @@ public sealed partial class PortfolioGroupMembership
     /// <summary>Removes the intervals of the membership history that ended before an instant.</summary>
     /// <remarks>
     /// Intervals still open (current memberships) are never removed, so reads as of any instant at or
-    /// after <paramref name="before"/> are unchanged. One statement. Nothing prunes by itself.
+    /// after <paramref name="before"/> are unchanged. Two statements in one transaction: the intervals
+    /// that ended (by their end or by their group's deletion), then the group deletions before the cutoff.
+    /// Nothing prunes by itself.
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="before">The cutoff: intervals whose end is earlier are removed.</param>

@@ -326,8 +326,9 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
 
     /// <summary>Compares the library's tables as the database has them with the model graph: the drift check.</summary>
     /// <remarks>
-    /// Columns (types, nullability), primary keys, foreign keys with their delete rule, and indexes,
-    /// read from the database's own catalog. Other tables in the database are not looked at. Run it
+    /// Columns (types, nullability), primary keys, foreign keys with their delete rule, indexes, the
+    /// named rules (check constraints and the history's triggers) and, on PostgreSQL, the membership
+    /// table's partitioning, read from the database's own catalog. Other tables in the database are not looked at. Run it
     /// on a migrated database: before that, every table is reported missing.
     /// </remarks>
     /// <returns>The differences found; none when the schema matches the model.</returns>
