@@ -85,7 +85,9 @@ internal sealed class OpenApiResponses : DelegatingHandler
             root[name] = value?.DeepClone();
         }
 
-        return JsonSchema.FromText(root.ToJsonString());
+        // A registry of its own: the default one is shared and not thread-safe, and fixtures run in
+        // parallel, so a compile beside another's evaluation could lose its $defs (RefResolutionException).
+        return JsonSchema.FromText(root.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
     }
 
     private async Task LoadAsync(Uri uri, CancellationToken cancellationToken)
