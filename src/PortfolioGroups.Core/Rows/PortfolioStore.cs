@@ -328,8 +328,8 @@ public sealed class PortfolioStore : IAsyncDisposable, IDisposable
     /// <remarks>
     /// Columns (types, nullability), primary keys, foreign keys with their delete rule, indexes, the
     /// named rules (check constraints and the history's triggers) and, on PostgreSQL, the membership
-    /// table's partitioning, read from the database's own catalog. Other tables in the database are not looked at. Run it
-    /// on a migrated database: before that, every table is reported missing.
+    /// table's partitioning, read from the database's own catalog. Other tables in the database are
+    /// not looked at. Run it on a migrated database: before that, every table is reported missing.
     /// </remarks>
     /// <returns>The differences found; none when the schema matches the model.</returns>
     public Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)

@@ -10,9 +10,10 @@ public abstract class HistoryDatabaseTest(Db db, PortfolioMode portfolioMode) : 
     /// <summary>
     /// PostgreSQL: a counter of the membership history (or of another of the history's tables,
     /// <paramref name="physicalName"/>) in <c>pg_stat_xact_user_tables</c> (as <c>seq_scan</c>,
-    /// <c>idx_tup_fetch</c>, or a sum such as <c>idx_tup_fetch + seq_tup_read</c>), counted in this session and not yet reported. The counts of earlier
-    /// transactions on the same (pooled) session can still be among them, so a caller takes the
-    /// difference over its statement; nothing is reported in the middle of a transaction.
+    /// <c>idx_tup_fetch</c>, or a sum such as <c>idx_tup_fetch + seq_tup_read</c>), counted in this
+    /// session and not yet reported. The counts of earlier transactions on the same (pooled) session
+    /// can still be among them, so a caller takes the difference over its statement; nothing is
+    /// reported in the middle of a transaction.
     /// </summary>
     protected async Task<long> HistoryStatAsync(DbConnection connection, DbTransaction transaction, string counter, string? physicalName = null) =>
         await connection.ExecuteScalarAsync<long>(

@@ -319,13 +319,10 @@ public sealed partial class ToolTests(Db db) : DatabaseTest(db)
     /// <summary>What docs/cli.md shows <c>portfolio-groups <paramref name="command"/></c> printing: the lines after it, up to the next command or the end of the block.</summary>
     private static string DocumentedOutput(string command)
     {
-        var doc = File.ReadAllText(Path.Combine(Scripts.RepositoryFiles.Root(), "docs", "cli.md")).ReplaceLineEndings("\n");
-        var prompt = $"$ portfolio-groups {command}\n";
-        var start = doc.IndexOf(prompt, StringComparison.Ordinal);
-        start.Should().BeGreaterThanOrEqualTo(0, $"docs/cli.md shows '{command}'");
-        start += prompt.Length;
-        var end = new[] { doc.IndexOf("\n$ ", start, StringComparison.Ordinal), doc.IndexOf("\n```", start, StringComparison.Ordinal) }.Where(i => i >= 0).Min();
-        return doc[start..(end + 1)];
+        var doc = File.ReadAllText(Path.Combine(Scripts.RepositoryFiles.Root(), "docs", "cli.md"));
+        var block = Scripts.RepositoryFiles.Between(doc, $"$ portfolio-groups {command}\n", "```");
+        var next = block.IndexOf("\n$ ", StringComparison.Ordinal);
+        return next < 0 ? block : block[..(next + 1)];
     }
 
     private static JsonElement Json(string output)
